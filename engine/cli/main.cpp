@@ -1,0 +1,394 @@
+// whalesong-cli: the engine's command-line front end (info, tokenize, render, logits, generate, bench).
+#include <sys/resource.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "whalesong/generate.h"
+#include "whalesong/model.h"
+#include "whalesong/sampler.h"
+#include "whalesong/tokenizer.h"
+
+namespace {
+
+using nlohmann::json;
+
+struct CliError {
+    std::string message;
+};
+
+[[noreturn]] void fail(const std::string& message) { throw CliError{message}; }
+
+template <typename T>
+T unwrap(ws::Result<T> r) {
+    if (!r) fail(r.status().message());
+    return std::move(r).value();
+}
+
+const char* kUsage =
+    "usage: whalesong-cli COMMAND [options]\n"
+    "  info     --model DIR [--context N]\n"
+    "  tokenize --model DIR (--text STR [--bos] | --jsonl)\n"
+    "  render   --model DIR [--no-generation-prompt]       (messages JSON on stdin)\n"
+    "  logits   --model DIR --ids 0,5,9 --out FILE [--incremental] [--threads N]\n"
+    "  generate --model DIR (--prompt STR [--chat] | --ids LIST) [--max-tokens N] [--temperature T]\n"
+    "           [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
+    "           [--repetition-penalty X] [--seed S] [--stop STR]... [--threads N] [--context N] [--json]\n"
+    "  bench    --model DIR [--prompt N] [--gen M] [--threads T] [--json]\n";
+
+/// Flags of one command: --name value pairs, boolean switches, and repeatable --stop.
+class Args {
+public:
+    Args(int argc, char** argv, const std::vector<std::string>& switches) {
+        for (int i = 2; i < argc; ++i) {
+            std::string a = argv[i];
+            if (a.rfind("--", 0) != 0) fail("unexpected argument '" + a + "'");
+            const std::string name = a.substr(2);
+            if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+                m_values[name].push_back("1");
+                continue;
+            }
+            if (i + 1 >= argc) fail("option --" + name + " needs a value");
+            m_values[name].push_back(argv[++i]);
+        }
+    }
+    bool has(const std::string& n) const { return m_values.count(n) != 0; }
+    std::string str(const std::string& n) const {
+        if (!has(n)) fail("missing option --" + n);
+        return m_values.at(n).back();
+    }
+    std::vector<std::string> all(const std::string& n) const { return has(n) ? m_values.at(n) : std::vector<std::string>{}; }
+    long long integer(const std::string& n, long long fallback) const {
+        if (!has(n)) return fallback;
+        const std::string s = str(n);
+        long long v = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc() || p != s.data() + s.size()) fail("option --" + n + ": '" + s + "' is not an integer");
+        return v;
+    }
+    double number(const std::string& n, double fallback) const {
+        if (!has(n)) return fallback;
+        const std::string s = str(n);
+        try {
+            std::size_t pos = 0;
+            const double v = std::stod(s, &pos);
+            if (pos != s.size()) throw std::invalid_argument(s);
+            return v;
+        } catch (const std::exception&) {
+            fail("option --" + n + ": '" + s + "' is not a number");
+        }
+    }
+    void allowOnly(const std::vector<std::string>& known) const {
+        for (const auto& [k, v] : m_values)
+            if (std::find(known.begin(), known.end(), k) == known.end()) fail("unknown option --" + k);
+    }
+
+private:
+    std::map<std::string, std::vector<std::string>> m_values;
+};
+
+std::vector<ws::TokenId> parseIds(const std::string& s) {
+    std::vector<ws::TokenId> ids;
+    std::size_t i = 0;
+    while (i <= s.size()) {
+        const std::size_t j = std::min(s.find(',', i), s.size());
+        const std::string part = s.substr(i, j - i);
+        long long v = 0;
+        auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+        if (part.empty() || ec != std::errc() || p != part.data() + part.size() || v < 0 || v > INT32_MAX)
+            fail("--ids: '" + part + "' is not a token id");
+        ids.push_back(static_cast<ws::TokenId>(v));
+        i = j + 1;
+    }
+    return ids;
+}
+
+std::unique_ptr<ws::Model> loadModel(const Args& a) {
+    ws::LoadOptions opt;
+    opt.threads = static_cast<int>(a.integer("threads", 0));
+    if (opt.threads < 0 || opt.threads > 1024) fail("--threads must be in [0, 1024]");
+    return unwrap(ws::Model::load(a.str("model"), opt));
+}
+
+std::unique_ptr<ws::Session> newSession(const ws::Model& m, const Args& a) {
+    ws::SessionOptions so;
+    so.contextLimit = static_cast<int>(a.integer("context", 0));
+    return unwrap(m.newSession(so));
+}
+
+int cmdInfo(const Args& a) {
+    a.allowOnly({"model", "context", "threads"});
+    auto m = loadModel(a);
+    const ws::ModelInfo& i = m->info();
+    const ws::ModelConfig& c = m->config();
+    const int context = static_cast<int>(a.integer("context", i.maxContext));
+    if (context < 1 || context > i.maxContext)
+        fail("--context " + std::to_string(context) + " outside [1, " + std::to_string(i.maxContext) + "]");
+    json j = {{"architecture", i.architecture},
+              {"layers", i.layers},
+              {"dense_layers", i.denseLayers},
+              {"experts", i.routedExperts},
+              {"shared_experts", i.sharedExperts},
+              {"experts_per_token", i.expertsPerToken},
+              {"parameters_total", i.parametersTotal},
+              {"parameters_active", i.parametersActive},
+              {"mtp_parameters", i.mtpParameters},
+              {"weight_dtypes", i.weightDtypes},
+              {"weight_bytes", i.weightBytes},
+              {"kv_bytes_per_token", i.kvBytesPerToken},
+              {"max_context", i.maxContext},
+              {"context", context},
+              {"memory_bytes", i.memoryFor(context)},
+              {"vocab_size", c.vocab_size},
+              {"hidden_size", c.hidden_size},
+              {"tokenizer_size", m->tokenizer().size()},
+              {"backend", m->backendName()}};
+    std::cout << j.dump(2) << "\n";
+    return 0;
+}
+
+int cmdTokenize(const Args& a) {
+    a.allowOnly({"model", "text", "bos", "jsonl"});
+    auto tok = unwrap(ws::Tokenizer::load(a.str("model")));
+    if (a.has("jsonl")) {
+        std::string line;
+        std::size_t n = 0;
+        while (std::getline(std::cin, line)) {
+            ++n;
+            if (line.empty()) continue;
+            const json j = json::parse(line, nullptr, false);
+            if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string())
+                fail("stdin line " + std::to_string(n) + ": expected {\"text\": string}");
+            std::cout << json{{"ids", tok->encode(j["text"].get<std::string>(), a.has("bos"))}}.dump() << "\n";
+        }
+        return 0;
+    }
+    std::cout << json{{"ids", tok->encode(a.str("text"), a.has("bos"))}}.dump() << "\n";
+    return 0;
+}
+
+/// OpenAI-style messages → ChatMessage (content as a string or an array of {"type":"text"} parts).
+std::vector<ws::ChatMessage> parseMessages(const json& j) {
+    if (!j.is_array()) fail("stdin: expected a JSON array of messages");
+    std::vector<ws::ChatMessage> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        const json& m = j[i];
+        const std::string where = "messages[" + std::to_string(i) + "]";
+        if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) fail(where + ": needs a string 'role'");
+        ws::ChatMessage msg;
+        msg.role = m["role"].get<std::string>();
+        if (m.contains("content") && !m["content"].is_null()) {
+            const json& c = m["content"];
+            if (c.is_string()) {
+                msg.content = c.get<std::string>();
+            } else if (c.is_array()) {
+                std::string text;
+                for (const json& part : c) {
+                    if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") ||
+                        !part["text"].is_string())
+                        fail(where + ".content: only {\"type\":\"text\",\"text\":…} parts are supported");
+                    text += part["text"].get<std::string>();
+                }
+                msg.content = text;
+            } else {
+                fail(where + ".content: must be a string, an array of text parts, or null");
+            }
+        }
+        if (m.contains("tool_calls") && m["tool_calls"].is_array()) {
+            for (const json& tc : m["tool_calls"]) {
+                ws::ToolCall call;
+                call.type = tc.value("type", "function");
+                if (!tc.contains("function") || !tc["function"].is_object()) fail(where + ".tool_calls: needs 'function'");
+                const json& f = tc["function"];
+                call.name = f.value("name", "");
+                if (f.contains("arguments"))
+                    call.arguments = f["arguments"].is_string() ? f["arguments"].get<std::string>() : f["arguments"].dump();
+                msg.toolCalls.push_back(std::move(call));
+            }
+        }
+        out.push_back(std::move(msg));
+    }
+    return out;
+}
+
+int cmdRender(const Args& a) {
+    a.allowOnly({"model", "no-generation-prompt"});
+    auto tok = unwrap(ws::Tokenizer::load(a.str("model")));
+    const std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    const json j = json::parse(input, nullptr, false);
+    if (j.is_discarded()) fail("stdin: malformed JSON");
+    const auto messages = parseMessages(j);
+    const std::string text = unwrap(tok->renderChat(messages, !a.has("no-generation-prompt")));
+    std::cout << json{{"text", text}, {"ids", tok->encode(text, false)}}.dump() << "\n";
+    return 0;
+}
+
+int cmdLogits(const Args& a) {
+    a.allowOnly({"model", "ids", "out", "incremental", "threads", "context"});
+    const auto ids = parseIds(a.str("ids"));
+    const std::string outPath = a.str("out");
+    auto m = loadModel(a);
+    auto s = newSession(*m, a);
+    std::vector<float> all;
+    if (a.has("incremental")) {
+        for (const ws::TokenId id : ids) {
+            auto r = unwrap(s->append(std::span<const ws::TokenId>(&id, 1)));
+            all.insert(all.end(), r.begin(), r.end());
+        }
+    } else {
+        auto r = unwrap(s->append(ids, true));
+        all.assign(r.begin(), r.end());
+    }
+    std::ofstream out(outPath, std::ios::binary);
+    if (!out) fail(outPath + ": cannot write");
+    out.write(reinterpret_cast<const char*>(all.data()), static_cast<std::streamsize>(all.size() * sizeof(float)));
+    if (!out) fail(outPath + ": write failed");
+    return 0;
+}
+
+ws::SamplingParams samplingFrom(const Args& a, const ws::Model& m) {
+    ws::SamplingParams p;
+    p.temperature = static_cast<float>(a.number("temperature", m.generationDefaults().temperature.value_or(1.0f)));
+    p.top_p = static_cast<float>(a.number("top-p", m.generationDefaults().top_p.value_or(1.0f)));
+    p.top_k = static_cast<int>(a.integer("top-k", 0));
+    p.min_p = static_cast<float>(a.number("min-p", 0.0));
+    p.presence_penalty = static_cast<float>(a.number("presence-penalty", 0.0));
+    p.frequency_penalty = static_cast<float>(a.number("frequency-penalty", 0.0));
+    p.repetition_penalty = static_cast<float>(a.number("repetition-penalty", 1.0));
+    const long long seed = a.integer("seed", -1);
+    p.seed = seed >= 0 ? static_cast<std::uint64_t>(seed) : std::random_device{}();
+    if (auto st = p.validate(); !st) fail(st.message());
+    return p;
+}
+
+int cmdGenerate(const Args& a) {
+    a.allowOnly({"model", "prompt", "chat", "ids", "max-tokens", "temperature", "top-p", "top-k", "min-p",
+                 "presence-penalty", "frequency-penalty", "repetition-penalty", "seed", "stop", "threads",
+                 "context", "json"});
+    if (a.has("prompt") == a.has("ids")) fail("give exactly one of --prompt and --ids");
+    ws::GenerateOptions go;
+    go.maxTokens = static_cast<int>(a.integer("max-tokens", ws::kDefaultMaxTokens));
+    go.stop = a.all("stop");
+    if (auto st = go.validate(); !st) fail(st.message());
+    auto m = loadModel(a);
+    const ws::SamplingParams params = samplingFrom(a, *m);
+    std::vector<ws::TokenId> prompt;
+    if (a.has("ids")) {
+        prompt = parseIds(a.str("ids"));
+    } else if (a.has("chat")) {
+        const ws::ChatMessage user{"user", a.str("prompt"), {}};
+        const std::string text = unwrap(m->tokenizer().renderChat(std::span(&user, 1), true));
+        prompt = m->tokenizer().encode(text, false);
+    } else {
+        prompt = m->tokenizer().encode(a.str("prompt"), m->tokenizer().addBosByDefault());
+    }
+    auto s = newSession(*m, a);
+    ws::Sampler sampler(params);
+    const bool asJson = a.has("json");
+    auto res = unwrap(ws::generate(*s, m->tokenizer(), prompt, sampler, go, [&](const ws::TokenEvent& e) {
+        if (!asJson) {
+            std::cout << e.text;
+            std::cout.flush();
+        }
+    }));
+    if (!asJson) {
+        std::cout << "\n";
+        return 0;
+    }
+    const json j = {{"output_ids", res.outputIds},
+                    {"text", res.text},
+                    {"finish_reason", ws::finishReasonName(res.finishReason)},
+                    {"prompt_tokens", res.promptTokens},
+                    {"completion_tokens", res.outputIds.size()},
+                    {"prefill_tokens_per_s", res.prefillTokensPerSecond()},
+                    {"decode_tokens_per_s", res.decodeTokensPerSecond()},
+                    {"time_to_first_token_s", res.timeToFirstTokenSeconds},
+                    {"seed", params.seed}};
+    std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    return 0;
+}
+
+int cmdBench(const Args& a) {
+    a.allowOnly({"model", "prompt", "gen", "threads", "json", "context"});
+    const int n = static_cast<int>(a.integer("prompt", 128)), gen = static_cast<int>(a.integer("gen", 64));
+    if (n < 1 || gen < 1) fail("--prompt and --gen must be at least 1");
+    auto m = loadModel(a);
+    auto s = newSession(*m, a);
+    // A fixed pseudo-random prompt of ordinary (non-added) token ids.
+    std::mt19937 rng(1234);
+    const int hi = static_cast<int>(std::min<std::size_t>(m->tokenizer().size(), static_cast<std::size_t>(m->config().vocab_size)));
+    std::uniform_int_distribution<int> pick(std::min(3, hi - 1), hi - 1);
+    std::vector<ws::TokenId> prompt(static_cast<std::size_t>(n));
+    for (auto& id : prompt) id = pick(rng);
+    ws::SamplingParams p;
+    p.temperature = 0.0f;
+    ws::Sampler sampler(p);
+    ws::GenerateOptions go;
+    go.maxTokens = gen;
+    go.ignoreEos = true;
+    if (auto st = go.validate(); !st) fail(st.message());
+    auto res = unwrap(ws::generate(*s, m->tokenizer(), prompt, sampler, go));
+    struct rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    const auto rss = static_cast<std::uint64_t>(ru.ru_maxrss) * 1024u;
+    if (a.has("json")) {
+        std::cout << json{{"prefill_tokens_per_s", res.prefillTokensPerSecond()},
+                          {"decode_tokens_per_s", res.decodeTokensPerSecond()},
+                          {"peak_rss_bytes", rss},
+                          {"prompt_tokens", n},
+                          {"generated_tokens", res.outputIds.size()},
+                          {"threads", m->threads()},
+                          {"backend", m->backendName()},
+                          {"weight_bytes", m->info().weightBytes}}
+                         .dump()
+                  << "\n";
+    } else {
+        std::printf("backend %s, %d threads\nprefill: %d tokens, %.1f tokens/s\ndecode:  %zu tokens, %.1f tokens/s\n"
+                    "peak RSS: %.1f MiB (weights %.1f MiB)\n",
+                    m->backendName().c_str(), m->threads(), n, res.prefillTokensPerSecond(), res.outputIds.size(),
+                    res.decodeTokensPerSecond(), static_cast<double>(rss) / (1 << 20),
+                    static_cast<double>(m->info().weightBytes) / (1 << 20));
+    }
+    return 0;
+}
+
+std::string oneLine(std::string s) {
+    for (char& ch : s)
+        if (ch == '\n' || ch == '\r') ch = ' ';
+    return s;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 1 : 0;
+    }
+    const std::string cmd = argv[1];
+    try {
+        if (cmd == "info") return cmdInfo(Args(argc, argv, {}));
+        if (cmd == "tokenize") return cmdTokenize(Args(argc, argv, {"bos", "jsonl"}));
+        if (cmd == "render") return cmdRender(Args(argc, argv, {"no-generation-prompt"}));
+        if (cmd == "logits") return cmdLogits(Args(argc, argv, {"incremental"}));
+        if (cmd == "generate") return cmdGenerate(Args(argc, argv, {"chat", "json"}));
+        if (cmd == "bench") return cmdBench(Args(argc, argv, {"json"}));
+        fail("unknown command '" + cmd + "' (try --help)");
+    } catch (const CliError& e) {
+        std::cerr << "whalesong-cli " << cmd << ": " << oneLine(e.message) << "\n";
+    } catch (const std::bad_alloc&) {
+        std::cerr << "whalesong-cli " << cmd << ": out of memory\n";
+    } catch (const std::exception& e) {
+        std::cerr << "whalesong-cli " << cmd << ": " << oneLine(e.what()) << "\n";
+    }
+    return 1;
+}

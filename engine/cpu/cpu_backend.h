@@ -1,0 +1,67 @@
+// The CPU backend: weights used in place from the mapped files, a float32 latent KV cache per session.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backend.h"
+#include "cpu/thread_pool.h"
+#include "model/safetensors.h"
+#include "model/weights.h"
+#include "model/yarn.h"
+
+namespace ws::cpu {
+
+class CpuModel final : public detail::BackendModel {
+public:
+    CpuModel(const ModelConfig& config, TensorStore store, ModelWeights weights, int threads);
+    std::string name() const override;
+    int threads() const override { return m_pool.size(); }
+    Result<std::unique_ptr<detail::BackendSession>> newSession(int contextLimit) const override;
+
+    const ModelConfig& config() const { return m_config; }
+    const ModelWeights& weights() const { return m_weights; }
+    const RopeParams& rope() const { return m_rope; }
+    ThreadPool& pool() const { return m_pool; }
+
+private:
+    ModelConfig m_config;
+    TensorStore m_store; // owns the mappings the weights point into
+    ModelWeights m_weights;
+    RopeParams m_rope;
+    mutable ThreadPool m_pool;
+};
+
+/// The latent cache of MLA: per layer [positions, kv_lora_rank + qk_rope_head_dim] float32, the normalised
+/// latent c_kv followed by the roped shared key k_pe.
+struct KvCache {
+    int width = 0;
+    int size = 0;     // positions held
+    int capacity = 0; // positions allocated
+    std::vector<std::vector<float>> layers;
+    float* at(int layer, int pos) {
+        return layers[static_cast<std::size_t>(layer)].data() + static_cast<std::size_t>(pos) * static_cast<std::size_t>(width);
+    }
+};
+
+class CpuSession final : public detail::BackendSession {
+public:
+    CpuSession(const CpuModel& model, int contextLimit);
+    Status forward(std::span<const TokenId> tokens, int pos0, bool allLogits, std::vector<float>& logits) override;
+    void truncate(int n) override { m_kv.size = std::min(m_kv.size, n); }
+    std::size_t kvBytes() const override;
+
+private:
+    void reserve(int positions);
+    void attention(int layer, const float* h, int T, int pos0, float* out);
+    void attentionAbsorbed(int layer, const float* q, int T, int pos0, float* o);
+    void attentionNaive(int layer, const float* q, int T, int pos0, float* o);
+    void feedForward(int layer, const float* h, int T, float* out);
+
+    const CpuModel& m_model;
+    const ModelConfig& m_c;
+    int m_contextLimit;
+    KvCache m_kv;
+};
+
+} // namespace ws::cpu

@@ -1,0 +1,44 @@
+// Y = X · Wᵀ for weights in F32, BF16, F16 or block-scaled FP8, dequantised in registers (no F32 weight copy).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "cpu/thread_pool.h"
+#include "model/weights.h"
+
+namespace ws::cpu {
+
+/// One product: Y[T, W.rows] = X[T, W.cols] · Wᵀ, rows of X and Y contiguous with strides ldx / ldy.
+struct MatJob {
+    const Matrix* W = nullptr;
+    const float* X = nullptr;
+    int T = 1;
+    float* Y = nullptr;
+    std::int64_t ldx = 0; // 0: W->cols
+    std::int64_t ldy = 0; // 0: W->rows
+    int rowOffset = 0;    // Y holds rows from this one on: row r goes to Y[t * ldy + r - rowOffset]
+};
+
+/// Runs several independent products in one parallel region, the rows of all of them split over the threads.
+void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs);
+inline void matmul(ThreadPool& pool, const MatJob& job) { matmulMany(pool, std::span<const MatJob>(&job, 1)); }
+
+/// Single-threaded: rows [r0, r1) of one product.
+void matmulRows(const MatJob& job, int r0, int r1);
+
+/// y[0, W.cols) += a · W[r, :] (dequantised), the transposed product used by absorbed MLA.
+void axpyRow(const Matrix& W, int r, float a, float* y);
+
+/// Σ a[i]·b[i] over n floats, vectorised.
+float dot(const float* a, const float* b, int n);
+/// y[i] += a · x[i] over n floats, vectorised.
+void axpy(float a, const float* x, float* y, int n);
+
+/// Which kernels run: "avx512" or "portable" (set WS_NO_AVX512=1 to force the portable path).
+const char* kernelName();
+/// Tests and benchmarks: force the portable kernels (true) or go back to what the CPU supports (false).
+/// Not thread-safe with running kernels.
+void usePortableKernels(bool portable);
+
+} // namespace ws::cpu

@@ -1,0 +1,121 @@
+// Multi-head Latent Attention (DeepSeek-V2 paper §2.1; HF DeepseekV3Attention) over the latent KV cache.
+// Prefill decompresses K and V with kv_b_proj (the "naive" form); decode folds W_UK into the query and applies
+// W_UV after attention (the "absorbed" form), reading only c_kv and k_pe from the cache.
+#include <algorithm>
+#include <vector>
+
+#include "cpu/cpu_backend.h"
+#include "cpu/matmul.h"
+#include "cpu/ops.h"
+
+namespace ws::cpu {
+
+// Past this many floats of decompressed K/V, prefill uses the absorbed form too (same result, less memory).
+constexpr std::int64_t kNaiveKvBudgetFloats = std::int64_t{64} << 20;
+
+void CpuSession::attention(int layer, const float* h, int T, int pos0, float* out) {
+    const ModelConfig& c = m_c;
+    const LayerWeights& L = m_model.weights().layers[static_cast<std::size_t>(layer)];
+    ThreadPool& pool = m_model.pool();
+    const int nh = c.num_attention_heads, dq = c.qkHeadDim(), R = c.kv_lora_rank, dr = c.qk_rope_head_dim;
+    const RopeParams& rope = m_model.rope();
+
+    // q: [T, nh, nope + rope]; kva: [T, kv_lora_rank + rope]
+    std::vector<float> q(static_cast<std::size_t>(T) * nh * dq), kva(static_cast<std::size_t>(T) * c.kvWidth());
+    if (c.q_lora_rank > 0) {
+        std::vector<float> qa(static_cast<std::size_t>(T) * c.q_lora_rank);
+        const MatJob jobs[] = {{&L.q_a, h, T, qa.data()}, {&L.kv_a, h, T, kva.data()}};
+        matmulMany(pool, jobs);
+        rmsNormRows(qa.data(), T, c.q_lora_rank, L.q_a_norm.data(), c.rms_norm_eps, qa.data());
+        matmul(pool, MatJob{&L.q_b, qa.data(), T, q.data()});
+    } else {
+        const MatJob jobs[] = {{&L.q_b, h, T, q.data()}, {&L.kv_a, h, T, kva.data()}};
+        matmulMany(pool, jobs);
+    }
+    // Cache the normalised latent and the roped shared key; rope the query's rope part.
+    for (int i = 0; i < T; ++i) {
+        float* slot = m_kv.at(layer, pos0 + i);
+        const float* src = kva.data() + static_cast<std::size_t>(i) * c.kvWidth();
+        rmsNormRows(src, 1, R, L.kv_a_norm.data(), c.rms_norm_eps, slot);
+        std::copy(src + R, src + R + dr, slot + R);
+        ropeInterleaved(slot + R, dr, pos0 + i, rope.invFreq.data(), rope.cosSinScale);
+        for (int hd = 0; hd < nh; ++hd)
+            ropeInterleaved(q.data() + (static_cast<std::size_t>(i) * nh + hd) * dq + c.qk_nope_head_dim, dr, pos0 + i,
+                            rope.invFreq.data(), rope.cosSinScale);
+    }
+    // o: [T, nh * v_head_dim]
+    std::vector<float> o(static_cast<std::size_t>(T) * nh * c.v_head_dim);
+    const std::int64_t naiveFloats = static_cast<std::int64_t>(pos0 + T) * nh * (c.qk_nope_head_dim + c.v_head_dim);
+    if (T == 1 || naiveFloats > kNaiveKvBudgetFloats)
+        attentionAbsorbed(layer, q.data(), T, pos0, o.data());
+    else
+        attentionNaive(layer, q.data(), T, pos0, o.data());
+    matmul(pool, MatJob{&L.o, o.data(), T, out});
+}
+
+// score(t) = (W_UKᵀ q_nope) · c_t + q_pe · k_pe_t;  o_h = W_UV (Σ_t softmax(score)_t c_t)
+void CpuSession::attentionAbsorbed(int layer, const float* q, int T, int pos0, float* o) {
+    const ModelConfig& c = m_c;
+    const Matrix& kvb = m_model.weights().layers[static_cast<std::size_t>(layer)].kv_b; // [nh*(nope+v), R]
+    const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
+    const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim, W = m_kv.width;
+    const float scale = static_cast<float>(m_model.rope().softmaxScale);
+    const float* cache = m_kv.at(layer, 0);
+    m_model.pool().parallelFor(static_cast<std::int64_t>(T) * nh, [&](std::int64_t b, std::int64_t e) {
+        std::vector<float> qlat(static_cast<std::size_t>(R)), lat(static_cast<std::size_t>(R));
+        std::vector<float> scores(static_cast<std::size_t>(pos0 + T));
+        for (std::int64_t task = b; task < e; ++task) {
+            const int i = static_cast<int>(task / nh), hd = static_cast<int>(task % nh);
+            const float* qi = q + (static_cast<std::size_t>(i) * nh + hd) * dq;
+            const int rowBase = hd * (dn + dv);
+            std::fill(qlat.begin(), qlat.end(), 0.0f);
+            for (int d = 0; d < dn; ++d) axpyRow(kvb, rowBase + d, qi[d], qlat.data());
+            const int n = pos0 + i + 1;
+            for (int t = 0; t < n; ++t) {
+                const float* ct = cache + static_cast<std::size_t>(t) * W;
+                scores[static_cast<std::size_t>(t)] = (dot(qlat.data(), ct, R) + dot(qi + dn, ct + R, dr)) * scale;
+            }
+            softmax(scores.data(), n);
+            std::fill(lat.begin(), lat.end(), 0.0f);
+            for (int t = 0; t < n; ++t) axpy(scores[static_cast<std::size_t>(t)], cache + static_cast<std::size_t>(t) * W, lat.data(), R);
+            MatJob up{&kvb, lat.data(), 1, o + (static_cast<std::size_t>(i) * nh + hd) * dv};
+            up.rowOffset = rowBase + dn;
+            matmulRows(up, rowBase + dn, rowBase + dn + dv);
+        }
+    });
+}
+
+// K_nope, V = kv_b_proj(c) for every cached position; standard causal attention per head.
+void CpuSession::attentionNaive(int layer, const float* q, int T, int pos0, float* o) {
+    const ModelConfig& c = m_c;
+    const Matrix& kvb = m_model.weights().layers[static_cast<std::size_t>(layer)].kv_b;
+    const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
+    const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim, W = m_kv.width, N = pos0 + T;
+    const float scale = static_cast<float>(m_model.rope().softmaxScale);
+    const float* cache = m_kv.at(layer, 0);
+    // kv: [N, nh, nope + v]
+    std::vector<float> kv(static_cast<std::size_t>(N) * nh * (dn + dv));
+    MatJob job{&kvb, cache, N, kv.data()};
+    job.ldx = W;
+    matmul(m_model.pool(), job);
+    const std::int64_t ldkv = static_cast<std::int64_t>(nh) * (dn + dv);
+    m_model.pool().parallelFor(static_cast<std::int64_t>(T) * nh, [&](std::int64_t b, std::int64_t e) {
+        std::vector<float> scores(static_cast<std::size_t>(N));
+        for (std::int64_t task = b; task < e; ++task) {
+            const int i = static_cast<int>(task / nh), hd = static_cast<int>(task % nh);
+            const float* qi = q + (static_cast<std::size_t>(i) * nh + hd) * dq;
+            const int n = pos0 + i + 1;
+            for (int t = 0; t < n; ++t) {
+                const float* kt = kv.data() + t * ldkv + hd * (dn + dv);
+                scores[static_cast<std::size_t>(t)] =
+                    (dot(qi, kt, dn) + dot(qi + dn, cache + static_cast<std::size_t>(t) * W + R, dr)) * scale;
+            }
+            softmax(scores.data(), n);
+            float* oi = o + (static_cast<std::size_t>(i) * nh + hd) * dv;
+            std::fill(oi, oi + dv, 0.0f);
+            for (int t = 0; t < n; ++t) axpy(scores[static_cast<std::size_t>(t)], kv.data() + t * ldkv + hd * (dn + dv) + dn, oi, dv);
+        }
+    });
+}
+
+} // namespace ws::cpu

@@ -1,0 +1,105 @@
+// The decode loop behind whalesong-cli generate, the app's engine worker and the API server.
+#include "whalesong/generate.h"
+
+#include <chrono>
+
+namespace ws {
+
+const char* finishReasonName(FinishReason r) {
+    switch (r) {
+    case FinishReason::Stop: return "stop";
+    case FinishReason::Length: return "length";
+    case FinishReason::Cancelled: return "cancelled";
+    }
+    return "?";
+}
+
+Status GenerateOptions::validate() const {
+    if (maxTokens < 1 || maxTokens > kMaxMaxTokens)
+        return Status(Code::InvalidArgument, "max_tokens must be in [1, " + std::to_string(kMaxMaxTokens) + "], got " +
+                                                 std::to_string(maxTokens));
+    if (stop.size() > static_cast<std::size_t>(kMaxStopStrings))
+        return Status(Code::InvalidArgument, "stop accepts at most " + std::to_string(kMaxStopStrings) +
+                                                 " strings, got " + std::to_string(stop.size()));
+    return Status::ok();
+}
+
+double GenerateResult::prefillTokensPerSecond() const {
+    const double n = static_cast<double>(promptTokens - cachedTokens);
+    return prefillSeconds > 0.0 ? n / prefillSeconds : 0.0;
+}
+
+double GenerateResult::decodeTokensPerSecond() const {
+    return decodeSeconds > 0.0 ? static_cast<double>(decodeSteps) / decodeSeconds : 0.0;
+}
+
+Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, std::span<const TokenId> prompt,
+                                Sampler& sampler, const GenerateOptions& options,
+                                const std::function<void(const TokenEvent&)>& onToken) {
+    using Clock = std::chrono::steady_clock;
+    const auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+    WS_TRY(options.validate());
+    WS_TRY(sampler.params().validate());
+    if (prompt.size() >= static_cast<std::size_t>(session.contextLimit()))
+        return Status(Code::OutOfRange, "prompt of " + std::to_string(prompt.size()) +
+                                            " tokens leaves no room in the context limit of " +
+                                            std::to_string(session.contextLimit()));
+    GenerateResult res;
+    res.promptTokens = prompt.size();
+    const auto start = Clock::now();
+    auto first = session.prefill(prompt);
+    if (!first) return first.status();
+    res.cachedTokens = session.lastReused();
+    res.prefillSeconds = seconds(Clock::now() - start);
+    std::vector<float> row(first.value().begin(), first.value().end());
+    sampler.setPrompt(prompt);
+
+    StreamDecoder decoder(tokenizer);
+    StopMatcher stops(options.stop);
+    const auto emit = [&](TokenId id, const std::string& text) {
+        res.text += text;
+        if (onToken) onToken(TokenEvent{id, text});
+    };
+    bool stopped = false;
+    for (;;) {
+        if (options.stopToken.stop_requested()) {
+            res.finishReason = FinishReason::Cancelled;
+            break;
+        }
+        const TokenId id = sampler.sample(row);
+        sampler.accept(id);
+        res.outputIds.push_back(id);
+        if (res.outputIds.size() == 1) res.timeToFirstTokenSeconds = seconds(Clock::now() - start);
+        if (id == tokenizer.eos() && !options.ignoreEos) {
+            res.finishReason = FinishReason::Stop;
+            break;
+        }
+        const auto step = stops.push(decoder.push(id));
+        emit(id, step.emit);
+        if (step.stopped) {
+            stopped = true;
+            res.finishReason = FinishReason::Stop;
+            break;
+        }
+        if (res.outputIds.size() >= static_cast<std::size_t>(options.maxTokens) ||
+            session.tokens().size() >= static_cast<std::size_t>(session.contextLimit())) {
+            res.finishReason = FinishReason::Length;
+            break;
+        }
+        const auto t0 = Clock::now();
+        auto next = session.append(std::span<const TokenId>(&id, 1));
+        if (!next) return next.status();
+        res.decodeSeconds += seconds(Clock::now() - t0);
+        ++res.decodeSteps;
+        row.assign(next.value().begin(), next.value().end());
+    }
+    if (!stopped) {
+        const auto tail = stops.push(decoder.flush());
+        std::string rest = tail.emit;
+        if (!tail.stopped) rest += stops.flush();
+        if (!rest.empty()) emit(res.outputIds.empty() ? tokenizer.eos() : res.outputIds.back(), rest);
+    }
+    return res;
+}
+
+} // namespace ws

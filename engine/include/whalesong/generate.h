@@ -1,0 +1,61 @@
+// generate(): the decode loop — prefill with prefix reuse, sample, detokenize safely, stop strings, limits.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "whalesong/sampler.h"
+#include "whalesong/session.h"
+#include "whalesong/status.h"
+#include "whalesong/tokenizer.h"
+
+namespace ws {
+
+constexpr int kDefaultMaxTokens = 4096; ///< DeepSeek API's default answer length
+constexpr int kMaxMaxTokens = 16384;    ///< and its maximum
+constexpr int kMaxStopStrings = 4;
+
+enum class FinishReason { Stop, Length, Cancelled };
+/// "stop" | "length" | "cancelled"
+const char* finishReasonName(FinishReason r);
+
+struct GenerateOptions {
+    int maxTokens = kDefaultMaxTokens;
+    std::vector<std::string> stop; ///< at most 4; never streamed out
+    bool ignoreEos = false;        ///< benchmarks only
+    std::stop_token stopToken;     ///< request_stop() ends generation after the current token
+    /// Checks max_tokens (1..16384) and the stop list (≤ 4); the message names the field.
+    Status validate() const;
+};
+
+/// One streamed step: the token and the text it released (may be empty while UTF-8 or a stop prefix is pending).
+struct TokenEvent {
+    TokenId id;
+    std::string_view text;
+};
+
+struct GenerateResult {
+    std::vector<TokenId> outputIds;
+    std::string text;
+    FinishReason finishReason = FinishReason::Stop;
+    std::size_t promptTokens = 0;
+    std::size_t cachedTokens = 0; ///< prompt tokens reused from the session's cache
+    double prefillSeconds = 0.0;
+    double decodeSeconds = 0.0;
+    double timeToFirstTokenSeconds = 0.0;
+    std::size_t decodeSteps = 0; ///< forward passes of one token
+    double prefillTokensPerSecond() const;
+    double decodeTokensPerSecond() const;
+};
+
+/// Runs `prompt` through `session` (reusing its cached prefix) and samples until EOS, a stop string, maxTokens,
+/// the context limit, or cancellation. `onToken` is called on the calling thread for every token.
+Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, std::span<const TokenId> prompt,
+                                Sampler& sampler, const GenerateOptions& options,
+                                const std::function<void(const TokenEvent&)>& onToken = {});
+
+} // namespace ws

@@ -1,0 +1,87 @@
+// Model: a loaded DeepSeek-V3 / V2 checkpoint (weights memory-mapped), its tokenizer, and sessions over it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "whalesong/model_config.h"
+#include "whalesong/session.h"
+#include "whalesong/status.h"
+#include "whalesong/tokenizer.h"
+
+namespace ws {
+
+enum class Backend { Cpu };
+
+struct LoadOptions {
+    int threads = 0; ///< CPU threads; 0 = one per core
+    Backend backend = Backend::Cpu;
+};
+
+struct SessionOptions {
+    int contextLimit = 0; ///< tokens; 0 = the model's max_position_embeddings (a larger value is an error)
+};
+
+/// What `whalesong-cli info` and the settings dialog show.
+struct ModelInfo {
+    std::string architecture;      ///< config.json model_type
+    int layers = 0;
+    int denseLayers = 0;
+    int routedExperts = 0;
+    int sharedExperts = 0;
+    int expertsPerToken = 0;
+    std::uint64_t parametersTotal = 0;  ///< main model, MTP excluded
+    std::uint64_t parametersActive = 0; ///< per token: dense parts + the chosen experts + shared ones
+    std::uint64_t mtpParameters = 0;
+    std::vector<std::string> weightDtypes;
+    std::uint64_t weightBytes = 0;      ///< bytes of the safetensors files
+    std::uint64_t kvBytesPerToken = 0;  ///< latent + roped key, float32, all layers
+    int maxContext = 0;
+    /// Weights plus the KV cache for `context` tokens.
+    std::uint64_t memoryFor(int context) const {
+        return weightBytes + kvBytesPerToken * static_cast<std::uint64_t>(context);
+    }
+};
+
+/// generation_config.json defaults (absent fields stay empty).
+struct GenerationDefaults {
+    std::optional<float> temperature;
+    std::optional<float> top_p;
+};
+
+namespace detail {
+class BackendModel;
+}
+
+/// Immutable after load; newSession() may be called from any thread and sessions run concurrently.
+class Model {
+public:
+    /// Loads `dir` (config.json, safetensors, tokenizer). Errors name the file, tensor or field at fault.
+    static Result<std::unique_ptr<Model>> load(const std::filesystem::path& dir, const LoadOptions& options = {});
+    ~Model();
+
+    const ModelConfig& config() const { return m_config; }
+    const Tokenizer& tokenizer() const { return *m_tokenizer; }
+    const ModelInfo& info() const { return m_info; }
+    const GenerationDefaults& generationDefaults() const { return m_genDefaults; }
+    int threads() const;
+    /// "cpu (avx512)" etc.
+    std::string backendName() const;
+
+    /// A session owns its KV cache; it must not outlive the model.
+    Result<std::unique_ptr<Session>> newSession(const SessionOptions& options = {}) const;
+
+private:
+    Model() = default;
+    ModelConfig m_config;
+    ModelInfo m_info;
+    GenerationDefaults m_genDefaults;
+    std::unique_ptr<Tokenizer> m_tokenizer;
+    std::unique_ptr<detail::BackendModel> m_backend;
+};
+
+} // namespace ws

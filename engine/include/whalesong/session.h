@@ -1,0 +1,51 @@
+// Session: one conversation's KV cache over a Model, reusing the longest cached prefix of each request.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "whalesong/status.h"
+#include "whalesong/tokenizer.h"
+
+namespace ws {
+
+namespace detail {
+class BackendSession;
+}
+
+/// Not thread-safe: one caller at a time. Must not outlive its Model.
+class Session {
+public:
+    Session(std::unique_ptr<detail::BackendSession> impl, int contextLimit, int vocabSize);
+    ~Session();
+
+    int contextLimit() const { return m_contextLimit; }
+    /// The tokens whose keys and values are cached, in order.
+    std::span<const TokenId> tokens() const { return m_tokens; }
+
+    /// Makes the cache hold exactly `sequence`: keeps the longest common prefix, computes only the rest, and
+    /// returns the logits of the last position [vocab_size]. At least the last token is always computed.
+    /// Fails (cache unchanged) on an empty sequence, an id outside the vocabulary, or a sequence longer than
+    /// the context limit.
+    Result<std::span<const float>> prefill(std::span<const TokenId> sequence);
+    /// Appends tokens after the cache. Returns the logits of every new position ([n, vocab_size], row after row)
+    /// when `allLogits`, else of the last one.
+    Result<std::span<const float>> append(std::span<const TokenId> tokens, bool allLogits = false);
+    /// Drops cached positions from `n` on.
+    void truncate(std::size_t n);
+    /// How many tokens of the last prefill() came from the cache.
+    std::size_t lastReused() const { return m_lastReused; }
+    std::size_t kvBytes() const;
+
+private:
+    std::unique_ptr<detail::BackendSession> m_impl;
+    int m_contextLimit;
+    int m_vocabSize;
+    std::vector<TokenId> m_tokens;
+    std::vector<float> m_logits;
+    std::size_t m_lastReused = 0;
+};
+
+} // namespace ws

@@ -1,0 +1,81 @@
+// Session: prefix reuse over a backend's KV cache, with the context limit and token ids checked up front.
+#include "whalesong/session.h"
+
+#include <algorithm>
+
+#include "backend.h"
+
+namespace ws {
+
+Session::Session(std::unique_ptr<detail::BackendSession> impl, int contextLimit, int vocabSize)
+    : m_impl(std::move(impl)), m_contextLimit(contextLimit), m_vocabSize(vocabSize) {}
+
+Session::~Session() = default;
+
+std::size_t Session::kvBytes() const { return m_impl->kvBytes(); }
+
+void Session::truncate(std::size_t n) {
+    if (n >= m_tokens.size()) return;
+    m_tokens.resize(n);
+    m_impl->truncate(static_cast<int>(n));
+}
+
+Result<std::span<const float>> Session::append(std::span<const TokenId> tokens, bool allLogits) {
+    using R = Result<std::span<const float>>;
+    if (tokens.empty()) return R(Code::InvalidArgument, "no tokens given");
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        if (tokens[i] < 0 || tokens[i] >= m_vocabSize)
+            return R(Code::InvalidArgument, "token id " + std::to_string(tokens[i]) + " at index " +
+                                                std::to_string(i) + " is outside the vocabulary [0, " +
+                                                std::to_string(m_vocabSize) + ")");
+    if (m_tokens.size() + tokens.size() > static_cast<std::size_t>(m_contextLimit))
+        return R(Code::OutOfRange, std::to_string(m_tokens.size() + tokens.size()) +
+                                       " tokens exceed the context limit of " + std::to_string(m_contextLimit));
+    // Run long batches in chunks so activations stay bounded.
+    constexpr std::size_t kChunk = 512;
+    std::vector<float> chunkLogits;
+    if (allLogits) m_logits.clear();
+    for (std::size_t b = 0; b < tokens.size(); b += kChunk) {
+        const auto part = tokens.subspan(b, std::min(kChunk, tokens.size() - b));
+        const bool last = b + part.size() == tokens.size();
+        Status s = m_impl->forward(part, static_cast<int>(m_tokens.size()), allLogits, chunkLogits);
+        if (!s) {
+            m_impl->truncate(static_cast<int>(m_tokens.size()));
+            return s;
+        }
+        m_tokens.insert(m_tokens.end(), part.begin(), part.end());
+        if (allLogits)
+            m_logits.insert(m_logits.end(), chunkLogits.begin(), chunkLogits.end());
+        else if (last)
+            m_logits.swap(chunkLogits);
+    }
+    return std::span<const float>(m_logits);
+}
+
+Result<std::span<const float>> Session::prefill(std::span<const TokenId> sequence) {
+    using R = Result<std::span<const float>>;
+    if (sequence.empty()) return R(Code::InvalidArgument, "empty prompt");
+    if (sequence.size() > static_cast<std::size_t>(m_contextLimit))
+        return R(Code::OutOfRange, "prompt of " + std::to_string(sequence.size()) +
+                                       " tokens exceeds the context limit of " + std::to_string(m_contextLimit));
+    std::size_t common = 0;
+    const std::size_t maxCommon = std::min(m_tokens.size(), sequence.size());
+    while (common < maxCommon && m_tokens[common] == sequence[common]) ++common;
+    // The last token is always run: its logits are what the caller needs.
+    if (common == sequence.size()) --common;
+    for (std::size_t i = common; i < sequence.size(); ++i) // check before the cache is touched
+        if (sequence[i] < 0 || sequence[i] >= m_vocabSize)
+            return R(Code::InvalidArgument, "token id " + std::to_string(sequence[i]) + " at index " +
+                                                std::to_string(i) + " is outside the vocabulary [0, " +
+                                                std::to_string(m_vocabSize) + ")");
+    truncate(common);
+    auto r = append(sequence.subspan(common), false);
+    if (!r) {
+        m_lastReused = 0;
+        return r;
+    }
+    m_lastReused = common;
+    return r;
+}
+
+} // namespace ws

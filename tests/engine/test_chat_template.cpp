@@ -1,0 +1,209 @@
+// Chat template tests: the shared DeepSeek-V3 conversations and the template's tool-call rules and quirks.
+#include "whalesong/tokenizer.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ws::ChatMessage;
+using ws::TokenId;
+using ws::Tokenizer;
+using ws::ToolCall;
+
+const fs::path kDeepSeekDir = fs::path(WS_SHARED_DIR) / "tokenizers" / "deepseek-v3";
+
+const Tokenizer* deepSeek() {
+    static const std::unique_ptr<Tokenizer> tok = [] {
+        if (!fs::exists(kDeepSeekDir / "tokenizer.json"))
+            return std::unique_ptr<Tokenizer>();
+        auto r = Tokenizer::load(kDeepSeekDir);
+        if (!r.isOk()) {
+            ADD_FAILURE() << r.status().message();
+            return std::unique_ptr<Tokenizer>();
+        }
+        return std::move(r).value();
+    }();
+    return tok.get();
+}
+
+#define REQUIRE_DEEPSEEK()                                                                                   \
+    const Tokenizer* tok = deepSeek();                                                                       \
+    if (tok == nullptr)                                                                                      \
+    GTEST_SKIP() << "no " << kDeepSeekDir << " (shared folder missing)"
+
+/// OpenAI-style JSON messages -> ChatMessage (content may be null; arguments a string or an object).
+std::vector<ChatMessage> toMessages(const json& messages) {
+    std::vector<ChatMessage> out;
+    for (const json& m : messages) {
+        ChatMessage msg;
+        msg.role = m.at("role").get<std::string>();
+        if (const auto c = m.find("content"); c != m.end() && !c->is_null())
+            msg.content = c->get<std::string>();
+        if (const auto calls = m.find("tool_calls"); calls != m.end() && calls->is_array()) {
+            for (const json& call : *calls) {
+                ToolCall tc;
+                tc.type = call.value("type", "function");
+                const json& fn = call.at("function");
+                tc.name = fn.at("name").get<std::string>();
+                const json& args = fn.at("arguments");
+                tc.arguments = args.is_string() ? args.get<std::string>() : args.dump();
+                msg.toolCalls.push_back(std::move(tc));
+            }
+        }
+        out.push_back(std::move(msg));
+    }
+    return out;
+}
+
+std::string render(const Tokenizer& tok, const std::vector<ChatMessage>& messages, bool addGenerationPrompt) {
+    auto r = tok.renderChat(messages, addGenerationPrompt);
+    EXPECT_TRUE(r.isOk()) << r.status().message();
+    return r.isOk() ? r.value() : std::string();
+}
+
+const std::string kBos = "<｜begin▁of▁sentence｜>";
+const std::string kEos = "<｜end▁of▁sentence｜>";
+
+TEST(ChatTemplate, RendersEveryPublicConversation) {
+    REQUIRE_DEEPSEEK();
+    std::ifstream in(kDeepSeekDir / "chat_template_public.jsonl");
+    int count = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty())
+            continue;
+        const json c = json::parse(line);
+        SCOPED_TRACE(c.at("id").get<std::string>());
+        const std::string rendered =
+            render(*tok, toMessages(c.at("messages")), c.at("add_generation_prompt").get<bool>());
+        EXPECT_EQ(rendered, c.at("rendered").get<std::string>());
+        EXPECT_EQ(tok->encode(rendered), c.at("ids").get<std::vector<TokenId>>());
+        ++count;
+    }
+    EXPECT_EQ(count, 5);
+}
+
+TEST(ChatTemplate, SystemMessagesAreHoistedAndJoined) {
+    REQUIRE_DEEPSEEK();
+    const std::vector<ChatMessage> msgs = {
+        {"system", "A.", {}}, {"user", "Hi", {}}, {"system", "B.", {}}, {"assistant", "Yo", {}}};
+    EXPECT_EQ(render(*tok, msgs, true),
+              kBos + "A.\n\nB.<｜User｜>Hi<｜Assistant｜>Yo" + kEos + "<｜Assistant｜>");
+    EXPECT_EQ(render(*tok, msgs, false), kBos + "A.\n\nB.<｜User｜>Hi<｜Assistant｜>Yo" + kEos);
+    EXPECT_EQ(render(*tok, {}, true), kBos + "<｜Assistant｜>");
+}
+
+TEST(ChatTemplate, AssistantContentIsVerbatim) {
+    REQUIRE_DEEPSEEK();
+    const std::vector<ChatMessage> msgs = {{"user", "q", {}},
+                                           {"assistant", "  <think>x</think>\n\n a  ", {}}};
+    EXPECT_EQ(render(*tok, msgs, false),
+              kBos + "<｜User｜>q<｜Assistant｜>  <think>x</think>\n\n a  " + kEos);
+}
+
+TEST(ChatTemplate, SingleToolCallThenOutputThenAnswer) {
+    REQUIRE_DEEPSEEK();
+    const std::vector<ChatMessage> msgs = {
+        {"user", "Weather in Paris?", {}},
+        {"assistant", std::nullopt, {ToolCall{"function", "get_weather", R"({"city": "Paris"})"}}},
+        {"tool", "18C, sunny", {}},
+        {"assistant", "It is 18C and sunny.", {}},
+        {"user", "Thanks", {}},
+    };
+    // One call: the block is never closed (quirk of the original V3 template).
+    const std::string expected =
+        kBos + "<｜User｜>Weather in Paris?" +
+        "<｜Assistant｜><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```"
+        "json\n"
+        "{\"city\": \"Paris\"}\n```<｜tool▁call▁end｜>" +
+        "<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>18C, sunny<｜tool▁output▁end｜>" +
+        "<｜tool▁outputs▁end｜>It is 18C and sunny." + kEos + "<｜User｜>Thanks<｜Assistant｜>";
+    EXPECT_EQ(render(*tok, msgs, true), expected);
+}
+
+TEST(ChatTemplate, TwoToolCallsAndTwoOutputsEndingOnATool) {
+    REQUIRE_DEEPSEEK();
+    const std::vector<ChatMessage> msgs = {
+        {"user", "Compare", {}},
+        {"assistant", std::nullopt, {ToolCall{"function", "a", "{}"}, ToolCall{"function", "b", "[1]"}}},
+        {"tool", "A", {}},
+        {"tool", "B", {}},
+    };
+    const std::string expected =
+        kBos + "<｜User｜>Compare" +
+        "<｜Assistant｜><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>a\n```json\n{}\n```"
+        "<｜tool▁call▁end｜>" +
+        "\n<｜tool▁call▁begin｜>function<｜tool▁sep｜>b\n```json\n[1]\n```<｜tool▁call▁end｜>"
+        "<｜tool▁calls▁end｜>" +
+        kEos + "<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>A<｜tool▁output▁end｜>" +
+        "\n<｜tool▁output▁begin｜>B<｜tool▁output▁end｜><｜tool▁outputs▁end｜>";
+    // A conversation that ends on a tool gets no generation prompt.
+    EXPECT_EQ(render(*tok, msgs, true), expected);
+    EXPECT_EQ(render(*tok, msgs, false), expected);
+}
+
+TEST(ChatTemplate, LaterToolCallMessagesReuseTheContinuationForm) {
+    REQUIRE_DEEPSEEK();
+    // ns.is_first and ns.is_output_first live for the whole conversation.
+    const std::vector<ChatMessage> msgs = {
+        {"user", "1", {}}, {"assistant", std::nullopt, {ToolCall{"function", "f", "{}"}}}, {"tool", "r1", {}},
+        {"user", "2", {}}, {"assistant", std::nullopt, {ToolCall{"function", "g", "{}"}}}, {"tool", "r2", {}},
+    };
+    const std::string expected =
+        kBos + "<｜User｜>1" +
+        "<｜Assistant｜><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>f\n```json\n{}\n```"
+        "<｜tool▁call▁end｜>" +
+        "<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>r1<｜tool▁output▁end｜>" + "<｜User｜>2" +
+        "\n<｜tool▁call▁begin｜>function<｜tool▁sep｜>g\n```json\n{}\n```<｜tool▁call▁end｜>"
+        "<｜tool▁calls▁end｜>" +
+        kEos + "\n<｜tool▁output▁begin｜>r2<｜tool▁output▁end｜><｜tool▁outputs▁end｜>";
+    EXPECT_EQ(render(*tok, msgs, true), expected);
+}
+
+TEST(ChatTemplate, AssistantWithContentIgnoresToolCalls) {
+    REQUIRE_DEEPSEEK();
+    const std::vector<ChatMessage> msgs = {{"user", "q", {}},
+                                           {"assistant", "a", {ToolCall{"function", "f", "{}"}}}};
+    EXPECT_EQ(render(*tok, msgs, false), kBos + "<｜User｜>q<｜Assistant｜>a" + kEos);
+}
+
+TEST(ChatTemplate, RenderedToolPromptTokenizesWithSpecialIds) {
+    REQUIRE_DEEPSEEK();
+    const std::vector<ChatMessage> msgs = {
+        {"user", "x", {}}, {"assistant", std::nullopt, {ToolCall{"function", "f", "{}"}}}, {"tool", "y", {}}};
+    const auto ids = tok->encode(render(*tok, msgs, true));
+    ASSERT_FALSE(ids.empty());
+    EXPECT_EQ(ids.front(), 0);
+    for (const TokenId special :
+         {128803, 128804, 128806, 128808, 128814, 128809, 128810, 128812, 128813, 128811})
+        EXPECT_EQ(std::count(ids.begin(), ids.end(), special), 1) << special;
+}
+
+TEST(ChatTemplate, UnknownRoleNamesTheMessageIndex) {
+    REQUIRE_DEEPSEEK();
+    const std::vector<ChatMessage> msgs = {{"user", "hi", {}}, {"robot", "beep", {}}};
+    const auto r = tok->renderChat(msgs, true);
+    ASSERT_FALSE(r.isOk());
+    EXPECT_EQ(r.status().code(), ws::Code::InvalidArgument);
+    EXPECT_NE(r.status().message().find("message 1"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("robot"), std::string::npos) << r.status().message();
+}
+
+TEST(ChatTemplate, MissingContentWhereTheTemplateNeedsItIsAnError) {
+    REQUIRE_DEEPSEEK();
+    for (const char* role : {"system", "user", "tool"}) {
+        const std::vector<ChatMessage> msgs = {{"user", "hi", {}}, {role, std::nullopt, {}}};
+        const auto r = tok->renderChat(msgs, true);
+        ASSERT_FALSE(r.isOk()) << role;
+        EXPECT_NE(r.status().message().find("message 1"), std::string::npos) << r.status().message();
+    }
+}
+
+} // namespace

@@ -1,0 +1,204 @@
+// CPU kernels (matmul for every weight dtype, dot, axpy, axpyRow) against naive float64 loops on random inputs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "cpu/matmul.h"
+#include "cpu/thread_pool.h"
+
+namespace {
+
+using ws::DType;
+using ws::Matrix;
+
+// Independent decoders (not the engine's): value = (-1)^s · 2^(e-bias) · (1 + m/2^k), subnormals when e = 0.
+double decodeMinifloat(std::uint32_t bits, int expBits, int manBits, int bias) {
+    const std::uint32_t s = bits >> (expBits + manBits), e = (bits >> manBits) & ((1u << expBits) - 1u);
+    const std::uint32_t m = bits & ((1u << manBits) - 1u);
+    const double frac = static_cast<double>(m) / static_cast<double>(1u << manBits);
+    const double v = e == 0 ? std::ldexp(frac, 1 - bias) : std::ldexp(1.0 + frac, static_cast<int>(e) - bias);
+    return s ? -v : v;
+}
+
+/// A random matrix of one dtype, with the float64 values its bytes stand for.
+struct TestMatrix {
+    std::vector<std::uint8_t> bytes;
+    std::vector<float> scales;
+    std::vector<double> ref; // [rows, cols], dequantised
+    Matrix m;
+};
+
+TestMatrix makeMatrix(DType t, int rows, int cols, std::mt19937& rng, int block = 128) {
+    TestMatrix tm;
+    const std::size_t es = ws::dtypeSize(t), n = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+    tm.bytes.resize(n * es);
+    tm.ref.resize(n);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    const int sr = (rows + block - 1) / block, sc = (cols + block - 1) / block;
+    if (t == DType::F8_E4M3) {
+        tm.scales.resize(static_cast<std::size_t>(sr * sc));
+        for (auto& s : tm.scales) s = std::exp2(std::uniform_real_distribution<float>(-12.0f, -4.0f)(rng));
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const int r = static_cast<int>(i / static_cast<std::size_t>(cols)), c = static_cast<int>(i % static_cast<std::size_t>(cols));
+        const float v = nd(rng);
+        switch (t) {
+        case DType::F32:
+            std::memcpy(&tm.bytes[i * 4], &v, 4);
+            tm.ref[i] = v;
+            break;
+        case DType::BF16: {
+            std::uint32_t u;
+            std::memcpy(&u, &v, 4);
+            const auto h = static_cast<std::uint16_t>(u >> 16);
+            std::memcpy(&tm.bytes[i * 2], &h, 2);
+            tm.ref[i] = decodeMinifloat(h, 8, 7, 127);
+            break;
+        }
+        case DType::F16: {
+            // any bit pattern that is a finite f16
+            auto h = static_cast<std::uint16_t>(rng());
+            if (((h >> 10) & 0x1F) == 0x1F) h = static_cast<std::uint16_t>(h & 0x83FF);
+            std::memcpy(&tm.bytes[i * 2], &h, 2);
+            tm.ref[i] = decodeMinifloat(h, 5, 10, 15);
+            break;
+        }
+        case DType::F8_E4M3: {
+            auto b = static_cast<std::uint8_t>(rng());
+            if ((b & 0x7F) == 0x7F) b = static_cast<std::uint8_t>(b & 0xF0); // no NaN in weights
+            tm.bytes[i] = b;
+            tm.ref[i] = decodeMinifloat(b, 4, 3, 7) * tm.scales[static_cast<std::size_t>((r / block) * sc + c / block)];
+            break;
+        }
+        }
+    }
+    tm.m.dtype = t;
+    tm.m.rows = rows;
+    tm.m.cols = cols;
+    tm.m.data = tm.bytes.data();
+    if (t == DType::F8_E4M3) {
+        tm.m.scale = tm.scales.data();
+        tm.m.blockRows = block;
+        tm.m.blockCols = block;
+    }
+    return tm;
+}
+
+std::vector<float> randomVec(std::size_t n, std::mt19937& rng) {
+    std::vector<float> v(n);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (auto& x : v) x = nd(rng);
+    return v;
+}
+
+struct Case {
+    DType dtype;
+    int rows, cols, T;
+};
+
+class KernelTest : public ::testing::TestWithParam<bool> {
+protected:
+    void SetUp() override { ws::cpu::usePortableKernels(GetParam()); }
+    void TearDown() override { ws::cpu::usePortableKernels(false); }
+};
+
+TEST_P(KernelTest, MatmulMatchesFloat64ForEveryDtypeAndShape) {
+    const unsigned seed = std::random_device{}();
+    std::printf("[kernels %s] seed %u\n", ws::cpu::kernelName(), seed);
+    std::mt19937 rng(seed);
+    ws::cpu::ThreadPool pool(2);
+    const Case cases[] = {{DType::F32, 37, 300, 1},     {DType::F32, 64, 1024, 5},  {DType::BF16, 33, 17, 1},
+                          {DType::BF16, 130, 257, 9},   {DType::F16, 19, 100, 2},   {DType::F16, 40, 333, 4},
+                          {DType::F8_E4M3, 200, 300, 1}, {DType::F8_E4M3, 129, 385, 7}, {DType::F8_E4M3, 5, 3, 3},
+                          {DType::BF16, 1, 1, 1}};
+    for (const Case& c : cases) {
+        TestMatrix tm = makeMatrix(c.dtype, c.rows, c.cols, rng);
+        const auto x = randomVec(static_cast<std::size_t>(c.T) * c.cols, rng);
+        std::vector<float> y(static_cast<std::size_t>(c.T) * c.rows, NAN);
+        ws::cpu::matmul(pool, {&tm.m, x.data(), c.T, y.data()});
+        double maxRel = 0.0;
+        for (int t = 0; t < c.T; ++t)
+            for (int r = 0; r < c.rows; ++r) {
+                double ref = 0.0, mag = 0.0;
+                for (int k = 0; k < c.cols; ++k) {
+                    const double p = tm.ref[static_cast<std::size_t>(r) * c.cols + k] * x[static_cast<std::size_t>(t) * c.cols + k];
+                    ref += p;
+                    mag += std::abs(p);
+                }
+                const double got = y[static_cast<std::size_t>(t) * c.rows + r];
+                ASSERT_TRUE(std::isfinite(got));
+                maxRel = std::max(maxRel, std::abs(got - ref) / (mag + 1e-30));
+            }
+        std::printf("  %-8s %4dx%-4d T=%d  max |err|/Σ|w·x| = %.2e\n", std::string(ws::dtypeName(c.dtype)).c_str(),
+                    c.rows, c.cols, c.T, maxRel);
+        EXPECT_LT(maxRel, 1e-5) << ws::dtypeName(c.dtype) << " " << c.rows << "x" << c.cols << " T=" << c.T;
+    }
+}
+
+TEST_P(KernelTest, RowOffsetAndStridesAreHonoured) {
+    std::mt19937 rng(7);
+    TestMatrix tm = makeMatrix(DType::BF16, 24, 40, rng);
+    const int T = 3, ldx = 50, ldy = 11;
+    const auto x = randomVec(static_cast<std::size_t>(T) * ldx, rng);
+    std::vector<float> y(static_cast<std::size_t>(T) * ldy, -7.0f);
+    ws::cpu::MatJob j{&tm.m, x.data(), T, y.data(), ldx, ldy, 8};
+    ws::cpu::matmulRows(j, 8, 16); // rows 8..15 land in y[t*ldy + 0..7]
+    for (int t = 0; t < T; ++t)
+        for (int i = 0; i < ldy; ++i) {
+            const float got = y[static_cast<std::size_t>(t) * ldy + i];
+            if (i >= 8) {
+                EXPECT_EQ(got, -7.0f) << "wrote outside its rows";
+                continue;
+            }
+            double ref = 0.0;
+            for (int k = 0; k < 40; ++k) ref += tm.ref[static_cast<std::size_t>(8 + i) * 40 + k] * x[static_cast<std::size_t>(t) * ldx + k];
+            EXPECT_NEAR(got, ref, 1e-4 * (1 + std::abs(ref)));
+        }
+}
+
+TEST_P(KernelTest, DotAxpyAndAxpyRowMatchFloat64) {
+    std::mt19937 rng(std::random_device{}());
+    for (int n : {1, 15, 16, 17, 33, 512, 1000}) {
+        const auto a = randomVec(static_cast<std::size_t>(n), rng), b = randomVec(static_cast<std::size_t>(n), rng);
+        double ref = 0.0, mag = 0.0;
+        for (int i = 0; i < n; ++i) {
+            ref += static_cast<double>(a[static_cast<std::size_t>(i)]) * b[static_cast<std::size_t>(i)];
+            mag += std::abs(static_cast<double>(a[static_cast<std::size_t>(i)]) * b[static_cast<std::size_t>(i)]);
+        }
+        EXPECT_LT(std::abs(ws::cpu::dot(a.data(), b.data(), n) - ref), 1e-6 * mag + 1e-30) << "n=" << n;
+        auto y = b;
+        ws::cpu::axpy(0.37f, a.data(), y.data(), n);
+        for (int i = 0; i < n; ++i)
+            EXPECT_NEAR(y[static_cast<std::size_t>(i)], b[static_cast<std::size_t>(i)] + 0.37 * a[static_cast<std::size_t>(i)], 1e-5);
+    }
+    for (DType t : {DType::F32, DType::BF16, DType::F16, DType::F8_E4M3}) {
+        TestMatrix tm = makeMatrix(t, 130, 300, rng);
+        std::vector<float> y(300, 0.5f);
+        ws::cpu::axpyRow(tm.m, 129, -1.25f, y.data());
+        for (int c = 0; c < 300; ++c)
+            EXPECT_NEAR(y[static_cast<std::size_t>(c)], 0.5 - 1.25 * tm.ref[static_cast<std::size_t>(129) * 300 + c],
+                        1e-5 * (1 + std::abs(tm.ref[static_cast<std::size_t>(129) * 300 + c])))
+                << ws::dtypeName(t) << " column " << c;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, KernelTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "portable" : "native"; });
+
+TEST(ThreadPool, ParallelForCoversEveryIndexOnce) {
+    ws::cpu::ThreadPool pool(3);
+    for (std::int64_t n : {1, 2, 3, 10, 1001}) {
+        std::vector<int> hits(static_cast<std::size_t>(n), 0);
+        for (int rep = 0; rep < 50; ++rep)
+            pool.parallelFor(n, [&](std::int64_t b, std::int64_t e) {
+                for (std::int64_t i = b; i < e; ++i) ++hits[static_cast<std::size_t>(i)];
+            });
+        for (int h : hits) EXPECT_EQ(h, 50);
+    }
+}
+
+} // namespace
