@@ -187,7 +187,7 @@ TEST_P(KernelTest, DotAxpyAndAxpyRowMatchFloat64) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, KernelTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "portable" : "native"; });
+                         [](const auto& p) { return p.param ? "portable" : "native"; });
 
 TEST(ThreadPool, ParallelForCoversEveryIndexOnce) {
     ws::cpu::ThreadPool pool(3);
