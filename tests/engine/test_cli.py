@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""whalesong-cli's commands and flags, as machine checks use them.
+
+    /usr/bin/python3 tests/engine/test_cli.py --cli PATH/whalesong-cli --source REPO_ROOT --work SCRATCH_DIR
+
+tokenize (--text, --bos, --jsonl) and render on the real DeepSeek-V3 tokenizer of shared/; info, generate and bench
+on a tiny generated model; usage errors exit 1 with one line naming the flag or field.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+from test_bad_inputs import ensure_model
+
+RESULTS = []
+
+
+def check(name, ok, detail=""):
+    RESULTS.append((name, bool(ok)))
+    print(("PASS " if ok else "FAIL ") + name + (": " + detail if detail and not ok else ""))
+
+
+def run(cli, args, stdin=None):
+    p = subprocess.run([cli] + args, input=stdin, capture_output=True, timeout=300)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--work", required=True)
+    a = ap.parse_args()
+    cli = os.path.abspath(a.cli)
+    sys.path.insert(0, os.path.join(a.source, "tools"))
+    import gen_tiny_model as gen
+
+    shared_tok = os.path.join(a.source, "..", "shared", "tokenizers", "deepseek-v3")
+    if os.path.isdir(shared_tok):
+        cases = jsonl(os.path.join(shared_tok, "cases_public.jsonl"))
+        # --text, one case at a time (a sample: each call loads the 7.8 MB tokenizer)
+        for c in cases[::20]:
+            rc, out, err = run(cli, ["tokenize", "--model", shared_tok, "--text", c["text"]])
+            check("tokenize --text %s" % c["id"], rc == 0 and json.loads(out)["ids"] == c["ids"], err.strip())
+        rc, out, _ = run(cli, ["tokenize", "--model", shared_tok, "--text", "Hi", "--bos"])
+        check("tokenize --bos puts BOS first", rc == 0 and json.loads(out)["ids"][0] == 0, out.strip())
+        # --jsonl: every case, in order
+        stdin = "".join(json.dumps({"text": c["text"]}) + "\n" for c in cases).encode("utf-8")
+        rc, out, err = run(cli, ["tokenize", "--model", shared_tok, "--jsonl"], stdin)
+        got = [json.loads(line)["ids"] for line in out.splitlines()]
+        check("tokenize --jsonl reproduces all %d cases in order" % len(cases),
+              rc == 0 and got == [c["ids"] for c in cases], err.strip())
+        for c in jsonl(os.path.join(shared_tok, "chat_template_public.jsonl")):
+            args = ["render", "--model", shared_tok]
+            if not c["add_generation_prompt"]:
+                args.append("--no-generation-prompt")
+            rc, out, err = run(cli, args, json.dumps(c["messages"]).encode("utf-8"))
+            ok = rc == 0 and json.loads(out) == {"text": c["rendered"], "ids": c["ids"]}
+            check("render %s" % c["id"], ok, err.strip())
+        # content as an array of text parts renders like the plain string
+        parts = [{"role": "user", "content": [{"type": "text", "text": "Hello "}, {"type": "text", "text": "there"}]}]
+        plain = [{"role": "user", "content": "Hello there"}]
+        r1 = run(cli, ["render", "--model", shared_tok], json.dumps(parts).encode())
+        r2 = run(cli, ["render", "--model", shared_tok], json.dumps(plain).encode())
+        check("render: text parts == string content", r1[0] == 0 and r1[1] == r2[1], r1[2].strip())
+        rc, out, err = run(cli, ["render", "--model", shared_tok], b'[{"role": "wizard", "content": "x"}]')
+        check("render: unknown role names the message", rc == 1 and "0" in err and err.count("\n") == 1, err.strip())
+    else:
+        print("SKIP tokenizer cases: %s missing" % shared_tok)
+
+    model = ensure_model(gen, os.path.join(a.work, "models"), "v3-bf16", 99)
+    with open(os.path.join(model, "config.json"), encoding="utf-8") as f:
+        cfg = json.load(f)
+
+    rc, out, err = run(cli, ["info", "--model", model, "--context", "100"])
+    info = json.loads(out) if rc == 0 else {}
+    check("info", rc == 0 and info["layers"] == cfg["num_hidden_layers"]
+          and info["experts"] == cfg["n_routed_experts"] and info["weight_dtypes"] == ["BF16"]
+          and info["parameters_active"] < info["parameters_total"]
+          and info["memory_bytes"] == info["weight_bytes"] + 100 * info["kv_bytes_per_token"]
+          and info["kv_bytes_per_token"] == 4 * cfg["num_hidden_layers"] * (cfg["kv_lora_rank"] + cfg["qk_rope_head_dim"]),
+          err.strip() or out[:200])
+
+    base = ["generate", "--model", model, "--ids", "0,20,30,40", "--json", "--threads", "2"]
+    rc, out, err = run(cli, base + ["--max-tokens", "7", "--temperature", "0"])
+    g = json.loads(out) if rc == 0 else {}
+    keys = {"output_ids", "text", "finish_reason", "prompt_tokens", "completion_tokens", "prefill_tokens_per_s",
+            "decode_tokens_per_s"}
+    check("generate --json fields", rc == 0 and keys <= set(g), err.strip())
+    if g:
+        check("generate: max_tokens ends in length", g["finish_reason"] in ("length", "stop")
+              and g["completion_tokens"] == len(g["output_ids"]) <= 7 and g["prompt_tokens"] == 4
+              and (g["finish_reason"] == "stop" or len(g["output_ids"]) == 7), out.strip())
+    seeded = base + ["--max-tokens", "12", "--temperature", "1.0", "--seed", "5"]
+    r1, r2, r3 = run(cli, seeded), run(cli, seeded), run(cli, base + ["--max-tokens", "12", "--seed", "6"])
+    o1, o2, o3 = (json.loads(r[1])["output_ids"] if r[0] == 0 else None for r in (r1, r2, r3))
+    check("generate: same seed, same output; another seed differs", o1 is not None and o1 == o2 and o1 != o3)
+    rc, out, err = run(cli, ["generate", "--model", model, "--prompt", "The whale", "--max-tokens", "5",
+                             "--temperature", "0"])
+    check("generate --prompt streams text", rc == 0 and len(out) > 0, err.strip())
+    rc, out, err = run(cli, ["generate", "--model", model, "--prompt", "Hello", "--chat", "--max-tokens", "3", "--json"])
+    check("generate --chat", rc == 0 and json.loads(out)["prompt_tokens"] >= 3, err.strip())
+
+    rc, out, err = run(cli, ["bench", "--model", model, "--prompt", "16", "--gen", "8", "--threads", "2", "--json"])
+    b = json.loads(out) if rc == 0 else {}
+    check("bench --json", rc == 0 and b["prefill_tokens_per_s"] > 0 and b["decode_tokens_per_s"] > 0
+          and b["peak_rss_bytes"] > 0, err.strip() or out.strip())
+
+    for args, culprit in [
+        (["frobnicate"], "frobnicate"),
+        (["generate", "--model", model, "--ids", "0,1", "--max-tokens", "16385"], "max_tokens"),
+        (["generate", "--model", model, "--ids", "0,1", "--temperature", "3"], "temperature"),
+        (["generate", "--model", model, "--ids", "0,1", "--top-p", "0"], "top_p"),
+        (["generate", "--model", model, "--ids", "0,1", "--presence-penalty", "2.5"], "presence_penalty"),
+        (["generate", "--model", model, "--ids", "0,1"] + sum((["--stop", s] for s in "abcde"), []), "stop"),
+        (["generate", "--model", model, "--ids", "0,x"], "--ids"),
+        (["generate", "--model", model, "--ids", "0,1", "--context", "2"], "context"),
+        (["logits", "--model", model, "--ids", "0,1"], "--out"),
+        (["info", "--model", model, "--bogus", "1"], "--bogus"),
+        (["tokenize", "--model", os.path.join(a.work, "nowhere"), "--text", "x"], "nowhere"),
+    ]:
+        rc, out, err = run(cli, args)
+        check("error: %s" % culprit, rc == 1 and culprit in err and err.count("\n") == 1, "rc %d: %s" % (rc, err.strip()))
+
+    failed = [n for n, ok in RESULTS if not ok]
+    print("%d passed, %d failed" % (len(RESULTS) - len(failed), len(failed)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
