@@ -119,8 +119,6 @@ Result<std::unique_ptr<SafetensorsFile>> SafetensorsFile::open(const std::filesy
             return R(Code::FormatError, fname + ": tensors " + std::get<2>(ranges[i - 1]) + " and " +
                                             std::get<2>(ranges[i]) + " overlap in the data section at byte " +
                                             std::to_string(std::get<0>(ranges[i])));
-    // Weights are read at random later: tell the kernel not to read ahead the whole file.
-    madvise(map, size, MADV_RANDOM);
     return f;
 }
 
