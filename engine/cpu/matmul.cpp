@@ -304,19 +304,29 @@ void axpyRow(const Matrix& W, int r, float a, float* y) {
 }
 
 void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs) {
-    std::int64_t total = 0;
-    for (const auto& j : jobs) total += j.W->rows;
-    if (total == 0) return;
-    // Split in units of 4 rows (the GEMM tile) so no tile straddles two threads.
-    const std::int64_t units = (total + 3) / 4;
-    pool.parallelFor(units, [&](std::int64_t ub, std::int64_t ue) {
-        std::int64_t b = ub * 4, e = std::min(total, ue * 4), base = 0;
-        for (const auto& j : jobs) {
-            const std::int64_t rb = std::max<std::int64_t>(b - base, 0);
-            const std::int64_t re = std::min<std::int64_t>(e - base, j.W->rows);
-            if (rb < re) matmulRows(j, static_cast<int>(rb), static_cast<int>(re));
-            base += j.W->rows;
-            if (base >= e) break;
+    // Split the work, not the rows: a row costs about T (GEMM) or its bytes (GEMV) — MoE experts see different
+    // token counts. Boundaries fall on multiples of 4 rows (the GEMM tile) so no tile straddles two threads.
+    std::vector<double> rowCost(jobs.size()), prefix(jobs.size() + 1, 0.0);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        rowCost[i] = static_cast<double>(jobs[i].W->rowBytes()) * std::max(1, jobs[i].T) + 64.0;
+        prefix[i + 1] = prefix[i] + rowCost[i] * jobs[i].W->rows;
+    }
+    const double total = prefix.back();
+    if (total <= 0.0) return;
+    const int nt = pool.size();
+    // First row of job i that belongs to the thread whose share starts at cost c.
+    const auto rowAt = [&](std::size_t i, double c) {
+        const int rows = jobs[i].W->rows;
+        if (c <= prefix[i]) return 0;
+        if (c >= prefix[i + 1]) return rows;
+        const auto r = static_cast<int>((c - prefix[i]) / rowCost[i]);
+        return std::min(rows, (r + 3) / 4 * 4);
+    };
+    pool.run([&](int t) {
+        const double b = total * t / nt, e = t + 1 == nt ? total * 2 : total * (t + 1) / nt;
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            const int r0 = rowAt(i, b), r1 = rowAt(i, e);
+            if (r0 < r1) matmulRows(jobs[i], r0, r1);
         }
     });
 }
