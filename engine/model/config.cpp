@@ -148,6 +148,25 @@ ModelConfig parseChecked(const json& j, const std::string& source) {
         y.mscale_all_dim = s.number("mscale_all_dim", 0.0);
         c.rope_scaling = y;
     }
+    // Sizes a forward pass multiplies together must stay far from int overflow.
+    const auto cap = [&](const char* what, long long v, long long limit) {
+        if (v > limit) r.fail(what, "is too large: " + std::to_string(v) + " (limit " + std::to_string(limit) + ")");
+    };
+    cap("hidden_size", c.hidden_size, 1 << 20);
+    cap("vocab_size", c.vocab_size, 1 << 24);
+    cap("num_hidden_layers", c.num_hidden_layers, 4096);
+    cap("n_routed_experts", c.n_routed_experts, 1 << 16);
+    cap("max_position_embeddings", c.max_position_embeddings, 1 << 24);
+    cap("intermediate_size", c.intermediate_size, 1 << 22);
+    cap("num_attention_heads*(qk_nope_head_dim+qk_rope_head_dim)",
+        static_cast<long long>(c.num_attention_heads) * c.qkHeadDim(), 1 << 22);
+    cap("num_attention_heads*(qk_nope_head_dim+v_head_dim)",
+        static_cast<long long>(c.num_attention_heads) * (c.qk_nope_head_dim + c.v_head_dim), 1 << 22);
+    cap("moe_intermediate_size*n_shared_experts",
+        static_cast<long long>(c.moe_intermediate_size) * std::max(1, c.n_shared_experts), 1 << 22);
+    cap("kv_lora_rank+qk_rope_head_dim", static_cast<long long>(c.kv_lora_rank) + c.qk_rope_head_dim, 1 << 20);
+    cap("q_lora_rank", c.q_lora_rank, 1 << 20);
+
     if (r.has("quantization_config")) {
         const json& q = j.at("quantization_config");
         Reader s(q, source);
