@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "cpu/thread_pool.h"
 #include "model/weights.h"
@@ -35,10 +36,11 @@ float dot(const float* a, const float* b, int n);
 /// y[i] += a · x[i] over n floats, vectorised.
 void axpy(float a, const float* x, float* y, int n);
 
-/// Which kernels run: "avx512" or "portable" (set WS_NO_AVX512=1 to force the portable path).
+/// Which kernels run: "avx512", "avx2" or "portable" (WS_NO_AVX512=1 / WS_NO_AVX2=1 step down at start-up).
 const char* kernelName();
-/// Tests and benchmarks: force the portable kernels (true) or go back to what the CPU supports (false).
-/// Not thread-safe with running kernels.
-void usePortableKernels(bool portable);
+/// Tests and benchmarks: switch to "portable", "avx2" (where the CPU has AVX-512 or AVX2) or back to the best
+/// ("" or its name). Returns false, changing nothing, for a level the CPU lacks. Not thread-safe with running
+/// kernels.
+bool useKernels(const std::string& name);
 
 } // namespace ws::cpu

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "cpu/matmul.h"
@@ -100,10 +101,12 @@ struct Case {
     int rows, cols, T;
 };
 
-class KernelTest : public ::testing::TestWithParam<bool> {
+class KernelTest : public ::testing::TestWithParam<std::string> {
 protected:
-    void SetUp() override { ws::cpu::usePortableKernels(GetParam()); }
-    void TearDown() override { ws::cpu::usePortableKernels(false); }
+    void SetUp() override {
+        if (!ws::cpu::useKernels(GetParam())) GTEST_SKIP() << "this CPU has no " << GetParam();
+    }
+    void TearDown() override { ws::cpu::useKernels(""); }
 };
 
 TEST_P(KernelTest, MatmulMatchesFloat64ForEveryDtypeAndShape) {
@@ -186,8 +189,8 @@ TEST_P(KernelTest, DotAxpyAndAxpyRowMatchFloat64) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, KernelTest, ::testing::Values(false, true),
-                         [](const auto& p) { return p.param ? "portable" : "native"; });
+INSTANTIATE_TEST_SUITE_P(Paths, KernelTest, ::testing::Values("avx512", "avx2", "portable"),
+                         [](const auto& p) { return p.param; });
 
 TEST(ThreadPool, ParallelForCoversEveryIndexOnce) {
     ws::cpu::ThreadPool pool(3);

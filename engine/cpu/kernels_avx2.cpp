@@ -1,0 +1,236 @@
+// AVX2 + FMA + F16C kernels for CPUs without AVX-512 (Zen 2/3, Intel client cores), compiled per function for
+// those instructions and chosen at run time by matmul.cpp. Same structure as kernels_avx512.cpp, 8 lanes wide.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "cpu/kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+namespace ws::cpu {
+namespace {
+
+#define WS_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+template <DType D>
+constexpr std::size_t kSize = D == DType::F32 ? 4 : D == DType::F8_E4M3 ? 1 : 2;
+
+// 8 weights → 8 floats (FP8: value/256; callers fold the 256 into the block scale).
+template <DType D>
+WS_AVX2 inline __m256 load8(const std::uint8_t* p) {
+    if constexpr (D == DType::F32) {
+        return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
+    } else if constexpr (D == DType::BF16) {
+        const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    } else if constexpr (D == DType::F16) {
+        return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    } else {
+        const __m128i b = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+        const __m128i sign = _mm_slli_epi16(_mm_and_si128(b, _mm_set1_epi16(0x80)), 8);
+        const __m128i mag = _mm_slli_epi16(_mm_and_si128(b, _mm_set1_epi16(0x7F)), 7);
+        return _mm256_cvtph_ps(_mm_or_si128(sign, mag));
+    }
+}
+
+// Scalar element c of a row, with the same /256 convention for FP8 (for the tails).
+template <DType D>
+inline float scalarAt(const std::uint8_t* row, int c) {
+    if constexpr (D == DType::F8_E4M3) {
+        return fp8e4m3ToFloat(row[c]) * (1.0f / 256.0f);
+    } else if constexpr (D == DType::F32) {
+        float v;
+        std::memcpy(&v, row + static_cast<std::size_t>(c) * 4, 4);
+        return v;
+    } else {
+        std::uint16_t h;
+        std::memcpy(&h, row + static_cast<std::size_t>(c) * 2, 2);
+        return D == DType::BF16 ? bf16ToFloat(h) : f16ToFloat(h);
+    }
+}
+
+WS_AVX2 inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+template <DType D, int NR>
+WS_AVX2 inline void dotRowsSeg(const std::uint8_t* const* rows, int c0, int n, const float* x, float* out,
+                               std::ptrdiff_t prefetch) {
+    constexpr std::size_t es = kSize<D>;
+    __m256 acc[NR];
+    for (int i = 0; i < NR; ++i) acc[i] = _mm256_setzero_ps();
+    int c = 0;
+    for (; c + 8 <= n; c += 8) {
+        const __m256 xv = _mm256_loadu_ps(x + c);
+        if ((c * es) % 64 == 0)
+            for (int i = 0; i < NR; ++i)
+                _mm_prefetch(reinterpret_cast<const char*>(rows[i] + (c0 + c) * es + prefetch), _MM_HINT_T0);
+        for (int i = 0; i < NR; ++i) acc[i] = _mm256_fmadd_ps(load8<D>(rows[i] + (c0 + c) * es), xv, acc[i]);
+    }
+    for (int i = 0; i < NR; ++i) {
+        out[i] = hsum(acc[i]);
+        for (int k = c; k < n; ++k) out[i] += scalarAt<D>(rows[i], c0 + k) * x[k];
+    }
+}
+
+template <DType D, int NR>
+WS_AVX2 inline void dotRows(const Matrix& W, int r, const float* x, float* y) {
+    const auto prefetch = static_cast<std::ptrdiff_t>(W.rowBytes()) * NR;
+    const std::uint8_t* rows[NR];
+    for (int i = 0; i < NR; ++i) rows[i] = W.row(r + i);
+    if constexpr (D != DType::F8_E4M3) {
+        dotRowsSeg<D, NR>(rows, 0, W.cols, x, y, prefetch);
+    } else {
+        for (int i = 0; i < NR; ++i) y[i] = 0.0f;
+        float part[NR];
+        for (int c0 = 0; c0 < W.cols; c0 += W.blockCols) {
+            dotRowsSeg<D, NR>(rows, c0, std::min(W.blockCols, W.cols - c0), x + c0, part, prefetch);
+            for (int i = 0; i < NR; ++i) y[i] += part[i] * (W.scaleAt(r + i, c0) * 256.0f);
+        }
+    }
+}
+
+template <DType D>
+WS_AVX2 void rowToF32(const Matrix& W, int r, float* out) {
+    constexpr std::size_t es = kSize<D>;
+    const std::uint8_t* row = W.row(r);
+    const int bc = D == DType::F8_E4M3 ? W.blockCols : W.cols;
+    for (int c0 = 0; c0 < W.cols; c0 += bc) {
+        const int n = std::min(bc, W.cols - c0);
+        const float sc = D == DType::F8_E4M3 ? W.scaleAt(r, c0) * 256.0f : 1.0f;
+        const __m256 s = _mm256_set1_ps(sc);
+        int c = 0;
+        for (; c + 8 <= n; c += 8) _mm256_storeu_ps(out + c0 + c, _mm256_mul_ps(load8<D>(row + (c0 + c) * es), s));
+        for (; c < n; ++c) out[c0 + c] = scalarAt<D>(row, c0 + c) * sc;
+    }
+}
+
+// 4 weight rows (f32) × NT ≤ 2 tokens; 8 accumulators fit the 16 ymm registers with room for the loads.
+template <int NT>
+WS_AVX2 void micro4(const float* w, std::int64_t ldw, const float* x, std::int64_t ldx, int n, float* out) {
+    __m256 acc[4][NT];
+    for (int i = 0; i < 4; ++i)
+        for (int t = 0; t < NT; ++t) acc[i][t] = _mm256_setzero_ps();
+    int c = 0;
+    for (; c + 8 <= n; c += 8) {
+        __m256 xv[NT];
+        for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x + t * ldx + c);
+        for (int i = 0; i < 4; ++i) {
+            const __m256 wv = _mm256_loadu_ps(w + i * ldw + c);
+            for (int t = 0; t < NT; ++t) acc[i][t] = _mm256_fmadd_ps(wv, xv[t], acc[i][t]);
+        }
+    }
+    for (int i = 0; i < 4; ++i)
+        for (int t = 0; t < NT; ++t) {
+            float s = hsum(acc[i][t]);
+            for (int k = c; k < n; ++k) s += w[i * ldw + k] * x[t * ldx + k];
+            out[i * NT + t] = s;
+        }
+}
+
+template <DType D>
+WS_AVX2 void rowsImpl(const MatJob& j, int r0, int r1) {
+    const Matrix& W = *j.W;
+    const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
+    const auto Y = [&](std::int64_t t, int r) -> float& { return j.Y[t * ldy + (r - j.rowOffset)]; };
+    if (j.T <= 2) {
+        for (int t = 0; t < j.T; ++t) {
+            const float* x = j.X + t * ldx;
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) dotRows<D, 4>(W, r, x, &Y(t, r));
+            for (; r < r1; ++r) dotRows<D, 1>(W, r, x, &Y(t, r));
+        }
+        return;
+    }
+    thread_local std::vector<float> buf;
+    const std::int64_t ldw = (W.cols + 7) / 8 * 8;
+    buf.assign(static_cast<std::size_t>(4 * ldw), 0.0f);
+    for (int r = r0; r < r1; r += 4) {
+        const int nr = std::min(4, r1 - r);
+        for (int i = 0; i < nr; ++i) rowToF32<D>(W, r + i, buf.data() + i * ldw);
+        for (int i = nr; i < 4; ++i) std::fill(buf.begin() + i * ldw, buf.begin() + (i + 1) * ldw, 0.0f);
+        float out[8];
+        int t = 0;
+        for (; t + 2 <= j.T; t += 2) {
+            micro4<2>(buf.data(), ldw, j.X + t * ldx, ldx, W.cols, out);
+            for (int i = 0; i < nr; ++i)
+                for (int u = 0; u < 2; ++u) Y(t + u, r + i) = out[i * 2 + u];
+        }
+        if (t < j.T) {
+            micro4<1>(buf.data(), ldw, j.X + t * ldx, ldx, W.cols, out);
+            for (int i = 0; i < nr; ++i) Y(t, r + i) = out[i];
+        }
+    }
+}
+
+WS_AVX2 void rowsAvx2(const MatJob& j, int r0, int r1) {
+    switch (j.W->dtype) {
+    case DType::F32: rowsImpl<DType::F32>(j, r0, r1); break;
+    case DType::BF16: rowsImpl<DType::BF16>(j, r0, r1); break;
+    case DType::F16: rowsImpl<DType::F16>(j, r0, r1); break;
+    case DType::F8_E4M3: rowsImpl<DType::F8_E4M3>(j, r0, r1); break;
+    }
+}
+
+template <DType D>
+WS_AVX2 void axpyRowImpl(const Matrix& W, int r, float a, float* y) {
+    constexpr std::size_t es = kSize<D>;
+    const std::uint8_t* row = W.row(r);
+    const int bc = D == DType::F8_E4M3 ? W.blockCols : W.cols;
+    for (int c0 = 0; c0 < W.cols; c0 += bc) {
+        const int n = std::min(bc, W.cols - c0);
+        const float sc = D == DType::F8_E4M3 ? a * W.scaleAt(r, c0) * 256.0f : a;
+        const __m256 s = _mm256_set1_ps(sc);
+        int c = 0;
+        for (; c + 8 <= n; c += 8) {
+            float* yp = y + c0 + c;
+            _mm256_storeu_ps(yp, _mm256_fmadd_ps(load8<D>(row + (c0 + c) * es), s, _mm256_loadu_ps(yp)));
+        }
+        for (; c < n; ++c) y[c0 + c] += scalarAt<D>(row, c0 + c) * sc;
+    }
+}
+
+WS_AVX2 void axpyRowAvx2(const Matrix& W, int r, float a, float* y) {
+    switch (W.dtype) {
+    case DType::F32: axpyRowImpl<DType::F32>(W, r, a, y); break;
+    case DType::BF16: axpyRowImpl<DType::BF16>(W, r, a, y); break;
+    case DType::F16: axpyRowImpl<DType::F16>(W, r, a, y); break;
+    case DType::F8_E4M3: axpyRowImpl<DType::F8_E4M3>(W, r, a, y); break;
+    }
+}
+
+WS_AVX2 float dotAvx2(const float* a, const float* b, int n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum(_mm256_add_ps(s0, s1));
+    for (; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+WS_AVX2 void axpyAvx2(float a, const float* x, float* y, int n) {
+    const __m256 av = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] += a * x[i];
+}
+
+} // namespace
+
+KernelSet avx2Kernels() { return {"avx2", rowsAvx2, axpyRowAvx2, dotAvx2, axpyAvx2}; }
+
+} // namespace ws::cpu
+#else
+namespace ws::cpu {
+KernelSet avx2Kernels() { return portableKernels(); }
+} // namespace ws::cpu
+#endif
