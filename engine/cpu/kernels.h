@@ -8,7 +8,7 @@ namespace ws::cpu {
 struct KernelSet {
     const char* name;
     void (*rows)(const MatJob& job, int r0, int r1);
-    void (*axpyRow)(const Matrix& W, int r, float a, float* y);
+    void (*axpyRows)(const Matrix& W, int r, int n, const float* a, float* y);
     float (*dot)(const float* a, const float* b, int n);
     void (*axpy)(float a, const float* x, float* y, int n);
 };
@@ -16,5 +16,8 @@ struct KernelSet {
 KernelSet portableKernels();
 KernelSet avx2Kernels();   ///< AVX2 + FMA + F16C
 KernelSet avx512Kernels(); ///< AVX-512 F/BW/VL/DQ
+/// AVX-512 FP8 GEMVs go through AVX512-BF16 + VBMI where the CPU has them (tests turn it off to cover the
+/// f16 route). Set only while no kernel runs.
+extern bool g_fp8ViaBf16;
 
 } // namespace ws::cpu

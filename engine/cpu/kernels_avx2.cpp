@@ -195,12 +195,14 @@ WS_AVX2 void axpyRowImpl(const Matrix& W, int r, float a, float* y) {
     }
 }
 
-WS_AVX2 void axpyRowAvx2(const Matrix& W, int r, float a, float* y) {
-    switch (W.dtype) {
-    case DType::F32: axpyRowImpl<DType::F32>(W, r, a, y); break;
-    case DType::BF16: axpyRowImpl<DType::BF16>(W, r, a, y); break;
-    case DType::F16: axpyRowImpl<DType::F16>(W, r, a, y); break;
-    case DType::F8_E4M3: axpyRowImpl<DType::F8_E4M3>(W, r, a, y); break;
+WS_AVX2 void axpyRowsAvx2(const Matrix& W, int r, int n, const float* a, float* y) {
+    for (int i = 0; i < n; ++i) {
+        switch (W.dtype) {
+        case DType::F32: axpyRowImpl<DType::F32>(W, r + i, a[i], y); break;
+        case DType::BF16: axpyRowImpl<DType::BF16>(W, r + i, a[i], y); break;
+        case DType::F16: axpyRowImpl<DType::F16>(W, r + i, a[i], y); break;
+        case DType::F8_E4M3: axpyRowImpl<DType::F8_E4M3>(W, r + i, a[i], y); break;
+        }
     }
 }
 
@@ -226,7 +228,7 @@ WS_AVX2 void axpyAvx2(float a, const float* x, float* y, int n) {
 
 } // namespace
 
-KernelSet avx2Kernels() { return {"avx2", rowsAvx2, axpyRowAvx2, dotAvx2, axpyAvx2}; }
+KernelSet avx2Kernels() { return {"avx2", rowsAvx2, axpyRowsAvx2, dotAvx2, axpyAvx2}; }
 
 } // namespace ws::cpu
 #else

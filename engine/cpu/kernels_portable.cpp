@@ -22,13 +22,14 @@ void rowsPortable(const MatJob& j, int r0, int r1) {
     }
 }
 
-void axpyRowPortable(const Matrix& W, int r, float a, float* y) {
+void axpyRowsPortable(const Matrix& W, int r, int n, const float* a, float* y) {
     float buf[256];
-    for (int c = 0; c < W.cols; c += 256) {
-        const int m = std::min(256, W.cols - c);
-        W.rowToFloat(r, c, m, buf);
-        for (int i = 0; i < m; ++i) y[c + i] += a * buf[i];
-    }
+    for (int k = 0; k < n; ++k)
+        for (int c = 0; c < W.cols; c += 256) {
+            const int m = std::min(256, W.cols - c);
+            W.rowToFloat(r + k, c, m, buf);
+            for (int i = 0; i < m; ++i) y[c + i] += a[k] * buf[i];
+        }
 }
 
 float dotPortable(const float* a, const float* b, int n) {
@@ -47,6 +48,6 @@ void axpyPortable(float a, const float* x, float* y, int n) {
 
 } // namespace
 
-KernelSet portableKernels() { return {"portable", rowsPortable, axpyRowPortable, dotPortable, axpyPortable}; }
+KernelSet portableKernels() { return {"portable", rowsPortable, axpyRowsPortable, dotPortable, axpyPortable}; }
 
 } // namespace ws::cpu

@@ -36,6 +36,12 @@ KernelSet s_kernels = s_best; // changed only by useKernels()
 const char* kernelName() { return s_kernels.name; }
 
 bool useKernels(const std::string& name) {
+    g_fp8ViaBf16 = true;
+    if (name == "avx512-f16" && std::string(s_best.name) == "avx512") {
+        s_kernels = s_best;
+        g_fp8ViaBf16 = false;
+        return true;
+    }
     if (name.empty() || name == s_best.name) {
         s_kernels = s_best;
         return true;
@@ -57,7 +63,7 @@ void matmulRows(const MatJob& job, int r0, int r1) {
 }
 float dot(const float* a, const float* b, int n) { return s_kernels.dot(a, b, n); }
 void axpy(float a, const float* x, float* y, int n) { s_kernels.axpy(a, x, y, n); }
-void axpyRow(const Matrix& W, int r, float a, float* y) { s_kernels.axpyRow(W, r, a, y); }
+void axpyRows(const Matrix& W, int r, int n, const float* a, float* y) { s_kernels.axpyRows(W, r, n, a, y); }
 
 void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs) {
     // Split the work, not the rows: a row costs about T (GEMM) or its bytes (GEMV) — MoE experts see different

@@ -28,8 +28,8 @@ inline void matmul(ThreadPool& pool, const MatJob& job) { matmulMany(pool, std::
 /// Single-threaded: rows [r0, r1) of one product.
 void matmulRows(const MatJob& job, int r0, int r1);
 
-/// y[0, W.cols) += a · W[r, :] (dequantised), the transposed product used by absorbed MLA.
-void axpyRow(const Matrix& W, int r, float a, float* y);
+/// y[0, W.cols) += Σ_{i<n} a[i] · W[r + i, :] (dequantised): the transposed product of absorbed MLA.
+void axpyRows(const Matrix& W, int r, int n, const float* a, float* y);
 
 /// Σ a[i]·b[i] over n floats, vectorised.
 float dot(const float* a, const float* b, int n);
@@ -38,7 +38,8 @@ void axpy(float a, const float* x, float* y, int n);
 
 /// Which kernels run: "avx512", "avx2" or "portable" (WS_NO_AVX512=1 / WS_NO_AVX2=1 step down at start-up).
 const char* kernelName();
-/// Tests and benchmarks: switch to "portable", "avx2" (where the CPU has AVX-512 or AVX2) or back to the best
+/// Tests and benchmarks: switch to "portable", "avx2", "avx512-f16" (AVX-512 without the AVX512-BF16 route for
+/// FP8) or back to the best
 /// ("" or its name). Returns false, changing nothing, for a level the CPU lacks. Not thread-safe with running
 /// kernels.
 bool useKernels(const std::string& name);

@@ -69,7 +69,7 @@ void CpuSession::attentionAbsorbed(int layer, const float* q, int T, int pos0, f
             const float* qi = q + (static_cast<std::size_t>(i) * nh + hd) * dq;
             const int rowBase = hd * (dn + dv);
             std::fill(qlat.begin(), qlat.end(), 0.0f);
-            for (int d = 0; d < dn; ++d) axpyRow(kvb, rowBase + d, qi[d], qlat.data());
+            axpyRows(kvb, rowBase, dn, qi, qlat.data()); // qlat = W_UKᵀ q_nope
             const int n = pos0 + i + 1;
             for (int t = 0; t < n; ++t) {
                 const float* ct = cache + static_cast<std::size_t>(t) * W;
