@@ -85,7 +85,9 @@ void CpuSession::attentionAbsorbed(int layer, const float* q, int T, int pos0, f
     });
 }
 
-// K_nope, V = kv_b_proj(c) for every cached position; standard causal attention per head.
+// K_nope, V = kv_b_proj(c) for every cached position; then per head S = Q Kᵀ and O = softmax(S) V as two small
+// GEMMs on the same kernels as the projections (the masked upper triangle is computed and zeroed: cheaper than
+// a dot product per pair).
 void CpuSession::attentionNaive(int layer, const float* q, int T, int pos0, float* o) {
     const ModelConfig& c = m_c;
     const Matrix& kvb = m_model.weights().layers[static_cast<std::size_t>(layer)].kv_b;
@@ -98,22 +100,42 @@ void CpuSession::attentionNaive(int layer, const float* q, int T, int pos0, floa
     MatJob job{&kvb, cache, N, kv.data()};
     job.ldx = W;
     matmul(m_model.pool(), job);
-    const std::int64_t ldkv = static_cast<std::int64_t>(nh) * (dn + dv);
-    m_model.pool().parallelFor(static_cast<std::int64_t>(T) * nh, [&](std::int64_t b, std::int64_t e) {
-        std::vector<float> scores(static_cast<std::size_t>(N));
-        for (std::int64_t task = b; task < e; ++task) {
-            const int i = static_cast<int>(task / nh), hd = static_cast<int>(task % nh);
-            const float* qi = q + (static_cast<std::size_t>(i) * nh + hd) * dq;
-            const int n = pos0 + i + 1;
-            for (int t = 0; t < n; ++t) {
-                const float* kt = kv.data() + t * ldkv + hd * (dn + dv);
-                scores[static_cast<std::size_t>(t)] =
-                    (dot(qi, kt, dn) + dot(qi + dn, cache + static_cast<std::size_t>(t) * W + R, dr)) * scale;
+    const std::size_t ldkv = static_cast<std::size_t>(nh) * (dn + dv);
+    m_model.pool().parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
+        // k: [N, nope + rope] (the shared roped key appended); vt: [v, N]; s: [T, N]
+        std::vector<float> k(static_cast<std::size_t>(N) * dq), vt(static_cast<std::size_t>(dv) * N);
+        std::vector<float> s(static_cast<std::size_t>(T) * N);
+        for (auto hd = static_cast<int>(b); hd < e; ++hd) {
+            for (int t = 0; t < N; ++t) {
+                const float* kvt = kv.data() + static_cast<std::size_t>(t) * ldkv + static_cast<std::size_t>(hd) * (dn + dv);
+                std::copy(kvt, kvt + dn, k.begin() + static_cast<std::ptrdiff_t>(t) * dq);
+                const float* kpe = cache + static_cast<std::size_t>(t) * W + R;
+                std::copy(kpe, kpe + dr, k.begin() + static_cast<std::ptrdiff_t>(t) * dq + dn);
+                for (int d = 0; d < dv; ++d) vt[static_cast<std::size_t>(d) * N + t] = kvt[dn + d];
             }
-            softmax(scores.data(), n);
-            float* oi = o + (static_cast<std::size_t>(i) * nh + hd) * dv;
-            std::fill(oi, oi + dv, 0.0f);
-            for (int t = 0; t < n; ++t) axpy(scores[static_cast<std::size_t>(t)], kv.data() + t * ldkv + hd * (dn + dv) + dn, oi, dv);
+            Matrix km;
+            km.rows = N;
+            km.cols = dq;
+            km.data = k.data();
+            MatJob qk{&km, q + static_cast<std::size_t>(hd) * dq, T, s.data()};
+            qk.ldx = static_cast<std::int64_t>(nh) * dq;
+            qk.ldy = N;
+            matmulRows(qk, 0, N);
+            for (int i = 0; i < T; ++i) {
+                float* si = s.data() + static_cast<std::size_t>(i) * N;
+                const int n = pos0 + i + 1;
+                for (int t = 0; t < n; ++t) si[t] *= scale;
+                softmax(si, n);
+                std::fill(si + n, si + N, 0.0f);
+            }
+            Matrix vm;
+            vm.rows = dv;
+            vm.cols = N;
+            vm.data = vt.data();
+            MatJob pv{&vm, s.data(), T, o + static_cast<std::size_t>(hd) * dv};
+            pv.ldx = N;
+            pv.ldy = static_cast<std::int64_t>(nh) * dv;
+            matmulRows(pv, 0, dv);
         }
     });
 }
