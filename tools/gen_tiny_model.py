@@ -110,6 +110,9 @@ PRESETS = {
         moe_intermediate_size=160,
     ),
     "v3-sharded": dict(_V3, dtype="BF16", shards=3),
+    # F16 storage (some community conversions ship it), V2 routing for variety.
+    "v2-f16": dict(_V2, dtype="F16", shards=2, topk_method="greedy", n_group=1, topk_group=1, norm_topk_prob=True,
+                   routed_scaling_factor=1.0),
     # 16 experts in 4 groups of 4, so "sum of the top-2 per group" differs from "sum of the group".
     "v3-nolora": dict(_V3, dtype="F32", shards=1, q_lora_rank=None, n_routed_experts=16, num_experts_per_tok=4),
     "v3-yarn": dict(
@@ -621,6 +624,8 @@ def _encode(name, w, kind, dtype):
     shape = list(w.shape)
     if kind == "bias" or dtype == "F32":
         return [(name, ("F32", shape, w.astype("<f4").tobytes()))]
+    if dtype == "F16":
+        return [(name, ("F16", shape, w.astype("<f2").tobytes()))]
     if dtype == "FP8" and kind == "linear":
         codes, scale = quantize_fp8_blocks(w)
         return [(name, ("F8_E4M3", shape, codes.tobytes())),
