@@ -73,6 +73,21 @@ def main():
         check("render: text parts == string content", r1[0] == 0 and r1[1] == r2[1], r1[2].strip())
         rc, out, err = run(cli, ["render", "--model", shared_tok], b'[{"role": "wizard", "content": "x"}]')
         check("render: unknown role names the message", rc == 1 and "0" in err and err.count("\n") == 1, err.strip())
+        # The demo model (real tokenizer): a Chinese chat streams valid UTF-8, identical to the --json text.
+        demo = ensure_model(gen, os.path.join(a.work, "models"), "demo", 3)
+        args = ["generate", "--model", demo, "--chat", "--prompt", "你好，请用一句话介绍鲸歌。", "--max-tokens", "24",
+                "--seed", "11", "--temperature", "1.0", "--threads", "2"]
+        p = subprocess.run([cli] + args, capture_output=True, timeout=300)
+        try:
+            streamed = p.stdout.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError as e:
+            streamed, valid = "", False
+            print("     invalid UTF-8 in the stream: %s" % e)
+        rc, out, err = run(cli, args + ["--json"])
+        same = rc == 0 and streamed == json.loads(out)["text"] + "\n"
+        check("generate --chat on the demo model streams valid UTF-8 equal to the final text",
+              p.returncode == 0 and valid and same, err.strip() or repr(streamed[:80]))
     else:
         print("SKIP tokenizer cases: %s missing" % shared_tok)
 
