@@ -26,6 +26,9 @@ done
 cmake --preset release >/dev/null && cmake --build --preset release --target whalesong-cli >/dev/null || exit 1
 cli=build/release/whalesong-cli
 [[ -x "$scratch/membw" ]] || cc -O3 -march=native -fopenmp "$anchors/membw.c" -o "$scratch/membw"
+# llama.cpp's AMX buffer aborts on this architecture's Q8_0 graph: run it on its AVX-512 path (bench/noamx.c),
+# as it runs on CPUs without AMX. Harmless elsewhere: the shim only refuses the AMX permission request.
+cc -O2 -shared -fPIC bench/noamx.c -o "$scratch/noamx.so" -ldl
 bw=$("$scratch/membw" "$threads" 5 | grep "threads=$threads " | head -1 | sed -n 's/.*read=\([0-9.]*\) GB\/s.*/\1/p')
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -39,7 +42,7 @@ ours() { # model → "prefill decode" medians over $reps runs
   echo "$(printf '%s\n' "${pf[@]}" | median) $(printf '%s\n' "${dc[@]}" | median)"
 }
 llama() { # gguf → "prefill decode" medians
-  local out; out=$(node "$anchors/llamacpp_bench.mjs" --nlc "$scratch/nlc" --model "$1" --prompt "$prompt" \
+  local out; out=$(LD_PRELOAD="$scratch/noamx.so" node "$anchors/llamacpp_bench.mjs" --nlc "$scratch/nlc" --model "$1" --prompt "$prompt" \
       --gen "$gen" --threads "$threads" --reps "$reps" --json "$scratch/llama.json" 2>&1) || {
     echo "failed: $(echo "$out" | grep -m1 -E 'GGML_ASSERT|Error' | cut -c1-100)"; return 0; }
   /usr/bin/python3 -c "import json; d=json.load(open('$scratch/llama.json')); print(d['pp_tps_median'], d['tg_tps_median'])"
