@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+
+#include "deepseek_tokenizer.h"
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -18,26 +20,7 @@ using ws::TokenId;
 using ws::Tokenizer;
 using ws::ToolCall;
 
-const fs::path kDeepSeekDir = fs::path(WS_SHARED_DIR) / "tokenizers" / "deepseek-v3";
-
-const Tokenizer* deepSeek() {
-    static const std::unique_ptr<Tokenizer> tok = [] {
-        if (!fs::exists(kDeepSeekDir / "tokenizer.json"))
-            return std::unique_ptr<Tokenizer>();
-        auto r = Tokenizer::load(kDeepSeekDir);
-        if (!r.isOk()) {
-            ADD_FAILURE() << r.status().message();
-            return std::unique_ptr<Tokenizer>();
-        }
-        return std::move(r).value();
-    }();
-    return tok.get();
-}
-
-#define REQUIRE_DEEPSEEK()                                                                                   \
-    const Tokenizer* tok = deepSeek();                                                                       \
-    if (tok == nullptr)                                                                                      \
-    GTEST_SKIP() << "no " << kDeepSeekDir << " (shared folder missing)"
+using ws::test::kDeepSeekDir;
 
 /// OpenAI-style JSON messages -> ChatMessage (content may be null; arguments a string or an object).
 std::vector<ChatMessage> toMessages(const json& messages) {

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 
-from test_bad_inputs import ensure_model
+from testlib import ensure_model
 
 RESULTS = []
 

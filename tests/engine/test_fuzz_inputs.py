@@ -18,7 +18,8 @@ import struct
 import subprocess
 import sys
 
-from test_bad_inputs import ensure_model, st_read
+from test_bad_inputs import st_read
+from testlib import ensure_model
 
 CONFIG_FIELDS = ["hidden_size", "num_hidden_layers", "num_attention_heads", "kv_lora_rank", "q_lora_rank",
                  "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim", "n_routed_experts", "num_experts_per_tok",

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+
+#include "deepseek_tokenizer.h"
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -21,27 +23,7 @@ using nlohmann::json;
 using ws::TokenId;
 using ws::Tokenizer;
 
-const fs::path kDeepSeekDir = fs::path(WS_SHARED_DIR) / "tokenizers" / "deepseek-v3";
-
-/// The DeepSeek-V3 tokenizer, loaded once for the whole file; nullptr when shared/ is absent.
-const Tokenizer* deepSeek() {
-    static const std::unique_ptr<Tokenizer> tok = [] {
-        if (!fs::exists(kDeepSeekDir / "tokenizer.json"))
-            return std::unique_ptr<Tokenizer>();
-        auto r = Tokenizer::load(kDeepSeekDir);
-        if (!r.isOk()) {
-            ADD_FAILURE() << r.status().message();
-            return std::unique_ptr<Tokenizer>();
-        }
-        return std::move(r).value();
-    }();
-    return tok.get();
-}
-
-#define REQUIRE_DEEPSEEK()                                                                                   \
-    const Tokenizer* tok = deepSeek();                                                                       \
-    if (tok == nullptr)                                                                                      \
-    GTEST_SKIP() << "no " << kDeepSeekDir << " (shared folder missing)"
+using ws::test::kDeepSeekDir;
 
 std::vector<json> readJsonl(const fs::path& path) {
     std::vector<json> rows;
