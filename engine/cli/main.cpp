@@ -1,6 +1,8 @@
 // whalesong-cli: the engine's command-line front end (info, tokenize, render, logits, generate, bench).
 #include <sys/resource.h>
 
+#include <csignal>
+
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -8,6 +10,7 @@
 #include <iterator>
 #include <map>
 #include <random>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -294,12 +297,15 @@ int cmdGenerate(const Args& a) {
     auto s = newSession(*m, a);
     ws::Sampler sampler(params);
     const bool asJson = a.has("json");
+    std::stop_source cancel; // a closed stdout ends generation; the error is reported after it returns
+    go.stopToken = cancel.get_token();
     auto res = unwrap(ws::generate(*s, m->tokenizer(), prompt, sampler, go, [&](const ws::TokenEvent& e) {
-        if (!asJson) {
-            std::cout << e.text;
-            std::cout.flush();
-        }
+        if (asJson) return;
+        std::cout << e.text;
+        std::cout.flush();
+        if (!std::cout) cancel.request_stop();
     }));
+    if (!asJson && !std::cout) fail("cannot write to standard output (closed pipe?)");
     if (!asJson) {
         std::cout << "\n";
         return 0;
@@ -375,6 +381,8 @@ int main(int argc, char** argv) {
         return argc < 2 ? 1 : 0;
     }
     const std::string cmd = argv[1];
+    // A closed pipe (`… | head`) is reported as an error below, not a SIGPIPE death.
+    std::signal(SIGPIPE, SIG_IGN);
     try {
         if (cmd == "info") return cmdInfo(Args(argc, argv, {}));
         if (cmd == "tokenize") return cmdTokenize(Args(argc, argv, {"bos", "jsonl"}));
