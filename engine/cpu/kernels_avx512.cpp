@@ -189,7 +189,8 @@ WS_AVX512BF16 void fp8RowsBf16(const Matrix& W, int r, const std::uint16_t* xh, 
     const __m512i tlo0 = _mm512_load_si512(kFp8Tables.lo), tlo1 = _mm512_load_si512(kFp8Tables.lo + 64);
     const __m512i thi0 = _mm512_load_si512(kFp8Tables.hi), thi1 = _mm512_load_si512(kFp8Tables.hi + 64);
     const __m512i signMask = _mm512_set1_epi8(static_cast<char>(0x80));
-    const auto prefetch = static_cast<std::ptrdiff_t>(W.rowBytes()) * NR;
+    // Two row groups ahead: FP8 rows are short, one group is too close to hide the memory latency.
+    const auto prefetch = static_cast<std::ptrdiff_t>(W.rowBytes()) * NR * 2;
     const std::uint8_t* rows[NR];
     for (int i = 0; i < NR; ++i) rows[i] = W.row(r + i);
     __m512 total[NR];
