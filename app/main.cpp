@@ -1,0 +1,22 @@
+// main: the composition root of the whalesong executable — for now the data command line (no window yet).
+#include "command_line.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+int main(int argc, char* argv[]) {
+    QCoreApplication app(argc, argv);
+    // Names the QStandardPaths::AppDataLocation folder where the conversations live by default.
+    QCoreApplication::setOrganizationName(QStringLiteral("Whalesong"));
+    QCoreApplication::setApplicationName(QStringLiteral("whalesong"));
+
+    const CommandLine commandLine(QCoreApplication::arguments());
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    if (!commandLine.hasDataCommand()) {
+        // The desktop window comes with its own issue; until then a start without data flags explains them.
+        out << commandLine.usage();
+        return 0;
+    }
+    return commandLine.run(out, err);
+}

@@ -1,0 +1,49 @@
+// StreamCheckpointer: batches a streaming answer's deltas into ConversationStore::checkpoint calls.
+#pragma once
+
+#include "conversation_store.h"
+
+#include <QElapsedTimer>
+#include <QString>
+#include <functional>
+
+/// Keeps the answer's whole text and checkpoints it when `maxTokens` deltas are pending or `maxIntervalMs`
+/// have passed since the last checkpoint — so a crash loses at most about that much, without a write per
+/// token. Deltas are only looked at when they arrive: a caller whose stream can stall should call flush()
+/// from a timer. Not thread-safe; the store must outlive it.
+class StreamCheckpointer {
+  public:
+    using Clock = std::function<qint64()>; ///< monotonic milliseconds (a fake one in tests)
+
+    StreamCheckpointer(ConversationStore& store, qint64 messageId, int maxIntervalMs = 250,
+                       int maxTokens = 64, Clock clock = {});
+    StreamCheckpointer(const StreamCheckpointer&) = delete;
+    StreamCheckpointer& operator=(const StreamCheckpointer&) = delete;
+
+    /// Adds one delta (about a token). A failed checkpoint is returned, and the text kept for the next one.
+    ws::Status append(const QString& textDelta, const QString& reasoningDelta = {});
+    /// Checkpoints now if anything is pending.
+    ws::Status flush();
+    /// Writes the final text with `status` (Complete, Stopped or Error) and the statistics.
+    ws::Status finish(MessageStatus status, const MessageStats& stats = {}, const QString& error = {});
+
+    const QString& content() const { return m_content; }
+    const QString& reasoning() const { return m_reasoning; }
+    int checkpoints() const { return m_checkpoints; } ///< successful checkpoints so far
+    int pendingTokens() const { return m_pending; }   ///< deltas not yet checkpointed
+
+  private:
+    qint64 now() const { return m_clock ? m_clock() : m_timer.elapsed(); }
+
+    ConversationStore& m_store;
+    qint64 m_messageId;
+    int m_maxIntervalMs;
+    int m_maxTokens;
+    Clock m_clock;
+    QElapsedTimer m_timer;
+    qint64 m_lastCheckpointMs = 0;
+    int m_pending = 0;
+    int m_checkpoints = 0;
+    QString m_content;
+    QString m_reasoning;
+};
