@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release
+cmake --build --preset release --target whalesong-cli whalesong
 model="${WHALESONG_MODEL:-}"
 if [[ -z "$model" ]]; then
   model="${XDG_DATA_HOME:-$HOME/.local/share}/whalesong/demo-model"
