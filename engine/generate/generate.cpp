@@ -74,7 +74,8 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
             res.finishReason = FinishReason::Stop;
             break;
         }
-        const auto step = stops.push(decoder.push(id));
+        // Special tokens (placeholders, padding) are not text: leave them out of the answer.
+        const auto step = stops.push(tokenizer.isSpecial(id) ? std::string() : decoder.push(id));
         emit(id, step.emit);
         if (step.stopped) {
             stopped = true;

@@ -10,6 +10,8 @@
 #include <deque>
 #include <fstream>
 #include <limits>
+#include <unordered_set>
+
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -32,6 +34,7 @@ class BpeTokenizer final : public Tokenizer {
     TokenId bos() const override { return m_bos; }
     TokenId eos() const override { return m_eos; }
     bool addBosByDefault() const override { return m_addBos; }
+    bool isSpecial(TokenId id) const override { return m_special.count(id) != 0; }
     Result<std::string> renderChat(std::span<const ChatMessage> messages,
                                    bool addGenerationPrompt) const override {
         return detail::renderDeepSeekV3Chat(messages, addGenerationPrompt, m_bosText);
@@ -52,6 +55,7 @@ class BpeTokenizer final : public Tokenizer {
     detail::StringIdMap m_vocabIds;        ///< model.vocab: byte-level token string -> id
     detail::StringIdMap m_addedIds;        ///< added token content -> id
     std::vector<std::string> m_idBytes;    ///< id -> raw bytes ("" for an unused id)
+    std::unordered_set<TokenId> m_special; ///< added tokens with special=true
     TokenId m_bos = -1;
     TokenId m_eos = -1;
     bool m_addBos = false;
@@ -235,6 +239,7 @@ Status BpeTokenizer::loadAddedTokens(const json& j, const std::string& file) {
         // HF splits on the non-normalized tokens in the raw text first, then on the normalized ones.
         (boolField(a, "normalized", !special) ? m_normAdded : m_rawAdded).add(text, *id, lstrip, rstrip);
         m_addedIds[text] = *id;
+        if (special) m_special.insert(*id);
         m_idBytes[static_cast<std::size_t>(*id)] = detail::tokenStringToBytes(text);
     }
     return Status::ok();

@@ -101,6 +101,16 @@ TEST(DeepSeekTokenizer, SpecialIdsAndSizes) {
     EXPECT_EQ(tok->decode(std::vector<TokenId>{-5, 999999}), "");
 }
 
+TEST(DeepSeekTokenizer, SpecialFlagsFollowTokenizerJson) {
+    REQUIRE_DEEPSEEK();
+    EXPECT_TRUE(tok->isSpecial(0));       // BOS
+    EXPECT_TRUE(tok->isSpecial(1));       // EOS
+    EXPECT_TRUE(tok->isSpecial(128000));  // <｜place▁holder▁no▁0｜>
+    EXPECT_FALSE(tok->isSpecial(128803)); // <｜User｜> is special: false
+    EXPECT_FALSE(tok->isSpecial(128806)); // <｜tool▁calls▁begin｜>: tool calls stay visible to their parser
+    EXPECT_FALSE(tok->isSpecial(100));
+}
+
 TEST(DeepSeekTokenizer, TokenIdAcceptsByteLevelAndRawSpelling) {
     REQUIRE_DEEPSEEK();
     const auto viaByteLevel = tok->tokenId("Ġthe");

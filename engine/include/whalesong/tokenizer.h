@@ -45,6 +45,9 @@ public:
     virtual std::string decode(std::span<const TokenId> ids) const = 0;
     /// The raw bytes of one token ("" for an id out of range).
     virtual std::string tokenBytes(TokenId id) const = 0;
+    /// Added tokens marked "special" in tokenizer.json (BOS, EOS, padding, placeholders): generated text leaves
+    /// them out, as skip_special_tokens does in the serving stacks.
+    virtual bool isSpecial(TokenId id) const = 0;
     /// The id of a token's exact string (vocab or added token), if any.
     virtual std::optional<TokenId> tokenId(std::string_view token) const = 0;
 
