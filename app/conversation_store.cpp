@@ -12,9 +12,12 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QThread>
 #include <QUuid>
 #include <QtDebug>
 #include <algorithm>
@@ -338,6 +341,22 @@ QString ConversationStore::path() const { return m_path; }
 
 ws::Result<std::unique_ptr<ConversationStore>> ConversationStore::open(const QString& dataDir,
                                                                        OpenNotice* notice) {
+    // Two instances starting at once race for the file: one switches it to WAL or creates the schema while the
+    // other reads it, and SQLite answers SQLITE_BUSY there without waiting (lock upgrades that could deadlock
+    // never wait). The loser simply starts again.
+    QElapsedTimer waited;
+    waited.start();
+    for (int attempt = 0;; ++attempt) {
+        bool busy = false;
+        auto r = openAttempt(dataDir, notice, &busy);
+        if (r.isOk() || !busy || waited.elapsed() > kBusyTimeoutMs)
+            return r;
+        QThread::msleep(static_cast<unsigned long>(10 + QRandomGenerator::global()->bounded(40)));
+    }
+}
+
+ws::Result<std::unique_ptr<ConversationStore>> ConversationStore::openAttempt(const QString& dataDir,
+                                                                              OpenNotice* notice, bool* busy) {
     OpenNotice local;
     OpenNotice& told = notice ? *notice : local;
     told = OpenNotice{};
@@ -403,6 +422,7 @@ ws::Result<std::unique_ptr<ConversationStore>> ConversationStore::open(const QSt
             qWarning("%s: %s", qPrintable(path), purged.status().message().c_str());
         return store;
     } catch (const SqliteError& e) {
+        *busy = e.isBusy();
         return ws::Status(codeFor(e), str(path) + ": " + e.what());
     } catch (const std::exception& e) {
         return ws::Status(ws::Code::Internal, str(path) + ": " + e.what());

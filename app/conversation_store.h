@@ -159,6 +159,9 @@ public:
 
 private:
     explicit ConversationStore(std::unique_ptr<Database> db, QString path);
+    /// One try of open(); `busy` tells whether it failed only because another instance held the lock.
+    static ws::Result<std::unique_ptr<ConversationStore>> openAttempt(const QString& dataDir, OpenNotice* notice,
+                                                                      bool* busy);
     std::unique_ptr<Database> m_db;
     QString m_path;
 };

@@ -18,6 +18,7 @@ class TestStoreCrash : public QObject {
 
   private slots:
     void killedMidStream();
+    void twoInstancesWriteTheSameFile();
 };
 
 void TestStoreCrash::killedMidStream() {
@@ -115,6 +116,51 @@ void TestStoreCrash::killedMidStream() {
     // The kills did land mid-stream, after checkpoints (else the test proves little).
     QVERIFY(killedStreaming > 0);
     QVERIFY(checkpointsReported > 0);
+}
+
+// Two writer processes open the same data folder at the same moment (one creates the schema while the other
+// waits) and write side by side; neither may see an error, and everything either reported must be there.
+void TestStoreCrash::twoInstancesWriteTheSameFile() {
+    const QString writer = QStringLiteral(WS_TEST_BINARY_DIR "/store_writer");
+    const QString pattern = streamText(1000);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    for (int round = 0; round < 3; ++round) {
+        QProcess a, b;
+        a.start(writer, {dir.path(), QString::number(2 * round + 1)});
+        b.start(writer, {dir.path(), QString::number(2 * round + 2)});
+        QVERIFY(a.waitForStarted(5000) && b.waitForStarted(5000));
+        QTest::qWait(1200);
+        a.kill();
+        b.kill();
+        QVERIFY(a.waitForFinished(5000) && b.waitForFinished(5000));
+        QMap<qint64, qsizetype> committed;
+        int lines = 0;
+        for (QProcess* p : {&a, &b}) {
+            const QString err = QString::fromUtf8(p->readAllStandardError());
+            QVERIFY2(p->exitStatus() == QProcess::CrashExit, qPrintable(QStringLiteral("writer ended: ") + err));
+            const QList<QByteArray> out = p->readAllStandardOutput().split('\n');
+            for (qsizetype i = 0; i + 1 < out.size(); ++i) {
+                const QList<QByteArray> f = out[i].split(' ');
+                QVERIFY2(f[0] != "error", out[i].constData()); // e.g. SQLITE_BUSY would surface here
+                ++lines;
+                if (f.size() == 3 && (f[0] == "message" || f[0] == "finished"))
+                    committed[f[1].toLongLong()] = f[2].toLongLong();
+            }
+        }
+        QVERIFY2(lines > 10, "the writers hardly wrote: the test would prove little");
+        auto opened = ConversationStore::open(dir.path());
+        QVERIFY2(opened.isOk(), opened.status().message().c_str());
+        for (auto it = committed.cbegin(); it != committed.cend(); ++it) {
+            const auto m = opened.value()->message(it.key());
+            QVERIFY2(m, qPrintable(QStringLiteral("round %1: message %2 lost").arg(round).arg(it.key())));
+            QCOMPARE(m->content, pattern.left(it.value()));
+        }
+        Database raw(opened.value()->path(), Database::Mode::ReadWrite);
+        QCOMPARE(raw.queryText("PRAGMA integrity_check"), QStringLiteral("ok"));
+        qInfo("round %d: %d lines reported by two writers, %lld committed messages checked", round, lines,
+              static_cast<long long>(committed.size()));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestStoreCrash)
