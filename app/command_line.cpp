@@ -5,6 +5,7 @@
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -20,52 +21,52 @@ namespace {
 /// keep around, and the class stays a plain value).
 struct Options {
     QCommandLineParser parser;
-    QCommandLineOption help{{QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help.")};
+    QCommandLineOption help{{QStringLiteral("h"), QStringLiteral("help")}, QCoreApplication::translate("CommandLine", "Show this help.")};
     QCommandLineOption dataDir{QStringLiteral("data-dir"),
-                               QStringLiteral("Keep the conversations in DIR (default: the application data "
-                                              "folder)."),
+                               QCoreApplication::translate("CommandLine", "Keep the conversations in DIR (default: the application data "
+                                                                     "folder)."),
                                QStringLiteral("DIR")};
     QCommandLineOption exportJson{
         QStringLiteral("export"),
-        QStringLiteral("Write all conversations (or --conversation) as lossless JSON to "
-                       "FILE (- for standard output)."),
+        QCoreApplication::translate("CommandLine", "Write all conversations (or --conversation) as lossless JSON to "
+                                                     "FILE (- for standard output)."),
         QStringLiteral("FILE")};
     QCommandLineOption conversation{QStringLiteral("conversation"),
-                                    QStringLiteral("With --export: only the conversation UUID."),
+                                    QCoreApplication::translate("CommandLine", "With --export: only the conversation UUID."),
                                     QStringLiteral("UUID")};
     QCommandLineOption importJson{
         QStringLiteral("import"),
-        QStringLiteral("Import a Whalesong export or ChatGPT's conversations.json from "
-                       "FILE (all or nothing)."),
+        QCoreApplication::translate("CommandLine", "Import a Whalesong export or ChatGPT's conversations.json from "
+                                                     "FILE (all or nothing)."),
         QStringLiteral("FILE")};
     QCommandLineOption search{
         QStringLiteral("search"),
-        QStringLiteral("Search every conversation; one JSON object per match and line."),
+        QCoreApplication::translate("CommandLine", "Search every conversation; one JSON object per match and line."),
         QStringLiteral("QUERY")};
     QCommandLineOption limit{QStringLiteral("limit"),
-                             QStringLiteral("With --search: at most N matches (50)."), QStringLiteral("N"),
+                             QCoreApplication::translate("CommandLine", "With --search: at most N matches (50)."), QStringLiteral("N"),
                              QStringLiteral("50")};
     QCommandLineOption exportMarkdown{
         QStringLiteral("export-markdown"),
-        QStringLiteral("Write the shown branch of conversation UUID as Markdown to "
-                       "the FILE given after it (- for standard output)."),
+        QCoreApplication::translate("CommandLine", "Write the shown branch of conversation UUID as Markdown to "
+                                                     "the FILE given after it (- for standard output)."),
         QStringLiteral("UUID")};
     QCommandLineOption exportJsonl{
         QStringLiteral("export-jsonl"),
-        QStringLiteral("Write the shown branch of conversation UUID as OpenAI chat "
-                       "messages, one JSON object per line, to the FILE given after it."),
+        QCoreApplication::translate("CommandLine", "Write the shown branch of conversation UUID as OpenAI chat "
+                                                     "messages, one JSON object per line, to the FILE given after it."),
         QStringLiteral("UUID")};
 
     Options() {
         parser.setApplicationDescription(
-            QStringLiteral("Whalesong: local chat with DeepSeek-V3-class models.\n"
-                           "The data commands below work without opening a window."));
+            QCoreApplication::translate("CommandLine", "Whalesong: local chat with DeepSeek-V3-class models.\n"
+                                                         "The data commands below work without opening a window."));
         parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         parser.addOptions({help, dataDir, exportJson, conversation, importJson, search, limit, exportMarkdown,
                            exportJsonl});
         parser.addPositionalArgument(
             QStringLiteral("FILE"),
-            QStringLiteral("The output file of --export-markdown and --export-jsonl."),
+            QCoreApplication::translate("CommandLine", "The output file of --export-markdown and --export-jsonl."),
             QStringLiteral("[FILE]"));
     }
 
@@ -96,7 +97,7 @@ std::optional<QString> writeOut(const QString& file, const QByteArray& bytes, QT
     }
     QSaveFile f(file);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
-        return file + QLatin1String(": cannot write: ") + f.errorString();
+        return QCoreApplication::translate("CommandLine", "%1: cannot write: %2").arg(file, f.errorString());
     return std::nullopt;
 }
 
@@ -143,7 +144,7 @@ int CommandLine::run(QTextStream& out, QTextStream& err) const {
         if (!p.isSet(*c))
             continue;
         if (command)
-            return fail(err, QStringLiteral("--%1 and --%2 cannot be used together")
+            return fail(err, QCoreApplication::translate("CommandLine", "--%1 and --%2 cannot be used together")
                                  .arg(command->names().constFirst(), c->names().constFirst()));
         command = c;
     }
@@ -155,12 +156,12 @@ int CommandLine::run(QTextStream& out, QTextStream& err) const {
     const bool wantsFile = command == &o.exportMarkdown || command == &o.exportJsonl;
     const QStringList positional = p.positionalArguments();
     if (wantsFile && positional.size() != 1)
-        return fail(err, QStringLiteral("--%1 UUID FILE: give one output FILE (- for standard output)")
+        return fail(err, QCoreApplication::translate("CommandLine", "--%1 UUID FILE: give one output FILE (- for standard output)")
                              .arg(command->names().constFirst()));
     if (!wantsFile && !positional.isEmpty())
-        return fail(err, QLatin1String("unexpected argument: ") + positional.constFirst());
+        return fail(err, QCoreApplication::translate("CommandLine", "unexpected argument: %1").arg(positional.constFirst()));
     if (p.isSet(o.conversation) && command != &o.exportJson)
-        return fail(err, QStringLiteral("--conversation goes with --export"));
+        return fail(err, QCoreApplication::translate("CommandLine", "--conversation goes with --export"));
 
     QString dataDir = p.value(o.dataDir);
     if (dataDir.isEmpty())
@@ -172,20 +173,20 @@ int CommandLine::run(QTextStream& out, QTextStream& err) const {
     ConversationStore& store = **opened;
     QStringList told;
     if (!notice.setAsidePath.isEmpty())
-        told << QStringLiteral("the database could not be read; it was kept as %1 and a new one started")
+        told << QCoreApplication::translate("CommandLine", "the database could not be read; it was kept as %1 and a new one started")
                     .arg(notice.setAsidePath);
     if (notice.interruptedMessages > 0)
-        told << QStringLiteral("%1 answer(s) cut short by a crash were marked interrupted")
-                    .arg(notice.interruptedMessages);
+        told << QCoreApplication::translate("CommandLine", "%n answer(s) cut short by a crash were marked interrupted",
+                                                  nullptr, notice.interruptedMessages);
     if (!told.isEmpty())
-        err << "whalesong: note: " << oneLine(told.join(QLatin1String("; "))) << Qt::endl;
+        err << "whalesong: " << QCoreApplication::translate("CommandLine", "note: %1").arg(oneLine(told.join(QLatin1String("; ")))) << Qt::endl;
 
     if (command == &o.exportJson) {
         std::vector<qint64> ids;
         if (p.isSet(o.conversation)) {
             const auto id = findUuid(store, p.value(o.conversation));
             if (!id)
-                return fail(err, QLatin1String("--conversation: no conversation ") + p.value(o.conversation));
+                return fail(err, QCoreApplication::translate("CommandLine", "--conversation: no conversation %1").arg(p.value(o.conversation)));
             ids.push_back(*id);
         }
         const QByteArray bytes = QJsonDocument(store.exportJson(ids)).toJson(QJsonDocument::Indented);
@@ -198,12 +199,12 @@ int CommandLine::run(QTextStream& out, QTextStream& err) const {
         const QString file = p.value(o.importJson);
         QFile f(file);
         if (!f.open(QIODevice::ReadOnly))
-            return fail(err, file + QLatin1String(": cannot read: ") + f.errorString());
+            return fail(err, QCoreApplication::translate("CommandLine", "%1: cannot read: %2").arg(file, f.errorString()));
         const QByteArray bytes = f.readAll();
         const auto imported = store.importJson(bytes);
         if (!imported)
             return fail(err, file + QLatin1String(": ") + fromStd(imported.status().message()));
-        out << "imported " << *imported << (*imported == 1 ? " conversation" : " conversations") << Qt::endl;
+        out << QCoreApplication::translate("CommandLine", "imported %n conversation(s)", nullptr, *imported) << Qt::endl;
         return 0;
     }
 
@@ -212,7 +213,7 @@ int CommandLine::run(QTextStream& out, QTextStream& err) const {
         const int limit = p.value(o.limit).toInt(&ok);
         if (!ok || limit <= 0)
             return fail(err,
-                        QLatin1String("--limit: expected a positive whole number, not ") + p.value(o.limit));
+                        QCoreApplication::translate("CommandLine", "--limit: expected a positive whole number, not %1").arg(p.value(o.limit)));
         for (const SearchHit& hit : store.search(p.value(o.search), limit)) {
             const auto c = store.conversation(hit.conversationId);
             const QJsonObject line{{QLatin1String("conversation_id"), c ? c->uuid : QString()},
@@ -229,7 +230,7 @@ int CommandLine::run(QTextStream& out, QTextStream& err) const {
     const QString uuid = p.value(*command);
     const auto id = findUuid(store, uuid);
     if (!id)
-        return fail(err, QStringLiteral("--%1: no conversation %2").arg(command->names().constFirst(), uuid));
+        return fail(err, QCoreApplication::translate("CommandLine", "--%1: no conversation %2").arg(command->names().constFirst(), uuid));
     const QByteArray bytes =
         command == &o.exportMarkdown ? store.exportMarkdown(*id).toUtf8() : store.exportOpenAiJsonl(*id);
     if (const auto e = writeOut(positional.constFirst(), bytes, out))
