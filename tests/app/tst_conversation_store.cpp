@@ -1,6 +1,7 @@
 // tst_conversation_store: schema and pragmas, migrations, CRUD, branches, trash, search, bad files, backups,
 // big and invalid text, two writers, and StreamCheckpointer's batching.
 #include "conversation_store.h"
+#include "helpers/test_files.h"
 #include "migrations.h"
 #include "sqlite/database.h"
 #include "sqlite/sqlite_error.h"
@@ -35,17 +36,6 @@ namespace {
 constexpr qint64 kDayMs = 24LL * 3600 * 1000;
 
 QString dbPath(const QTemporaryDir& dir) { return dir.filePath(QStringLiteral("whalesong.db")); }
-
-QByteArray readAll(const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-void writeFile(const QString& path, const QByteArray& bytes) {
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    QCOMPARE(f.write(bytes), bytes.size());
-}
 
 std::vector<qint64> ids(const std::vector<MessageRecord>& messages) {
     std::vector<qint64> out;

@@ -2,6 +2,7 @@
 // nothing, errors naming where), and the whalesong command line end to end.
 #include "command_line.h"
 #include "conversation_store.h"
+#include "helpers/test_files.h"
 
 #include <QDir>
 #include <QFile>
@@ -39,17 +40,6 @@ namespace {
 const QString kFixture = QStringLiteral(WS_SOURCE_DIR "/tests/app/fixtures/chatgpt_conversations.json");
 const QString kChineseUuid = QStringLiteral("67a1c0de-1f2b-8003-9c4e-2d5f8a7b6c01");
 const QString kEnglishUuid = QStringLiteral("67a7f3c0-2e4d-8003-b1a2-9f8e7d6c5b02");
-
-QByteArray readAll(const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-void writeFile(const QString& path, const QByteArray& bytes) {
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    QCOMPARE(f.write(bytes), bytes.size());
-}
 
 /// An export without its time stamp: what must be equal between two exports of the same data.
 QJsonObject withoutTime(QJsonObject o) {
