@@ -240,9 +240,13 @@ Probe probe(const QString& path, std::unique_ptr<Database>& db, int& version, st
         db = std::make_unique<Database>(path);
         db->setCheckpointOnClose(false);
         db->setBusyTimeout(kBusyTimeoutMs);
+        // One read transaction, so the three answers come from one snapshot: another instance may be creating
+        // the schema right now, and a mix of before and after would look like someone else's file.
+        db->exec("BEGIN");
         const qint64 applicationId = db->queryInt("PRAGMA application_id");
         version = static_cast<int>(db->queryInt("PRAGMA user_version"));
         const bool blank = db->queryInt("SELECT count(*) FROM sqlite_schema") == 0;
+        db->exec("COMMIT");
         if (version > Migrations::latestVersion()) {
             why = "written by a newer Whalesong (schema version " + std::to_string(version) +
                   ", this version reads up to " + std::to_string(Migrations::latestVersion()) +

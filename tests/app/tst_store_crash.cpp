@@ -131,15 +131,20 @@ void TestStoreCrash::twoInstancesWriteTheSameFile() {
         b.start(writer, {dir.path(), QString::number(2 * round + 2)});
         QVERIFY(a.waitForStarted(5000) && b.waitForStarted(5000));
         QTest::qWait(1200);
-        a.kill();
-        b.kill();
-        QVERIFY(a.waitForFinished(5000) && b.waitForFinished(5000));
+        for (QProcess* p : {&a, &b}) { // a writer that stopped on its own has told why on stdout (checked below)
+            if (p->state() != QProcess::NotRunning) {
+                p->kill();
+                QVERIFY(p->waitForFinished(5000));
+            }
+        }
         QMap<qint64, qsizetype> committed;
         int lines = 0;
         for (QProcess* p : {&a, &b}) {
             const QString err = QString::fromUtf8(p->readAllStandardError());
-            QVERIFY2(p->exitStatus() == QProcess::CrashExit, qPrintable(QStringLiteral("writer ended: ") + err));
             const QList<QByteArray> out = p->readAllStandardOutput().split('\n');
+            for (const QByteArray& line : out)
+                QVERIFY2(!line.startsWith("error"), line.constData());
+            QVERIFY2(p->exitStatus() == QProcess::CrashExit, qPrintable(QStringLiteral("writer ended: ") + err));
             for (qsizetype i = 0; i + 1 < out.size(); ++i) {
                 const QList<QByteArray> f = out[i].split(' ');
                 QVERIFY2(f[0] != "error", out[i].constData()); // e.g. SQLITE_BUSY would surface here
