@@ -57,13 +57,19 @@ struct Options {
                                                      "messages, one JSON object per line, to the FILE given after it."),
         QStringLiteral("UUID")};
 
+    QCommandLineOption screenshots{
+        QStringLiteral("screenshots"),
+        QCoreApplication::translate("CommandLine", "Open the window, save pictures of it and of the settings dialog "
+                                                     "in both languages as PNG files in DIR, and quit."),
+        QStringLiteral("DIR")};
+
     Options() {
         parser.setApplicationDescription(
             QCoreApplication::translate("CommandLine", "Whalesong: local chat with DeepSeek-V3-class models.\n"
                                                          "The data commands below work without opening a window."));
         parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         parser.addOptions({help, dataDir, exportJson, conversation, importJson, search, limit, exportMarkdown,
-                           exportJsonl});
+                           exportJsonl, screenshots});
         parser.addPositionalArgument(
             QStringLiteral("FILE"),
             QCoreApplication::translate("CommandLine", "The output file of --export-markdown and --export-jsonl."),
@@ -125,6 +131,17 @@ bool CommandLine::hasDataCommand() const {
     return false;
 }
 
+QString CommandLine::dataDir() const {
+    Options o;
+    QString dir = o.parser.parse(m_arguments) ? o.parser.value(o.dataDir) : QString();
+    return dir.isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) : dir;
+}
+
+QString CommandLine::screenshotDir() const {
+    Options o;
+    return o.parser.parse(m_arguments) ? o.parser.value(o.screenshots) : QString();
+}
+
 QString CommandLine::usage() const {
     Options o;
     return o.parser.helpText();
@@ -148,8 +165,7 @@ int CommandLine::run(QTextStream& out, QTextStream& err) const {
                                  .arg(command->names().constFirst(), c->names().constFirst()));
         command = c;
     }
-    if (!command) {
-        // No window exists yet: without a data command there is nothing to do but explain.
+    if (!command) { // the window's business, not ours
         out << p.helpText();
         return 0;
     }
@@ -160,12 +176,12 @@ int CommandLine::run(QTextStream& out, QTextStream& err) const {
                              .arg(command->names().constFirst()));
     if (!wantsFile && !positional.isEmpty())
         return fail(err, QCoreApplication::translate("CommandLine", "unexpected argument: %1").arg(positional.constFirst()));
+    if (p.isSet(o.screenshots))
+        return fail(err, QCoreApplication::translate("CommandLine", "--screenshots opens the window: it goes with no data command"));
     if (p.isSet(o.conversation) && command != &o.exportJson)
         return fail(err, QCoreApplication::translate("CommandLine", "--conversation goes with --export"));
 
-    QString dataDir = p.value(o.dataDir);
-    if (dataDir.isEmpty())
-        dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    const QString dataDir = this->dataDir();
     OpenNotice notice;
     auto opened = ConversationStore::open(dataDir, &notice);
     if (!opened)

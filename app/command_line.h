@@ -1,4 +1,5 @@
-// CommandLine: the data-only command line of the whalesong executable (export, import, search) — no window.
+// CommandLine: the command line of the whalesong executable — the data commands (export, import, search) that
+// run without a window, and the options of a start with one (--data-dir, --screenshots).
 #pragma once
 
 #include <QString>
@@ -19,8 +20,12 @@ class CommandLine {
     /// Runs the command; results on `out`, errors and notices as single lines on `err`. Returns the exit
     /// status: 0 on success, 1 on any failure.
     int run(QTextStream& out, QTextStream& err) const;
-    /// The options, for --help and for a start without any.
+    /// The options, for --help.
     QString usage() const;
+    /// --data-dir, or the application data folder.
+    QString dataDir() const;
+    /// --screenshots DIR ("" when not given).
+    QString screenshotDir() const;
 
   private:
     QStringList m_arguments;

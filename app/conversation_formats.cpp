@@ -78,6 +78,7 @@ QJsonObject statsJson(const MessageStats& s) {
     o.insert(QLatin1String("time_to_first_token_ms"), optionalJson(s.timeToFirstTokenMs));
     o.insert(QLatin1String("prefill_tokens_per_s"), optionalJson(s.prefillTokensPerSecond));
     o.insert(QLatin1String("decode_tokens_per_s"), optionalJson(s.decodeTokensPerSecond));
+    o.insert(QLatin1String("reasoning_ms"), optionalJson(s.reasoningMs));
     return o;
 }
 
@@ -255,6 +256,10 @@ ws::Result<MessageRecord> parseOurMessage(const QJsonValue& value, const QString
     m.stats.prefillTokensPerSecond = prefill;
     WS_ASSIGN(decode, s.number(QStringLiteral("decode_tokens_per_s")));
     m.stats.decodeTokensPerSecond = decode;
+    WS_ASSIGN(reasoningMs, s.number(QStringLiteral("reasoning_ms"))); // absent in files of schema version 1
+    if (reasoningMs && *reasoningMs < 0)
+        return formatError(s.at(QStringLiteral("reasoning_ms")), QLatin1String("out of range"));
+    m.stats.reasoningMs = reasoningMs;
     return m;
 }
 

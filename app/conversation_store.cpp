@@ -31,7 +31,7 @@
 #define WS_MESSAGE_COLUMNS                                                                                   \
     "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.reasoning, m.status, m.error, "              \
     "m.created_at, m.prompt_tokens, m.completion_tokens, m.ttft_ms, m.prefill_tps, m.decode_tps, m.model, "  \
-    "m.backend"
+    "m.backend, m.reasoning_ms"
 #define WS_CONVERSATION_COLUMNS                                                                              \
     "c.id, c.uuid, c.title, c.created_at, c.updated_at, c.pinned, c.deleted_at, c.model, c.system_prompt, "  \
     "c.settings, c.current_leaf_id"
@@ -118,6 +118,7 @@ MessageRecord readMessage(const Statement& st) {
     m.stats.decodeTokensPerSecond = st.optionalReal(13);
     m.model = st.text(14);
     m.backend = st.text(15);
+    m.stats.reasoningMs = st.optionalReal(16);
     return m;
 }
 
@@ -156,8 +157,8 @@ qint64 insertMessage(Database& db, qint64 conversationId, std::optional<qint64> 
                      const MessageRecord& m) {
     Statement st(
         db, "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, status, error, "
-            "created_at, prompt_tokens, completion_tokens, ttft_ms, prefill_tps, decode_tps, model, backend) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+            "created_at, prompt_tokens, completion_tokens, ttft_ms, prefill_tps, decode_tps, model, backend, "
+            "reasoning_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
     st.bind(1, conversationId)
         .bind(2, parentId)
         .bind(3, m.role)
@@ -172,7 +173,8 @@ qint64 insertMessage(Database& db, qint64 conversationId, std::optional<qint64> 
         .bind(12, m.stats.prefillTokensPerSecond)
         .bind(13, m.stats.decodeTokensPerSecond)
         .bind(14, m.model)
-        .bind(15, m.backend);
+        .bind(15, m.backend)
+        .bind(16, m.stats.reasoningMs);
     st.run();
     return db.lastInsertRowId();
 }
@@ -642,7 +644,7 @@ ws::Status ConversationStore::finishAnswer(qint64 messageId, const QString& cont
         Transaction t(*m_db);
         Statement st(*m_db, "UPDATE messages SET content = ?2, reasoning = ?3, status = ?4, error = ?5, "
                             "prompt_tokens = ?6, completion_tokens = ?7, ttft_ms = ?8, prefill_tps = ?9, "
-                            "decode_tps = ?10 WHERE id = ?1 AND status IN ('streaming', 'interrupted')");
+                            "decode_tps = ?10, reasoning_ms = ?11 WHERE id = ?1 AND status IN ('streaming', 'interrupted')");
         st.bind(1, messageId)
             .bind(2, content)
             .bind(3, reasoning)
@@ -653,6 +655,7 @@ ws::Status ConversationStore::finishAnswer(qint64 messageId, const QString& cont
             .bind(8, stats.timeToFirstTokenMs)
             .bind(9, stats.prefillTokensPerSecond)
             .bind(10, stats.decodeTokensPerSecond)
+            .bind(11, stats.reasoningMs)
             .run();
         if (m_db->changes() == 0)
             return notStreaming(*m_db, messageId);

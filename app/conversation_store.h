@@ -29,6 +29,7 @@ struct MessageStats {
     std::optional<double> timeToFirstTokenMs;
     std::optional<double> prefillTokensPerSecond;
     std::optional<double> decodeTokensPerSecond;
+    std::optional<double> reasoningMs; ///< how long the model thought (R1-style <think>), when it did
 };
 
 struct MessageRecord {
@@ -77,7 +78,7 @@ struct OpenNotice {
 /// Not thread-safe: one instance per thread (several instances, also in several processes, may share a file).
 class ConversationStore {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     static constexpr qint64 kTrashDays = 30;
     static constexpr int kBackupsKept = 7;
 

@@ -1,4 +1,5 @@
-// Migrations: schema version 1 (STRICT tables, a message tree, FTS5 trigram search) and the upgrade loop.
+// Migrations: schema version 1 (STRICT tables, a message tree, FTS5 trigram search), version 2 (how long an answer
+// thought) and the upgrade loop.
 #include "migrations.h"
 
 #include "sqlite/database.h"
@@ -82,6 +83,13 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning ON message
 END;
 )sql";
 
+// Version 2: messages.reasoning_ms, how long an R1-style model thought before answering (NULL: unknown, or it
+// did not think). ADD COLUMN keeps every row and the FTS index as they are; the tests upgrade
+// tests/app/fixtures/schema_v1.sql.
+const char* const kVersion2 = R"sql(
+ALTER TABLE messages ADD COLUMN reasoning_ms REAL;
+)sql";
+
 std::optional<std::vector<Migration>>& overridden() {
     static std::optional<std::vector<Migration>> list;
     return list;
@@ -90,7 +98,7 @@ std::optional<std::vector<Migration>>& overridden() {
 } // namespace
 
 const std::vector<Migration>& Migrations::list() {
-    static const std::vector<Migration> kList = {{1, kVersion1}};
+    static const std::vector<Migration> kList = {{1, kVersion1}, {2, kVersion2}};
     return overridden() ? *overridden() : kList;
 }
 

@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git xz-utils
       libpcre2-dev nlohmann-json3-dev libgtest-dev python3 python3-numpy
-      qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-l10n-tools libsqlite3-dev)
+      qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-l10n-tools qt6-translations-l10n libsqlite3-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

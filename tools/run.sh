@@ -1,24 +1,21 @@
 #!/usr/bin/env bash
-# Builds the release engine and chats with a model: $WHALESONG_MODEL if set, else the built-in demo model
-# (random weights, the real DeepSeek-V3 tokenizer), created on first use. Extra arguments go to the prompt.
+# Builds Whalesong (release) and starts the desktop app. With no model chosen yet it runs the built-in demo model
+# (random weights, the real DeepSeek-V3 tokenizer; created on first use, its answers are meaningless text); the
+# settings dialog (Settings → Model and generation…) chooses a real model folder. Arguments go to the app
+# (e.g. --data-dir DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release --target whalesong-cli whalesong
-model="${WHALESONG_MODEL:-}"
-if [[ -z "$model" ]]; then
-  model="${XDG_DATA_HOME:-$HOME/.local/share}/whalesong/demo-model"
-  if [[ ! -f "$model/model.safetensors" ]]; then
-    echo "creating the built-in demo model in $model (random weights: its answers are meaningless text)"
-    tok="$(mktemp -d)"
-    trap 'rm -rf "$tok"' EXIT
-    xz -dc resources/demo/tokenizer.json.xz > "$tok/tokenizer.json"
-    cp resources/demo/tokenizer_config.json "$tok/"
-    /usr/bin/python3 tools/gen_tiny_model.py --out "$model" --preset demo --tokenizer "$tok"
-  fi
+# Chinese text needs a CJK font; install Noto CJK when the system has none.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null
 fi
-prompt="${*:-你好！Please introduce yourself in one sentence.}"
-build/release/whalesong-cli info --model "$model" --context 4096
-echo "> $prompt"
-build/release/whalesong-cli generate --model "$model" --chat --prompt "$prompt" --max-tokens 64 --temperature 0.7
+cmake --preset release >/dev/null
+cmake --build --preset release --target whalesong whalesong-cli
+if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" && -z "${QT_QPA_PLATFORM:-}" ]]; then
+  echo "whalesong: no display (DISPLAY and WAYLAND_DISPLAY are unset): start this from a desktop session," >&2
+  echo "or under a virtual one: xvfb-run -a bash tools/run.sh" >&2
+  exit 1
+fi
+exec build/release/whalesong "$@"

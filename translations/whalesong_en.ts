@@ -2,96 +2,131 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>ChatController</name>
+    <message>
+        <source>That conversation no longer exists.</source>
+        <translation>That conversation no longer exists.</translation>
+    </message>
+    <message>
+        <source>The model is not loaded yet.</source>
+        <translation>The model is not loaded yet.</translation>
+    </message>
+    <message>
+        <source>That answer no longer exists.</source>
+        <translation>That answer no longer exists.</translation>
+    </message>
+    <message>
+        <source>That question no longer exists.</source>
+        <translation>That question no longer exists.</translation>
+    </message>
+    <message>
+        <source>The question could not be saved.</source>
+        <translation>The question could not be saved.</translation>
+    </message>
+</context>
+<context>
+    <name>ChatView</name>
+    <message>
+        <source>Conversation</source>
+        <translation>Conversation</translation>
+    </message>
+</context>
+<context>
+    <name>CodeBlockView</name>
+    <message>
+        <source>Code</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Copied</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <source>Copy the LaTeX source</source>
+        <translation>Copy the LaTeX source</translation>
+    </message>
+    <message>
+        <source>Copy the code</source>
+        <translation>Copy the code</translation>
+    </message>
+</context>
+<context>
     <name>CommandLine</name>
     <message>
-        <location filename="../app/command_line.cpp" line="24"/>
         <source>Show this help.</source>
         <translation>Show this help.</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="26"/>
         <source>Keep the conversations in DIR (default: the application data folder).</source>
         <translation>Keep the conversations in DIR (default: the application data folder).</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="31"/>
         <source>Write all conversations (or --conversation) as lossless JSON to FILE (- for standard output).</source>
         <translation>Write all conversations (or --conversation) as lossless JSON to FILE (- for standard output).</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="35"/>
         <source>With --export: only the conversation UUID.</source>
         <translation>With --export: only the conversation UUID.</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="39"/>
-        <source>Import a Whalesong export or ChatGPT&apos;s conversations.json from FILE (all or nothing).</source>
-        <translation>Import a Whalesong export or ChatGPT&apos;s conversations.json from FILE (all or nothing).</translation>
+        <source>Import a Whalesong export or ChatGPT's conversations.json from FILE (all or nothing).</source>
+        <translation>Import a Whalesong export or ChatGPT's conversations.json from FILE (all or nothing).</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="44"/>
         <source>Search every conversation; one JSON object per match and line.</source>
         <translation>Search every conversation; one JSON object per match and line.</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="47"/>
         <source>With --search: at most N matches (50).</source>
         <translation>With --search: at most N matches (50).</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="51"/>
         <source>Write the shown branch of conversation UUID as Markdown to the FILE given after it (- for standard output).</source>
         <translation>Write the shown branch of conversation UUID as Markdown to the FILE given after it (- for standard output).</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="56"/>
         <source>Write the shown branch of conversation UUID as OpenAI chat messages, one JSON object per line, to the FILE given after it.</source>
         <translation>Write the shown branch of conversation UUID as OpenAI chat messages, one JSON object per line, to the FILE given after it.</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="62"/>
         <source>Whalesong: local chat with DeepSeek-V3-class models.
 The data commands below work without opening a window.</source>
         <translation>Whalesong: local chat with DeepSeek-V3-class models.
 The data commands below work without opening a window.</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="69"/>
         <source>The output file of --export-markdown and --export-jsonl.</source>
         <translation>The output file of --export-markdown and --export-jsonl.</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="100"/>
         <source>%1: cannot write: %2</source>
         <translation>%1: cannot write: %2</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="147"/>
         <source>--%1 and --%2 cannot be used together</source>
         <translation>--%1 and --%2 cannot be used together</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="159"/>
         <source>--%1 UUID FILE: give one output FILE (- for standard output)</source>
         <translation>--%1 UUID FILE: give one output FILE (- for standard output)</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="162"/>
         <source>unexpected argument: %1</source>
         <translation>unexpected argument: %1</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="164"/>
         <source>--conversation goes with --export</source>
         <translation>--conversation goes with --export</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="176"/>
         <source>the database could not be read; it was kept as %1 and a new one started</source>
         <translation>the database could not be read; it was kept as %1 and a new one started</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/command_line.cpp" line="179"/>
         <source>%n answer(s) cut short by a crash were marked interrupted</source>
         <translation>
             <numerusform>%n answer cut short by a crash was marked interrupted</numerusform>
@@ -99,22 +134,18 @@ The data commands below work without opening a window.</translation>
         </translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="182"/>
         <source>note: %1</source>
         <translation>note: %1</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="189"/>
         <source>--conversation: no conversation %1</source>
         <translation>--conversation: no conversation %1</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="202"/>
         <source>%1: cannot read: %2</source>
         <translation>%1: cannot read: %2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/command_line.cpp" line="207"/>
         <source>imported %n conversation(s)</source>
         <translation>
             <numerusform>imported %n conversation</numerusform>
@@ -122,14 +153,751 @@ The data commands below work without opening a window.</translation>
         </translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="216"/>
         <source>--limit: expected a positive whole number, not %1</source>
         <translation>--limit: expected a positive whole number, not %1</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="233"/>
         <source>--%1: no conversation %2</source>
         <translation>--%1: no conversation %2</translation>
+    </message>
+    <message>
+        <source>Open the window, save pictures of it and of the settings dialog in both languages as PNG files in DIR, and quit.</source>
+        <translation>Open the window, save pictures of it and of the settings dialog in both languages as PNG files in DIR, and quit.</translation>
+    </message>
+    <message>
+        <source>--screenshots opens the window: it goes with no data command</source>
+        <translation>--screenshots opens the window: it goes with no data command</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Ask anything… (Enter to send, Shift+Enter for a new line)</source>
+        <translation>Ask anything… (Enter to send, Shift+Enter for a new line)</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Send</translation>
+    </message>
+    <message>
+        <source>Stop generating (the answer so far is kept)</source>
+        <translation>Stop generating (the answer so far is kept)</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>Send (Enter)</translation>
+    </message>
+    <message>
+        <source>%1 / %2 tokens — too long</source>
+        <translation>%1 / %2 tokens — too long</translation>
+    </message>
+    <message>
+        <source>%1 / %2 tokens</source>
+        <translation>%1 / %2 tokens</translation>
+    </message>
+    <message>
+        <source>Tokens in the draft / tokens left in the model's context</source>
+        <translation>Tokens in the draft / tokens left in the model's context</translation>
+    </message>
+    <message>
+        <source>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</source>
+        <translation>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationListModel</name>
+    <message>
+        <source>New chat</source>
+        <translation>New chat</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationSettingsDialog</name>
+    <message>
+        <source>Conversation Settings</source>
+        <translation>Conversation Settings</translation>
+    </message>
+    <message>
+        <source>Settings for this conversation only. A field without “Override” follows the global settings, also when they change later.</source>
+        <translation>Settings for this conversation only. A field without “Override” follows the global settings, also when they change later.</translation>
+    </message>
+    <message>
+        <source>&amp;Follow Global Settings</source>
+        <translation>&amp;Follow Global Settings</translation>
+    </message>
+    <message>
+        <source>Clears every override of this conversation.</source>
+        <translation>Clears every override of this conversation.</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationSidebar</name>
+    <message>
+        <source>“%1” deleted</source>
+        <extracomment>Shown after a conversation was moved to the trash, next to an Undo button. %1: its title.</extracomment>
+        <translation>“%1” deleted</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>Unpin</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>Pin</translation>
+    </message>
+    <message>
+        <source>Search conversations (Ctrl+K)</source>
+        <translation>Search conversations (Ctrl+K)</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>Search conversations</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>New chat</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>Conversations</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>Search results</translation>
+    </message>
+    <message>
+        <source>No messages match.</source>
+        <translation>No messages match.</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Rename</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Undo</translation>
+    </message>
+</context>
+<context>
+    <name>EngineWorker</name>
+    <message>
+        <source>The conversation store could not be opened: %1</source>
+        <translation>The conversation store could not be opened: %1</translation>
+    </message>
+    <message>
+        <source>The answer could not be saved: %1</source>
+        <translation>The answer could not be saved: %1</translation>
+    </message>
+    <message>
+        <source>No model is loaded.</source>
+        <translation>No model is loaded.</translation>
+    </message>
+    <message>
+        <source>The model's context could not be allocated: %1</source>
+        <translation>The model's context could not be allocated: %1</translation>
+    </message>
+    <message>
+        <source>The conversation could not be turned into a prompt: %1</source>
+        <translation>The conversation could not be turned into a prompt: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>The conversation is %n token(s) long; the context holds %1. Start a new conversation or raise the context length in the settings.</source>
+        <translation>
+            <numerusform>The conversation is %n token long; the context holds %1. Start a new conversation or raise the context length in the settings.</numerusform>
+            <numerusform>The conversation is %n tokens long; the context holds %1. Start a new conversation or raise the context length in the settings.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>GenerationSettings</name>
+    <message>
+        <source>max_tokens: must be from 1 to 16384, got %1</source>
+        <translation>max_tokens: must be from 1 to 16384, got %1</translation>
+    </message>
+    <message>
+        <source>temperature: must be from 0 to 2, got %1</source>
+        <translation>temperature: must be from 0 to 2, got %1</translation>
+    </message>
+    <message>
+        <source>top_p: must be above 0 and at most 1, got %1</source>
+        <translation>top_p: must be above 0 and at most 1, got %1</translation>
+    </message>
+    <message>
+        <source>top_k: must be 0 (off) or more, got %1</source>
+        <translation>top_k: must be 0 (off) or more, got %1</translation>
+    </message>
+    <message>
+        <source>presence_penalty: must be from -2 to 2, got %1</source>
+        <translation>presence_penalty: must be from -2 to 2, got %1</translation>
+    </message>
+    <message>
+        <source>frequency_penalty: must be from -2 to 2, got %1</source>
+        <translation>frequency_penalty: must be from -2 to 2, got %1</translation>
+    </message>
+    <message>
+        <source>stop: at most 4 stop strings, got %1</source>
+        <translation>stop: at most 4 stop strings, got %1</translation>
+    </message>
+    <message>
+        <source>stop: a stop string is empty</source>
+        <translation>stop: a stop string is empty</translation>
+    </message>
+</context>
+<context>
+    <name>GenerationSettingsForm</name>
+    <message>
+        <source>Answer le&amp;ngth:</source>
+        <translation>Answer le&amp;ngth:</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> tokens</translation>
+    </message>
+    <message>
+        <source>The most tokens one answer may have (max_tokens).</source>
+        <translation>The most tokens one answer may have (max_tokens).</translation>
+    </message>
+    <message>
+        <source>&amp;Temperature:</source>
+        <translation>&amp;Temperature:</translation>
+    </message>
+    <message>
+        <source>Higher is more varied, 0 always picks the likeliest token.</source>
+        <translation>Higher is more varied, 0 always picks the likeliest token.</translation>
+    </message>
+    <message>
+        <source>DeepSeek temperature mapping</source>
+        <translation>DeepSeek temperature mapping</translation>
+    </message>
+    <message>
+        <source>As DeepSeek's API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</source>
+        <translation>As DeepSeek's API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</translation>
+    </message>
+    <message>
+        <source>Top &amp;p:</source>
+        <translation>Top &amp;p:</translation>
+    </message>
+    <message>
+        <source>Sample only from the likeliest tokens whose probabilities add up to p.</source>
+        <translation>Sample only from the likeliest tokens whose probabilities add up to p.</translation>
+    </message>
+    <message>
+        <source>Top &amp;k:</source>
+        <translation>Top &amp;k:</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Off</translation>
+    </message>
+    <message>
+        <source>Sample only from the k likeliest tokens.</source>
+        <translation>Sample only from the k likeliest tokens.</translation>
+    </message>
+    <message>
+        <source>P&amp;resence penalty:</source>
+        <translation>P&amp;resence penalty:</translation>
+    </message>
+    <message>
+        <source>&amp;Frequency penalty:</source>
+        <translation>&amp;Frequency penalty:</translation>
+    </message>
+    <message>
+        <source>&amp;Stop strings:</source>
+        <translation>&amp;Stop strings:</translation>
+    </message>
+    <message>
+        <source>One per line, at most 4; \n for a line break</source>
+        <translation>One per line, at most 4; \n for a line break</translation>
+    </message>
+    <message>
+        <source>S&amp;eed:</source>
+        <translation>S&amp;eed:</translation>
+    </message>
+    <message>
+        <source>Random</source>
+        <translation>Random</translation>
+    </message>
+    <message>
+        <source>The same seed and settings give the same answer.</source>
+        <translation>The same seed and settings give the same answer.</translation>
+    </message>
+    <message>
+        <source>S&amp;ystem prompt:</source>
+        <translation>S&amp;ystem prompt:</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>None</translation>
+    </message>
+    <message>
+        <source>Override</source>
+        <translation>Override</translation>
+    </message>
+    <message>
+        <source>Off: this conversation follows the global settings.</source>
+        <translation>Off: this conversation follows the global settings.</translation>
+    </message>
+    <message>
+        <source>seed: must be a whole number from 0 to %1</source>
+        <translation>seed: must be a whole number from 0 to %1</translation>
+    </message>
+    <message>
+        <source>Effective temperature: 0 (always the likeliest token)</source>
+        <translation>Effective temperature: 0 (always the likeliest token)</translation>
+    </message>
+    <message>
+        <source>Effective temperature: %1</source>
+        <translation>Effective temperature: %1</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>About Whalesong</source>
+        <translation>About Whalesong</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Whalesong %1&lt;/b&gt;&lt;br&gt;A desktop client for DeepSeek-V3-class models, with its own inference engine.</source>
+        <translation>&lt;b&gt;Whalesong %1&lt;/b&gt;&lt;br&gt;A desktop client for DeepSeek-V3-class models, with its own inference engine.</translation>
+    </message>
+    <message>
+        <source>The model could not be loaded: %1</source>
+        <translation>The model could not be loaded: %1</translation>
+    </message>
+    <message>
+        <source>Loading the model was cancelled.</source>
+        <translation>Loading the model was cancelled.</translation>
+    </message>
+    <message>
+        <source>Your conversations could not be opened: %1</source>
+        <translation>Your conversations could not be opened: %1</translation>
+    </message>
+    <message>
+        <source>The conversation database was damaged; it was kept as %1 and a new one started.</source>
+        <translation>The conversation database was damaged; it was kept as %1 and a new one started.</translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation>No model loaded</translation>
+    </message>
+    <message>
+        <source>Demo model (random weights)</source>
+        <translation>Demo model (random weights)</translation>
+    </message>
+    <message>
+        <source>Model: %1</source>
+        <translation>Model: %1</translation>
+    </message>
+    <message>
+        <source>Backend: %1</source>
+        <translation>Backend: %1</translation>
+    </message>
+    <message>
+        <source>Context: %1 / %2 tokens</source>
+        <translation>Context: %1 / %2 tokens</translation>
+    </message>
+    <message>
+        <source>Context: %1 tokens</source>
+        <translation>Context: %1 tokens</translation>
+    </message>
+    <message>
+        <source>%1 tokens/s</source>
+        <translation>%1 tokens/s</translation>
+    </message>
+    <message>
+        <source>Whalesong</source>
+        <translation>Whalesong</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>&amp;New chat</translation>
+    </message>
+    <message>
+        <source>&amp;Search conversations</source>
+        <translation>&amp;Search conversations</translation>
+    </message>
+    <message>
+        <source>S&amp;top answering</source>
+        <translation>S&amp;top answering</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Quit</translation>
+    </message>
+    <message>
+        <source>&amp;Settings</source>
+        <translation>&amp;Settings</translation>
+    </message>
+    <message>
+        <source>&amp;Model and generation…</source>
+        <translation>&amp;Model and generation…</translation>
+    </message>
+    <message>
+        <source>This &amp;conversation…</source>
+        <translation>This &amp;conversation…</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>&amp;Language</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>System language</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>&amp;About Whalesong</source>
+        <translation>&amp;About Whalesong</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Stop loading the model</source>
+        <translation>Stop loading the model</translation>
+    </message>
+    <message>
+        <source>Choose a model folder…</source>
+        <translation>Choose a model folder…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>You are using the built-in demo model. Its weights are random, so its answers are meaningless text: it shows every part of Whalesong working. Choose a real model folder to chat for real.</source>
+        <translation>You are using the built-in demo model. Its weights are random, so its answers are meaningless text: it shows every part of Whalesong working. Choose a real model folder to chat for real.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</source>
+        <translation><numerusform>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</numerusform><numerusform>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>MessageWidget</name>
+    <message>
+        <source>You</source>
+        <translation>You</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>Assistant</translation>
+    </message>
+    <message>
+        <source>Assistant · %1</source>
+        <translation>Assistant · %1</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>System prompt</translation>
+    </message>
+    <message>
+        <source>Tool</source>
+        <translation>Tool</translation>
+    </message>
+    <message>
+        <source>Stopped — the answer above is incomplete.</source>
+        <translation>Stopped — the answer above is incomplete.</translation>
+    </message>
+    <message>
+        <source>Error: generation failed.</source>
+        <translation>Error: generation failed.</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>Error: %1</translation>
+    </message>
+    <message>
+        <source>Interrupted — Whalesong closed before this answer was finished.</source>
+        <translation>Interrupted — Whalesong closed before this answer was finished.</translation>
+    </message>
+    <message>
+        <source>TTFT %1 s</source>
+        <translation>TTFT %1 s</translation>
+    </message>
+    <message>
+        <source>prefill %1 tok/s</source>
+        <translation>prefill %1 tok/s</translation>
+    </message>
+    <message>
+        <source>decode %1 tok/s</source>
+        <translation>decode %1 tok/s</translation>
+    </message>
+    <message>
+        <source>Prompt: %1 tokens</source>
+        <translation>Prompt: %1 tokens</translation>
+    </message>
+    <message>
+        <source>Answer: %1 tokens</source>
+        <translation>Answer: %1 tokens</translation>
+    </message>
+    <message>
+        <source>Backend: %1</source>
+        <translation>Backend: %1</translation>
+    </message>
+    <message>
+        <source>%1/%2</source>
+        <translation>%1/%2</translation>
+    </message>
+    <message>
+        <source>Previous version</source>
+        <translation>Previous version</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>Next version</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <source>Copy the whole message</source>
+        <translation>Copy the whole message</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>Regenerate</translation>
+    </message>
+    <message>
+        <source>Answer this question again (the current answer is kept as a version)</source>
+        <translation>Answer this question again (the current answer is kept as a version)</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <source>Edit this question and send it again (as a new version)</source>
+        <translation>Edit this question and send it again (as a new version)</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Send</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>ModelCard</name>
+    <message>
+        <source>Architecture: %1</source>
+        <translation>Architecture: %1</translation>
+    </message>
+    <message>
+        <source>Parameters: %1 total · %2 active</source>
+        <translation>Parameters: %1 total · %2 active</translation>
+    </message>
+    <message>
+        <source>(+ %1 for multi-token prediction)</source>
+        <translation>(+ %1 for multi-token prediction)</translation>
+    </message>
+    <message>
+        <source>Layers: %1 (%2 dense, %3 MoE)</source>
+        <translation>Layers: %1 (%2 dense, %3 MoE)</translation>
+    </message>
+    <message>
+        <source>Experts: %1 routed, %2 shared, %3 per token</source>
+        <translation>Experts: %1 routed, %2 shared, %3 per token</translation>
+    </message>
+    <message>
+        <source>Weights: %1 · %2 on disk</source>
+        <translation>Weights: %1 · %2 on disk</translation>
+    </message>
+    <message>
+        <source>Maximum context: %1 tokens</source>
+        <translation>Maximum context: %1 tokens</translation>
+    </message>
+    <message>
+        <source>%1 (weights %2 + %3 for %4 tokens of context)</source>
+        <translation>%1 (weights %2 + %3 for %4 tokens of context)</translation>
+    </message>
+    <message>
+        <source>Free system memory: %1</source>
+        <translation>Free system memory: %1</translation>
+    </message>
+    <message>
+        <source>More than the free memory: weights will be read from disk as they are used (slow).</source>
+        <translation>More than the free memory: weights will be read from disk as they are used (slow).</translation>
+    </message>
+</context>
+<context>
+    <name>ModelLoader</name>
+    <message>
+        <source>This build of Whalesong has no CUDA backend. Choose CPU or Automatic in the settings.</source>
+        <translation>This build of Whalesong has no CUDA backend. Choose CPU or Automatic in the settings.</translation>
+    </message>
+    <message>
+        <source>Preparing the demo model…</source>
+        <translation>Preparing the demo model…</translation>
+    </message>
+    <message>
+        <source>The demo model could not be created: %1</source>
+        <translation>The demo model could not be created: %1</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>Loading %1…</translation>
+    </message>
+</context>
+<context>
+    <name>ModelSettingsDialog</name>
+    <message>
+        <source>Model Settings</source>
+        <translation>Model Settings</translation>
+    </message>
+    <message>
+        <source>&amp;Model</source>
+        <translation>&amp;Model</translation>
+    </message>
+    <message>
+        <source>&amp;Answers</source>
+        <translation>&amp;Answers</translation>
+    </message>
+    <message>
+        <source>Use the built-in &amp;demo model</source>
+        <translation>Use the built-in &amp;demo model</translation>
+    </message>
+    <message>
+        <source>A tiny model that ships with Whalesong, for trying the app without downloading one.</source>
+        <translation>A tiny model that ships with Whalesong, for trying the app without downloading one.</translation>
+    </message>
+    <message>
+        <source>Model &amp;folder:</source>
+        <translation>Model &amp;folder:</translation>
+    </message>
+    <message>
+        <source>A folder with config.json, *.safetensors and tokenizer.json</source>
+        <translation>A folder with config.json, *.safetensors and tokenizer.json</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>&amp;Browse…</translation>
+    </message>
+    <message>
+        <source>Bac&amp;kend:</source>
+        <translation>Bac&amp;kend:</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Automatic</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>CUDA (not in this build)</source>
+        <translation>CUDA (not in this build)</translation>
+    </message>
+    <message>
+        <source>This build runs models on the CPU only; CUDA needs a build with WHALESONG_CUDA=ON.</source>
+        <translation>This build runs models on the CPU only; CUDA needs a build with WHALESONG_CUDA=ON.</translation>
+    </message>
+    <message>
+        <source>&amp;GPU:</source>
+        <translation>&amp;GPU:</translation>
+    </message>
+    <message>
+        <source>The CUDA device to use; needs the CUDA backend.</source>
+        <translation>The CUDA device to use; needs the CUDA backend.</translation>
+    </message>
+    <message>
+        <source>CPU &amp;threads:</source>
+        <translation>CPU &amp;threads:</translation>
+    </message>
+    <message>
+        <source>All cores (%1)</source>
+        <translation>All cores (%1)</translation>
+    </message>
+    <message>
+        <source>&amp;Context length:</source>
+        <translation>&amp;Context length:</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> tokens</translation>
+    </message>
+    <message>
+        <source>The longest conversation the model can see; longer needs more memory.</source>
+        <translation>The longest conversation the model can see; longer needs more memory.</translation>
+    </message>
+    <message>
+        <source>Memory:</source>
+        <translation>Memory:</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Language:</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>System</translation>
+    </message>
+    <message>
+        <source>Choose a Model Folder</source>
+        <translation>Choose a Model Folder</translation>
+    </message>
+    <message>
+        <source>The built-in demo model (random weights: its answers are noise).</source>
+        <translation>The built-in demo model (random weights: its answers are noise).</translation>
+    </message>
+    <message>
+        <source>The built-in demo model: a tiny DeepSeek-V3 with random weights, written on first use. It shows how the app works; its answers are noise.</source>
+        <translation>The built-in demo model: a tiny DeepSeek-V3 with random weights, written on first use. It shows how the app works; its answers are noise.</translation>
+    </message>
+    <message>
+        <source>Choose a model folder, or use the built-in demo model.</source>
+        <translation>Choose a model folder, or use the built-in demo model.</translation>
+    </message>
+    <message>
+        <source>Checking the folder…</source>
+        <translation>Checking the folder…</translation>
+    </message>
+    <message>
+        <source>The folder's weights could not be described.</source>
+        <translation>The folder's weights could not be described.</translation>
+    </message>
+    <message>
+        <source>Known once the model folder is checked.</source>
+        <translation>Known once the model folder is checked.</translation>
+    </message>
+</context>
+<context>
+    <name>ThinkingSection</name>
+    <message>
+        <source>Thinking…</source>
+        <translation>Thinking…</translation>
+    </message>
+    <message>
+        <source>Thought for %1 s</source>
+        <translation>Thought for %1 s</translation>
+    </message>
+    <message>
+        <source>Thoughts</source>
+        <translation>Thoughts</translation>
+    </message>
+    <message>
+        <source>Show or hide the model's reasoning</source>
+        <translation>Show or hide the model's reasoning</translation>
     </message>
 </context>
 </TS>

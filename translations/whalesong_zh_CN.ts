@@ -2,132 +2,901 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ChatController</name>
+    <message>
+        <source>That conversation no longer exists.</source>
+        <translation>该对话已不存在。</translation>
+    </message>
+    <message>
+        <source>The model is not loaded yet.</source>
+        <translation>模型尚未加载。</translation>
+    </message>
+    <message>
+        <source>That answer no longer exists.</source>
+        <translation>该回答已不存在。</translation>
+    </message>
+    <message>
+        <source>That question no longer exists.</source>
+        <translation>该提问已不存在。</translation>
+    </message>
+    <message>
+        <source>The question could not be saved.</source>
+        <translation>无法保存提问。</translation>
+    </message>
+</context>
+<context>
+    <name>ChatView</name>
+    <message>
+        <source>Conversation</source>
+        <translation>对话</translation>
+    </message>
+</context>
+<context>
+    <name>CodeBlockView</name>
+    <message>
+        <source>Code</source>
+        <translation>代码</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy the LaTeX source</source>
+        <translation>复制 LaTeX 源码</translation>
+    </message>
+    <message>
+        <source>Copy the code</source>
+        <translation>复制代码</translation>
+    </message>
+</context>
+<context>
     <name>CommandLine</name>
     <message>
-        <location filename="../app/command_line.cpp" line="24"/>
         <source>Show this help.</source>
         <translation>显示本帮助。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="26"/>
         <source>Keep the conversations in DIR (default: the application data folder).</source>
         <translation>把对话保存在 DIR 中（默认：应用数据文件夹）。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="31"/>
         <source>Write all conversations (or --conversation) as lossless JSON to FILE (- for standard output).</source>
         <translation>把全部对话（或 --conversation 指定的对话）以无损 JSON 写入 FILE（- 表示标准输出）。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="35"/>
         <source>With --export: only the conversation UUID.</source>
         <translation>与 --export 一起使用：只导出对话 UUID。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="39"/>
         <source>Import a Whalesong export or ChatGPT&apos;s conversations.json from FILE (all or nothing).</source>
         <translation>从 FILE 导入鲸歌的导出文件或 ChatGPT 的 conversations.json（要么全部导入，要么都不导入）。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="44"/>
         <source>Search every conversation; one JSON object per match and line.</source>
         <translation>搜索所有对话；每个匹配输出一行 JSON 对象。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="47"/>
         <source>With --search: at most N matches (50).</source>
         <translation>与 --search 一起使用：最多 N 个匹配（默认 50）。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="51"/>
         <source>Write the shown branch of conversation UUID as Markdown to the FILE given after it (- for standard output).</source>
         <translation>把对话 UUID 当前显示的分支以 Markdown 写入其后给出的 FILE（- 表示标准输出）。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="56"/>
         <source>Write the shown branch of conversation UUID as OpenAI chat messages, one JSON object per line, to the FILE given after it.</source>
         <translation>把对话 UUID 当前显示的分支以 OpenAI 聊天消息格式（每行一个 JSON 对象）写入其后给出的 FILE。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="62"/>
         <source>Whalesong: local chat with DeepSeek-V3-class models.
 The data commands below work without opening a window.</source>
         <translation>鲸歌：在本机与 DeepSeek-V3 级模型对话。
 下列数据命令无需打开窗口即可使用。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="69"/>
         <source>The output file of --export-markdown and --export-jsonl.</source>
         <translation>--export-markdown 和 --export-jsonl 的输出文件。</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="100"/>
         <source>%1: cannot write: %2</source>
         <translation>%1：无法写入：%2</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="147"/>
         <source>--%1 and --%2 cannot be used together</source>
         <translation>--%1 和 --%2 不能同时使用</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="159"/>
         <source>--%1 UUID FILE: give one output FILE (- for standard output)</source>
         <translation>--%1 UUID FILE：请给出一个输出文件 FILE（- 表示标准输出）</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="162"/>
         <source>unexpected argument: %1</source>
         <translation>多余的参数：%1</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="164"/>
         <source>--conversation goes with --export</source>
         <translation>--conversation 只能与 --export 一起使用</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="176"/>
         <source>the database could not be read; it was kept as %1 and a new one started</source>
         <translation>数据库无法读取；已另存为 %1，并新建了数据库</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/command_line.cpp" line="179"/>
         <source>%n answer(s) cut short by a crash were marked interrupted</source>
         <translation>
             <numerusform>%n 条因崩溃而中断的回答已标记为“已中断”</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="182"/>
         <source>note: %1</source>
         <translation>提示：%1</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="189"/>
         <source>--conversation: no conversation %1</source>
         <translation>--conversation：没有对话 %1</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="202"/>
         <source>%1: cannot read: %2</source>
         <translation>%1：无法读取：%2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/command_line.cpp" line="207"/>
         <source>imported %n conversation(s)</source>
         <translation>
             <numerusform>已导入 %n 个对话</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="216"/>
         <source>--limit: expected a positive whole number, not %1</source>
         <translation>--limit：需要一个正整数，而不是 %1</translation>
     </message>
     <message>
-        <location filename="../app/command_line.cpp" line="233"/>
         <source>--%1: no conversation %2</source>
         <translation>--%1：没有对话 %2</translation>
+    </message>
+    <message>
+        <source>Open the window, save pictures of it and of the settings dialog in both languages as PNG files in DIR, and quit.</source>
+        <translation>打开窗口，把窗口和设置对话框在两种语言下的截图以 PNG 文件保存到 DIR 中，然后退出。</translation>
+    </message>
+    <message>
+        <source>--screenshots opens the window: it goes with no data command</source>
+        <translation>--screenshots 会打开窗口：不能与数据命令一起使用</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Ask anything… (Enter to send, Shift+Enter for a new line)</source>
+        <translation>有问题，尽管问…（Enter 发送，Shift+Enter 换行）</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Stop generating (the answer so far is kept)</source>
+        <translation>停止生成（保留已生成的回答）</translation>
+    </message>
+    <message>
+        <source>Send (Enter)</source>
+        <translation>发送（Enter）</translation>
+    </message>
+    <message>
+        <source>%1 / %2 tokens — too long</source>
+        <translation>%1 / %2 token — 过长</translation>
+    </message>
+    <message>
+        <source>%1 / %2 tokens</source>
+        <translation>%1 / %2 token</translation>
+    </message>
+    <message>
+        <source>Tokens in the draft / tokens left in the model&apos;s context</source>
+        <translation>草稿的 token 数 / 模型上下文剩余的 token 数</translation>
+    </message>
+    <message>
+        <source>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</source>
+        <translation>未发送：这条消息有 %1 个 token，但上下文只剩 %2 个。请缩短消息或开始新对话。</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationListModel</name>
+    <message>
+        <source>New chat</source>
+        <translation>新对话</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationSettingsDialog</name>
+    <message>
+        <source>Conversation Settings</source>
+        <translation>对话设置</translation>
+    </message>
+    <message>
+        <source>Settings for this conversation only. A field without “Override” follows the global settings, also when they change later.</source>
+        <translation>仅对本对话生效的设置。未勾选“覆盖”的项沿用全局设置，全局设置以后更改时也会随之变化。</translation>
+    </message>
+    <message>
+        <source>&amp;Follow Global Settings</source>
+        <translation>沿用全局设置(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Clears every override of this conversation.</source>
+        <translation>清除本对话的所有覆盖设置。</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationSidebar</name>
+    <message>
+        <source>“%1” deleted</source>
+        <extracomment>Shown after a conversation was moved to the trash, next to an Undo button. %1: its title.</extracomment>
+        <translation>已删除“%1”</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>取消置顶</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>置顶</translation>
+    </message>
+    <message>
+        <source>Search conversations (Ctrl+K)</source>
+        <translation>搜索对话（Ctrl+K）</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话列表</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>搜索结果</translation>
+    </message>
+    <message>
+        <source>No messages match.</source>
+        <translation>没有匹配的消息。</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>重命名</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+</context>
+<context>
+    <name>EngineWorker</name>
+    <message>
+        <source>The conversation store could not be opened: %1</source>
+        <translation>无法打开对话存储：%1</translation>
+    </message>
+    <message>
+        <source>The answer could not be saved: %1</source>
+        <translation>无法保存回答：%1</translation>
+    </message>
+    <message>
+        <source>No model is loaded.</source>
+        <translation>未加载模型。</translation>
+    </message>
+    <message>
+        <source>The model&apos;s context could not be allocated: %1</source>
+        <translation>无法为模型分配上下文：%1</translation>
+    </message>
+    <message>
+        <source>The conversation could not be turned into a prompt: %1</source>
+        <translation>无法将对话转换为提示词：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>The conversation is %n token(s) long; the context holds %1. Start a new conversation or raise the context length in the settings.</source>
+        <translation>
+            <numerusform>该对话长 %n 个 token，而上下文只能容纳 %1 个。请开始新对话，或在设置中调大上下文长度。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>GenerationSettings</name>
+    <message>
+        <source>max_tokens: must be from 1 to 16384, got %1</source>
+        <translation>max_tokens：必须在 1 到 16384 之间，实际为 %1</translation>
+    </message>
+    <message>
+        <source>temperature: must be from 0 to 2, got %1</source>
+        <translation>temperature：必须在 0 到 2 之间，实际为 %1</translation>
+    </message>
+    <message>
+        <source>top_p: must be above 0 and at most 1, got %1</source>
+        <translation>top_p：必须大于 0 且不超过 1，实际为 %1</translation>
+    </message>
+    <message>
+        <source>top_k: must be 0 (off) or more, got %1</source>
+        <translation>top_k：必须为 0（关闭）或更大，实际为 %1</translation>
+    </message>
+    <message>
+        <source>presence_penalty: must be from -2 to 2, got %1</source>
+        <translation>presence_penalty：必须在 -2 到 2 之间，实际为 %1</translation>
+    </message>
+    <message>
+        <source>frequency_penalty: must be from -2 to 2, got %1</source>
+        <translation>frequency_penalty：必须在 -2 到 2 之间，实际为 %1</translation>
+    </message>
+    <message>
+        <source>stop: at most 4 stop strings, got %1</source>
+        <translation>stop：最多 4 个停止词，实际为 %1 个</translation>
+    </message>
+    <message>
+        <source>stop: a stop string is empty</source>
+        <translation>stop：有一个停止词为空</translation>
+    </message>
+</context>
+<context>
+    <name>GenerationSettingsForm</name>
+    <message>
+        <source>Answer le&amp;ngth:</source>
+        <translation>回答长度(&amp;N)：</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> token</translation>
+    </message>
+    <message>
+        <source>The most tokens one answer may have (max_tokens).</source>
+        <translation>单个回答最多可包含的 token 数（max_tokens）。</translation>
+    </message>
+    <message>
+        <source>&amp;Temperature:</source>
+        <translation>温度(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>Higher is more varied, 0 always picks the likeliest token.</source>
+        <translation>越高越多样；为 0 时总是选择概率最高的 token。</translation>
+    </message>
+    <message>
+        <source>DeepSeek temperature mapping</source>
+        <translation>DeepSeek 温度映射</translation>
+    </message>
+    <message>
+        <source>As DeepSeek&apos;s API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</source>
+        <translation>与 DeepSeek API 的做法相同：温度不超过 1 时按 0.3 × T 运行，高于 1 时按 T − 0.7 运行。</translation>
+    </message>
+    <message>
+        <source>Top &amp;p:</source>
+        <translation>Top &amp;p：</translation>
+    </message>
+    <message>
+        <source>Sample only from the likeliest tokens whose probabilities add up to p.</source>
+        <translation>只从累计概率达到 p 的最可能的 token 中采样。</translation>
+    </message>
+    <message>
+        <source>Top &amp;k:</source>
+        <translation>Top &amp;k：</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Sample only from the k likeliest tokens.</source>
+        <translation>只从概率最高的 k 个 token 中采样。</translation>
+    </message>
+    <message>
+        <source>P&amp;resence penalty:</source>
+        <translation>存在惩罚(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>&amp;Frequency penalty:</source>
+        <translation>频率惩罚(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>&amp;Stop strings:</source>
+        <translation>停止词(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>One per line, at most 4; \n for a line break</source>
+        <translation>每行一个，最多 4 个；用 \n 表示换行</translation>
+    </message>
+    <message>
+        <source>S&amp;eed:</source>
+        <translation>随机种子(&amp;E)：</translation>
+    </message>
+    <message>
+        <source>Random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <source>The same seed and settings give the same answer.</source>
+        <translation>相同的随机种子和设置会生成相同的回答。</translation>
+    </message>
+    <message>
+        <source>S&amp;ystem prompt:</source>
+        <translation>系统提示词(&amp;Y)：</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Override</source>
+        <translation>覆盖</translation>
+    </message>
+    <message>
+        <source>Off: this conversation follows the global settings.</source>
+        <translation>不勾选时，本对话沿用全局设置。</translation>
+    </message>
+    <message>
+        <source>seed: must be a whole number from 0 to %1</source>
+        <translation>seed：必须是 0 到 %1 之间的整数</translation>
+    </message>
+    <message>
+        <source>Effective temperature: 0 (always the likeliest token)</source>
+        <translation>实际温度：0（总是选择概率最高的 token）</translation>
+    </message>
+    <message>
+        <source>Effective temperature: %1</source>
+        <translation>实际温度：%1</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>About Whalesong</source>
+        <translation>关于鲸歌</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Whalesong %1&lt;/b&gt;&lt;br&gt;A desktop client for DeepSeek-V3-class models, with its own inference engine.</source>
+        <translation>&lt;b&gt;鲸歌 %1&lt;/b&gt;&lt;br&gt;DeepSeek-V3 级模型的桌面客户端，自带推理引擎。</translation>
+    </message>
+    <message>
+        <source>The model could not be loaded: %1</source>
+        <translation>无法加载模型：%1</translation>
+    </message>
+    <message>
+        <source>Loading the model was cancelled.</source>
+        <translation>已取消加载模型。</translation>
+    </message>
+    <message>
+        <source>Your conversations could not be opened: %1</source>
+        <translation>无法打开你的对话：%1</translation>
+    </message>
+    <message>
+        <source>The conversation database was damaged; it was kept as %1 and a new one started.</source>
+        <translation>对话数据库已损坏；已另存为 %1，并新建了数据库。</translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>Demo model (random weights)</source>
+        <translation>演示模型（随机权重）</translation>
+    </message>
+    <message>
+        <source>Model: %1</source>
+        <translation>模型：%1</translation>
+    </message>
+    <message>
+        <source>Backend: %1</source>
+        <translation>后端：%1</translation>
+    </message>
+    <message>
+        <source>Context: %1 / %2 tokens</source>
+        <translation>上下文：%1 / %2 token</translation>
+    </message>
+    <message>
+        <source>Context: %1 tokens</source>
+        <translation>上下文：%1 token</translation>
+    </message>
+    <message>
+        <source>%1 tokens/s</source>
+        <translation>%1 token/秒</translation>
+    </message>
+    <message>
+        <source>Whalesong</source>
+        <translation>鲸歌</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>新对话(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Search conversations</source>
+        <translation>搜索对话(&amp;S)</translation>
+    </message>
+    <message>
+        <source>S&amp;top answering</source>
+        <translation>停止回答(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings</source>
+        <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Model and generation…</source>
+        <translation>模型与生成(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>This &amp;conversation…</source>
+        <translation>当前对话(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About Whalesong</source>
+        <translation>关于鲸歌(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop loading the model</source>
+        <translation>停止加载模型</translation>
+    </message>
+    <message>
+        <source>Choose a model folder…</source>
+        <translation>选择模型文件夹…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>You are using the built-in demo model. Its weights are random, so its answers are meaningless text: it shows every part of Whalesong working. Choose a real model folder to chat for real.</source>
+        <translation>你正在使用内置的演示模型。它的权重是随机的，所以回答是无意义的文字；它只用来展示鲸歌各部分的运行。选择一个真实的模型文件夹，即可真正开始对话。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</source>
+        <translation>
+            <numerusform>鲸歌上次停止运行时中断了 %n 条回答，这些回答已按原样保留。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MessageWidget</name>
+    <message>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>助手</translation>
+    </message>
+    <message>
+        <source>Assistant · %1</source>
+        <translation>助手 · %1</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>Tool</source>
+        <translation>工具</translation>
+    </message>
+    <message>
+        <source>Stopped — the answer above is incomplete.</source>
+        <translation>已停止——以上回答不完整。</translation>
+    </message>
+    <message>
+        <source>Error: generation failed.</source>
+        <translation>错误：生成失败。</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+    <message>
+        <source>Interrupted — Whalesong closed before this answer was finished.</source>
+        <translation>已中断——鲸歌在这条回答完成前关闭了。</translation>
+    </message>
+    <message>
+        <source>TTFT %1 s</source>
+        <translation>TTFT %1 秒</translation>
+    </message>
+    <message>
+        <source>prefill %1 tok/s</source>
+        <translation>预填充 %1 token/秒</translation>
+    </message>
+    <message>
+        <source>decode %1 tok/s</source>
+        <translation>解码 %1 token/秒</translation>
+    </message>
+    <message>
+        <source>Prompt: %1 tokens</source>
+        <translation>提示词：%1 token</translation>
+    </message>
+    <message>
+        <source>Answer: %1 tokens</source>
+        <translation>回答：%1 token</translation>
+    </message>
+    <message>
+        <source>Backend: %1</source>
+        <translation>后端：%1</translation>
+    </message>
+    <message>
+        <source>%1/%2</source>
+        <translation>%1/%2</translation>
+    </message>
+    <message>
+        <source>Previous version</source>
+        <translation>上一个版本</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>下一个版本</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy the whole message</source>
+        <translation>复制整条消息</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>重新生成</translation>
+    </message>
+    <message>
+        <source>Answer this question again (the current answer is kept as a version)</source>
+        <translation>重新回答这个提问（当前回答会作为一个版本保留）</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Edit this question and send it again (as a new version)</source>
+        <translation>编辑这个提问并重新发送（作为新版本）</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>ModelCard</name>
+    <message>
+        <source>Architecture: %1</source>
+        <translation>架构：%1</translation>
+    </message>
+    <message>
+        <source>Parameters: %1 total · %2 active</source>
+        <translation>参数：总计 %1 · 激活 %2</translation>
+    </message>
+    <message>
+        <source>(+ %1 for multi-token prediction)</source>
+        <translation>（另有 %1 用于多 token 预测）</translation>
+    </message>
+    <message>
+        <source>Layers: %1 (%2 dense, %3 MoE)</source>
+        <translation>层数：%1（%2 层稠密，%3 层 MoE）</translation>
+    </message>
+    <message>
+        <source>Experts: %1 routed, %2 shared, %3 per token</source>
+        <translation>专家：%1 个路由专家，%2 个共享专家，每个 token 激活 %3 个</translation>
+    </message>
+    <message>
+        <source>Weights: %1 · %2 on disk</source>
+        <translation>权重：%1 · 磁盘占用 %2</translation>
+    </message>
+    <message>
+        <source>Maximum context: %1 tokens</source>
+        <translation>最大上下文：%1 token</translation>
+    </message>
+    <message>
+        <source>%1 (weights %2 + %3 for %4 tokens of context)</source>
+        <translation>%1（权重 %2 + %4 token 上下文所需的 %3）</translation>
+    </message>
+    <message>
+        <source>Free system memory: %1</source>
+        <translation>系统可用内存：%1</translation>
+    </message>
+    <message>
+        <source>More than the free memory: weights will be read from disk as they are used (slow).</source>
+        <translation>超出可用内存：权重将在使用时从磁盘读取（较慢）。</translation>
+    </message>
+</context>
+<context>
+    <name>ModelLoader</name>
+    <message>
+        <source>This build of Whalesong has no CUDA backend. Choose CPU or Automatic in the settings.</source>
+        <translation>此版本的鲸歌不含 CUDA 后端。请在设置中选择“CPU”或“自动”。</translation>
+    </message>
+    <message>
+        <source>Preparing the demo model…</source>
+        <translation>正在准备演示模型…</translation>
+    </message>
+    <message>
+        <source>The demo model could not be created: %1</source>
+        <translation>无法创建演示模型：%1</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>正在加载 %1…</translation>
+    </message>
+</context>
+<context>
+    <name>ModelSettingsDialog</name>
+    <message>
+        <source>Model Settings</source>
+        <translation>模型设置</translation>
+    </message>
+    <message>
+        <source>&amp;Model</source>
+        <translation>模型(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Answers</source>
+        <translation>回答(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Use the built-in &amp;demo model</source>
+        <translation>使用内置演示模型(&amp;D)</translation>
+    </message>
+    <message>
+        <source>A tiny model that ships with Whalesong, for trying the app without downloading one.</source>
+        <translation>鲸歌自带的微型模型，无需下载模型即可试用本应用。</translation>
+    </message>
+    <message>
+        <source>Model &amp;folder:</source>
+        <translation>模型文件夹(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>A folder with config.json, *.safetensors and tokenizer.json</source>
+        <translation>包含 config.json、*.safetensors 和 tokenizer.json 的文件夹</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>浏览(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Bac&amp;kend:</source>
+        <translation>后端(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>CUDA (not in this build)</source>
+        <translation>CUDA（此版本不支持）</translation>
+    </message>
+    <message>
+        <source>This build runs models on the CPU only; CUDA needs a build with WHALESONG_CUDA=ON.</source>
+        <translation>此版本只能在 CPU 上运行模型；要使用 CUDA，需要以 WHALESONG_CUDA=ON 构建。</translation>
+    </message>
+    <message>
+        <source>&amp;GPU:</source>
+        <translation>&amp;GPU：</translation>
+    </message>
+    <message>
+        <source>The CUDA device to use; needs the CUDA backend.</source>
+        <translation>要使用的 CUDA 设备；需要 CUDA 后端。</translation>
+    </message>
+    <message>
+        <source>CPU &amp;threads:</source>
+        <translation>CPU 线程数(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>All cores (%1)</source>
+        <translation>全部核心（%1）</translation>
+    </message>
+    <message>
+        <source>&amp;Context length:</source>
+        <translation>上下文长度(&amp;C)：</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> token</translation>
+    </message>
+    <message>
+        <source>The longest conversation the model can see; longer needs more memory.</source>
+        <translation>模型能看到的最长对话；越长需要的内存越多。</translation>
+    </message>
+    <message>
+        <source>Memory:</source>
+        <translation>内存：</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Choose a Model Folder</source>
+        <translation>选择模型文件夹</translation>
+    </message>
+    <message>
+        <source>The built-in demo model (random weights: its answers are noise).</source>
+        <translation>内置演示模型（随机权重：回答是无意义的噪声）。</translation>
+    </message>
+    <message>
+        <source>The built-in demo model: a tiny DeepSeek-V3 with random weights, written on first use. It shows how the app works; its answers are noise.</source>
+        <translation>内置演示模型：一个随机权重的微型 DeepSeek-V3，首次使用时写入磁盘。它用来展示本应用的运行方式，回答是无意义的噪声。</translation>
+    </message>
+    <message>
+        <source>Choose a model folder, or use the built-in demo model.</source>
+        <translation>请选择模型文件夹，或使用内置演示模型。</translation>
+    </message>
+    <message>
+        <source>Checking the folder…</source>
+        <translation>正在检查文件夹…</translation>
+    </message>
+    <message>
+        <source>The folder&apos;s weights could not be described.</source>
+        <translation>无法读取该文件夹中权重的信息。</translation>
+    </message>
+    <message>
+        <source>Known once the model folder is checked.</source>
+        <translation>检查模型文件夹后即可得知。</translation>
+    </message>
+</context>
+<context>
+    <name>ThinkingSection</name>
+    <message>
+        <source>Thinking…</source>
+        <translation>思考中…</translation>
+    </message>
+    <message>
+        <source>Thought for %1 s</source>
+        <translation>已思考（用时 %1 秒）</translation>
+    </message>
+    <message>
+        <source>Thoughts</source>
+        <translation>思考过程</translation>
+    </message>
+    <message>
+        <source>Show or hide the model&apos;s reasoning</source>
+        <translation>显示或隐藏模型的思考过程</translation>
     </message>
 </context>
 </TS>

@@ -1,4 +1,5 @@
-// whalesong-cli: the engine's command-line front end (info, tokenize, render, logits, generate, bench).
+// whalesong-cli: the engine's command-line front end (info, tokenize, render, logits, generate, bench,
+// random-model).
 #include <sys/resource.h>
 
 #include <csignal>
@@ -18,6 +19,7 @@
 
 #include "whalesong/generate.h"
 #include "whalesong/model.h"
+#include "whalesong/random_model.h"
 #include "whalesong/sampler.h"
 #include "whalesong/tokenizer.h"
 
@@ -46,7 +48,10 @@ const char* kUsage =
     "  generate --model DIR (--prompt STR [--chat] | --ids LIST) [--max-tokens N] [--temperature T]\n"
     "           [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "           [--repetition-penalty X] [--seed S] [--stop STR]... [--threads N] [--context N] [--json]\n"
-    "  bench    --model DIR [--prompt N] [--gen M] [--threads T] [--json]\n";
+    "  bench    --model DIR [--prompt N] [--gen M] [--threads T] [--json]\n"
+    "  random-model (--config FILE | --demo) --out DIR [--dtype f32|bf16|fp8] [--seed N]\n"
+    "           writes config.json and model.safetensors with seeded random weights (no tokenizer);\n"
+    "           --demo: the app's built-in demo model's config; fp8 needs quantization_config in the config\n";
 
 /// Flags of one command: --name value pairs, boolean switches, and repeatable --stop.
 class Args {
@@ -367,6 +372,30 @@ int cmdBench(const Args& a) {
     return 0;
 }
 
+int cmdRandomModel(const Args& a) {
+    a.allowOnly({"config", "demo", "out", "dtype", "seed"});
+    if (a.has("config") == a.has("demo")) fail("give exactly one of --config and --demo");
+    ws::RandomModelSpec spec;
+    if (a.has("demo")) {
+        spec.configJson = ws::demoModelConfigJson();
+    } else {
+        const std::string path = a.str("config");
+        std::ifstream in(path, std::ios::binary);
+        if (!in) fail(path + ": cannot open");
+        spec.configJson.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    const std::string dtype = a.has("dtype") ? a.str("dtype") : "bf16";
+    if (dtype == "f32") spec.dtype = ws::RandomDtype::F32;
+    else if (dtype == "bf16") spec.dtype = ws::RandomDtype::BF16;
+    else if (dtype == "fp8") spec.dtype = ws::RandomDtype::FP8;
+    else fail("--dtype: '" + dtype + "' is not one of f32, bf16, fp8");
+    const long long seed = a.integer("seed", 0);
+    if (seed < 0) fail("--seed must not be negative");
+    spec.seed = static_cast<std::uint64_t>(seed);
+    if (const ws::Status st = ws::writeRandomModel(a.str("out"), spec); !st) fail(st.message());
+    return 0;
+}
+
 std::string oneLine(std::string s) {
     for (char& ch : s)
         if (ch == '\n' || ch == '\r') ch = ' ';
@@ -390,6 +419,7 @@ int main(int argc, char** argv) {
         if (cmd == "logits") return cmdLogits(Args(argc, argv, {"incremental"}));
         if (cmd == "generate") return cmdGenerate(Args(argc, argv, {"chat", "json"}));
         if (cmd == "bench") return cmdBench(Args(argc, argv, {"json"}));
+        if (cmd == "random-model") return cmdRandomModel(Args(argc, argv, {"demo"}));
         fail("unknown command '" + cmd + "' (try --help)");
     } catch (const CliError& e) {
         std::cerr << "whalesong-cli " << cmd << ": " << oneLine(e.message) << "\n";

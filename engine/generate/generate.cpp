@@ -76,7 +76,7 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
         }
         // Special tokens (placeholders, padding) are not text: leave them out of the answer.
         const auto step = stops.push(tokenizer.isSpecial(id) ? std::string() : decoder.push(id));
-        emit(id, step.emit);
+        emit(id, step.safe);
         if (step.stopped) {
             stopped = true;
             res.finishReason = FinishReason::Stop;
@@ -96,7 +96,7 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
     }
     if (!stopped) {
         const auto tail = stops.push(decoder.flush());
-        std::string rest = tail.emit;
+        std::string rest = tail.safe;
         if (!tail.stopped) rest += stops.flush();
         if (!rest.empty()) emit(res.outputIds.empty() ? tokenizer.eos() : res.outputIds.back(), rest);
     }

@@ -1,7 +1,12 @@
 // Model::load: config.json + safetensors + tokenizer → a ready backend, with every problem named.
 #include "whalesong/model.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -14,47 +19,6 @@
 
 namespace ws {
 namespace {
-
-std::uint64_t matrixParams(const Matrix& m) { return static_cast<std::uint64_t>(m.rows) * static_cast<std::uint64_t>(m.cols); }
-std::uint64_t mlpParams(const ExpertWeights& e) { return matrixParams(e.gate) + matrixParams(e.up) + matrixParams(e.down); }
-
-ModelInfo computeInfo(const ModelConfig& c, const ModelWeights& w, std::uint64_t fileBytes) {
-    ModelInfo info;
-    info.architecture = c.model_type;
-    info.layers = c.num_hidden_layers;
-    info.routedExperts = c.n_routed_experts;
-    info.sharedExperts = c.n_shared_experts;
-    info.expertsPerToken = c.num_experts_per_tok;
-    info.maxContext = c.max_position_embeddings;
-    info.weightDtypes = w.dtypes;
-    info.weightBytes = fileBytes;
-    info.mtpParameters = w.mtpParameters;
-    info.kvBytesPerToken = static_cast<std::uint64_t>(c.kvWidth()) * sizeof(float) * static_cast<std::uint64_t>(c.num_hidden_layers);
-    std::uint64_t total = matrixParams(w.embed) + w.norm.size(), active = total;
-    if (!c.tie_word_embeddings) {
-        total += matrixParams(w.lm_head);
-        active += matrixParams(w.lm_head);
-    }
-    for (const LayerWeights& L : w.layers) {
-        std::uint64_t common = L.attn_norm.size() + L.ffn_norm.size() + L.q_a_norm.size() + L.kv_a_norm.size() +
-                               matrixParams(L.q_a) + matrixParams(L.q_b) + matrixParams(L.kv_a) +
-                               matrixParams(L.kv_b) + matrixParams(L.o);
-        if (!L.moe) {
-            ++info.denseLayers;
-            common += mlpParams(L.dense);
-            total += common;
-            active += common;
-            continue;
-        }
-        common += matrixParams(L.router) + L.router_bias.size() + mlpParams(L.shared);
-        const std::uint64_t perExpert = L.experts.empty() ? 0 : mlpParams(L.experts.front());
-        total += common + perExpert * L.experts.size();
-        active += common + perExpert * static_cast<std::uint64_t>(c.num_experts_per_tok);
-    }
-    info.parametersTotal = total;
-    info.parametersActive = active;
-    return info;
-}
 
 GenerationDefaults readGenerationConfig(const std::filesystem::path& file) {
     GenerationDefaults d;
@@ -69,6 +33,70 @@ GenerationDefaults readGenerationConfig(const std::filesystem::path& file) {
     return d;
 }
 
+std::uint64_t physicalMemoryBytes() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+                                 : std::numeric_limits<std::uint64_t>::max();
+}
+
+/// The stages of Model::load, each with its share of the [0, 1] progress range (proportional to an estimate of
+/// its cost), forwarded to LoadOptions::progress. Reports never decrease and the last one is 1.
+class LoadProgress {
+public:
+    enum Stage { kConfig, kTokenizer, kWeights, kPrefault, kStages };
+
+    LoadProgress(const std::filesystem::path& dir, const LoadOptions& options) : m_fn(options.progress) {
+        if (!m_fn) return;
+        // Costs in "bytes read into memory": parsing tokenizer.json is ~20 times slower per byte than faulting
+        // in weight pages; a safetensors header (mmap + JSON) ~ 1 MiB; config.json next to nothing.
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        std::uintmax_t tokBytes = fs::file_size(dir / "tokenizer.json", ec);
+        if (ec) tokBytes = 0;
+        std::uint64_t files = 0, weightBytes = 0;
+        for (const auto& e : fs::directory_iterator(dir, ec)) {
+            if (e.path().extension() != ".safetensors") continue;
+            ++files;
+            std::error_code sizeEc;
+            const std::uintmax_t size = e.file_size(sizeEc);
+            if (!sizeEc) weightBytes += size;
+        }
+        const std::array<double, kStages> cost = {
+            1e5, 20.0 * static_cast<double>(tokBytes) + 1e5,
+            static_cast<double>(std::max<std::uint64_t>(files, 1)) * (1 << 20),
+            options.prefault ? static_cast<double>(weightBytes) : 0.0};
+        double sum = 0;
+        for (double c : cost) sum += c;
+        double at = 0;
+        for (int i = 0; i < kStages; ++i) {
+            m_start[static_cast<std::size_t>(i)] = at / sum;
+            at += cost[static_cast<std::size_t>(i)];
+        }
+        m_start[kStages] = 1.0;
+    }
+
+    /// Reports `fraction` (0..1) of `stage` done; false when the callback asked to cancel.
+    bool report(Stage stage, double fraction) {
+        if (!m_fn) return true;
+        const auto i = static_cast<std::size_t>(stage);
+        const double f = m_start[i] + std::clamp(fraction, 0.0, 1.0) * (m_start[i + 1] - m_start[i]);
+        m_last = std::clamp(std::max(m_last, f), 0.0, 1.0);
+        return m_fn(m_last, kNames[i]);
+    }
+    /// The final report: exactly 1.
+    bool finish(Stage stage) {
+        if (!m_fn) return true;
+        m_last = 1.0;
+        return m_fn(1.0, kNames[static_cast<std::size_t>(stage)]);
+    }
+
+private:
+    static constexpr std::array<const char*, kStages> kNames = {"config", "tokenizer", "weights", "prefault"};
+    std::function<bool(double, std::string_view)> m_fn;
+    std::array<double, kStages + 1> m_start{};
+    double m_last = 0;
+};
+
 } // namespace
 
 Model::~Model() = default;
@@ -77,24 +105,47 @@ Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, con
     using R = Result<std::unique_ptr<Model>>;
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) return R(Code::NotFound, dir.string() + ": not a model folder (missing)");
+    LoadProgress progress(dir, options);
+    const auto cancelled = [&](const char* stage) {
+        return R(Code::Cancelled, dir.string() + ": loading cancelled (" + stage + ")");
+    };
+    // Everything below is owned by locals until the end, so a cancel or an error frees it all.
+    if (!progress.report(LoadProgress::kConfig, 0)) return cancelled("config");
     auto config = ModelConfig::load(dir / "config.json");
     if (!config) return config.status();
     const ModelConfig& c = config.value();
 
+    if (!progress.report(LoadProgress::kTokenizer, 0)) return cancelled("tokenizer");
     auto tokenizer = Tokenizer::load(dir);
     if (!tokenizer) return tokenizer.status();
     if (tokenizer.value()->size() > static_cast<std::size_t>(c.vocab_size))
         return R(Code::FormatError, (dir / "tokenizer.json").string() + ": " + std::to_string(tokenizer.value()->size()) +
                                         " tokens, more than config.json vocab_size " + std::to_string(c.vocab_size));
 
-    auto store = TensorStore::open(dir);
+    if (!progress.report(LoadProgress::kWeights, 0)) return cancelled("weights");
+    // Headers: 90% of the stage, binding the rest.
+    auto store = TensorStore::open(dir, [&](std::uint64_t done, std::uint64_t total) {
+        return progress.report(LoadProgress::kWeights, 0.9 * static_cast<double>(done) / static_cast<double>(total));
+    });
     if (!store) return store.status();
     auto weights = ModelWeights::bind(store.value(), c);
     if (!weights) return weights.status();
+    LoadProgress::Stage last = LoadProgress::kWeights;
+
+    if (options.prefault) {
+        last = LoadProgress::kPrefault;
+        if (!progress.report(LoadProgress::kPrefault, 0)) return cancelled("prefault");
+        // Weights that do not fit in memory would only evict their own first pages: skipped (reported done).
+        if (store.value().totalFileBytes() <= physicalMemoryBytes() / 4 * 3) {
+            WS_TRY(store.value().prefault([&](std::uint64_t done, std::uint64_t total) {
+                return progress.report(LoadProgress::kPrefault, static_cast<double>(done) / static_cast<double>(total));
+            }));
+        }
+    }
 
     std::unique_ptr<Model> m(new Model());
     m->m_config = c;
-    m->m_info = computeInfo(c, weights.value(), store.value().totalFileBytes());
+    m->m_info = computeModelInfo(c, weights.value(), store.value().totalFileBytes());
     m->m_genDefaults = readGenerationConfig(dir / "generation_config.json");
     m->m_tokenizer = std::move(tokenizer.value());
     switch (options.backend) {
@@ -103,6 +154,7 @@ Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, con
                                                        options.threads);
         break;
     }
+    if (!progress.finish(last)) return cancelled(last == LoadProgress::kPrefault ? "prefault" : "weights");
     return m;
 }
 

@@ -50,6 +50,7 @@ Result<std::unique_ptr<SafetensorsFile>> SafetensorsFile::open(const std::filesy
     std::unique_ptr<SafetensorsFile> f(new SafetensorsFile());
     f->m_map = map;
     f->m_size = size;
+    f->m_name = fname;
     const auto* base = static_cast<const std::byte*>(map);
 
     std::uint64_t headerLen = 0;
@@ -122,59 +123,125 @@ Result<std::unique_ptr<SafetensorsFile>> SafetensorsFile::open(const std::filesy
     return f;
 }
 
-Result<TensorStore> TensorStore::open(const std::filesystem::path& dir) {
+Result<TensorStore> TensorStore::open(const std::filesystem::path& dir, const Progress& progress) {
     TensorStore store;
+    if (Status st = openInto(store, dir, progress, nullptr); !st) return st;
+    return store;
+}
+
+TensorStore TensorStore::openCollecting(const std::filesystem::path& dir, std::vector<Status>& problems) {
+    TensorStore store;
+    (void)openInto(store, dir, {}, &problems); // with `problems` it never fails: everything went there
+    return store;
+}
+
+Status TensorStore::openInto(TensorStore& store, const std::filesystem::path& dir, const Progress& progress,
+                             std::vector<Status>* problems) {
+    namespace fs = std::filesystem;
+    // note(): records a problem; true when the caller must stop (open() stops at the first one).
+    Status first;
+    const auto note = [&](Status s) {
+        if (!problems) {
+            first = std::move(s);
+            return true;
+        }
+        problems->push_back(std::move(s));
+        return false;
+    };
     const auto index = dir / "model.safetensors.index.json";
     std::vector<std::string> files;
     std::map<std::string, std::string> weightMap;
-    if (std::filesystem::exists(index)) {
+    std::error_code ec;
+    if (fs::exists(index, ec)) {
         std::ifstream in(index, std::ios::binary);
+        if (!in) {
+            note({Code::IoError, index.string() + ": cannot open"});
+            return first;
+        }
         std::ostringstream ss;
         ss << in.rdbuf();
         json j;
         try {
             j = json::parse(ss.str());
         } catch (const json::exception& e) {
-            return Result<TensorStore>(Code::FormatError, index.string() + ": malformed JSON: " + e.what());
+            note({Code::FormatError, index.string() + ": malformed JSON: " + e.what()});
+            return first;
         }
-        if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
-            return Result<TensorStore>(Code::FormatError, index.string() + ": field 'weight_map' is missing");
+        if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
+            note({Code::FormatError, index.string() + ": field 'weight_map' is missing"});
+            return first;
+        }
         std::set<std::string> seen;
         for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
-            if (!it.value().is_string())
-                return Result<TensorStore>(Code::FormatError,
-                                           index.string() + ": weight_map entry " + it.key() + " is not a file name");
+            if (!it.value().is_string()) {
+                if (note({Code::FormatError, index.string() + ": weight_map entry " + it.key() + " is not a file name"}))
+                    return first;
+                continue;
+            }
             const auto file = it.value().get<std::string>();
-            if (file.find('/') != std::string::npos || file == "..")
-                return Result<TensorStore>(Code::FormatError, index.string() + ": shard name " + file +
-                                                                  " must be a plain file name");
+            if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..") {
+                if (note({Code::FormatError, index.string() + ": shard name " + file + " must be a plain file name"}))
+                    return first;
+                continue;
+            }
             weightMap[it.key()] = file;
             if (seen.insert(file).second) files.push_back(file);
         }
-    } else if (std::filesystem::exists(dir / "model.safetensors")) {
+        if (files.empty() && note({Code::FormatError, index.string() + ": weight_map lists no tensors"})) return first;
+    } else if (fs::exists(dir / "model.safetensors", ec)) {
         files.push_back("model.safetensors");
     } else {
-        return Result<TensorStore>(Code::NotFound, (dir / "model.safetensors").string() +
-                                                       ": missing (and no model.safetensors.index.json)");
+        // Name what is there instead (shards without their index, another file name), if anything.
+        std::vector<std::string> others;
+        for (const auto& e : fs::directory_iterator(dir, ec))
+            if (e.path().extension() == ".safetensors") others.push_back(e.path().filename().string());
+        std::sort(others.begin(), others.end());
+        std::string found;
+        for (std::size_t i = 0; i < others.size() && i < 3; ++i) found += (i ? ", " : "") + others[i];
+        if (others.size() > 3) found += ", …";
+        note({Code::NotFound, (dir / "model.safetensors").string() + ": missing (and no model.safetensors.index.json" +
+                                  (others.empty() ? std::string(")")
+                                                  : "; the folder has " + std::to_string(others.size()) +
+                                                        " other .safetensors file(s): " + found + ")")});
+        return first;
     }
-    for (const auto& name : files) {
+    std::set<std::string> opened;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const std::string& name = files[i];
+        if (!weightMap.empty() && !fs::exists(dir / name, ec)) {
+            if (note({Code::NotFound, (dir / name).string() + ": missing (listed in model.safetensors.index.json)"}))
+                return first;
+            continue;
+        }
         auto f = SafetensorsFile::open(dir / name);
-        if (!f) return f.status();
+        if (!f) {
+            if (note(f.status())) return first;
+            continue;
+        }
+        opened.insert(name);
         store.m_files.push_back(std::shared_ptr<SafetensorsFile>(std::move(f.value())));
         for (const auto& [tname, view] : store.m_files.back()->tensors()) {
             auto [it, inserted] = store.m_index.emplace(tname, &view);
-            if (!inserted)
-                return Result<TensorStore>(Code::FormatError,
-                                           name + ": tensor " + tname + " also appears in " + it->second->file);
+            if (!inserted && note({Code::FormatError, name + ": tensor " + tname + " also appears in " + it->second->file}))
+                return first;
         }
+        if (progress && !progress(i + 1, files.size()))
+            return {Code::Cancelled, dir.string() + ": cancelled while reading the safetensors headers"};
     }
+    // Tensors the index places in a file that lacks them: one problem per file, naming the first.
+    std::map<std::string, std::pair<std::string, std::size_t>> absent; // file → (first tensor, count)
     for (const auto& [tname, file] : weightMap) {
-        auto it = store.m_index.find(tname);
-        if (it == store.m_index.end())
-            return Result<TensorStore>(Code::FormatError, index.string() + ": lists tensor " + tname + " in " +
-                                                              file + ", which does not contain it");
+        if (!opened.count(file) || store.m_index.count(tname)) continue;
+        auto [it, inserted] = absent.emplace(file, std::make_pair(tname, std::size_t{0}));
+        ++it->second.second;
     }
-    return store;
+    for (const auto& [file, what] : absent) {
+        const std::string more = what.second > 1 ? " (and " + std::to_string(what.second - 1) + " more)" : "";
+        if (note({Code::FormatError,
+                  index.string() + ": lists tensor " + what.first + " in " + file + ", which does not contain it" + more}))
+            return first;
+    }
+    return first;
 }
 
 const TensorView* TensorStore::find(const std::string& name) const {
@@ -186,6 +253,36 @@ std::size_t TensorStore::totalFileBytes() const {
     std::size_t n = 0;
     for (const auto& f : m_files) n += f->fileSize();
     return n;
+}
+
+namespace {
+volatile std::uint8_t g_prefaultSink; // the page reads below must not be optimised away
+}
+
+Status TensorStore::prefault(const Progress& progress) const {
+    const std::uint64_t total = totalFileBytes();
+    const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    // About 100 progress calls however big the model, each chunk at most 32 MiB and a whole number of pages.
+    constexpr std::size_t kMaxChunk = std::size_t{32} << 20;
+    std::size_t chunk = static_cast<std::size_t>(total / 100);
+    chunk = std::clamp((chunk + page - 1) / page * page, page, kMaxChunk);
+    std::uint64_t done = 0;
+    std::uint8_t acc = 0;
+    for (const auto& f : m_files) {
+        const std::byte* base = f->mapped();
+        for (std::size_t off = 0; off < f->fileSize(); off += chunk) {
+            const std::size_t n = std::min(chunk, f->fileSize() - off);
+            // Advice only (read-ahead); the reads below fault the pages in either way.
+            (void)madvise(const_cast<std::byte*>(base + off), n, MADV_WILLNEED);
+            for (std::size_t p = 0; p < n; p += page)
+                acc = static_cast<std::uint8_t>(acc ^ std::to_integer<std::uint8_t>(base[off + p]));
+            done += n;
+            if (progress && !progress(done, total))
+                return {Code::Cancelled, f->fileName() + ": cancelled while reading the weights into memory"};
+        }
+    }
+    g_prefaultSink = acc;
+    return Status::ok();
 }
 
 } // namespace ws

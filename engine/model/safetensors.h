@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,24 +42,41 @@ public:
 
     const std::map<std::string, TensorView>& tensors() const { return m_tensors; }
     std::size_t fileSize() const { return m_size; }
+    /// The whole mapping, header included.
+    const std::byte* mapped() const { return static_cast<const std::byte*>(m_map); }
+    const std::string& fileName() const { return m_name; } ///< for messages
 
 private:
     SafetensorsFile() = default;
     void* m_map = nullptr;
     std::size_t m_size = 0;
+    std::string m_name;
     std::map<std::string, TensorView> m_tensors;
 };
 
 /// All tensors of a model folder: model.safetensors, or the shards listed in model.safetensors.index.json.
 class TensorStore {
 public:
-    static Result<TensorStore> open(const std::filesystem::path& dir);
+    /// (units done, units in all); returning false cancels with Code::Cancelled.
+    using Progress = std::function<bool(std::uint64_t done, std::uint64_t total)>;
+
+    /// Maps every file and checks every header; `progress` is called after each file (units: files).
+    static Result<TensorStore> open(const std::filesystem::path& dir, const Progress& progress = {});
+    /// Like open(), but goes on past a bad, missing or unlisted shard and appends every problem to `problems`.
+    /// The store holds the files that opened; it is complete only when no problem was appended.
+    static TensorStore openCollecting(const std::filesystem::path& dir, std::vector<Status>& problems);
     /// nullptr when absent.
     const TensorView* find(const std::string& name) const;
     const std::map<std::string, const TensorView*>& all() const { return m_index; }
     std::size_t totalFileBytes() const;
+    /// Reads one byte of every page of every file (madvise(MADV_WILLNEED) first, a chunk at a time), so that
+    /// later reads do not fault; `progress` is called after each chunk (units: bytes).
+    Status prefault(const Progress& progress = {}) const;
 
 private:
+    /// The body of open() and openCollecting(): with `problems` null it stops at the first problem and returns it.
+    static Status openInto(TensorStore& store, const std::filesystem::path& dir, const Progress& progress,
+                           std::vector<Status>* problems);
     std::vector<std::shared_ptr<SafetensorsFile>> m_files;
     std::map<std::string, const TensorView*> m_index;
 };

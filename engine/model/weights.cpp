@@ -109,6 +109,9 @@ private:
     std::set<std::string> m_dtypes;
 };
 
+std::uint64_t matrixParams(const Matrix& m) { return static_cast<std::uint64_t>(m.rows) * static_cast<std::uint64_t>(m.cols); }
+std::uint64_t mlpParams(const ExpertWeights& e) { return matrixParams(e.gate) + matrixParams(e.up) + matrixParams(e.down); }
+
 } // namespace
 
 void Matrix::rowToFloat(int r, int c0, int n, float* out) const {
@@ -209,6 +212,44 @@ Result<ModelWeights> ModelWeights::bind(const TensorStore& store, const ModelCon
     }
     w.dtypes = b.dtypes();
     return w;
+}
+
+ModelInfo computeModelInfo(const ModelConfig& c, const ModelWeights& w, std::uint64_t fileBytes) {
+    ModelInfo info;
+    info.architecture = c.model_type;
+    info.layers = c.num_hidden_layers;
+    info.routedExperts = c.n_routed_experts;
+    info.sharedExperts = c.n_shared_experts;
+    info.expertsPerToken = c.num_experts_per_tok;
+    info.maxContext = c.max_position_embeddings;
+    info.weightDtypes = w.dtypes;
+    info.weightBytes = fileBytes;
+    info.mtpParameters = w.mtpParameters;
+    info.kvBytesPerToken = static_cast<std::uint64_t>(c.kvWidth()) * sizeof(float) * static_cast<std::uint64_t>(c.num_hidden_layers);
+    std::uint64_t total = matrixParams(w.embed) + w.norm.size(), active = total;
+    if (!c.tie_word_embeddings) {
+        total += matrixParams(w.lm_head);
+        active += matrixParams(w.lm_head);
+    }
+    for (const LayerWeights& L : w.layers) {
+        std::uint64_t common = L.attn_norm.size() + L.ffn_norm.size() + L.q_a_norm.size() + L.kv_a_norm.size() +
+                               matrixParams(L.q_a) + matrixParams(L.q_b) + matrixParams(L.kv_a) +
+                               matrixParams(L.kv_b) + matrixParams(L.o);
+        if (!L.moe) {
+            ++info.denseLayers;
+            common += mlpParams(L.dense);
+            total += common;
+            active += common;
+            continue;
+        }
+        common += matrixParams(L.router) + L.router_bias.size() + mlpParams(L.shared);
+        const std::uint64_t perExpert = L.experts.empty() ? 0 : mlpParams(L.experts.front());
+        total += common + perExpert * L.experts.size();
+        active += common + perExpert * static_cast<std::uint64_t>(c.num_experts_per_tok);
+    }
+    info.parametersTotal = total;
+    info.parametersActive = active;
+    return info;
 }
 
 } // namespace ws

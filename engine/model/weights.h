@@ -7,6 +7,7 @@
 
 #include "model/dtype.h"
 #include "model/safetensors.h"
+#include "whalesong/model.h"
 #include "whalesong/model_config.h"
 
 namespace ws {
@@ -73,5 +74,8 @@ struct ModelWeights {
     /// Binds every tensor the config calls for; errors name the file, tensor, shape and config field.
     static Result<ModelWeights> bind(const TensorStore& store, const ModelConfig& config);
 };
+
+/// The model card of bound weights (Model::load and inspectModelFolder share it); `fileBytes`: the safetensors files.
+ModelInfo computeModelInfo(const ModelConfig& config, const ModelWeights& weights, std::uint64_t fileBytes);
 
 } // namespace ws

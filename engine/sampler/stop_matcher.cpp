@@ -53,7 +53,7 @@ StopMatcher::Step StopMatcher::push(std::string_view delta) {
     std::size_t first = std::string::npos;
     for (const auto& s : m_stops) first = std::min(first, m_held.find(s));
     if (first != std::string::npos) {
-        step.emit = m_held.substr(0, first);
+        step.safe = m_held.substr(0, first);
         step.stopped = true;
         m_held.clear();
         m_stopped = true;
@@ -73,7 +73,7 @@ StopMatcher::Step StopMatcher::push(std::string_view delta) {
         }
     }
     const std::size_t end = utf8SafeEnd(m_held, m_held.size() - hold);
-    step.emit = m_held.substr(0, end);
+    step.safe = m_held.substr(0, end);
     m_held.erase(0, end);
     return step;
 }

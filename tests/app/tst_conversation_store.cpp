@@ -11,6 +11,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -88,6 +90,7 @@ class TestConversationStore : public QObject {
     void streamCheckpointerBatching();
     void inTransactionAllOrNothing();
     void insertConversationKeepsEverything();
+    void reasoningTimeRoundTrips();
 };
 
 void TestConversationStore::schemaAndPragmas() {
@@ -163,13 +166,39 @@ void TestConversationStore::migrationFromEveryEarlierVersion() {
         QCOMPARE(int(branch.size()), 2);
         QCOMPARE(branch[1].reasoning, QStringLiteral("The user asks about the name."));
         QCOMPARE(branch[1].stats.decodeTokensPerSecond.value_or(0), 21.5);
+        QCOMPARE(branch[1].stats.reasoningMs, std::optional<double>()); // v2's column: unknown for old rows
         QCOMPARE(int(store->search(QStringLiteral("鲸歌")).size()), 1);
+        // A copy of the version-1 file was kept before migrating it.
+        QVERIFY2(notice.backupPath.endsWith(QLatin1String("-before-v2.db")), qPrintable(notice.backupPath));
+        Database backup(notice.backupPath, Database::Mode::ReadWrite);
+        QCOMPARE(backup.queryInt("PRAGMA user_version"), qint64(1));
+        QCOMPARE(backup.queryText("SELECT title FROM conversations"), QStringLiteral("鲸歌 fixture v1"));
+        QCOMPARE(
+            backup.queryInt("SELECT count(*) FROM pragma_table_info('messages') WHERE name = 'reasoning_ms'"),
+            qint64(0));
+    } else {
+        QVERIFY2(notice.backupPath.isEmpty() || !notice.backupPath.contains(QLatin1String("-before-v")),
+                 qPrintable(notice.backupPath)); // nothing to lose in a new file
+    }
+    {
+        Database raw(dbPath(dir), Database::Mode::ReadWrite);
+        QCOMPARE(raw.queryText("SELECT type FROM pragma_table_info('messages') WHERE name = 'reasoning_ms'"),
+                 QStringLiteral("REAL"));
+        QCOMPARE(raw.queryInt("SELECT strict FROM pragma_table_list WHERE name = 'messages'"), qint64(1));
     }
     // And the upgraded schema takes new data.
     const qint64 c = *store->createConversation(QStringLiteral("new"));
-    WS_VERIFY_OK(
-        store->addMessage(c, std::nullopt, QStringLiteral("user"), QStringLiteral("after the upgrade")));
+    const auto q =
+        store->addMessage(c, std::nullopt, QStringLiteral("user"), QStringLiteral("after the upgrade"));
+    WS_VERIFY_OK(q);
     QCOMPARE(int(store->search(QStringLiteral("upgrade")).size()), 1);
+    const auto a = store->beginAnswer(c, *q, QStringLiteral("r1"), QStringLiteral("cpu"));
+    WS_VERIFY_OK(a);
+    MessageStats stats;
+    stats.reasoningMs = 1500.25;
+    WS_VERIFY_OK(
+        store->finishAnswer(*a, QStringLiteral("ok"), QStringLiteral("hmm"), MessageStatus::Complete, stats));
+    QCOMPARE(store->message(*a)->stats.reasoningMs, std::optional<double>(1500.25));
 }
 
 void TestConversationStore::newerVersionRefusedUntouched() {
@@ -575,22 +604,26 @@ void TestConversationStore::backupBeforeMigration() {
         WS_OPEN(store, dir.path(), nullptr);
         WS_VERIFY_OK(store->createConversation(QStringLiteral("before v2")));
     }
-    std::vector<Migration> withV2 = Migrations::list();
-    withV2.push_back({2, "CREATE TABLE test_v2 (x INTEGER) STRICT;"});
-    MigrationOverride override(withV2);
+    // A version after the latest real one (so this test keeps working as real versions are added).
+    const int latest = Migrations::latestVersion();
+    const int next = latest + 1;
+    std::vector<Migration> withNext = Migrations::list();
+    withNext.push_back({next, "CREATE TABLE test_next (x INTEGER) STRICT;"});
+    MigrationOverride override(withNext);
 
     OpenNotice notice;
     WS_OPEN(store, dir.path(), &notice);
-    QVERIFY2(notice.backupPath.contains(QLatin1String("-before-v2.db")), qPrintable(notice.backupPath));
+    const QString expected = QStringLiteral("-before-v%1.db").arg(next);
+    QVERIFY2(notice.backupPath.contains(expected), qPrintable(notice.backupPath));
     {
         Database backup(notice.backupPath, Database::Mode::ReadWrite);
-        QCOMPARE(backup.queryInt("PRAGMA user_version"), qint64(1));
+        QCOMPARE(backup.queryInt("PRAGMA user_version"), qint64(latest));
         QCOMPARE(backup.queryText("SELECT title FROM conversations"), QStringLiteral("before v2"));
         QCOMPARE(backup.queryText("PRAGMA integrity_check"), QStringLiteral("ok"));
     }
     Database raw(dbPath(dir), Database::Mode::ReadWrite);
-    QCOMPARE(raw.queryInt("PRAGMA user_version"), qint64(2));
-    QCOMPARE(raw.queryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'test_v2'"), qint64(1));
+    QCOMPARE(raw.queryInt("PRAGMA user_version"), qint64(next));
+    QCOMPARE(raw.queryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'test_next'"), qint64(1));
     QCOMPARE(store->conversations().front().title, QStringLiteral("before v2"));
 }
 
@@ -882,6 +915,93 @@ void TestConversationStore::insertConversationKeepsEverything() {
     // No current leaf given: the newest path from the first root.
     const qint64 e = *store->insertConversation(d, messages);
     QCOMPARE(store->currentBranch(e).back().content, QStringLiteral("a2"));
+}
+
+// MessageStats::reasoningMs (schema version 2) through every path: finishAnswer, insertConversation, JSON
+// export and import; files written before it (schema_version 1, no "reasoning_ms") still import.
+void TestConversationStore::reasoningTimeRoundTrips() {
+    QTemporaryDir dir, other;
+    WS_OPEN(store, dir.path(), nullptr);
+    const qint64 c = *store->createConversation(QStringLiteral("thinking"));
+    const qint64 q = *store->addMessage(c, std::nullopt, QStringLiteral("user"), QStringLiteral("why?"));
+    const qint64 thought = *store->beginAnswer(c, q, QStringLiteral("r1"), QStringLiteral("cpu"));
+    MessageStats stats;
+    stats.completionTokens = 12;
+    stats.reasoningMs = 2718.5;
+    WS_VERIFY_OK(store->finishAnswer(thought, QStringLiteral("because"), QStringLiteral("let me think"),
+                                     MessageStatus::Complete, stats));
+    QCOMPARE(store->message(thought)->stats.reasoningMs, std::optional<double>(2718.5));
+    const qint64 plain = *store->beginAnswer(c, q, QStringLiteral("v3"), QStringLiteral("cpu"));
+    WS_VERIFY_OK(store->finishAnswer(plain, QStringLiteral("because."), {}, MessageStatus::Complete, {}));
+    QCOMPARE(store->message(plain)->stats.reasoningMs, std::optional<double>());
+
+    // insertConversation keeps it.
+    ConversationRecord record;
+    record.title = QStringLiteral("inserted");
+    MessageRecord m;
+    m.id = 1;
+    m.role = QStringLiteral("assistant");
+    m.content = QStringLiteral("x");
+    m.stats.reasoningMs = 0.5;
+    const qint64 inserted = *store->insertConversation(record, {m});
+    QCOMPARE(store->messages(inserted).front().stats.reasoningMs, std::optional<double>(0.5));
+
+    // Export and import: the value in the file, and back in another store.
+    const QJsonObject exported = store->exportJson({c});
+    const QJsonArray messages = exported.value(QLatin1String("conversations"))
+                                    .toArray()
+                                    .at(0)
+                                    .toObject()
+                                    .value(QLatin1String("messages"))
+                                    .toArray();
+    QCOMPARE(messages.size(), 3);
+    const auto reasoningMsAt = [&](int i) {
+        return messages.at(i)
+            .toObject()
+            .value(QLatin1String("stats"))
+            .toObject()
+            .value(QLatin1String("reasoning_ms"));
+    };
+    QCOMPARE(reasoningMsAt(1).toDouble(), 2718.5);
+    QVERIFY(reasoningMsAt(2).isNull());
+    WS_OPEN(copy, other.path(), nullptr);
+    const auto imported = copy->importJson(QJsonDocument(exported).toJson());
+    WS_VERIFY_OK(imported);
+    QCOMPARE(*imported, 1);
+    const auto copied = copy->messages(copy->conversations().front().id);
+    QCOMPARE(int(copied.size()), 3);
+    QCOMPARE(copied[1].stats.reasoningMs, std::optional<double>(2718.5));
+    QCOMPARE(copied[2].stats.reasoningMs, std::optional<double>());
+
+    // A file of schema version 1 has no "reasoning_ms": it imports, the time unknown.
+    QJsonObject v1 = exported;
+    v1.insert(QLatin1String("schema_version"), 1);
+    QJsonObject conv = v1.value(QLatin1String("conversations")).toArray().at(0).toObject();
+    conv.insert(QLatin1String("uuid"), QStringLiteral("from-v1"));
+    QJsonArray oldMessages;
+    for (const QJsonValue& v : conv.value(QLatin1String("messages")).toArray()) {
+        QJsonObject o = v.toObject();
+        QJsonObject s = o.value(QLatin1String("stats")).toObject();
+        s.remove(QLatin1String("reasoning_ms"));
+        o.insert(QLatin1String("stats"), s);
+        oldMessages.append(o);
+    }
+    conv.insert(QLatin1String("messages"), oldMessages);
+    v1.insert(QLatin1String("conversations"), QJsonArray{conv});
+    const auto importedV1 = copy->importJson(QJsonDocument(v1).toJson());
+    WS_VERIFY_OK(importedV1);
+    QCOMPARE(*importedV1, 1);
+    bool found = false;
+    for (const ConversationRecord& r : copy->conversations()) {
+        if (r.uuid != QLatin1String("from-v1"))
+            continue;
+        found = true;
+        const auto old = copy->messages(r.id);
+        QCOMPARE(int(old.size()), 3);
+        QCOMPARE(old[1].stats.completionTokens, std::optional<int>(12));
+        QCOMPARE(old[1].stats.reasoningMs, std::optional<double>());
+    }
+    QVERIFY(found);
 }
 
 QTEST_GUILESS_MAIN(TestConversationStore)

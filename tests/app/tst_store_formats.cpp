@@ -91,6 +91,7 @@ std::vector<qint64> fillRichStore(ConversationStore& s, qsizetype bigSize = 3 * 
     full.timeToFirstTokenMs = 312.25;
     full.prefillTokensPerSecond = 123.456789012345;
     full.decodeTokensPerSecond = 9.8765432109876;
+    full.reasoningMs = 4321.125;
     ok(s.finishAnswer(a1, QStringLiteral("**4**"), QStringLiteral("2+2 是基本算术。\n\nSo: 4."),
                       MessageStatus::Complete, full));
     const qint64 a1b = ok(s.beginAnswer(a, u1, QStringLiteral("deepseek-v3-q4"), QStringLiteral("cuda")));
@@ -291,9 +292,11 @@ void TestStoreFormats::jsonRoundTripIsLossless() {
     const QJsonObject stats = answer.value(QLatin1String("stats")).toObject();
     QCOMPARE(stats.value(QLatin1String("prompt_tokens")).toInt(), 17);
     QCOMPARE(stats.value(QLatin1String("decode_tokens_per_s")).toDouble(), 9.8765432109876);
+    QCOMPARE(stats.value(QLatin1String("reasoning_ms")).toDouble(), 4321.125);
     const QJsonObject stopped = planMessages.at(2).toObject();
     QCOMPARE(stopped.value(QLatin1String("status")).toString(), QStringLiteral("stopped"));
     QVERIFY(stopped.value(QLatin1String("stats")).toObject().value(QLatin1String("prompt_tokens")).isNull());
+    QVERIFY(stopped.value(QLatin1String("stats")).toObject().value(QLatin1String("reasoning_ms")).isNull());
 
     // Through the bytes of a file, as a user would carry it.
     const QByteArray file = QJsonDocument(first).toJson(QJsonDocument::Indented);
@@ -313,6 +316,7 @@ void TestStoreFormats::jsonRoundTripIsLossless() {
     const auto branch = b->currentBranch(plan2->id);
     QCOMPARE(branch.size(), size_t(4));
     QCOMPARE(branch[1].content, QStringLiteral("**4**"));
+    QCOMPARE(branch[1].stats.reasoningMs, std::optional<double>(4321.125));
     QVERIFY(branch[2].content.size() >= 3 * 1024 * 1024);
     QCOMPARE(branch[3].status, MessageStatus::Streaming);
     QCOMPARE(b->siblings(branch[1].id).size(), size_t(3));
@@ -465,6 +469,16 @@ void TestStoreFormats::malformedFieldsNameTheirPlace_data() {
                    QStringLiteral("completion_tokens")},
                   1.5)
         << QStringLiteral("conversations[1].messages[1].stats.completion_tokens: expected a whole number");
+    QTest::newRow("negative reasoning time")
+        << broken({QStringLiteral("messages"), QStringLiteral("1"), QStringLiteral("stats"),
+                   QStringLiteral("reasoning_ms")},
+                  -1.0)
+        << QStringLiteral("conversations[1].messages[1].stats.reasoning_ms: out of range");
+    QTest::newRow("reasoning time as text")
+        << broken({QStringLiteral("messages"), QStringLiteral("1"), QStringLiteral("stats"),
+                   QStringLiteral("reasoning_ms")},
+                  QStringLiteral("long"))
+        << QStringLiteral("conversations[1].messages[1].stats.reasoning_ms: expected a number");
     QTest::newRow("messages not a list") << broken({QStringLiteral("messages")}, QStringLiteral("none"))
                                          << QStringLiteral("conversations[1].messages: expected an array");
     QTest::newRow("no conversations")
@@ -843,8 +857,8 @@ void TestStoreFormats::executableEndToEnd() {
         QVERIFY(store->conversations().empty());
     }
 
-    // No data flags: usage, exit 0 (no window yet).
-    r = runWhalesong({});
+    // --help: usage, exit 0, no window.
+    r = runWhalesong({QStringLiteral("--help")});
     QCOMPARE(r.exitCode, 0);
     QVERIFY(r.out.contains("--data-dir"));
 }

@@ -593,7 +593,7 @@ Fed feed(StopMatcher& m, const std::vector<std::string>& deltas) {
     for (const auto& d : deltas) {
         EXPECT_FALSE(f.stopped) << "push after stop";
         const auto step = m.push(d);
-        f.emitted += step.emit;
+        f.emitted += step.safe;
         f.stopped = step.stopped;
     }
     if (!f.stopped) f.emitted += m.flush();
@@ -604,50 +604,50 @@ TEST(StopMatcher, StopInOneDelta) {
     StopMatcher m({"###"});
     const auto step = m.push("abc###def");
     EXPECT_TRUE(step.stopped);
-    EXPECT_EQ(step.emit, "abc");
+    EXPECT_EQ(step.safe, "abc");
 }
 
 TEST(StopMatcher, StopSpanningDeltas) {
     StopMatcher m({"lo World"});
     auto s1 = m.push("Hel");
-    EXPECT_EQ(s1.emit, "He"); // "l" may start "lo World"
+    EXPECT_EQ(s1.safe, "He"); // "l" may start "lo World"
     EXPECT_FALSE(s1.stopped);
     auto s2 = m.push("lo W");
-    EXPECT_EQ(s2.emit, "l"); // "lo W" held
+    EXPECT_EQ(s2.safe, "l"); // "lo W" held
     EXPECT_FALSE(s2.stopped);
     auto s3 = m.push("orld!");
     EXPECT_TRUE(s3.stopped);
-    EXPECT_EQ(s3.emit, "");
+    EXPECT_EQ(s3.safe, "");
 }
 
 TEST(StopMatcher, PrefixHeldThenReleased) {
     StopMatcher m({"STOP"});
     auto s1 = m.push("abST");
-    EXPECT_EQ(s1.emit, "ab");
+    EXPECT_EQ(s1.safe, "ab");
     auto s2 = m.push("O");
-    EXPECT_EQ(s2.emit, "");
+    EXPECT_EQ(s2.safe, "");
     auto s3 = m.push("PS"); // "STOPS" contains STOP
     EXPECT_TRUE(s3.stopped);
-    EXPECT_EQ(s3.emit, "");
+    EXPECT_EQ(s3.safe, "");
 
     StopMatcher n({"STOP"});
-    EXPECT_EQ(n.push("abSTO").emit, "ab");
+    EXPECT_EQ(n.push("abSTO").safe, "ab");
     auto d = n.push("X and S");
     EXPECT_FALSE(d.stopped);
-    EXPECT_EQ(d.emit, "STOX and "); // diverged; the new "S" is held
+    EXPECT_EQ(d.safe, "STOX and "); // diverged; the new "S" is held
     EXPECT_EQ(n.flush(), "S");
     EXPECT_EQ(n.flush(), "");
 }
 
 TEST(StopMatcher, OnlyLongestStopPrefixSuffixIsHeld) {
     StopMatcher m({"aab"});
-    EXPECT_EQ(m.push("xaaa").emit, "xa"); // "aa" is the longest suffix that starts "aab"
+    EXPECT_EQ(m.push("xaaa").safe, "xa"); // "aa" is the longest suffix that starts "aab"
     auto s = m.push("b");
     EXPECT_TRUE(s.stopped);
-    EXPECT_EQ(s.emit, "");
+    EXPECT_EQ(s.safe, "");
     StopMatcher n({"aab"});
-    EXPECT_EQ(n.push("xaaa").emit, "xa");
-    EXPECT_EQ(n.push("a").emit, "a");
+    EXPECT_EQ(n.push("xaaa").safe, "xa");
+    EXPECT_EQ(n.push("a").safe, "a");
     EXPECT_EQ(n.flush(), "aa");
 }
 
@@ -657,40 +657,40 @@ TEST(StopMatcher, EarliestStopWins) {
         StopMatcher m(stops);
         auto s = m.push("hello world");
         EXPECT_TRUE(s.stopped);
-        EXPECT_EQ(s.emit, "hel");
+        EXPECT_EQ(s.safe, "hel");
     }
     // A short stop completing inside a longer stop's held prefix ends generation at once.
     StopMatcher m({"abcd", "bc"});
-    EXPECT_EQ(m.push("xab").emit, "x");
+    EXPECT_EQ(m.push("xab").safe, "x");
     auto s = m.push("c");
     EXPECT_TRUE(s.stopped);
-    EXPECT_EQ(s.emit, "a");
+    EXPECT_EQ(s.safe, "a");
     // Across the held boundary: "</s" held, then the earlier of two stops completes.
     StopMatcher n({"</s>", "s>x"});
-    EXPECT_EQ(n.push("hi </s").emit, "hi ");
+    EXPECT_EQ(n.push("hi </s").safe, "hi ");
     auto t = n.push(">x");
     EXPECT_TRUE(t.stopped);
-    EXPECT_EQ(t.emit, "");
+    EXPECT_EQ(t.safe, "");
 }
 
 TEST(StopMatcher, StopAtTheVeryStart) {
     StopMatcher m({"<|end|>"});
     auto s = m.push("<|end|>rest");
     EXPECT_TRUE(s.stopped);
-    EXPECT_EQ(s.emit, "");
+    EXPECT_EQ(s.safe, "");
     StopMatcher n({"<|end|>"});
-    EXPECT_EQ(n.push("<|").emit, "");
+    EXPECT_EQ(n.push("<|").safe, "");
     auto t = n.push("end|>");
     EXPECT_TRUE(t.stopped);
-    EXPECT_EQ(t.emit, "");
+    EXPECT_EQ(t.safe, "");
     auto after = n.push("more");
     EXPECT_TRUE(after.stopped);
-    EXPECT_EQ(after.emit, "");
+    EXPECT_EQ(after.safe, "");
 }
 
 TEST(StopMatcher, FlushReleasesHeldText) {
     StopMatcher m({"END", "</done>"});
-    EXPECT_EQ(m.push("the EN").emit, "the ");
+    EXPECT_EQ(m.push("the EN").safe, "the ");
     EXPECT_EQ(m.flush(), "EN");
     StopMatcher n({"END"});
     EXPECT_EQ(feed(n, {"a", "E", "N", "d"}).emitted, "aENd");
@@ -700,26 +700,26 @@ TEST(StopMatcher, EmptyStopsIgnored) {
     StopMatcher m({"", ""});
     auto s = m.push("abc");
     EXPECT_FALSE(s.stopped);
-    EXPECT_EQ(s.emit, "abc");
+    EXPECT_EQ(s.safe, "abc");
     StopMatcher n({});
-    EXPECT_EQ(n.push("x").emit, "x");
+    EXPECT_EQ(n.push("x").safe, "x");
     StopMatcher o({"", "c"});
     auto t = o.push("abcd");
     EXPECT_TRUE(t.stopped);
-    EXPECT_EQ(t.emit, "ab");
+    EXPECT_EQ(t.safe, "ab");
 }
 
 TEST(StopMatcher, ChineseStopString) {
     StopMatcher m({"。结束"});
     auto s1 = m.push("你好。");
-    EXPECT_EQ(s1.emit, "你好");
+    EXPECT_EQ(s1.safe, "你好");
     auto s2 = m.push("结");
-    EXPECT_EQ(s2.emit, "");
+    EXPECT_EQ(s2.safe, "");
     auto s3 = m.push("果");
-    EXPECT_EQ(s3.emit, "。结果");
+    EXPECT_EQ(s3.safe, "。结果");
     auto s4 = m.push("。结束了");
     EXPECT_TRUE(s4.stopped);
-    EXPECT_EQ(s4.emit, "");
+    EXPECT_EQ(s4.safe, "");
 }
 
 bool isValidUtf8(const std::string& s) {
@@ -742,8 +742,8 @@ TEST(StopMatcher, NeverSplitsUtf8Characters) {
     bool stopped = false;
     for (char c : text) { // one byte at a time
         const auto step = m.push(std::string(1, c));
-        EXPECT_TRUE(isValidUtf8(step.emit)) << "split character in emitted text";
-        emitted += step.emit;
+        EXPECT_TRUE(isValidUtf8(step.safe)) << "split character in emitted text";
+        emitted += step.safe;
         if (step.stopped) {
             stopped = true;
             break;
@@ -754,8 +754,8 @@ TEST(StopMatcher, NeverSplitsUtf8Characters) {
 
     StopMatcher n({"zz"});
     const std::string ni = "你";
-    EXPECT_EQ(n.push(ni.substr(0, 2)).emit, "");
-    EXPECT_EQ(n.push(ni.substr(2) + "a").emit, "你a");
+    EXPECT_EQ(n.push(ni.substr(0, 2)).safe, "");
+    EXPECT_EQ(n.push(ni.substr(2) + "a").safe, "你a");
 }
 
 // Reference: the longest suffix of `text` that is a proper prefix of a stop.
@@ -799,7 +799,7 @@ TEST(StopMatcher, RandomisedAgainstReference) {
             pos += delta.size();
             fed += delta;
             const auto step = m.push(delta);
-            emitted += step.emit;
+            emitted += step.safe;
             stopped = step.stopped;
             const std::size_t first = earliest(fed);
             ASSERT_EQ(stopped, first != std::string::npos) << "run " << run << " fed " << fed;

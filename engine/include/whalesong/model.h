@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "whalesong/model_config.h"
@@ -20,6 +22,14 @@ enum class Backend { Cpu };
 struct LoadOptions {
     int threads = 0; ///< CPU threads; 0 = one per core
     Backend backend = Backend::Cpu;
+    /// Called on the loading thread as loading goes on: the fraction done (0..1, never decreasing) and what is
+    /// being done ("tokenizer", "weights", …). Returning false cancels: load() then fails with Code::Cancelled
+    /// and nothing stays allocated.
+    std::function<bool(double fraction, std::string_view stage)> progress;
+    /// Reads every weight page into memory while loading (with progress), so the first answer does not wait on
+    /// page faults. Off: pages are read on first use. Skipped when the weights exceed 3/4 of the physical memory
+    /// (they would only evict their own first pages).
+    bool prefault = false;
 };
 
 struct SessionOptions {

@@ -62,8 +62,8 @@ class StopMatcher {
 public:
     explicit StopMatcher(std::vector<std::string> stops);
     struct Step {
-        std::string emit;   ///< text now safe to show
-        bool stopped = false; ///< a stop string was found; `emit` ends just before it
+        std::string safe;   ///< text now safe to show
+        bool stopped = false; ///< a stop string was found; `safe` ends just before it
     };
     /// Feeds a text delta.
     Step push(std::string_view delta);

@@ -1,0 +1,449 @@
+#include "chat_controller.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QRandomGenerator>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+
+/// A question and/or answer just added, with the branch they now end.
+struct ChatController::Turn {
+    qint64 conversationId = 0;
+    bool created = false;          ///< the conversation was created for this turn
+    std::vector<ChatEntry> branch; ///< root → the new answer (streaming)
+    QJsonObject overrides;
+    QString error;
+};
+
+namespace {
+
+QString titleFor(const QString& question) {
+    QString t = question.simplified();
+    if (t.size() > 40) t = t.left(39) + QChar(0x2026);
+    return t;
+}
+
+std::vector<ChatEntry> entriesOf(const ConversationStore& store, const std::vector<MessageRecord>& records) {
+    std::vector<ChatEntry> out;
+    out.reserve(records.size());
+    for (const MessageRecord& r : records) {
+        ChatEntry e{r, {}};
+        for (const MessageRecord& s : store.siblings(r.id)) e.siblingIds.push_back(s.id);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+ChatEntry entryOf(const ConversationStore& store, qint64 id) {
+    ChatEntry e;
+    if (auto r = store.message(id)) e.record = *r;
+    for (const MessageRecord& s : store.siblings(id)) e.siblingIds.push_back(s.id);
+    return e;
+}
+
+QString err(const ws::Status& s) { return QString::fromStdString(s.message()); }
+
+} // namespace
+
+ChatController::ChatController(const QString& dataDir, const AppSettings& settings, QObject* parent)
+    : QObject(parent), m_settings(settings), m_worker(new EngineWorker(dataDir)) {
+    m_engineThread.setObjectName(QStringLiteral("whalesong-engine"));
+    m_worker->moveToThread(&m_engineThread);
+    m_engineThread.start();
+    m_store.open(dataDir);
+
+    connect(&m_store, &AsyncStore::opened, this, [this](const OpenNotice& n) {
+        emit storeOpened(n);
+        refreshConversations();
+    });
+    connect(&m_store, &AsyncStore::openFailed, this, &ChatController::storeFailed);
+
+    connect(&m_loader, &ModelLoader::progressChanged, this, &ChatController::modelLoadProgress);
+    connect(&m_loader, &ModelLoader::loaded, this, [this](const LoadedModel& m) {
+        m_model = m;
+        QMetaObject::invokeMethod(m_worker, [w = m_worker, model = m.model, ctx = m.contextLength] {
+            w->setModel(model, ctx);
+        }, Qt::QueuedConnection);
+        emit modelLoaded();
+        runDraftCount();
+    });
+    connect(&m_loader, &ModelLoader::failed, this, &ChatController::modelLoadFailed);
+    connect(&m_loader, &ModelLoader::cancelled, this, &ChatController::modelLoadCancelled);
+
+    connect(m_worker, &EngineWorker::textArrived, this,
+            [this](qint64 id, const QString& content, const QString& reasoning) {
+                if (m_generating && m_generating->conversationId == m_current) emit textArrived(id, content, reasoning);
+            });
+    connect(m_worker, &EngineWorker::generationFinished, this, &ChatController::finishAnswer);
+
+    m_draftTimer.setSingleShot(true);
+    m_draftTimer.setInterval(150);
+    connect(&m_draftTimer, &QTimer::timeout, this, &ChatController::runDraftCount);
+    connect(&m_draftWatcher, &QFutureWatcher<std::pair<int, int>>::finished, this, [this] {
+        if (m_draftWatcher.future().resultCount() == 0) return;
+        const auto [draftTokens, baseTokens] = m_draftWatcher.result();
+        const int limit = m_model.contextLength;
+        emit contextChanged(baseTokens, limit);
+        emit draftCounted(draftTokens, limit - baseTokens);
+    });
+}
+
+ChatController::~ChatController() {
+    m_stop.request_stop();
+    m_loader.cancel();
+    m_loader.waitForFinished();
+    m_draftWatcher.waitForFinished();
+    m_engineThread.quit(); // after the answer under way is finished and saved
+    m_engineThread.wait();
+    delete m_worker;
+    m_store.waitForIdle();
+}
+
+void ChatController::start() { reloadModel(); }
+
+void ChatController::reloadModel() {
+    m_model = LoadedModel{};
+    QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->setModel(nullptr, 0); }, Qt::QueuedConnection);
+    m_loader.load(m_settings.model);
+}
+
+void ChatController::cancelModelLoad() { m_loader.cancel(); }
+
+void ChatController::applySettings(const AppSettings& settings) {
+    const bool reload = !(settings.model == m_settings.model);
+    m_settings = settings;
+    if (reload) reloadModel();
+    else runDraftCount();
+}
+
+void ChatController::refreshConversations() {
+    m_store.run(this, [](ConversationStore& s) { return s.conversations(); },
+                [this](std::vector<ConversationRecord> list) { m_conversations.setConversations(std::move(list)); });
+}
+
+// ---- conversations ---------------------------------------------------------------------------------------
+
+void ChatController::newConversation() {
+    ++m_loadGeneration;
+    setBranch(0, {}, {});
+}
+
+void ChatController::openConversation(qint64 id) { loadBranch(id); }
+
+void ChatController::loadBranch(qint64 conversationId) {
+    const int generation = ++m_loadGeneration;
+    struct Loaded {
+        std::vector<ChatEntry> entries;
+        QJsonObject overrides;
+        bool found = false;
+    };
+    m_store.run(this,
+                [conversationId](ConversationStore& s) {
+                    Loaded l;
+                    if (auto c = s.conversation(conversationId)) {
+                        l.found = true;
+                        l.overrides = c->settings;
+                        l.entries = entriesOf(s, s.currentBranch(conversationId));
+                    }
+                    return l;
+                },
+                [this, generation, conversationId](Loaded l) {
+                    if (generation != m_loadGeneration) return; // the user has moved on
+                    if (!l.found) {
+                        emit errorOccurred(tr("That conversation no longer exists."));
+                        return;
+                    }
+                    setBranch(conversationId, std::move(l.entries), l.overrides);
+                });
+}
+
+void ChatController::setBranch(qint64 conversationId, std::vector<ChatEntry> entries, const QJsonObject& overrides) {
+    const bool changed = conversationId != m_current;
+    m_current = conversationId;
+    m_branch = std::move(entries);
+    m_overrides = overrides;
+    if (changed) emit currentConversationChanged(conversationId);
+    emit branchLoaded(m_branch);
+    runDraftCount();
+}
+
+void ChatController::rename(qint64 id, const QString& title) {
+    m_store.run(this, [id, title](ConversationStore& s) { return s.rename(id, title); }, [this](ws::Status st) {
+        if (!st) emit errorOccurred(err(st));
+        refreshConversations();
+    });
+}
+
+void ChatController::setPinned(qint64 id, bool pinned) {
+    m_store.run(this, [id, pinned](ConversationStore& s) { return s.setPinned(id, pinned); }, [this](ws::Status st) {
+        if (!st) emit errorOccurred(err(st));
+        refreshConversations();
+    });
+}
+
+void ChatController::moveToTrash(qint64 id) {
+    const ConversationRecord* r = m_conversations.record(id);
+    const QString title = r ? r->title : QString();
+    m_store.run(this, [id](ConversationStore& s) { return s.moveToTrash(id); }, [this, id, title](ws::Status st) {
+        if (!st) {
+            emit errorOccurred(err(st));
+            return;
+        }
+        if (id == m_current) newConversation();
+        refreshConversations();
+        emit conversationDeleted(id, title);
+    });
+}
+
+void ChatController::restore(qint64 id) {
+    m_store.run(this, [id](ConversationStore& s) { return s.restore(id); }, [this](ws::Status st) {
+        if (!st) emit errorOccurred(err(st));
+        refreshConversations();
+    });
+}
+
+void ChatController::search(const QString& query) {
+    if (query.trimmed().isEmpty()) {
+        emit searchResults({});
+        return;
+    }
+    m_store.run(this, [query](ConversationStore& s) { return s.search(query); },
+                [this](std::vector<SearchHit> hits) { emit searchResults(hits); });
+}
+
+void ChatController::setConversationOverrides(const QJsonObject& overrides) {
+    m_overrides = overrides;
+    runDraftCount();
+    if (m_current == 0) return; // kept for the conversation its first message creates
+    const qint64 id = m_current;
+    m_store.run(this,
+                [id, overrides](ConversationStore& s) -> ws::Status {
+                    const auto c = s.conversation(id);
+                    if (!c) return ws::Status(ws::Code::NotFound, "conversation " + std::to_string(id) + ": not found");
+                    return s.setSettings(id, c->model, c->systemPrompt, overrides);
+                },
+                [this](ws::Status st) {
+                    if (!st) emit errorOccurred(err(st));
+                });
+}
+
+// ---- answers ---------------------------------------------------------------------------------------------
+
+void ChatController::send(const QString& text) {
+    if (text.trimmed().isEmpty() || m_generating) return;
+    if (!m_model.model) {
+        emit errorOccurred(tr("The model is not loaded yet."));
+        return;
+    }
+    const qint64 conversation = m_current;
+    const std::optional<qint64> parent = m_branch.empty() ? std::nullopt : std::optional(m_branch.back().record.id);
+    const QString modelName = m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
+    const QString backend = QString::fromStdString(m_model.model->backendName());
+    const QJsonObject overrides = m_overrides;
+    m_store.run(this,
+                [=](ConversationStore& s) {
+                    Turn t;
+                    t.conversationId = conversation;
+                    if (t.conversationId == 0) {
+                        auto c = s.createConversation(titleFor(text), modelName, {}, overrides);
+                        if (!c) {
+                            t.error = err(c.status());
+                            return t;
+                        }
+                        t.conversationId = c.value();
+                        t.created = true;
+                    }
+                    auto q = s.addMessage(t.conversationId, parent, QStringLiteral("user"), text);
+                    if (!q) {
+                        t.error = err(q.status());
+                        return t;
+                    }
+                    auto a = s.beginAnswer(t.conversationId, q.value(), modelName, backend);
+                    if (!a) {
+                        t.error = err(a.status());
+                        return t;
+                    }
+                    t.overrides = overrides;
+                    t.branch = entriesOf(s, s.currentBranch(t.conversationId));
+                    return t;
+                },
+                [this](Turn t) { startAnswer(t); });
+    beginRunning(conversation); // nothing else is sent until this one ends
+}
+
+void ChatController::regenerate(qint64 answerId) {
+    if (m_generating || !m_model.model || m_current == 0) return;
+    const qint64 conversation = m_current;
+    const QString modelName = m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
+    const QString backend = QString::fromStdString(m_model.model->backendName());
+    const QJsonObject overrides = m_overrides;
+    m_store.run(this,
+                [=](ConversationStore& s) {
+                    Turn t;
+                    t.conversationId = conversation;
+                    t.overrides = overrides;
+                    const auto old = s.message(answerId);
+                    if (!old || !old->parentId) {
+                        t.error = tr("That answer no longer exists.");
+                        return t;
+                    }
+                    auto a = s.beginAnswer(conversation, *old->parentId, modelName, backend);
+                    if (!a) {
+                        t.error = err(a.status());
+                        return t;
+                    }
+                    t.branch = entriesOf(s, s.currentBranch(conversation));
+                    return t;
+                },
+                [this](Turn t) { startAnswer(t); });
+    beginRunning(conversation);
+}
+
+void ChatController::editAndResend(qint64 questionId, const QString& text) {
+    if (text.trimmed().isEmpty() || m_generating || !m_model.model || m_current == 0) return;
+    const qint64 conversation = m_current;
+    const QString modelName = m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
+    const QString backend = QString::fromStdString(m_model.model->backendName());
+    const QJsonObject overrides = m_overrides;
+    m_store.run(this,
+                [=](ConversationStore& s) {
+                    Turn t;
+                    t.conversationId = conversation;
+                    t.overrides = overrides;
+                    const auto old = s.message(questionId);
+                    if (!old) {
+                        t.error = tr("That question no longer exists.");
+                        return t;
+                    }
+                    auto q = s.addMessage(conversation, old->parentId, QStringLiteral("user"), text);
+                    if (!q) {
+                        t.error = err(q.status());
+                        return t;
+                    }
+                    auto a = s.beginAnswer(conversation, q.value(), modelName, backend);
+                    if (!a) {
+                        t.error = err(a.status());
+                        return t;
+                    }
+                    t.branch = entriesOf(s, s.currentBranch(conversation));
+                    return t;
+                },
+                [this](Turn t) { startAnswer(t); });
+    beginRunning(conversation);
+}
+
+void ChatController::startAnswer(const Turn& turn) {
+    if (!turn.error.isEmpty() || turn.branch.empty()) {
+        m_generating.reset();
+        emit generatingChanged(false);
+        emit errorOccurred(turn.error.isEmpty() ? tr("The question could not be saved.") : turn.error);
+        return;
+    }
+    const qint64 answerId = turn.branch.back().record.id;
+    m_generating = Running{turn.conversationId, answerId};
+    if (turn.created) refreshConversations();
+    // Show the new turn: appended when it continues what is shown, else the whole (new) branch.
+    const bool continues = turn.conversationId == m_current || (m_current == 0 && turn.created);
+    if (continues && turn.branch.size() >= 2 && turn.branch.size() == m_branch.size() + 2 &&
+        std::equal(m_branch.begin(), m_branch.end(), turn.branch.begin(),
+                   [](const ChatEntry& a, const ChatEntry& b) { return a.record.id == b.record.id; })) {
+        const bool changed = m_current != turn.conversationId;
+        m_current = turn.conversationId;
+        m_overrides = turn.overrides;
+        if (changed) emit currentConversationChanged(m_current);
+        m_branch = turn.branch;
+        emit entryAppended(m_branch[m_branch.size() - 2]);
+        emit entryAppended(m_branch.back());
+    } else if (continues || turn.conversationId == m_current) {
+        ++m_loadGeneration;
+        setBranch(turn.conversationId, turn.branch, turn.overrides);
+    }
+
+    GenerationJob job;
+    job.conversationId = turn.conversationId;
+    job.answerId = answerId;
+    job.settings = m_settings.generation.withOverrides(turn.overrides);
+    job.messages = chatMessages(turn.branch, job.settings.systemPrompt, turn.branch.back().record.parentId);
+    job.seed = QRandomGenerator::global()->generate64();
+    job.stop = m_stop;
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, job] { w->generate(job); }, Qt::QueuedConnection);
+}
+
+std::vector<ws::ChatMessage> ChatController::chatMessages(const std::vector<ChatEntry>& entries,
+                                                          const QString& systemPrompt,
+                                                          std::optional<qint64> upTo) const {
+    std::vector<ws::ChatMessage> out;
+    if (!systemPrompt.trimmed().isEmpty()) out.push_back({"system", systemPrompt.toStdString(), {}});
+    for (const ChatEntry& e : entries) {
+        const MessageRecord& r = e.record;
+        const bool answerWithoutText = r.role == QLatin1String("assistant") && r.content.isEmpty();
+        if (!answerWithoutText && r.role != QLatin1String("system"))
+            out.push_back({r.role.toStdString(), r.content.toStdString(), {}});
+        if (upTo && r.id == *upTo) break;
+    }
+    return out;
+}
+
+void ChatController::selectSibling(qint64 messageId) {
+    if (m_current == 0) return;
+    const qint64 conversation = m_current;
+    m_store.run(this, [conversation, messageId](ConversationStore& s) { return s.selectBranch(conversation, messageId); },
+                [this, conversation](ws::Status st) {
+                    if (!st) emit errorOccurred(err(st));
+                    else if (conversation == m_current) loadBranch(conversation);
+                });
+}
+
+void ChatController::stop() {
+    if (m_generating) m_stop.request_stop();
+}
+
+void ChatController::beginRunning(qint64 conversationId) {
+    m_stop = std::stop_source(); // a stop pressed before the engine starts still reaches this answer
+    m_generating = Running{conversationId, 0};
+    emit generatingChanged(true);
+}
+
+void ChatController::finishAnswer(const GenerationOutcome& outcome) {
+    m_generating.reset();
+    emit generatingChanged(false);
+    if (outcome.contextLimit > 0) emit contextChanged(outcome.contextUsed, outcome.contextLimit);
+    if (outcome.stats.decodeTokensPerSecond) emit decodeSpeedChanged(*outcome.stats.decodeTokensPerSecond);
+    const qint64 id = outcome.answerId;
+    const QString error = outcome.error;
+    m_store.run(this, [id](ConversationStore& s) { return entryOf(s, id); }, [this, error](ChatEntry e) {
+        if (e.record.id == 0) return;
+        if (e.record.status == MessageStatus::Error && e.record.error.isEmpty()) e.record.error = error;
+        for (ChatEntry& b : m_branch)
+            if (b.record.id == e.record.id) b = e;
+        if (e.record.conversationId == m_current) emit entryUpdated(e);
+        refreshConversations();
+        runDraftCount();
+    });
+}
+
+void ChatController::countDraft(const QString& draft) {
+    m_draft = draft;
+    m_draftTimer.start();
+}
+
+void ChatController::runDraftCount() {
+    if (!m_model.model) return;
+    if (m_draftWatcher.isRunning()) { // counted again when this one ends
+        m_draftTimer.start();
+        return;
+    }
+    auto model = m_model.model;
+    const GenerationSettings settings = effectiveSettings();
+    std::vector<ws::ChatMessage> messages = chatMessages(m_branch, settings.systemPrompt, std::nullopt);
+    const std::string draft = m_draft.toStdString();
+    m_draftWatcher.setFuture(QtConcurrent::run([model, messages = std::move(messages), draft]() mutable {
+        const ws::Tokenizer& tok = model->tokenizer();
+        const int draftTokens = static_cast<int>(tok.encode(draft, false).size());
+        messages.push_back({"user", draft, {}});
+        auto text = tok.renderChat(messages, true);
+        const int total = text ? static_cast<int>(tok.encode(text.value(), false).size()) : draftTokens;
+        return std::pair<int, int>(draftTokens, total - draftTokens);
+    }));
+}

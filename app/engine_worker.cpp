@@ -1,0 +1,123 @@
+#include "engine_worker.h"
+
+#include "stream_checkpointer.h"
+#include "think_splitter.h"
+
+#include <QElapsedTimer>
+
+#include "whalesong/generate.h"
+#include "whalesong/sampler.h"
+
+namespace {
+QString fromStd(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
+} // namespace
+
+EngineWorker::EngineWorker(QString dataDir) : m_dataDir(std::move(dataDir)) {}
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::setModel(std::shared_ptr<const ws::Model> model, int contextLength) {
+    m_session.reset(); // a session must not outlive its model
+    m_model = std::move(model);
+    m_contextLength = contextLength;
+}
+
+void EngineWorker::generate(const GenerationJob& job) {
+    if (!m_store) {
+        auto store = ConversationStore::open(m_dataDir);
+        if (!store) {
+            GenerationOutcome out;
+            out.conversationId = job.conversationId;
+            out.answerId = job.answerId;
+            out.status = MessageStatus::Error;
+            out.finishReason = QStringLiteral("error");
+            out.error = tr("The conversation store could not be opened: %1").arg(fromStd(store.status().message()));
+            emit generationFinished(out);
+            return;
+        }
+        m_store = std::move(store.value());
+    }
+    emit generationFinished(run(job, *m_store));
+}
+
+GenerationOutcome EngineWorker::run(const GenerationJob& job, ConversationStore& store) {
+    GenerationOutcome out;
+    out.conversationId = job.conversationId;
+    out.answerId = job.answerId;
+    StreamCheckpointer checkpointer(store, job.answerId);
+    const auto fail = [&](const QString& message) {
+        out.status = MessageStatus::Error;
+        out.finishReason = QStringLiteral("error");
+        out.error = message;
+        out.content = checkpointer.content();
+        out.reasoning = checkpointer.reasoning();
+        if (const ws::Status s = checkpointer.finish(MessageStatus::Error, out.stats, message); !s)
+            out.error += QLatin1Char('\n') + tr("The answer could not be saved: %1").arg(fromStd(s.message()));
+        return out;
+    };
+
+    if (!m_model) return fail(tr("No model is loaded."));
+    if (!m_session) {
+        auto session = m_model->newSession(ws::SessionOptions{m_contextLength});
+        if (!session) return fail(tr("The model's context could not be allocated: %1").arg(fromStd(session.status().message())));
+        m_session = std::move(session.value());
+    }
+    out.contextLimit = m_session->contextLimit();
+
+    const ws::Tokenizer& tokenizer = m_model->tokenizer();
+    auto rendered = tokenizer.renderChat(job.messages, true);
+    if (!rendered) return fail(tr("The conversation could not be turned into a prompt: %1").arg(fromStd(rendered.status().message())));
+    const std::vector<ws::TokenId> prompt = tokenizer.encode(rendered.value(), false);
+    const int promptTokens = static_cast<int>(prompt.size());
+    out.stats.promptTokens = promptTokens;
+    // Refused, never cut: the whole conversation must fit, with room for at least one answer token.
+    if (promptTokens >= m_session->contextLimit())
+        return fail(tr("The conversation is %n token(s) long; the context holds %1. Start a new conversation or "
+                       "raise the context length in the settings.", nullptr, promptTokens)
+                        .arg(m_session->contextLimit()));
+
+    const QStringList problems = job.settings.problems();
+    if (!problems.isEmpty()) return fail(problems.join(QLatin1Char('\n')));
+    ws::Sampler sampler(job.settings.samplingParams(job.seed));
+    sampler.setPrompt(prompt);
+    ws::GenerateOptions options;
+    options.maxTokens = job.settings.maxTokens;
+    for (const QString& s : job.settings.stop) options.stop.push_back(s.toStdString());
+    options.stopToken = job.stop.get_token();
+
+    emit generationStarted(job.answerId, promptTokens);
+    ThinkSplitter splitter;
+    QElapsedTimer clock;
+    clock.start();
+    const auto deliver = [&](const ThinkSplitter::Delta& d) {
+        if (d.reasoningEnded) out.stats.reasoningMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+        if (d.content.empty() && d.reasoning.empty()) return;
+        const QString content = fromStd(d.content);
+        const QString reasoning = fromStd(d.reasoning);
+        (void)checkpointer.append(content, reasoning); // a failed checkpoint keeps the text for the next one
+        emit textArrived(job.answerId, content, reasoning);
+    };
+    auto result = ws::generate(*m_session, tokenizer, prompt, sampler, options,
+                               [&](const ws::TokenEvent& e) { deliver(splitter.push(e.text)); });
+    deliver(splitter.flush());
+    if (splitter.inReasoning() && !out.stats.reasoningMs)
+        out.stats.reasoningMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+    out.contextUsed = static_cast<int>(m_session->tokens().size());
+    if (!result) {
+        m_session.reset(); // its cache may be half-written; the next answer starts a clean one
+        return fail(fromStd(result.status().message()));
+    }
+    const ws::GenerateResult& r = result.value();
+    out.stats.completionTokens = static_cast<int>(r.outputIds.size());
+    if (r.decodeSteps > 0 || !r.outputIds.empty()) out.stats.timeToFirstTokenMs = r.timeToFirstTokenSeconds * 1000.0;
+    if (r.prefillSeconds > 0) out.stats.prefillTokensPerSecond = r.prefillTokensPerSecond();
+    if (r.decodeSeconds > 0) out.stats.decodeTokensPerSecond = r.decodeTokensPerSecond();
+    out.finishReason = QString::fromLatin1(ws::finishReasonName(r.finishReason));
+    out.status = r.finishReason == ws::FinishReason::Cancelled ? MessageStatus::Stopped : MessageStatus::Complete;
+    out.content = checkpointer.content();
+    out.reasoning = checkpointer.reasoning();
+    if (const ws::Status s = checkpointer.finish(out.status, out.stats); !s) {
+        out.status = MessageStatus::Error;
+        out.error = tr("The answer could not be saved: %1").arg(fromStd(s.message()));
+    }
+    return out;
+}

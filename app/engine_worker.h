@@ -1,0 +1,69 @@
+// EngineWorker: the engine on a thread of its own. It owns the session (KV cache, reused across the turns of a
+// conversation) and a store connection of its own, so a streaming answer is checkpointed where it is produced.
+// The GUI talks to it only through queued calls and signals; stop is a std::stop_source the caller keeps, which works at once.
+#pragma once
+
+#include "conversation_store.h"
+#include "settings.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <stop_token>
+#include <vector>
+
+#include "whalesong/model.h"
+#include "whalesong/tokenizer.h"
+
+/// One answer to produce: the messages up to the question and where to write the answer.
+struct GenerationJob {
+    qint64 conversationId = 0;
+    qint64 answerId = 0; ///< a 'streaming' assistant message already created in the store
+    std::vector<ws::ChatMessage> messages; ///< system prompt first (if any), ending with the question
+    GenerationSettings settings;           ///< the effective settings (global + the conversation's overrides)
+    quint64 seed = 0;                      ///< used when settings.seed is not set
+    std::stop_source stop;                 ///< the caller keeps a copy: request_stop() ends it (any thread)
+};
+
+/// How an answer ended.
+struct GenerationOutcome {
+    qint64 conversationId = 0;
+    qint64 answerId = 0;
+    MessageStatus status = MessageStatus::Complete;
+    QString error;
+    QString content;
+    QString reasoning;
+    MessageStats stats;
+    QString finishReason; ///< "stop" | "length" | "cancelled" | "error"
+    int contextUsed = 0;  ///< tokens in the session after the answer
+    int contextLimit = 0;
+};
+
+class EngineWorker : public QObject {
+    Q_OBJECT
+  public:
+    /// `dataDir`: where the conversation store lives (opened on the worker thread at the first answer).
+    explicit EngineWorker(QString dataDir);
+    ~EngineWorker() override;
+
+    // ---- called on the worker thread (queue them with QMetaObject::invokeMethod) --------------------------
+    /// Uses `model` from now on with a context of `contextLength` tokens (the old session is dropped).
+    void setModel(std::shared_ptr<const ws::Model> model, int contextLength);
+    /// Produces the answer, streaming it (textArrived), checkpointing it, and finishing it in the store.
+    void generate(const GenerationJob& job);
+
+  signals:
+    void generationStarted(qint64 answerId, int promptTokens);
+    /// Only the new text of the answer and of its thinking.
+    void textArrived(qint64 answerId, const QString& contentDelta, const QString& reasoningDelta);
+    void generationFinished(const GenerationOutcome& outcome);
+
+  private:
+    GenerationOutcome run(const GenerationJob& job, ConversationStore& store);
+    QString m_dataDir;
+    std::unique_ptr<ConversationStore> m_store;
+    std::shared_ptr<const ws::Model> m_model;
+    std::unique_ptr<ws::Session> m_session;
+    int m_contextLength = 0;
+};

@@ -1,0 +1,282 @@
+// The desktop app end to end: the real main window, controller, store and engine on the built-in demo model
+// (random weights, the real DeepSeek-V3 tokenizer), offscreen.
+#include "app/chat_controller.h"
+#include "app/conversation_store.h"
+#include "app/demo_model.h"
+#include "app/language_manager.h"
+#include "app/settings.h"
+#include "ui/chat_view.h"
+#include "ui/composer.h"
+#include "ui/composer_edit.h"
+#include "ui/conversation_sidebar.h"
+#include "ui/main_window.h"
+#include "ui/model_settings_dialog.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QInputMethodEvent>
+#include <QMenuBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+namespace {
+constexpr int kAnswerTimeoutMs = 120000; // the demo model under ASan on a slow machine
+}
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_config; ///< QSettings live here, not in the user's folder
+    QString m_modelDir;     ///< the demo model, created once for every test
+    std::unique_ptr<QTemporaryDir> m_data;
+    std::unique_ptr<LanguageManager> m_languages;
+    std::unique_ptr<ChatController> m_controller;
+    std::unique_ptr<MainWindow> m_window;
+
+    AppSettings testSettings(int maxTokens = 12) const {
+        AppSettings s;
+        s.model.folder = QString(); // the built-in demo model
+        s.model.threads = 2;
+        s.model.contextLength = 1024;
+        s.generation.maxTokens = maxTokens;
+        s.generation.seed = 7;
+        s.language = QStringLiteral("en");
+        return s;
+    }
+    /// A window over the data folder, its model loaded.
+    void openWindow(const AppSettings& s) {
+        m_languages = std::make_unique<LanguageManager>();
+        m_languages->apply(s.language);
+        m_controller = std::make_unique<ChatController>(m_data->path(), s);
+        m_window = std::make_unique<MainWindow>(*m_controller, *m_languages);
+        m_window->show();
+        QSignalSpy loaded(m_controller.get(), &ChatController::modelLoaded);
+        m_controller->start();
+        QVERIFY(loaded.wait(kAnswerTimeoutMs));
+        QTRY_VERIFY(m_window->composer()->isSendEnabled());
+    }
+    void closeWindow() {
+        m_window.reset();
+        m_controller.reset();
+        m_languages.reset();
+    }
+    /// Types `text` into the composer and presses Enter, as a user would: ASCII on the keyboard, Chinese
+    /// through an input method (committed text).
+    void typeAndSend(const QString& text) {
+        QWidget* edit = static_cast<QWidget*>(m_window->composer()->editor());
+        edit->setFocus();
+        for (const QChar c : text) {
+            if (c.unicode() < 128) {
+                QTest::keyClick(edit, c.toLatin1());
+            } else {
+                QInputMethodEvent commit;
+                commit.setCommitString(QString(c));
+                QApplication::sendEvent(edit, &commit);
+            }
+        }
+        QTest::qWait(10); // the Enter that follows a commit in the same event-loop turn belongs to the IME
+        QTest::keyClick(edit, Qt::Key_Return);
+    }
+    void waitForAnswer() {
+        QTRY_VERIFY_WITH_TIMEOUT(!m_controller->isGenerating(), kAnswerTimeoutMs);
+    }
+    std::unique_ptr<ConversationStore> openStore() {
+        auto s = ConversationStore::open(m_data->path());
+        return s ? std::move(s.value()) : nullptr;
+    }
+
+  private slots:
+    void initTestCase() {
+        QVERIFY(m_config.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_config.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_config.path());
+        // The demo model is created where the app keeps it, inside this test's folder.
+        qputenv("XDG_DATA_HOME", QDir(m_config.path()).filePath(QStringLiteral("data")).toUtf8());
+        QCoreApplication::setOrganizationName(QStringLiteral("Whalesong"));
+        QCoreApplication::setApplicationName(QStringLiteral("whalesong"));
+        m_modelDir = DemoModel::defaultFolder();
+        QVERIFY(m_modelDir.startsWith(m_config.path()));
+        const ws::Status s = DemoModel::ensure(m_modelDir);
+        QVERIFY2(s.isOk(), s.message().c_str());
+    }
+    void init() {
+        m_data = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_data->isValid());
+    }
+    void cleanup() {
+        closeWindow();
+        m_data.reset();
+    }
+
+    void typeEnterStreamsAndSaves() {
+        openWindow(testSettings());
+        QSignalSpy deltas(m_controller.get(), &ChatController::textArrived);
+        typeAndSend(QStringLiteral("Hello whale 你好"));
+        QTRY_VERIFY(m_controller->isGenerating() || !deltas.isEmpty());
+        QVERIFY(m_window->composer()->draft().isEmpty()); // accepted: the draft is cleared
+        waitForAnswer();
+        QVERIFY(!deltas.isEmpty()); // streamed token by token, only the new text each time
+        const auto& branch = m_controller->branch();
+        QCOMPARE(branch.size(), std::size_t(2));
+        const qint64 answerId = branch.back().record.id;
+        QTRY_VERIFY(!m_window->chatView()->renderedText(answerId).isEmpty());
+        QCOMPARE(m_window->chatView()->entryCount(), 2);
+
+        QString streamed;
+        for (const QList<QVariant>& d : deltas) streamed += d.at(1).toString();
+        auto store = openStore();
+        QVERIFY(store);
+        const auto saved = store->message(answerId);
+        QVERIFY(saved);
+        QCOMPARE(saved->status, MessageStatus::Complete);
+        QCOMPARE(saved->content, streamed);
+        QVERIFY(saved->stats.decodeTokensPerSecond.has_value());
+        QCOMPARE(store->message(branch.front().record.id)->content, QStringLiteral("Hello whale 你好"));
+        QTRY_VERIFY(m_window->statusText().contains(QLatin1String("tokens/s")));
+        QVERIFY(m_window->statusText().contains(QLatin1String("Context")));
+    }
+
+    void demoModelOutOfTheBox() {
+        openWindow(testSettings());
+        QVERIFY(m_controller->model().demo);
+        QCOMPARE(m_controller->model().folder, m_modelDir);
+        QVERIFY2(m_window->noticeText().contains(QLatin1String("demo model")), qPrintable(m_window->noticeText()));
+        QVERIFY(m_window->noticeText().contains(QLatin1String("meaningless")));
+        QVERIFY(m_window->statusText().contains(QLatin1String("Demo model")));
+    }
+
+    void escapeStopsMidAnswer() {
+        AppSettings s = testSettings(4000);
+        openWindow(s);
+        QSignalSpy deltas(m_controller.get(), &ChatController::textArrived);
+        typeAndSend(QStringLiteral("Tell me a long story"));
+        QVERIFY(deltas.wait(kAnswerTimeoutMs));
+        QTest::keyClick(m_window.get(), Qt::Key_Escape);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_controller->isGenerating(), 20000);
+        const qint64 answerId = m_controller->branch().back().record.id;
+        auto store = openStore();
+        const auto saved = store->message(answerId);
+        QVERIFY(saved);
+        QCOMPARE(saved->status, MessageStatus::Stopped);
+        QVERIFY(saved->stats.completionTokens.value_or(0) < 4000);
+    }
+
+    void editMakesABranch() {
+        openWindow(testSettings(4));
+        typeAndSend(QStringLiteral("first version"));
+        waitForAnswer();
+        const qint64 question = m_controller->branch().front().record.id;
+        emit m_window->chatView()->editRequested(question, QStringLiteral("second version"));
+        QTRY_VERIFY(m_controller->isGenerating());
+        waitForAnswer();
+        QTRY_COMPARE(m_controller->branch().size(), std::size_t(2));
+        const ChatEntry& q2 = m_controller->branch().front();
+        QCOMPARE(q2.record.content, QStringLiteral("second version"));
+        QCOMPARE(q2.siblingCount(), 2);
+        QCOMPARE(q2.siblingIndex(), 1);
+        // ‹ back to the first version.
+        emit m_window->chatView()->siblingRequested(question);
+        QTRY_COMPARE(m_controller->branch().front().record.id, question);
+        QCOMPARE(m_controller->branch().front().siblingIndex(), 0);
+    }
+
+    void restartShowsTheConversation() {
+        openWindow(testSettings(4));
+        typeAndSend(QStringLiteral("remember me"));
+        waitForAnswer();
+        const qint64 conversation = m_controller->currentConversationId();
+        QVERIFY(conversation > 0);
+        closeWindow();
+
+        openWindow(testSettings(4));
+        ConversationListModel* list = m_controller->conversations();
+        QTRY_COMPARE(list->rowCount(), 1);
+        QCOMPARE(list->idAt(0), conversation);
+        QCOMPARE(list->data(list->index(0)).toString(), QStringLiteral("remember me"));
+        m_controller->openConversation(conversation);
+        QTRY_COMPARE(m_window->chatView()->entryCount(), 2);
+        QCOMPARE(m_controller->branch().front().record.content, QStringLiteral("remember me"));
+    }
+
+    void switchingLanguageRetranslates() {
+        openWindow(testSettings());
+        QMenu* file = m_window->menuBar()->findChildren<QMenu*>().value(0);
+        QVERIFY(file);
+        QCOMPARE(file->title(), QStringLiteral("&File"));
+        const QString englishButton = m_window->composer()->button()->text();
+        AppSettings s = m_controller->settings();
+        s.language = QStringLiteral("zh_CN");
+        m_window->applySettings(s);
+        QTRY_VERIFY(file->title().contains(QStringLiteral("文件")));
+        QVERIFY(m_window->windowTitle().contains(QStringLiteral("鲸歌")));
+        QVERIFY(m_window->composer()->button()->text() != englishButton);
+        s.language = QStringLiteral("en");
+        m_window->applySettings(s);
+        QTRY_COMPARE(file->title(), QStringLiteral("&File"));
+        QCOMPARE(m_window->composer()->button()->text(), englishButton);
+    }
+
+    void inputMethodCommitDoesNotSend() {
+        openWindow(testSettings());
+        QSignalSpy sends(m_window->composer(), &Composer::sendRequested);
+        QWidget* edit = static_cast<QWidget*>(m_window->composer()->editor());
+        edit->setFocus();
+        QInputMethodEvent preedit(QStringLiteral("jingge"), {});
+        QApplication::sendEvent(edit, &preedit);
+        QTest::keyClick(edit, Qt::Key_Return); // the Enter that picks the candidate
+        QInputMethodEvent commit;
+        commit.setCommitString(QStringLiteral("鲸歌"));
+        QApplication::sendEvent(edit, &commit);
+        QTest::keyClick(edit, Qt::Key_Return);
+        QCOMPARE(sends.count(), 0);
+        QVERIFY(m_window->composer()->draft().contains(QStringLiteral("鲸歌")));
+        QVERIFY(!m_controller->isGenerating());
+    }
+
+    void settingsDialogNamesWhatIsWrong() {
+        openWindow(testSettings());
+        QTemporaryDir broken;
+        QFile config(broken.filePath(QStringLiteral("config.json")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("{\"model_type\": \"deepseek_v3\", \"hidden_size\": ");
+        config.close();
+        m_window->openModelSettings();
+        QTRY_VERIFY(m_window->settingsDialog());
+        ModelSettingsDialog* dialog = m_window->settingsDialog();
+        QSignalSpy inspected(dialog, &ModelSettingsDialog::inspectionFinished);
+        dialog->setFolder(broken.path());
+        QTRY_VERIFY_WITH_TIMEOUT(!inspected.isEmpty() && !dialog->isInspecting(), 20000);
+        const QString problems = dialog->shownProblems().join(QLatin1Char('\n'));
+        QVERIFY2(problems.contains(QLatin1String("config.json")), qPrintable(problems));
+        QVERIFY2(problems.contains(QLatin1String("tokenizer.json")), qPrintable(problems));
+        QVERIFY2(problems.contains(QLatin1String("safetensors")), qPrintable(problems));
+        QVERIFY(!dialog->canAccept());
+        dialog->reject();
+    }
+
+    void tooLongADraftIsRefused() {
+        AppSettings s = testSettings();
+        s.model.contextLength = 48;
+        openWindow(s);
+        QSignalSpy sends(m_controller.get(), &ChatController::generatingChanged);
+        QSignalSpy counted(m_controller.get(), &ChatController::draftCounted);
+        QString longDraft;
+        for (int i = 0; i < 40; ++i) longDraft += QStringLiteral("whale song ");
+        m_window->composer()->setDraft(longDraft);
+        QTRY_VERIFY_WITH_TIMEOUT(!counted.isEmpty() && counted.last().at(0).toInt() > counted.last().at(1).toInt(),
+                                 20000);
+        QTest::keyClick(static_cast<QWidget*>(m_window->composer()->editor()), Qt::Key_Return);
+        QVERIFY(!m_window->composer()->noticeText().isEmpty());
+        QCOMPARE(m_window->composer()->draft(), longDraft); // nothing cut, nothing sent
+        QCOMPARE(sends.count(), 0);
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

@@ -1,0 +1,292 @@
+// tst_settings_dialog: the model settings dialog checks the folder live (problems or the model card, OK only
+// when usable), estimates memory, returns what was entered and re-translates when the language changes; the
+// conversation dialog yields only the overridden fields.
+#include "app/language_manager.h"
+#include "ui/conversation_settings_dialog.h"
+#include "ui/generation_settings_form.h"
+#include "ui/model_settings_dialog.h"
+#include "whalesong/random_model.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTranslator>
+
+namespace {
+const QString kTokenizerDir = QStringLiteral(WS_SOURCE_DIR "/../shared/tokenizers/deepseek-v3");
+const QString kFolderSource = QStringLiteral("Model &folder:");
+const QString kFolderChinese = QStringLiteral("模型文件夹(&F):");
+
+/// Stands in for the Chinese translation of the dialog until the .ts has it: answers only while the default
+/// locale is Chinese, which LanguageManager::apply("zh_CN") sets.
+class DialogChinese : public QTranslator {
+  public:
+    bool isEmpty() const override { return false; }
+    QString translate(const char* context, const char* source, const char*, int) const override {
+        if (QLocale().language() == QLocale::Chinese && qstrcmp(context, "ModelSettingsDialog") == 0 &&
+            kFolderSource == QLatin1String(source))
+            return kFolderChinese;
+        return {};
+    }
+};
+
+template <typename T> T* child(QObject* parent, const char* name) {
+    T* c = parent->findChild<T*>(QLatin1String(name));
+    if (!c)
+        qFatal("no child %s", name);
+    return c;
+}
+
+/// Points the dialog at `folder` and waits for its check.
+bool inspect(ModelSettingsDialog& d, const QString& folder) {
+    QSignalSpy finished(&d, &ModelSettingsDialog::inspectionFinished);
+    d.setFolder(folder);
+    return finished.wait(60000) && !d.isInspecting();
+}
+} // namespace
+
+class TestSettingsDialog : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void initTestCase();
+    void demoIsAlwaysAccepted();
+    void missingFolder();
+    void emptyFolder();
+    void brokenFolder();
+    void validModel();
+    void returnsWhatWasEntered();
+    void languageSwitchRetranslates();
+    void generationForm();
+    void conversationOverrides();
+
+  private:
+    QTemporaryDir m_dir;
+    QString m_model;
+};
+
+void TestSettingsDialog::initTestCase() {
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    QStandardPaths::setTestModeEnabled(true); // DemoModel::defaultFolder() away from the user's own
+    QVERIFY(m_dir.isValid());
+    m_model = m_dir.filePath(QStringLiteral("demo"));
+    if (!QFile::exists(kTokenizerDir + QStringLiteral("/tokenizer.json")))
+        return; // validModel skips
+    ws::RandomModelSpec spec;
+    spec.configJson = ws::demoModelConfigJson();
+    spec.seed = 1;
+    const ws::Status st = ws::writeRandomModel(QFile::encodeName(m_model).toStdString(), spec);
+    QVERIFY2(st.isOk(), st.message().c_str());
+    for (const char* f : {"tokenizer.json", "tokenizer_config.json"})
+        QVERIFY(QFile::copy(kTokenizerDir + QLatin1Char('/') + QLatin1String(f),
+                            m_model + QLatin1Char('/') + QLatin1String(f)));
+}
+
+void TestSettingsDialog::demoIsAlwaysAccepted() {
+    ModelSettingsDialog d{AppSettings{}};
+    QVERIFY(child<QCheckBox>(&d, "demo")->isChecked());
+    QVERIFY(d.canAccept());
+    QVERIFY(d.shownProblems().isEmpty());
+    QVERIFY(!d.shownCard().isEmpty()); // a description of the demo
+    QCOMPARE(d.settings().model.folder, QString());
+
+    // Unticked with no folder: a problem, OK off; ticked again: fine.
+    child<QCheckBox>(&d, "demo")->setChecked(false);
+    QCOMPARE(d.shownProblems().size(), 1);
+    QVERIFY(!d.canAccept());
+    child<QCheckBox>(&d, "demo")->setChecked(true);
+    QVERIFY(d.canAccept());
+
+    // The demo's card when its folder is known.
+    if (QFile::exists(m_model + QStringLiteral("/tokenizer.json"))) {
+        QSignalSpy finished(&d, &ModelSettingsDialog::inspectionFinished);
+        d.setDemoFolder(m_model);
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(d.shownCard().contains(QLatin1String("deepseek_v3")), qPrintable(d.shownCard()));
+        QVERIFY(d.canAccept());
+        QCOMPARE(d.settings().model.folder, QString());
+    }
+}
+
+void TestSettingsDialog::missingFolder() {
+    ModelSettingsDialog d{AppSettings{}};
+    QVERIFY(inspect(d, m_dir.filePath(QStringLiteral("no/such/folder"))));
+    QVERIFY2(d.shownProblems().join(u'\n').contains(QLatin1String("missing")),
+             qPrintable(d.shownProblems().join(u'\n')));
+    QVERIFY(d.shownCard().isEmpty());
+    QVERIFY(!d.canAccept());
+    QVERIFY(child<QLabel>(&d, "status")->text().contains(QLatin1String("no/such/folder")));
+}
+
+void TestSettingsDialog::emptyFolder() {
+    QTemporaryDir empty;
+    ModelSettingsDialog d{AppSettings{}};
+    QVERIFY(inspect(d, empty.path()));
+    const QStringList problems = d.shownProblems();
+    const QString all = problems.join(u'\n');
+    QVERIFY2(problems.size() >= 3, qPrintable(all));
+    for (const char* name : {"config.json", "tokenizer.json", "safetensors"})
+        QVERIFY2(all.contains(QLatin1String(name)), name);
+    QCOMPARE(child<QLabel>(&d, "status")->text(), all); // one problem per line
+    QVERIFY(!d.canAccept());
+}
+
+void TestSettingsDialog::brokenFolder() {
+    QTemporaryDir broken;
+    QFile config(broken.filePath(QStringLiteral("config.json")));
+    QVERIFY(config.open(QIODevice::WriteOnly));
+    config.write("{\"model_type\": \"deepseek_v3\", \"hidden_size\": ");
+    config.close();
+    ModelSettingsDialog d{AppSettings{}};
+    QVERIFY(inspect(d, broken.path()));
+    const QString all = d.shownProblems().join(u'\n');
+    for (const char* name : {"config.json", "tokenizer.json", "safetensors"})
+        QVERIFY2(all.contains(QLatin1String(name)), qPrintable(all));
+    QVERIFY2(!d.shownProblems().contains(QStringLiteral("config.json: missing")),
+             qPrintable(all)); // but broken
+    QVERIFY(!d.canAccept());
+}
+
+void TestSettingsDialog::validModel() {
+    if (!QFile::exists(m_model + QStringLiteral("/tokenizer.json")))
+        QSKIP("no shared/tokenizers/deepseek-v3");
+    AppSettings s;
+    s.model.contextLength = 8192; // above the demo config's 4,096
+    ModelSettingsDialog d{s};
+    QVERIFY(inspect(d, m_model));
+    QVERIFY2(d.shownProblems().isEmpty(), qPrintable(d.shownProblems().join(u'\n')));
+    const QString card = d.shownCard();
+    for (const char* part :
+         {"deepseek_v3", "total", "active", "Layers: 4 (1 dense, 3 MoE)", "16 routed", "4,096"})
+        QVERIFY2(card.contains(QLatin1String(part)), qPrintable(card));
+    QVERIFY(d.canAccept());
+
+    // The context is capped at the model's maximum, but an untouched request is kept as it was.
+    auto* context = child<QSpinBox>(&d, "contextLength");
+    QCOMPARE(context->maximum(), 4096);
+    QCOMPARE(context->value(), 4096);
+    QCOMPARE(d.settings().model.contextLength, 8192);
+    const QString before = d.shownMemoryEstimate();
+    QVERIFY2(before.contains(QLatin1String("MiB")) || before.contains(QLatin1String("GiB")),
+             qPrintable(before));
+    context->setValue(1024);
+    QVERIFY(d.shownMemoryEstimate() != before);
+    QVERIFY(d.shownMemoryEstimate().contains(QLatin1String("1,024")));
+    QCOMPARE(d.settings().model.contextLength, 1024);
+
+    // Typing another folder disables OK until it is checked.
+    child<QLineEdit>(&d, "folder")->setText(m_model + QStringLiteral("/"));
+    QVERIFY(d.isInspecting());
+    QVERIFY(!d.canAccept());
+}
+
+void TestSettingsDialog::returnsWhatWasEntered() {
+    AppSettings s;
+    s.model.folder = QStringLiteral("/nowhere");
+    s.model.threads = 1;
+    s.generation.temperature = 0.5;
+    s.language = QStringLiteral("zh_CN");
+    ModelSettingsDialog d{s};
+    QCOMPARE(d.settings().model, s.model);
+    QCOMPARE(d.settings().generation, s.generation);
+    QCOMPARE(d.settings().language, s.language);
+
+    child<QComboBox>(&d, "backend")->setCurrentIndex(1);
+    child<QSpinBox>(&d, "threads")->setValue(0);
+    child<QComboBox>(&d, "language")->setCurrentIndex(0);
+    child<QSpinBox>(&d, "maxTokens")->setValue(100);
+    child<QDoubleSpinBox>(&d, "temperature")->setValue(1.7);
+    child<QCheckBox>(&d, "deepseekTemperatureMapping")->setChecked(false);
+    child<QPlainTextEdit>(&d, "stop")->setPlainText(QStringLiteral("\\n\\nUser:\n###"));
+    child<QLineEdit>(&d, "seed")->setText(QStringLiteral("42"));
+    child<QPlainTextEdit>(&d, "systemPrompt")->setPlainText(QStringLiteral("简洁。"));
+    const AppSettings out = d.settings();
+    QCOMPARE(out.model.folder, QStringLiteral("/nowhere"));
+    QCOMPARE(out.model.backend, BackendChoice::Cpu);
+    QCOMPARE(out.model.threads, 0);
+    QCOMPARE(out.language, QString());
+    QCOMPARE(out.generation.maxTokens, 100);
+    QCOMPARE(out.generation.temperature, 1.7);
+    QVERIFY(!out.generation.deepseekTemperatureMapping);
+    QCOMPARE(out.generation.stop, (QStringList{QStringLiteral("\n\nUser:"), QStringLiteral("###")}));
+    QCOMPARE(out.generation.seed, std::optional<quint64>(42));
+    QCOMPARE(out.generation.systemPrompt, QStringLiteral("简洁。"));
+
+    // CUDA is listed but cannot be picked in a CPU-only build; the GPU index goes with it.
+    QVERIFY(!child<QSpinBox>(&d, "gpu")->isEnabled());
+}
+
+void TestSettingsDialog::languageSwitchRetranslates() {
+    DialogChinese chinese;
+    QCoreApplication::installTranslator(&chinese);
+    LanguageManager languages;
+    languages.apply(QStringLiteral("en"));
+    ModelSettingsDialog d{AppSettings{}};
+    auto* label = child<QLabel>(&d, "folderLabel");
+    QCOMPARE(label->text(), kFolderSource);
+
+    languages.apply(QStringLiteral("zh_CN"));
+    QTRY_VERIFY2(label->text() != kFolderSource, qPrintable(label->text())); // LanguageChange is posted
+    QVERIFY(label->text().contains(QStringLiteral("模型")) ||
+            label->text().contains(QStringLiteral("文件夹")));
+    QVERIFY(!d.shownCard().isEmpty());
+
+    languages.apply(QStringLiteral("en"));
+    QTRY_COMPARE(label->text(), kFolderSource);
+    QCoreApplication::removeTranslator(&chinese);
+}
+
+void TestSettingsDialog::generationForm() {
+    GenerationSettingsForm form;
+    GenerationSettings g;
+    g.temperature = 0.5;
+    g.stop = {QStringLiteral("\n\nUser:"), QStringLiteral("a\\b"), QStringLiteral("\tx")};
+    g.seed = 18446744073709551615ULL;
+    form.setSettings(g);
+    QCOMPARE(form.settings(), g);
+    QVERIFY2(form.temperatureHint().contains(QLatin1String("0.15")), qPrintable(form.temperatureHint()));
+    child<QCheckBox>(&form, "deepseekTemperatureMapping")->setChecked(false);
+    QVERIFY(form.temperatureHint().contains(QLatin1String("0.50")));
+    QVERIFY(form.problems().isEmpty());
+
+    child<QPlainTextEdit>(&form, "stop")->setPlainText(QStringLiteral("a\nb\nc\nd\ne"));
+    QVERIFY(form.problems().join(u'\n').contains(QLatin1String("stop")));
+    child<QPlainTextEdit>(&form, "stop")->clear();
+    child<QLineEdit>(&form, "seed")->setText(QStringLiteral("99999999999999999999"));
+    QVERIFY(form.problems().join(u'\n').contains(QLatin1String("seed")));
+}
+
+void TestSettingsDialog::conversationOverrides() {
+    GenerationSettings global;
+    global.maxTokens = 2048;
+    ConversationSettingsDialog d(
+        global, QJsonObject{{QStringLiteral("temperature"), 0.5}, {QStringLiteral("bogus"), 1}});
+    using F = GenerationSettingsForm::Field;
+    QVERIFY(d.form()->isOverridden(F::Temperature));
+    QVERIFY(!d.form()->isOverridden(F::MaxTokens));
+    QVERIFY(!child<QSpinBox>(&d, "maxTokens")->isEnabled());
+    QCOMPARE(d.overrides(), (QJsonObject{{QStringLiteral("temperature"), 0.5}}));
+    QCOMPARE(d.settings().maxTokens, 2048);
+
+    d.form()->setOverridden(F::MaxTokens, true);
+    child<QSpinBox>(&d, "maxTokens")->setValue(100);
+    d.form()->setOverridden(F::Temperature, false);
+    QCOMPARE(child<QDoubleSpinBox>(&d, "temperature")->value(), global.temperature);
+    QCOMPARE(d.overrides(), (QJsonObject{{QStringLiteral("max_tokens"), 100}}));
+
+    d.form()->setOverridden(F::MaxTokens, false);
+    QVERIFY(d.overrides().isEmpty());
+}
+
+QTEST_MAIN(TestSettingsDialog)
+#include "tst_settings_dialog.moc"

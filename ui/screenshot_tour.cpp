@@ -1,0 +1,61 @@
+#include "screenshot_tour.h"
+
+#include "app/chat_controller.h"
+#include "app/language_manager.h"
+#include "main_window.h"
+#include "model_settings_dialog.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QPixmap>
+#include <QTextStream>
+#include <QTimer>
+
+ScreenshotTour::ScreenshotTour(MainWindow& window, ChatController& controller, LanguageManager& languages,
+                               QString dir)
+    : m_window(window), m_controller(controller), m_languages(languages), m_dir(std::move(dir)) {
+    QDir().mkpath(m_dir);
+    m_window.resize(1180, 760);
+    QTimer::singleShot(200, this, &ScreenshotTour::waitForModel);
+}
+
+void ScreenshotTour::waitForModel() {
+    // The model loads and the conversation list arrives asynchronously; give up after a minute.
+    const bool ready = m_controller.model().model && m_controller.conversations()->rowCount() > 0;
+    if (!ready && ++m_waited < 300) {
+        QTimer::singleShot(200, this, &ScreenshotTour::waitForModel);
+        return;
+    }
+    if (m_controller.conversations()->rowCount() > 0)
+        m_controller.openConversation(m_controller.conversations()->idAt(0));
+    QTimer::singleShot(1500, this, [this] { shootLanguage(0); });
+}
+
+void ScreenshotTour::shootLanguage(int index) {
+    if (index >= m_languagesToShoot.size()) {
+        QApplication::quit();
+        return;
+    }
+    const QString lang = m_languagesToShoot[index];
+    m_languages.apply(lang);
+    QTimer::singleShot(700, this, [this, index, lang] {
+        save(&m_window, QStringLiteral("main-window-%1.png").arg(lang));
+        m_window.openModelSettings();
+        QTimer::singleShot(1500, this, [this, index, lang] {
+            if (ModelSettingsDialog* d = m_window.settingsDialog()) {
+                save(d, QStringLiteral("settings-%1.png").arg(lang));
+                d->reject();
+            }
+            QTimer::singleShot(300, this, [this, index] { shootLanguage(index + 1); });
+        });
+    });
+}
+
+void ScreenshotTour::save(QWidget* widget, const QString& name) {
+    const QString file = QDir(m_dir).filePath(name);
+    QTextStream err(stderr);
+    if (!widget->grab().save(file))
+        err << "whalesong: " << file << ": cannot write the picture" << Qt::endl;
+    else
+        err << "whalesong: wrote " << file << Qt::endl;
+}
