@@ -52,6 +52,7 @@ ChatController::ChatController(const QString& dataDir, const AppSettings& settin
     m_worker->moveToThread(&m_engineThread);
     m_engineThread.start();
     m_store.open(dataDir);
+    QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->openStore(); }, Qt::QueuedConnection);
 
     connect(&m_store, &AsyncStore::opened, this, [this](const OpenNotice& n) {
         emit storeOpened(n);
@@ -73,7 +74,10 @@ ChatController::ChatController(const QString& dataDir, const AppSettings& settin
 
     connect(m_worker, &EngineWorker::textArrived, this,
             [this](qint64 id, const QString& content, const QString& reasoning) {
-                if (m_generating && m_generating->conversationId == m_current) emit textArrived(id, content, reasoning);
+                if (!m_generating || m_generating->answerId != id) return;
+                m_runningContent += content;
+                m_runningReasoning += reasoning;
+                if (m_generating->conversationId == m_current) emit textArrived(id, content, reasoning);
             });
     connect(m_worker, &EngineWorker::generationFinished, this, &ChatController::finishAnswer);
 
@@ -163,6 +167,14 @@ void ChatController::setBranch(qint64 conversationId, std::vector<ChatEntry> ent
     m_current = conversationId;
     m_branch = std::move(entries);
     m_overrides = overrides;
+    // The answer being written: the store has its last checkpoint, this controller every delta so far.
+    if (m_generating && m_generating->conversationId == conversationId)
+        for (ChatEntry& e : m_branch)
+            if (e.record.id == m_generating->answerId) {
+                e.record.content = m_runningContent;
+                e.record.reasoning = m_runningReasoning;
+                e.record.status = MessageStatus::Streaming;
+            }
     if (changed) emit currentConversationChanged(conversationId);
     emit branchLoaded(m_branch);
     runDraftCount();
@@ -183,6 +195,7 @@ void ChatController::setPinned(qint64 id, bool pinned) {
 }
 
 void ChatController::moveToTrash(qint64 id) {
+    if (m_generating && m_generating->conversationId == id) m_stop.request_stop(); // kept, as stopped
     const ConversationRecord* r = m_conversations.record(id);
     const QString title = r ? r->title : QString();
     m_store.run(this, [id](ConversationStore& s) { return s.moveToTrash(id); }, [this, id, title](ws::Status st) {
@@ -220,7 +233,7 @@ void ChatController::setConversationOverrides(const QJsonObject& overrides) {
     m_store.run(this,
                 [id, overrides](ConversationStore& s) -> ws::Status {
                     const auto c = s.conversation(id);
-                    if (!c) return ws::Status(ws::Code::NotFound, "conversation " + std::to_string(id) + ": not found");
+                    if (!c) return ws::Status(ws::Code::NotFound, tr("That conversation no longer exists.").toStdString());
                     return s.setSettings(id, c->model, c->systemPrompt, overrides);
                 },
                 [this](ws::Status st) {
@@ -230,14 +243,25 @@ void ChatController::setConversationOverrides(const QJsonObject& overrides) {
 
 // ---- answers ---------------------------------------------------------------------------------------------
 
-void ChatController::send(const QString& text) {
-    if (text.trimmed().isEmpty() || m_generating) return;
+bool ChatController::canStartAnswer() {
+    if (m_generating) {
+        emit errorOccurred(tr("An answer is being written. Wait for it, or stop it with Esc."));
+        return false;
+    }
+    if (!m_store.isOpen()) {
+        emit errorOccurred(tr("Your conversations could not be opened, so nothing can be saved or answered."));
+        return false;
+    }
     if (!m_model.model) {
         emit errorOccurred(tr("The model is not loaded yet."));
-        return;
+        return false;
     }
+    return true;
+}
+
+void ChatController::send(const QString& text) {
+    if (text.trimmed().isEmpty() || !canStartAnswer()) return;
     const qint64 conversation = m_current;
-    const std::optional<qint64> parent = m_branch.empty() ? std::nullopt : std::optional(m_branch.back().record.id);
     const QString modelName = m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
     const QString backend = QString::fromStdString(m_model.model->backendName());
     const QJsonObject overrides = m_overrides;
@@ -254,6 +278,12 @@ void ChatController::send(const QString& text) {
                         t.conversationId = c.value();
                         t.created = true;
                     }
+                    // The question continues the branch the store has as current — what the view shows once
+                    // every branch switch posted before this has run (they run in order on the store thread).
+                    std::optional<qint64> parent;
+                    if (!t.created)
+                        if (const auto leaf = s.conversation(t.conversationId); leaf && leaf->currentLeafId)
+                            parent = leaf->currentLeafId;
                     auto q = s.addMessage(t.conversationId, parent, QStringLiteral("user"), text);
                     if (!q) {
                         t.error = err(q.status());
@@ -273,7 +303,7 @@ void ChatController::send(const QString& text) {
 }
 
 void ChatController::regenerate(qint64 answerId) {
-    if (m_generating || !m_model.model || m_current == 0) return;
+    if (m_current == 0 || !canStartAnswer()) return;
     const qint64 conversation = m_current;
     const QString modelName = m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
     const QString backend = QString::fromStdString(m_model.model->backendName());
@@ -301,7 +331,7 @@ void ChatController::regenerate(qint64 answerId) {
 }
 
 void ChatController::editAndResend(qint64 questionId, const QString& text) {
-    if (text.trimmed().isEmpty() || m_generating || !m_model.model || m_current == 0) return;
+    if (text.trimmed().isEmpty() || m_current == 0 || !canStartAnswer()) return;
     const qint64 conversation = m_current;
     const QString modelName = m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
     const QString backend = QString::fromStdString(m_model.model->backendName());
@@ -342,12 +372,15 @@ void ChatController::startAnswer(const Turn& turn) {
     }
     const qint64 answerId = turn.branch.back().record.id;
     m_generating = Running{turn.conversationId, answerId};
+    m_runningContent.clear();
+    m_runningReasoning.clear();
     if (turn.created) refreshConversations();
     // Show the new turn: appended when it continues what is shown, else the whole (new) branch.
     const bool continues = turn.conversationId == m_current || (m_current == 0 && turn.created);
     if (continues && turn.branch.size() >= 2 && turn.branch.size() == m_branch.size() + 2 &&
         std::equal(m_branch.begin(), m_branch.end(), turn.branch.begin(),
                    [](const ChatEntry& a, const ChatEntry& b) { return a.record.id == b.record.id; })) {
+        ++m_loadGeneration; // a branch load posted before this turn would show the branch without it
         const bool changed = m_current != turn.conversationId;
         m_current = turn.conversationId;
         m_overrides = turn.overrides;

@@ -123,6 +123,10 @@ class ChatController : public QObject {
     std::optional<Running> m_generating;
     std::stop_source m_stop; ///< the running answer's; the engine holds a copy
     void beginRunning(qint64 conversationId);
+    /// Whether a new answer may start now; says why not (errorOccurred) when it may not.
+    bool canStartAnswer();
+    QString m_runningContent;   ///< every delta of the answer being written (the store has its last checkpoint)
+    QString m_runningReasoning;
     int m_loadGeneration = 0; ///< ignores branch loads overtaken by a later one
 
     QTimer m_draftTimer;

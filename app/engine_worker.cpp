@@ -21,20 +21,27 @@ void EngineWorker::setModel(std::shared_ptr<const ws::Model> model, int contextL
     m_contextLength = contextLength;
 }
 
+void EngineWorker::openStore() {
+    if (m_store) return;
+    auto store = ConversationStore::open(m_dataDir);
+    if (!store) {
+        m_storeError = fromStd(store.status().message());
+        return;
+    }
+    m_store = std::move(store.value());
+}
+
 void EngineWorker::generate(const GenerationJob& job) {
+    openStore();
     if (!m_store) {
-        auto store = ConversationStore::open(m_dataDir);
-        if (!store) {
-            GenerationOutcome out;
-            out.conversationId = job.conversationId;
-            out.answerId = job.answerId;
-            out.status = MessageStatus::Error;
-            out.finishReason = QStringLiteral("error");
-            out.error = tr("The conversation store could not be opened: %1").arg(fromStd(store.status().message()));
-            emit generationFinished(out);
-            return;
-        }
-        m_store = std::move(store.value());
+        GenerationOutcome out;
+        out.conversationId = job.conversationId;
+        out.answerId = job.answerId;
+        out.status = MessageStatus::Error;
+        out.finishReason = QStringLiteral("error");
+        out.error = tr("The conversation store could not be opened: %1").arg(m_storeError);
+        emit generationFinished(out);
+        return;
     }
     emit generationFinished(run(job, *m_store));
 }

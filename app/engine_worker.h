@@ -43,11 +43,15 @@ struct GenerationOutcome {
 class EngineWorker : public QObject {
     Q_OBJECT
   public:
-    /// `dataDir`: where the conversation store lives (opened on the worker thread at the first answer).
+    /// `dataDir`: where the conversation store lives (opened on the worker thread by openStore(), else at the
+    /// first answer).
     explicit EngineWorker(QString dataDir);
     ~EngineWorker() override;
 
     // ---- called on the worker thread (queue them with QMetaObject::invokeMethod) --------------------------
+    /// Opens the worker's store connection now. Queue it at start-up: opening runs the start-up recovery
+    /// (answers left 'streaming' become interrupted), which must not meet an answer of this session.
+    void openStore();
     /// Uses `model` from now on with a context of `contextLength` tokens (the old session is dropped).
     void setModel(std::shared_ptr<const ws::Model> model, int contextLength);
     /// Produces the answer, streaming it (textArrived), checkpointing it, and finishing it in the store.
@@ -61,6 +65,7 @@ class EngineWorker : public QObject {
 
   private:
     GenerationOutcome run(const GenerationJob& job, ConversationStore& store);
+    QString m_storeError; ///< why the store could not be opened
     QString m_dataDir;
     std::unique_ptr<ConversationStore> m_store;
     std::shared_ptr<const ws::Model> m_model;

@@ -80,15 +80,27 @@ ModelLoader::~ModelLoader() {
 
 void ModelLoader::load(const ModelSettings& settings) {
     if (m_watcher.isRunning()) {
+        // Never wait here (the GUI thread): the load under way stops at its next progress call, then
+        // onFinished() starts this one.
+        m_pending = settings;
         m_watcher.cancel();
-        m_watcher.waitForFinished(); // cancelling stops it at its next progress call
+        return;
     }
     m_watcher.setFuture(QtConcurrent::run(loadInWorker, settings));
 }
 
-void ModelLoader::cancel() { m_watcher.cancel(); }
+void ModelLoader::cancel() {
+    m_pending.reset();
+    m_watcher.cancel();
+}
 
 void ModelLoader::onFinished() {
+    if (m_pending) {
+        const ModelSettings next = *m_pending;
+        m_pending.reset();
+        m_watcher.setFuture(QtConcurrent::run(loadInWorker, next));
+        return;
+    }
     const QFuture<ResultPtr> future = m_watcher.future();
     if (future.isCanceled() || future.resultCount() == 0) {
         emit cancelled();

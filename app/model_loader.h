@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 #include "whalesong/model.h"
 
@@ -29,7 +30,7 @@ class ModelLoader : public QObject {
     void load(const ModelSettings& settings);
     /// Cancels the load under way (cancelled() follows once it has stopped).
     void cancel();
-    bool isLoading() const { return m_watcher.isRunning(); }
+    bool isLoading() const { return m_watcher.isRunning() || m_pending.has_value(); }
     /// Blocks until the load under way has stopped (shutdown).
     void waitForFinished() { m_watcher.waitForFinished(); }
 
@@ -44,4 +45,5 @@ class ModelLoader : public QObject {
   private:
     void onFinished();
     QFutureWatcher<std::shared_ptr<Result>> m_watcher;
+    std::optional<ModelSettings> m_pending; ///< the load to start once the cancelled one has stopped
 };

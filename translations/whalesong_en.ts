@@ -23,6 +23,14 @@
         <source>The question could not be saved.</source>
         <translation>The question could not be saved.</translation>
     </message>
+    <message>
+        <source>An answer is being written. Wait for it, or stop it with Esc.</source>
+        <translation>An answer is being written. Wait for it, or stop it with Esc.</translation>
+    </message>
+    <message>
+        <source>Your conversations could not be opened, so nothing can be saved or answered.</source>
+        <translation>Your conversations could not be opened, so nothing can be saved or answered.</translation>
+    </message>
 </context>
 <context>
     <name>ChatView</name>
@@ -586,7 +594,10 @@ The data commands below work without opening a window.</translation>
     </message>
     <message numerus="yes">
         <source>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</source>
-        <translation><numerusform>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</numerusform><numerusform>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</numerusform></translation>
+        <translation>
+            <numerusform>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</numerusform>
+            <numerusform>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -23,6 +23,14 @@
         <source>The question could not be saved.</source>
         <translation>无法保存提问。</translation>
     </message>
+    <message>
+        <source>An answer is being written. Wait for it, or stop it with Esc.</source>
+        <translation>正在生成回答。请等待它完成，或按 Esc 停止。</translation>
+    </message>
+    <message>
+        <source>Your conversations could not be opened, so nothing can be saved or answered.</source>
+        <translation>无法打开你的对话记录，因此无法保存或回答任何内容。</translation>
+    </message>
 </context>
 <context>
     <name>ChatView</name>

@@ -1,6 +1,8 @@
 // The decode loop behind whalesong-cli generate, the app's engine worker and the API server.
 #include "whalesong/generate.h"
 
+#include <algorithm>
+
 #include <chrono>
 
 namespace ws {
@@ -47,9 +49,26 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
     GenerateResult res;
     res.promptTokens = prompt.size();
     const auto start = Clock::now();
-    auto first = session.prefill(prompt);
-    if (!first) return first.status();
-    res.cachedTokens = session.lastReused();
+    // The part of the prompt not in the cache is computed in chunks, so a stop request is honoured during a long
+    // prefill too. Each chunk's prefill keeps the cached prefix (a prefix of the prompt) and adds the chunk.
+    constexpr std::size_t kPrefillChunk = 256;
+    const std::span<const TokenId> cached = session.tokens();
+    const std::size_t common = static_cast<std::size_t>(
+        std::mismatch(cached.begin(), cached.end(), prompt.begin(), prompt.end()).first - cached.begin());
+    Result<std::span<const float>> first = Status(Code::Internal, "prefill did not run");
+    bool firstChunk = true;
+    for (std::size_t end = std::min(prompt.size(), common + kPrefillChunk);; end = std::min(prompt.size(), end + kPrefillChunk)) {
+        first = session.prefill(prompt.first(end));
+        if (!first) return first.status();
+        if (firstChunk) res.cachedTokens = session.lastReused();
+        firstChunk = false;
+        if (end == prompt.size()) break;
+        if (options.stopToken.stop_requested()) {
+            res.finishReason = FinishReason::Cancelled;
+            res.prefillSeconds = seconds(Clock::now() - start);
+            return res;
+        }
+    }
     res.prefillSeconds = seconds(Clock::now() - start);
     std::vector<float> row(first.value().begin(), first.value().end());
     sampler.setPrompt(prompt);

@@ -1,6 +1,7 @@
 // Sessions and generate() on a tiny generated V3 model: prefix reuse, limits, bad ids, stop strings, seeds, cancel.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -190,6 +191,42 @@ TEST_F(SessionTest, CancellationAndOptionChecks) {
     bad.maxTokens = 10;
     bad.stop = {"a", "b", "c", "d", "e"};
     EXPECT_NE(bad.validate().message().find("stop"), std::string::npos);
+}
+
+TEST_F(SessionTest, LongPrefillStopsBetweenChunksAndResumesFromThem) {
+    // generate() computes a long prompt 256 tokens at a time: a stop request lands between chunks, and the
+    // chunks computed so far stay cached for the next request.
+    std::vector<ws::TokenId> prompt;
+    for (int i = 0; i < 500; ++i) prompt.push_back(3 + (i * 37) % 250);
+    auto s = session();
+    ws::SamplingParams greedy;
+    greedy.temperature = 0.0f;
+    ws::Sampler sampler(greedy);
+    std::stop_source src;
+    src.request_stop();
+    ws::GenerateOptions go;
+    go.maxTokens = 1;
+    go.stopToken = src.get_token();
+    auto r = ws::generate(*s, s_model->tokenizer(), prompt, sampler, go);
+    ASSERT_TRUE(r.isOk()) << r.status().message();
+    EXPECT_EQ(r->finishReason, ws::FinishReason::Cancelled);
+    EXPECT_TRUE(r->outputIds.empty());
+    EXPECT_EQ(s->tokens().size(), 256u); // one chunk, then the stop
+
+    ws::Sampler again(greedy);
+    ws::GenerateOptions go2;
+    go2.maxTokens = 1;
+    go2.ignoreEos = true;
+    auto r2 = ws::generate(*s, s_model->tokenizer(), prompt, again, go2);
+    ASSERT_TRUE(r2.isOk()) << r2.status().message();
+    EXPECT_EQ(r2->cachedTokens, 256u);
+    ASSERT_EQ(r2->outputIds.size(), 1u);
+    // The chunked prefill picks what one whole prefill in a fresh session picks.
+    auto fresh = session();
+    auto logits = fresh->prefill(prompt);
+    ASSERT_TRUE(logits.isOk());
+    const auto best = std::max_element(logits->begin(), logits->end()) - logits->begin();
+    EXPECT_EQ(r2->outputIds[0], static_cast<ws::TokenId>(best));
 }
 
 TEST(ModelLoad, MissingFolderNamesThePath) {
