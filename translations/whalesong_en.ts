@@ -81,8 +81,8 @@
         <translation>With --export: only the conversation UUID.</translation>
     </message>
     <message>
-        <source>Import a Whalesong export or ChatGPT's conversations.json from FILE (all or nothing).</source>
-        <translation>Import a Whalesong export or ChatGPT's conversations.json from FILE (all or nothing).</translation>
+        <source>Import a Whalesong export or ChatGPT&apos;s conversations.json from FILE (all or nothing).</source>
+        <translation>Import a Whalesong export or ChatGPT&apos;s conversations.json from FILE (all or nothing).</translation>
     </message>
     <message>
         <source>Search every conversation; one JSON object per match and line.</source>
@@ -208,8 +208,8 @@ The data commands below work without opening a window.</translation>
         <translation>%1 / %2 tokens</translation>
     </message>
     <message>
-        <source>Tokens in the draft / tokens left in the model's context</source>
-        <translation>Tokens in the draft / tokens left in the model's context</translation>
+        <source>Tokens in the draft / tokens left in the model&apos;s context</source>
+        <translation>Tokens in the draft / tokens left in the model&apos;s context</translation>
     </message>
     <message>
         <source>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</source>
@@ -309,8 +309,8 @@ The data commands below work without opening a window.</translation>
         <translation>No model is loaded.</translation>
     </message>
     <message>
-        <source>The model's context could not be allocated: %1</source>
-        <translation>The model's context could not be allocated: %1</translation>
+        <source>The model&apos;s context could not be allocated: %1</source>
+        <translation>The model&apos;s context could not be allocated: %1</translation>
     </message>
     <message>
         <source>The conversation could not be turned into a prompt: %1</source>
@@ -386,8 +386,8 @@ The data commands below work without opening a window.</translation>
         <translation>DeepSeek temperature mapping</translation>
     </message>
     <message>
-        <source>As DeepSeek's API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</source>
-        <translation>As DeepSeek's API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</translation>
+        <source>As DeepSeek&apos;s API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</source>
+        <translation>As DeepSeek&apos;s API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</translation>
     </message>
     <message>
         <source>Top &amp;p:</source>
@@ -884,8 +884,8 @@ The data commands below work without opening a window.</translation>
         <translation>Checking the folder…</translation>
     </message>
     <message>
-        <source>The folder's weights could not be described.</source>
-        <translation>The folder's weights could not be described.</translation>
+        <source>The folder&apos;s weights could not be described.</source>
+        <translation>The folder&apos;s weights could not be described.</translation>
     </message>
     <message>
         <source>Known once the model folder is checked.</source>
@@ -907,8 +907,8 @@ The data commands below work without opening a window.</translation>
         <translation>Thoughts</translation>
     </message>
     <message>
-        <source>Show or hide the model's reasoning</source>
-        <translation>Show or hide the model's reasoning</translation>
+        <source>Show or hide the model&apos;s reasoning</source>
+        <translation>Show or hide the model&apos;s reasoning</translation>
     </message>
 </context>
 </TS>

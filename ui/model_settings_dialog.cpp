@@ -21,6 +21,7 @@
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QStyle>
+#include <QSize>
 #include <QTabWidget>
 #include <QThread>
 #include <QVBoxLayout>
@@ -45,6 +46,8 @@ ModelSettingsDialog::ModelSettingsDialog(const AppSettings& current, QWidget* pa
     buildUi(current);
     retranslateUi();
     onDemoToggled(); // starts the first check at once
+    // Room for the model card and the memory estimate without squeezing them.
+    resize(sizeHint().expandedTo(QSize(640, 720)));
 }
 
 void ModelSettingsDialog::buildUi(const AppSettings& current) {
