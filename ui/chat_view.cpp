@@ -7,22 +7,64 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QVBoxLayout>
+#include <array>
 
 namespace {
 constexpr int kEndSlackPx = 24; ///< this close to the end counts as "at the end"
+constexpr int kMarginPx = 8;    ///< around the messages
+constexpr int kSpacingPx = 8;   ///< between messages (in a chunk and between chunks)
+
+/// The layout of a chunk of messages: remembers its height for the last few widths until invalidated.
+/// QScrollArea asks the content's height for two widths (with and without the scroll bar) at each layout
+/// request; QBoxLayout keeps one, so each request would measure every built message again. With this, only
+/// the chunk whose message changed measures its messages.
+class ChunkLayout : public QVBoxLayout {
+  public:
+    using QVBoxLayout::QVBoxLayout;
+
+    int heightForWidth(int width) const override { return measure(width).height; }
+    int minimumHeightForWidth(int width) const override { return measure(width).minimumHeight; }
+    void invalidate() override {
+        m_known.fill({});
+        QVBoxLayout::invalidate();
+    }
+
+  private:
+    struct Known {
+        int width = -1;
+        int height = -1;
+        int minimumHeight = -1;
+    };
+
+    const Known& measure(int width) const {
+        for (const Known& k : m_known)
+            if (k.width == width)
+                return k;
+        Known& k = m_known[m_next];
+        m_next = (m_next + 1) % m_known.size();
+        k.height = QVBoxLayout::heightForWidth(width);
+        k.width = width; // QBoxLayout::minimumHeightForWidth asks heightForWidth (virtual) first
+        k.minimumHeight = QVBoxLayout::minimumHeightForWidth(width);
+        return k;
+    }
+
+    mutable std::array<Known, 4> m_known{};
+    mutable size_t m_next = 0;
+};
 } // namespace
 
 ChatView::ChatView(QWidget* parent)
     : QWidget(parent), m_scroll(new QScrollArea(this)), m_content(new QWidget),
       m_layout(new QVBoxLayout(m_content)) {
-    m_layout->setContentsMargins(8, 8, 8, 8);
-    m_layout->setSpacing(8);
+    m_layout->setContentsMargins(kMarginPx, kMarginPx, kMarginPx, kMarginPx);
+    m_layout->setSpacing(kSpacingPx);
     m_layout->addStretch(1);
     m_content->setObjectName(QStringLiteral("chatContent"));
     m_scroll->setObjectName(QStringLiteral("chatScrollArea"));
     m_scroll->setWidgetResizable(true);
     m_scroll->setFrameShape(QFrame::NoFrame);
     m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_scroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
     m_scroll->setWidget(m_content);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -48,11 +90,9 @@ void ChatView::setEntries(const std::vector<ChatEntry>& branch) {
         m_indexById.insert(m_entries[i].record.id, i);
     const size_t batch = kBatch;
     m_firstBuilt = m_entries.size() > batch ? m_entries.size() - batch : 0;
-    for (size_t i = m_firstBuilt; i < m_entries.size(); ++i) {
-        MessageWidget* w = createWidget(m_entries[i]);
-        m_layout->insertWidget(m_layout->count() - 1, w);
-        m_built.push_back(w);
-    }
+    for (size_t i = m_firstBuilt; i < m_entries.size(); ++i)
+        appendWidget(m_entries[i]);
+    showNewChunks();
     scrollToEndLater();
 }
 
@@ -79,11 +119,9 @@ bool ChatView::switchBranch(const std::vector<ChatEntry>& branch) {
         m_indexById.insert(m_entries[i].record.id, i);
     for (size_t i = m_firstBuilt; i < common; ++i) // their sibling counts may have changed
         m_built[i - m_firstBuilt]->setEntry(m_entries[i]);
-    for (size_t i = common; i < m_entries.size(); ++i) {
-        MessageWidget* w = createWidget(m_entries[i]);
-        m_layout->insertWidget(m_layout->count() - 1, w);
-        m_built.push_back(w);
-    }
+    for (size_t i = common; i < m_entries.size(); ++i)
+        appendWidget(m_entries[i]);
+    showNewChunks();
     if (m_keepFromEnd == 0)
         scrollToEndLater();
     return true;
@@ -96,9 +134,8 @@ void ChatView::appendEntry(const ChatEntry& e) {
     }
     m_indexById.insert(e.record.id, m_entries.size());
     m_entries.push_back(e);
-    MessageWidget* w = createWidget(e);
-    m_layout->insertWidget(m_layout->count() - 1, w);
-    m_built.push_back(w);
+    appendWidget(e);
+    showNewChunks();
     scrollToEndLater();
 }
 
@@ -176,21 +213,57 @@ std::optional<size_t> ChatView::indexOf(qint64 messageId) const {
     return *it;
 }
 
-MessageWidget* ChatView::createWidget(const ChatEntry& e) {
-    auto* w = new MessageWidget(e, m_content);
+QWidget* ChatView::createChunk(int position) {
+    auto* chunk = new QWidget(m_content);
+    auto* layout = new ChunkLayout(chunk);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(kSpacingPx);
+    m_layout->insertWidget(position, chunk);
+    // Shown by showNewChunks() once filled: showing a widget lays out it and every visible layout above it.
+    chunk->resize(std::max(1, m_content->width() - 2 * kMarginPx), 1); // laid out at the width it will have
+    return chunk;
+}
+
+void ChatView::showNewChunks() {
+    for (int i = 0; i < m_layout->count() - 1; ++i)
+        if (QWidget* chunk = m_layout->itemAt(i)->widget(); chunk->isHidden())
+            chunk->show(); // now, not on a queued show: the layout pass that follows counts it
+}
+
+void ChatView::appendWidget(const ChatEntry& e) {
+    const int chunks = m_layout->count() - 1; // the stretch is last
+    QWidget* chunk = chunks > 0 ? m_layout->itemAt(chunks - 1)->widget() : nullptr;
+    if (!chunk || chunk->layout()->count() >= kChunk)
+        chunk = createChunk(chunks);
+    MessageWidget* w = createWidget(e, chunk);
+    static_cast<QVBoxLayout*>(chunk->layout())->addWidget(w);
+    if (!chunk->isHidden()) { // a chunk already shown: the message is shown now, at the chunk's width
+        w->resize(chunk->width(), w->height());
+        w->show();
+    }
+    m_built.push_back(w);
+}
+
+MessageWidget* ChatView::createWidget(const ChatEntry& e, QWidget* chunk) {
+    auto* w = new MessageWidget(e, chunk);
     connect(w, &MessageWidget::regenerateRequested, this, &ChatView::regenerateRequested);
     connect(w, &MessageWidget::editRequested, this, &ChatView::editRequested);
     connect(w, &MessageWidget::siblingRequested, this, &ChatView::siblingRequested);
-    w->show(); // now, not on a queued show: the layout pass that follows counts it
     return w;
 }
 
 void ChatView::discardWidget(MessageWidget* w) {
     // Later, not now: this may run inside a slot of the widget (its ‹ › or Send handler).
     disconnect(w, nullptr, this, nullptr);
-    m_layout->removeWidget(w);
+    QWidget* chunk = w->parentWidget();
+    chunk->layout()->removeWidget(w);
     w->hide();
     w->deleteLater();
+    if (chunk->layout()->count() == 0) { // deletes `w` with it, if not done before
+        m_layout->removeWidget(chunk);
+        chunk->hide();
+        chunk->deleteLater();
+    }
 }
 
 void ChatView::loadOlder() {
@@ -202,11 +275,16 @@ void ChatView::loadOlder() {
     const size_t batch = kBatch;
     const size_t first = m_firstBuilt > batch ? m_firstBuilt - batch : 0;
     std::vector<MessageWidget*> older;
+    QWidget* chunk = nullptr;
+    int chunks = 0;
     for (size_t i = first; i < m_firstBuilt; ++i) {
-        MessageWidget* w = createWidget(m_entries[i]);
-        m_layout->insertWidget(static_cast<int>(i - first), w);
+        if (!chunk || chunk->layout()->count() >= kChunk)
+            chunk = createChunk(chunks++);
+        MessageWidget* w = createWidget(m_entries[i], chunk);
+        static_cast<QVBoxLayout*>(chunk->layout())->addWidget(w);
         older.push_back(w);
     }
+    showNewChunks();
     m_built.insert(m_built.begin(), older.begin(), older.end());
     m_firstBuilt = first;
 }

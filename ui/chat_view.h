@@ -1,5 +1,8 @@
-// ChatView: the conversation of the main window — a scroll area of MessageWidgets, built lazily (the last 40
-// messages first, more as the user scrolls up) and updated while streaming at most once a frame.
+// ChatView: the conversation of the main window — a scroll area of MessageWidgets, built lazily (the last
+// kBatch messages first, more as the user scrolls up) and updated while streaming at most once a frame. The
+// messages are grouped in chunks of at most kChunk (each a widget with its own layout), so that a message
+// growing re-lays out only its chunk, and older messages built above add chunks without re-laying out the
+// messages below.
 #pragma once
 
 #include "chat_entry.h"
@@ -18,7 +21,8 @@ class ChatView : public QWidget {
     Q_OBJECT
 
   public:
-    static constexpr int kBatch = 40; ///< messages built at once (at the end, then each time at the top)
+    static constexpr int kBatch = 10; ///< messages built at once (at the end, then each time at the top)
+    static constexpr int kChunk = 10; ///< messages per chunk widget
     static constexpr int kFlushIntervalMs = 16; ///< streaming text is applied at most this often
 
     explicit ChatView(QWidget* parent = nullptr);
@@ -68,7 +72,13 @@ class ChatView : public QWidget {
     };
 
     void retranslateUi();
-    MessageWidget* createWidget(const ChatEntry& e);
+    MessageWidget* createWidget(const ChatEntry& e, QWidget* chunk);
+    /// A new, empty chunk at `position` of the top-level layout.
+    QWidget* createChunk(int position);
+    /// Builds the message at the end, in the last chunk while it has room.
+    void appendWidget(const ChatEntry& e);
+    /// Shows the chunks created since the last call (with their messages).
+    void showNewChunks();
     /// setEntries for another branch of the conversation shown; false when it is not one.
     bool switchBranch(const std::vector<ChatEntry>& branch);
     void discardWidget(MessageWidget* w);
@@ -82,7 +92,7 @@ class ChatView : public QWidget {
 
     QScrollArea* m_scroll;
     QWidget* m_content;
-    QVBoxLayout* m_layout; ///< the built messages, then a stretch
+    QVBoxLayout* m_layout; ///< the chunks of built messages, then a stretch
     std::vector<ChatEntry> m_entries;
     QHash<qint64, size_t> m_indexById;
     std::vector<MessageWidget*> m_built; ///< widgets of m_entries[m_firstBuilt …], in order

@@ -234,26 +234,33 @@ void TestChatView::anotherBranchKeepsThePlace() {
     std::vector<ChatEntry> branch;
     for (int i = 1; i <= 60; ++i)
         branch.push_back(entry(i, i % 2 ? QStringLiteral("user") : QStringLiteral("assistant"),
-                               QStringLiteral("Message %1\n\nwith a second paragraph").arg(i)));
+                               QStringLiteral("Message %1").arg(i) +
+                                   QStringLiteral("\n\nwith another paragraph").repeated(9)));
     s.view.setEntries(branch);
     QScrollBar* bar = s.view.scrollArea()->verticalScrollBar();
     QTRY_VERIFY(bar->maximum() > 0);
     QTRY_COMPARE(bar->value(), bar->maximum());
-    bar->setValue(bar->maximum() / 2); // reading in the middle, then ‹ on message 40
+    // Reading in the middle of the built messages (not near the top: nothing more is built), then ‹ on
+    // message `fork`, a few below the first built.
+    QTRY_VERIFY(bar->maximum() / 2 > s.view.scrollArea()->viewport()->height());
+    bar->setValue(bar->maximum() / 2);
     const int reading = bar->value();
-    MessageWidget* kept = s.view.messageWidget(35);
+    const int firstBuilt = 60 - s.view.builtWidgetCount() + 1;
+    const int fork = firstBuilt + ChatView::kBatch / 2;
+    MessageWidget* kept = s.view.messageWidget(fork - 2);
     QVERIFY(kept);
-    branch.resize(39);
+    branch.resize(static_cast<size_t>(fork - 1));
     branch.push_back(entry(140, QStringLiteral("assistant"), QStringLiteral("Another version"),
-                           MessageStatus::Complete, {40, 140}));
-    for (int i = 141; i <= 150; ++i)
+                           MessageStatus::Complete, {fork, 140}));
+    const int tail = ChatView::kBatch - 1; // a short new tail: the messages above stay built
+    for (int i = 141; i < 141 + tail; ++i)
         branch.push_back(
             entry(i, i % 2 ? QStringLiteral("user") : QStringLiteral("assistant"), QStringLiteral("Tail")));
     s.view.setEntries(branch);
-    QCOMPARE(s.view.messageWidget(35), kept); // not rebuilt
-    QVERIFY(!s.view.messageWidget(40));
+    QCOMPARE(s.view.messageWidget(fork - 2), kept); // not rebuilt
+    QVERIFY(!s.view.messageWidget(fork));
     QVERIFY(s.view.messageWidget(140));
-    QCOMPARE(s.view.entryCount(), 50);
+    QCOMPARE(s.view.entryCount(), fork + tail);
     QTest::qWait(50);
     QCOMPARE(bar->value(), reading);
 

@@ -16,6 +16,7 @@
 #include <QDir>
 #include <QFile>
 #include <QInputMethodEvent>
+#include <QJsonObject>
 #include <QMenuBar>
 #include <QPushButton>
 #include <QSettings>
@@ -83,8 +84,11 @@ class TestMainWindow : public QObject {
         QTest::qWait(10); // the Enter that follows a commit in the same event-loop turn belongs to the IME
         QTest::keyClick(edit, Qt::Key_Return);
     }
+    /// Until the answer is finished and its final record (status, statistics) is back from the store.
     void waitForAnswer() {
-        QTRY_VERIFY_WITH_TIMEOUT(!m_controller->isGenerating(), kAnswerTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_controller->isGenerating() && !m_controller->branch().empty() &&
+                                     m_controller->branch().back().record.status != MessageStatus::Streaming,
+                                 kAnswerTimeoutMs);
     }
     std::unique_ptr<ConversationStore> openStore() {
         auto s = ConversationStore::open(m_data->path());
@@ -258,6 +262,31 @@ class TestMainWindow : public QObject {
         QVERIFY2(problems.contains(QLatin1String("safetensors")), qPrintable(problems));
         QVERIFY(!dialog->canAccept());
         dialog->reject();
+    }
+
+    void settingsApplyToTheNextAnswerAndPersist() {
+        AppSettings s = testSettings(12);
+        s.generation.temperature = 0.0; // greedy: the demo model rarely ends an answer early
+        openWindow(s);
+        typeAndSend(QStringLiteral("one"));
+        waitForAnswer();
+        QCOMPARE(m_controller->branch().back().record.stats.completionTokens.value_or(-1), 12);
+
+        s.generation.maxTokens = 3; // through the window, as the settings dialog's OK does
+        m_window->applySettings(s);
+        QSettings stored;
+        QCOMPARE(AppSettings::load(stored).generation.maxTokens, 3);
+        typeAndSend(QStringLiteral("two"));
+        waitForAnswer();
+        QCOMPARE(m_controller->branch().back().record.stats.completionTokens.value_or(-1), 3);
+
+        // This conversation's own answer length wins over the global one, and is kept with the conversation.
+        m_controller->setConversationOverrides(QJsonObject{{QStringLiteral("max_tokens"), 2}});
+        typeAndSend(QStringLiteral("three"));
+        waitForAnswer();
+        QCOMPARE(m_controller->branch().back().record.stats.completionTokens.value_or(-1), 2);
+        auto store = openStore();
+        QCOMPARE(store->conversation(m_controller->currentConversationId())->settings.value(QStringLiteral("max_tokens")).toInt(), 2);
     }
 
     void tooLongADraftIsRefused() {
