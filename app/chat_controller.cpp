@@ -259,42 +259,27 @@ bool ChatController::canStartAnswer() {
     return true;
 }
 
-void ChatController::send(const QString& text) {
-    if (text.trimmed().isEmpty() || !canStartAnswer()) return;
+QString ChatController::modelLabel() const {
+    return m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
+}
+
+void ChatController::postTurn(QuestionStep question) {
     const qint64 conversation = m_current;
-    const QString modelName = m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
+    const QString modelName = modelLabel();
     const QString backend = QString::fromStdString(m_model.model->backendName());
     const QJsonObject overrides = m_overrides;
     m_store.run(this,
-                [=](ConversationStore& s) {
+                [=, question = std::move(question)](ConversationStore& s) {
                     Turn t;
                     t.conversationId = conversation;
-                    if (t.conversationId == 0) {
-                        auto c = s.createConversation(titleFor(text), modelName, {}, overrides);
-                        if (!c) {
-                            t.error = err(c.status());
-                            return t;
-                        }
-                        t.conversationId = c.value();
-                        t.created = true;
-                    }
-                    // The question continues the branch the store has as current — what the view shows once
-                    // every branch switch posted before this has run (they run in order on the store thread).
-                    std::optional<qint64> parent;
-                    if (!t.created)
-                        if (const auto leaf = s.conversation(t.conversationId); leaf && leaf->currentLeafId)
-                            parent = leaf->currentLeafId;
-                    auto q = s.addMessage(t.conversationId, parent, QStringLiteral("user"), text);
-                    if (!q) {
-                        t.error = err(q.status());
-                        return t;
-                    }
-                    auto a = s.beginAnswer(t.conversationId, q.value(), modelName, backend);
+                    t.overrides = overrides;
+                    const std::optional<qint64> questionId = question(s, t);
+                    if (!questionId) return t; // t.error says why
+                    auto a = s.beginAnswer(t.conversationId, *questionId, modelName, backend);
                     if (!a) {
                         t.error = err(a.status());
                         return t;
                     }
-                    t.overrides = overrides;
                     t.branch = entriesOf(s, s.currentBranch(t.conversationId));
                     return t;
                 },
@@ -302,65 +287,54 @@ void ChatController::send(const QString& text) {
     beginRunning(conversation); // nothing else is sent until this one ends
 }
 
+void ChatController::send(const QString& text) {
+    if (text.trimmed().isEmpty() || !canStartAnswer()) return;
+    const QString modelName = modelLabel();
+    postTurn([text, modelName](ConversationStore& s, Turn& t) -> std::optional<qint64> {
+        if (t.conversationId == 0) {
+            auto c = s.createConversation(titleFor(text), modelName, {}, t.overrides);
+            if (!c) {
+                t.error = err(c.status());
+                return std::nullopt;
+            }
+            t.conversationId = c.value();
+            t.created = true;
+        }
+        // The question continues the branch the store has as current — what the view shows once every
+        // branch switch posted before this has run (they run in order on the store thread).
+        std::optional<qint64> parent;
+        if (!t.created)
+            if (const auto c = s.conversation(t.conversationId); c && c->currentLeafId) parent = c->currentLeafId;
+        auto q = s.addMessage(t.conversationId, parent, QStringLiteral("user"), text);
+        if (!q) t.error = err(q.status());
+        return q ? std::optional(q.value()) : std::nullopt;
+    });
+}
+
 void ChatController::regenerate(qint64 answerId) {
     if (m_current == 0 || !canStartAnswer()) return;
-    const qint64 conversation = m_current;
-    const QString modelName = m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
-    const QString backend = QString::fromStdString(m_model.model->backendName());
-    const QJsonObject overrides = m_overrides;
-    m_store.run(this,
-                [=](ConversationStore& s) {
-                    Turn t;
-                    t.conversationId = conversation;
-                    t.overrides = overrides;
-                    const auto old = s.message(answerId);
-                    if (!old || !old->parentId) {
-                        t.error = tr("That answer no longer exists.");
-                        return t;
-                    }
-                    auto a = s.beginAnswer(conversation, *old->parentId, modelName, backend);
-                    if (!a) {
-                        t.error = err(a.status());
-                        return t;
-                    }
-                    t.branch = entriesOf(s, s.currentBranch(conversation));
-                    return t;
-                },
-                [this](Turn t) { startAnswer(t); });
-    beginRunning(conversation);
+    postTurn([answerId](ConversationStore& s, Turn& t) -> std::optional<qint64> {
+        const auto old = s.message(answerId);
+        if (!old || !old->parentId) {
+            t.error = tr("That answer no longer exists.");
+            return std::nullopt;
+        }
+        return old->parentId; // a new answer to the same question
+    });
 }
 
 void ChatController::editAndResend(qint64 questionId, const QString& text) {
     if (text.trimmed().isEmpty() || m_current == 0 || !canStartAnswer()) return;
-    const qint64 conversation = m_current;
-    const QString modelName = m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
-    const QString backend = QString::fromStdString(m_model.model->backendName());
-    const QJsonObject overrides = m_overrides;
-    m_store.run(this,
-                [=](ConversationStore& s) {
-                    Turn t;
-                    t.conversationId = conversation;
-                    t.overrides = overrides;
-                    const auto old = s.message(questionId);
-                    if (!old) {
-                        t.error = tr("That question no longer exists.");
-                        return t;
-                    }
-                    auto q = s.addMessage(conversation, old->parentId, QStringLiteral("user"), text);
-                    if (!q) {
-                        t.error = err(q.status());
-                        return t;
-                    }
-                    auto a = s.beginAnswer(conversation, q.value(), modelName, backend);
-                    if (!a) {
-                        t.error = err(a.status());
-                        return t;
-                    }
-                    t.branch = entriesOf(s, s.currentBranch(conversation));
-                    return t;
-                },
-                [this](Turn t) { startAnswer(t); });
-    beginRunning(conversation);
+    postTurn([questionId, text](ConversationStore& s, Turn& t) -> std::optional<qint64> {
+        const auto old = s.message(questionId);
+        if (!old) {
+            t.error = tr("That question no longer exists.");
+            return std::nullopt;
+        }
+        auto q = s.addMessage(t.conversationId, old->parentId, QStringLiteral("user"), text); // a sibling
+        if (!q) t.error = err(q.status());
+        return q ? std::optional(q.value()) : std::nullopt;
+    });
 }
 
 void ChatController::startAnswer(const Turn& turn) {

@@ -16,6 +16,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -96,6 +97,11 @@ class ChatController : public QObject {
 
   private:
     struct Turn; ///< what the store hands back when a question or answer was added
+    /// On the store thread: finds or adds the question to answer; its id, or none with Turn::error set.
+    using QuestionStep = std::function<std::optional<qint64>(ConversationStore&, Turn&)>;
+    /// Runs `question`, starts a streaming answer under it and generates it (send, regenerate, edit).
+    void postTurn(QuestionStep question);
+    QString modelLabel() const; ///< the model's name as answers record it
     void refreshConversations();
     void startAnswer(const Turn& turn);
     void finishAnswer(const GenerationOutcome& outcome);
