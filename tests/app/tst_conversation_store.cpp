@@ -1,6 +1,7 @@
 // tst_conversation_store: schema and pragmas, migrations, CRUD, branches, trash, search, bad files, backups,
 // big and invalid text, two writers, and StreamCheckpointer's batching.
 #include "conversation_store.h"
+#include "helpers/store_checks.h"
 #include "helpers/test_files.h"
 #include "migrations.h"
 #include "sqlite/database.h"
@@ -21,17 +22,6 @@
 #include <atomic>
 #include <thread>
 
-// Opens a store or fails the test with the store's message.
-#define WS_OPEN(store, dir, notice)                                                                          \
-    auto store##Result = ConversationStore::open((dir), (notice));                                           \
-    QVERIFY2(store##Result.isOk(), store##Result.status().message().c_str());                                \
-    std::unique_ptr<ConversationStore> store = std::move(store##Result).value()
-
-#define WS_VERIFY_OK(expr)                                                                                   \
-    do {                                                                                                     \
-        const auto& ws_s_ = (expr);                                                                          \
-        QVERIFY2(ws_s_.isOk(), ws_s_.status().message().c_str());                                            \
-    } while (0)
 
 namespace {
 

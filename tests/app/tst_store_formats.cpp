@@ -2,6 +2,7 @@
 // nothing, errors naming where), and the whalesong command line end to end.
 #include "command_line.h"
 #include "conversation_store.h"
+#include "helpers/store_checks.h"
 #include "helpers/test_files.h"
 
 #include <QDir>
@@ -18,16 +19,6 @@
 #include <tuple>
 #include <type_traits>
 
-#define WS_OPEN(store, dir)                                                                                  \
-    auto store##Result = ConversationStore::open((dir));                                                     \
-    QVERIFY2(store##Result.isOk(), store##Result.status().message().c_str());                                \
-    std::unique_ptr<ConversationStore> store = std::move(store##Result).value()
-
-#define WS_VERIFY_OK(expr)                                                                                   \
-    do {                                                                                                     \
-        const auto& ws_s_ = (expr);                                                                          \
-        QVERIFY2(ws_s_.isOk(), ws_s_.status().message().c_str());                                            \
-    } while (0)
 
 /// The value of a ws::Result, or the test fails with its message.
 #define WS_VALUE(var, expr)                                                                                  \
