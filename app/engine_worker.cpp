@@ -1,7 +1,7 @@
 #include "engine_worker.h"
 
 #include "stream_checkpointer.h"
-#include "think_splitter.h"
+#include "whalesong/think_splitter.h"
 
 #include <QElapsedTimer>
 
@@ -92,10 +92,10 @@ GenerationOutcome EngineWorker::run(const GenerationJob& job, ConversationStore&
     options.stopToken = job.stop.get_token();
 
     emit generationStarted(job.answerId, promptTokens);
-    ThinkSplitter splitter;
+    ws::ThinkSplitter splitter;
     QElapsedTimer clock;
     clock.start();
-    const auto deliver = [&](const ThinkSplitter::Delta& d) {
+    const auto deliver = [&](const ws::ThinkSplitter::Delta& d) {
         if (d.reasoningEnded) out.stats.reasoningMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
         if (d.content.empty() && d.reasoning.empty()) return;
         const QString content = fromStd(d.content);

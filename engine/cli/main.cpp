@@ -2,7 +2,11 @@
 // random-model).
 #include <sys/resource.h>
 
+#include <pthread.h>
+
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 
 #include <charconv>
 #include <cstdio>
@@ -17,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "whalesong/api_server.h"
 #include "whalesong/generate.h"
 #include "whalesong/model.h"
 #include "whalesong/random_model.h"
@@ -49,6 +54,10 @@ const char* kUsage =
     "           [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "           [--repetition-penalty X] [--seed S] [--stop STR]... [--threads N] [--context N] [--json]\n"
     "  bench    --model DIR [--prompt N] [--gen M] [--threads T] [--json]\n"
+    "  serve    --model DIR [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--model-name NAME] [--threads N]\n"
+    "           [--context N] [--parallel N] [--queue N] [--cache-mb N] [--keep-alive-ms N] [--backend cpu|auto]\n"
+    "           the OpenAI-compatible API: GET /v1/models, POST /v1/chat/completions (key also from\n"
+    "           $WHALESONG_API_KEY; required beyond loopback). Stops on SIGINT/SIGTERM.\n"
     "  random-model (--config FILE | --demo) --out DIR [--dtype f32|bf16|fp8] [--seed N]\n"
     "           writes config.json and model.safetensors with seeded random weights (no tokenizer);\n"
     "           --demo: the app's built-in demo model's config; fp8 needs quantization_config in the config\n";
@@ -402,6 +411,57 @@ std::string oneLine(std::string s) {
     return s;
 }
 
+/// `serve`: the API server in the foreground until SIGINT / SIGTERM (waited for with sigwait, so no handler runs
+/// inside the server's threads).
+int cmdServe(const Args& a) {
+    a.allowOnly({"model", "host", "port", "api-key", "model-name", "threads", "context", "parallel", "queue",
+                 "cache-mb", "keep-alive-ms", "backend"});
+    if (a.has("backend") && a.str("backend") != "cpu" && a.str("backend") != "auto")
+        fail("--backend: '" + a.str("backend") + "' is not built in (this build has: cpu)");
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr); // before any thread starts: all of them inherit it
+
+    ws::ApiServerOptions o;
+    o.host = a.has("host") ? a.str("host") : "127.0.0.1";
+    o.port = static_cast<int>(a.integer("port", 8000));
+    if (a.has("api-key")) {
+        o.apiKey = a.str("api-key");
+    } else if (const char* env = std::getenv("WHALESONG_API_KEY")) {
+        o.apiKey = env;
+    }
+    o.contextLimit = static_cast<int>(a.integer("context", 0));
+    o.parallel = static_cast<int>(a.integer("parallel", 4));
+    o.queue = static_cast<int>(a.integer("queue", 32));
+    if (o.parallel < 1 || o.parallel > 256) fail("--parallel must be in [1, 256]");
+    if (o.queue < 0 || o.queue > 4096) fail("--queue must be in [0, 4096]");
+    const long long cacheMb = a.integer("cache-mb", 4096);
+    if (cacheMb < 0) fail("--cache-mb must be at least 0");
+    o.cacheBytes = static_cast<std::size_t>(cacheMb) << 20;
+    const long long keepAlive = a.integer("keep-alive-ms", 2000);
+    if (keepAlive < 10 || keepAlive > 600000) fail("--keep-alive-ms must be in [10, 600000]");
+    o.keepAliveInterval = std::chrono::milliseconds(keepAlive);
+    o.log = [](const std::string& line) { std::cerr << line + "\n" << std::flush; };
+
+    std::shared_ptr<const ws::Model> model = loadModel(a);
+    if (o.contextLimit < 0 || o.contextLimit > model->config().max_position_embeddings)
+        fail("--context must be in [0, " + std::to_string(model->config().max_position_embeddings) + "]");
+    std::string name = a.has("model-name") ? a.str("model-name")
+                                           : std::filesystem::absolute(a.str("model")).lexically_normal().filename().string();
+    if (name.empty()) name = std::filesystem::absolute(a.str("model")).parent_path().filename().string();
+    auto server = unwrap(ws::ApiServer::start(o, model, name));
+    std::cerr << "serving " << name << " (" << model->backendName() << ") at " << server->baseUrl()
+              << (o.apiKey.empty() ? " without a key" : " (Bearer key required)") << "\n"
+              << std::flush;
+    int sig = 0;
+    sigwait(&stopSignals, &sig);
+    std::cerr << "stopping (" << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ")\n" << std::flush;
+    server.reset();
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -419,6 +479,7 @@ int main(int argc, char** argv) {
         if (cmd == "logits") return cmdLogits(Args(argc, argv, {"incremental"}));
         if (cmd == "generate") return cmdGenerate(Args(argc, argv, {"chat", "json"}));
         if (cmd == "bench") return cmdBench(Args(argc, argv, {"json"}));
+        if (cmd == "serve") return cmdServe(Args(argc, argv, {}));
         if (cmd == "random-model") return cmdRandomModel(Args(argc, argv, {"demo"}));
         fail("unknown command '" + cmd + "' (try --help)");
     } catch (const CliError& e) {

@@ -1,5 +1,5 @@
 // ThinkSplitter: thinking and answer separated the same way whatever the chunking of the stream.
-#include "app/think_splitter.h"
+#include "whalesong/think_splitter.h"
 
 #include <QRandomGenerator>
 #include <QTest>
@@ -15,7 +15,7 @@ class TestThinkSplitter : public QObject {
     };
     /// Feeds `text` in random pieces (1..6 bytes; a UTF-8 character may be cut, as tokens cut it).
     static Split feed(const std::string& text, QRandomGenerator& rng) {
-        ThinkSplitter s;
+        ws::ThinkSplitter s;
         Split out;
         std::size_t i = 0;
         while (i < text.size()) {

@@ -1,5 +1,7 @@
-#include "think_splitter.h"
+// ThinkSplitter: <think> … </think> at the start of an answer → reasoning_content, the rest → content.
+#include "whalesong/think_splitter.h"
 
+namespace ws {
 namespace {
 constexpr std::string_view kOpen = "<think>";
 constexpr std::string_view kClose = "</think>";
@@ -70,3 +72,5 @@ ThinkSplitter::Delta ThinkSplitter::flush() {
     m_held.clear();
     return out;
 }
+
+} // namespace ws

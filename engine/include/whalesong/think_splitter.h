@@ -5,6 +5,9 @@
 #include <string>
 #include <string_view>
 
+namespace ws {
+
+/// Not thread-safe: one per answer stream.
 class ThinkSplitter {
   public:
     struct Delta {
@@ -26,3 +29,5 @@ class ThinkSplitter {
     bool m_sawReasoning = false;
     bool m_trimLeading = false; ///< drop the whitespace between </think> and the answer
 };
+
+} // namespace ws

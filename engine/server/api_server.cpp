@@ -1,0 +1,405 @@
+// ApiServer: routes, authentication, limits and the response streams of the OpenAI-compatible API (cpp-httplib).
+#include "whalesong/api_server.h"
+
+#include <arpa/inet.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "server/admission.h"
+#include "server/chat_request.h"
+#include "server/completion_job.h"
+#include "server/session_pool.h"
+
+namespace ws {
+
+using nlohmann::json;
+using server::ApiError;
+
+bool isLoopbackHost(const std::string& host) {
+    if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+    in_addr a{};
+    return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+namespace {
+
+/// Compares without leaking through timing how much of the key was right.
+bool sameKey(const std::string& given, const std::string& expected) {
+    unsigned char diff = given.size() == expected.size() ? 0 : 1;
+    for (std::size_t i = 0; i < given.size(); ++i)
+        diff |= static_cast<unsigned char>(given[i] ^ expected[i % std::max<std::size_t>(1, expected.size())]);
+    return diff == 0;
+}
+
+void sendError(httplib::Response& res, const ApiError& e) {
+    res.status = e.status;
+    res.set_content(e.toJson().dump(), "application/json");
+}
+
+ApiError apiError(int status, std::string message, std::string type, std::string code, std::string param = {}) {
+    return ApiError{.status = status,
+                    .message = std::move(message),
+                    .type = std::move(type),
+                    .param = std::move(param),
+                    .code = std::move(code)};
+}
+
+std::uint64_t freshSeed() {
+    static std::mutex mutex;
+    static std::mt19937_64 rng{std::random_device{}()};
+    std::lock_guard lock(mutex);
+    return rng();
+}
+
+} // namespace
+
+struct ApiServer::Impl {
+    ApiServerOptions options;
+    httplib::Server http;
+    std::thread listener;
+    int boundPort = 0;
+    server::SessionPool pool;
+    server::Admission admission;
+    std::stop_source shutdown;
+
+    mutable std::mutex modelMutex;
+    std::shared_ptr<const Model> model;
+    std::string modelId;
+
+    explicit Impl(ApiServerOptions o)
+        : options(std::move(o)), pool(options.cacheBytes, std::max(options.cacheSessions, options.parallel)),
+          admission(options.parallel, options.queue) {}
+
+    void log(const std::string& line) const {
+        if (options.log) options.log(line);
+    }
+
+    std::pair<std::shared_ptr<const Model>, std::string> current() const {
+        std::lock_guard lock(modelMutex);
+        return {model, modelId};
+    }
+
+    void routes();
+    bool authorized(const httplib::Request& req, httplib::Response& res) const;
+    void listModels(httplib::Response& res) const;
+    void chatCompletions(const httplib::Request& req, httplib::Response& res);
+    void stream(std::shared_ptr<server::CompletionJob> job, httplib::Response& res);
+    void respondWhenDone(std::shared_ptr<server::CompletionJob> job, httplib::Response& res);
+};
+
+bool ApiServer::Impl::authorized(const httplib::Request& req, httplib::Response& res) const {
+    if (options.apiKey.empty()) return true;
+    const std::string header = req.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (header.empty()) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        sendError(res, apiError(401, "No API key provided: send it as the header \"Authorization: Bearer KEY\".",
+                                "authentication_error", "invalid_api_key"));
+        return false;
+    }
+    if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0 ||
+        !sameKey(header.substr(kBearer.size()), options.apiKey)) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        sendError(res, apiError(401, "Incorrect API key provided.", "authentication_error", "invalid_api_key"));
+        return false;
+    }
+    return true;
+}
+
+void ApiServer::Impl::listModels(httplib::Response& res) const {
+    const auto [m, id] = current();
+    json data = json::array();
+    if (m)
+        data.push_back({{"id", id},
+                        {"object", "model"},
+                        {"created", 0},
+                        {"owned_by", "whalesong"},
+                        {"context_length", options.contextLimit > 0 ? options.contextLimit
+                                                                    : m->config().max_position_embeddings}});
+    res.set_content(json{{"object", "list"}, {"data", std::move(data)}}.dump(), "application/json");
+}
+
+void ApiServer::Impl::chatCompletions(const httplib::Request& req, httplib::Response& res) {
+    json body;
+    try {
+        body = json::parse(req.body);
+    } catch (const json::parse_error& e) {
+        sendError(res, apiError(400, std::string("The request body is not valid JSON: ") + e.what(),
+                                "invalid_request_error", "invalid_json"));
+        return;
+    }
+    server::ChatRequest request;
+    if (auto e = server::parseChatRequest(body, options.defaultMaxTokens, freshSeed(), request)) {
+        sendError(res, *e);
+        return;
+    }
+    auto [m, id] = current();
+    if (!m) {
+        res.set_header("Retry-After", "5");
+        sendError(res, apiError(503, "The model is not loaded yet; try again in a moment.", "server_error",
+                                "model_not_loaded"));
+        return;
+    }
+    if (request.model != id) {
+        sendError(res, apiError(404, "The model `" + request.model + "` does not exist; this server serves `" + id +
+                                         "` (GET /v1/models).",
+                                "invalid_request_error", "model_not_found", "model"));
+        return;
+    }
+    auto rendered = m->tokenizer().renderChat(request.messages, true);
+    if (!rendered) {
+        sendError(res, apiError(400, rendered.status().message(), "invalid_request_error", "invalid_value",
+                                "messages"));
+        return;
+    }
+    std::vector<TokenId> prompt = m->tokenizer().encode(rendered.value(), false);
+    const int context = options.contextLimit > 0 ? options.contextLimit : m->config().max_position_embeddings;
+    if (prompt.size() >= static_cast<std::size_t>(context)) {
+        sendError(res, apiError(400,
+                                "This model's maximum context length is " + std::to_string(context) +
+                                    " tokens; the messages take " + std::to_string(prompt.size()) +
+                                    ". Shorten the messages.",
+                                "invalid_request_error", "context_length_exceeded", "messages"));
+        return;
+    }
+    const std::uint64_t ticket = admission.reserve();
+    if (ticket == 0) {
+        res.set_header("Retry-After", "1");
+        sendError(res, apiError(503,
+                                "The server is busy: " + std::to_string(options.parallel) + " requests running and " +
+                                    std::to_string(options.queue) + " waiting. Retry shortly.",
+                                "server_error", "server_overloaded"));
+        return;
+    }
+    auto job = std::make_shared<server::CompletionJob>(std::move(request), std::move(prompt), std::move(m),
+                                                       std::move(id), ticket);
+    job->start(server::JobContext{.pool = pool,
+                                  .admission = admission,
+                                  .shutdown = shutdown.get_token(),
+                                  .contextLimit = context,
+                                  .log = options.log});
+    if (job->request().stream)
+        stream(std::move(job), res);
+    else
+        respondWhenDone(std::move(job), res);
+}
+
+void ApiServer::Impl::stream(std::shared_ptr<server::CompletionJob> job, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    auto started = std::make_shared<bool>(false);
+    const auto interval = options.keepAliveInterval;
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [job, started, interval](std::size_t, httplib::DataSink& sink) {
+            const auto write = [&](const std::string& s) {
+                if (s.empty() || sink.write(s.data(), s.size())) return true;
+                job->cancel("client disconnected");
+                return false;
+            };
+            if (!*started) {
+                *started = true;
+                // The first delta of every choice carries the role, before any text is ready.
+                json roles = json::array();
+                for (int i = 0; i < job->request().n; ++i)
+                    roles.push_back({{"index", i},
+                                     {"delta", {{"role", "assistant"}, {"content", ""}}},
+                                     {"logprobs", nullptr},
+                                     {"finish_reason", nullptr}});
+                return write("data: " + server::completionChunk(*job, std::move(roles)).dump() + "\n\n");
+            }
+            const std::vector<server::JobEvent> events = job->take(interval);
+            if (events.empty()) return write(": keep-alive\n\n");
+            std::string out;
+            bool done = false, failed = false;
+            for (const server::JobEvent& e : events) {
+                if (e.kind == server::JobEvent::Kind::Failed) failed = true;
+                if (e.kind == server::JobEvent::Kind::Done) done = true;
+                out += server::sseForEvent(*job, e);
+            }
+            if (done && !failed) {
+                if (job->request().includeUsage) {
+                    json chunk = server::completionChunk(*job, json::array());
+                    chunk["usage"] = job->usage().toJson();
+                    out += "data: " + chunk.dump() + "\n\n";
+                }
+                out += "data: [DONE]\n\n";
+            }
+            if (!write(out)) return false;
+            if (done) sink.done();
+            return true;
+        },
+        [job](bool) { job->cancel("response ended"); });
+}
+
+void ApiServer::Impl::respondWhenDone(std::shared_ptr<server::CompletionJob> job, httplib::Response& res) {
+    // Answer in one piece when it is ready within the keep-alive interval; else start the body with newlines
+    // (DeepSeek's API does the same: JSON parsers skip them) so proxies keep the connection and a vanished
+    // client is noticed. The status is 200 from then on; a later engine failure is reported in the body.
+    auto builder = std::make_shared<server::CompletionBuilder>(job->request().n);
+    // Takes events until the job is done or `interval` has passed; true when done.
+    const auto collect = [job, builder](std::chrono::milliseconds interval) {
+        const auto deadline = std::chrono::steady_clock::now() + interval;
+        for (;;) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            bool done = false;
+            for (const server::JobEvent& e : job->take(std::max(left, std::chrono::milliseconds(0)))) {
+                builder->add(e);
+                done = done || e.kind == server::JobEvent::Kind::Done;
+            }
+            if (done) return true;
+            if (left.count() <= 0) return false;
+        }
+    };
+    if (collect(options.keepAliveInterval)) {
+        if (!builder->error().message.empty())
+            sendError(res, builder->error());
+        else
+            res.set_content(builder->completion(*job).dump(), "application/json");
+        return;
+    }
+    const auto interval = options.keepAliveInterval;
+    res.set_chunked_content_provider(
+        "application/json",
+        [job, builder, collect, interval](std::size_t, httplib::DataSink& sink) {
+            const bool done = collect(interval);
+            std::string out = "\n";
+            if (done)
+                out = builder->error().message.empty() ? builder->completion(*job).dump()
+                                                       : builder->error().toJson().dump();
+            if (!sink.write(out.data(), out.size())) {
+                job->cancel("client disconnected");
+                return false;
+            }
+            if (done) sink.done();
+            return true;
+        },
+        [job](bool) { job->cancel("response ended"); });
+}
+
+void ApiServer::Impl::routes() {
+    http.set_payload_max_length(options.maxBodyBytes);
+    http.set_read_timeout(options.readTimeout);
+    http.set_write_timeout(std::chrono::seconds(10));
+    const std::size_t threads = static_cast<std::size_t>(options.parallel + options.queue) + 8;
+    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        if (req.path.rfind("/v1/", 0) == 0 && !authorized(req, res)) return httplib::Server::HandlerResponse::Handled;
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+        res.set_content(json{{"status", current().first ? "ok" : "loading"}}.dump(), "application/json");
+    });
+    http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) { listModels(res); });
+    http.Get(R"(/v1/models/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+        const auto [m, id] = current();
+        if (!m || req.matches[1] != id) {
+            sendError(res, apiError(404, "The model `" + std::string(req.matches[1]) + "` does not exist.",
+                                    "invalid_request_error", "model_not_found", "model"));
+            return;
+        }
+        res.set_content(json{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "whalesong"}}.dump(),
+                        "application/json");
+    });
+    http.Post("/v1/chat/completions",
+              [this](const httplib::Request& req, httplib::Response& res) { chatCompletions(req, res); });
+
+    // Responses that httplib produced itself (404 for an unknown path, 413, 400 for a malformed request line)
+    // get OpenAI's error shape too; our own errors already have a body.
+    http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
+                                                                      httplib::Response& res) {
+        if (!res.body.empty() || res.content_length_ > 0) return httplib::Server::HandlerResponse::Unhandled;
+        ApiError e = apiError(res.status, "", "invalid_request_error", "");
+        if (res.status == 404) {
+            e.message = "Unknown path: " + req.method + " " + req.path;
+            e.code = "unknown_url";
+        } else if (res.status == 413) {
+            e.message = "The request body is larger than " + std::to_string(options.maxBodyBytes) + " bytes.";
+            e.code = "request_too_large";
+        } else {
+            e.message = "The request could not be served (HTTP " + std::to_string(res.status) + ").";
+            if (res.status >= 500) e.type = "server_error";
+        }
+        sendError(res, e);
+        return httplib::Server::HandlerResponse::Handled;
+    }));
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown error";
+        try {
+            std::rethrow_exception(ep);
+        } catch (const std::exception& ex) {
+            what = ex.what();
+        } catch (...) {
+        }
+        sendError(res, apiError(500, "Internal error: " + what, "server_error", "internal_error"));
+    });
+    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+        log(req.method + " " + req.path + " " + std::to_string(res.status) + " from " + req.remote_addr);
+    });
+}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, std::shared_ptr<const Model> model,
+                                                    std::string modelId) {
+    if (options.port < 0 || options.port > 65535)
+        return Status(Code::InvalidArgument, "port must be in [0, 65535], got " + std::to_string(options.port));
+    if (options.parallel < 1 || options.queue < 0)
+        return Status(Code::InvalidArgument, "parallel must be at least 1 and queue at least 0");
+    if (!isLoopbackHost(options.host) && options.apiKey.empty())
+        return Status(Code::InvalidArgument, "an API key is required to listen on " + options.host +
+                                                 " (beyond this machine): set one (--api-key KEY)");
+    auto impl = std::make_unique<Impl>(std::move(options));
+    impl->model = std::move(model);
+    impl->modelId = std::move(modelId);
+    impl->pool.setModel(impl->model);
+    impl->routes();
+    const ApiServerOptions& o = impl->options;
+    if (o.port == 0) {
+        impl->boundPort = impl->http.bind_to_any_port(o.host);
+        if (impl->boundPort <= 0)
+            return Status(Code::IoError, "cannot listen on " + o.host + ": no free port or a bad address");
+    } else {
+        if (!impl->http.bind_to_port(o.host, o.port))
+            return Status(Code::IoError, "cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                                             " (the port is in use, or the address is not this machine's)");
+        impl->boundPort = o.port;
+    }
+    Impl* raw = impl.get();
+    impl->listener = std::thread([raw] { raw->http.listen_after_bind(); });
+    // stop() only stops a server that is already running: wait for it, so the destructor can never hang.
+    while (!impl->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+ApiServer::~ApiServer() {
+    m_impl->shutdown.request_stop();
+    m_impl->http.stop();
+    if (m_impl->listener.joinable()) m_impl->listener.join();
+}
+
+int ApiServer::port() const { return m_impl->boundPort; }
+
+std::string ApiServer::baseUrl() const {
+    const std::string& h = m_impl->options.host;
+    const std::string host = h == "0.0.0.0" || h == "::" ? "127.0.0.1" : h.find(':') != std::string::npos ? "[" + h + "]" : h;
+    return "http://" + host + ":" + std::to_string(m_impl->boundPort) + "/v1";
+}
+
+void ApiServer::setModel(std::shared_ptr<const Model> model, std::string modelId) {
+    {
+        std::lock_guard lock(m_impl->modelMutex);
+        m_impl->model = model;
+        m_impl->modelId = std::move(modelId);
+    }
+    m_impl->pool.setModel(std::move(model));
+}
+
+} // namespace ws

@@ -1,0 +1,243 @@
+// ChatRequest parsing: the fields of /v1/chat/completions (DeepSeek API docs; OpenAI's reference), checked with
+// messages that name the field, the type or range expected and the value received.
+#include "server/chat_request.h"
+
+#include <cmath>
+#include <limits>
+
+#include "whalesong/generate.h"
+
+namespace ws::server {
+namespace {
+
+using nlohmann::json;
+
+std::string typeName(const json& v) {
+    switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "boolean";
+    case json::value_t::string: return "string";
+    case json::value_t::array: return "array";
+    case json::value_t::object: return "object";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "integer";
+    case json::value_t::number_float: return "number";
+    default: return "unknown";
+    }
+}
+
+std::string shown(const json& v) {
+    std::string s = v.dump();
+    if (s.size() > 40) s = s.substr(0, 37) + "...";
+    return s;
+}
+
+ApiError wrongType(const std::string& param, const char* expected, const json& v) {
+    return invalidField(param, param + " must be " + expected + ", got " + typeName(v));
+}
+
+/// A number in [lo, hi] (null or absent leaves `out` as it is).
+std::optional<ApiError> number(const json& body, const char* key, double lo, double hi, float& out) {
+    const auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (!it->is_number()) return wrongType(key, "a number", *it);
+    const double v = it->get<double>();
+    if (!(v >= lo && v <= hi))
+        return invalidField(key, std::string(key) + " must be in [" + shown(json(lo)) + ", " + shown(json(hi)) +
+                                     "], got " + shown(*it));
+    out = static_cast<float>(v);
+    return std::nullopt;
+}
+
+/// An integer in [lo, hi]; 3.0 counts as an integer, 3.5 does not.
+std::optional<ApiError> integer(const json& body, const char* key, std::int64_t lo, std::int64_t hi,
+                                std::optional<std::int64_t>& out) {
+    const auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    std::int64_t v = 0;
+    if (it->is_number_integer()) {
+        v = it->get<std::int64_t>();
+    } else if (it->is_number_unsigned()) {
+        v = it->get<std::uint64_t>() > static_cast<std::uint64_t>(hi) ? hi + 1 : it->get<std::int64_t>();
+    } else if (it->is_number_float() && std::floor(it->get<double>()) == it->get<double>() &&
+               std::abs(it->get<double>()) < 9e15) {
+        v = static_cast<std::int64_t>(it->get<double>());
+    } else {
+        return wrongType(key, "an integer", *it);
+    }
+    if (v < lo || v > hi)
+        return invalidField(key, std::string(key) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                                     "], got " + shown(*it));
+    out = v;
+    return std::nullopt;
+}
+
+std::optional<ApiError> boolean(const json& body, const char* key, bool& out) {
+    const auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (!it->is_boolean()) return wrongType(key, "a boolean", *it);
+    out = it->get<bool>();
+    return std::nullopt;
+}
+
+/// content: a string, an array of {"type":"text","text":…} parts (joined with newlines, as vLLM does), or null.
+std::optional<ApiError> content(const json& v, const std::string& param, std::optional<std::string>& out) {
+    if (v.is_null()) return std::nullopt;
+    if (v.is_string()) {
+        out = v.get<std::string>();
+        return std::nullopt;
+    }
+    if (!v.is_array()) return wrongType(param, "a string or an array of content parts", v);
+    std::string text;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const std::string p = param + "[" + std::to_string(i) + "]";
+        const json& part = v[i];
+        if (!part.is_object()) return wrongType(p, "an object", part);
+        const auto type = part.find("type");
+        if (type == part.end() || !type->is_string()) return invalidField(p + ".type", p + ".type must be a string");
+        if (*type != "text")
+            return invalidField(p + ".type", p + ".type " + shown(*type) +
+                                                 " is not supported: this model reads text parts only");
+        const auto t = part.find("text");
+        if (t == part.end() || !t->is_string()) return invalidField(p + ".text", p + ".text must be a string");
+        if (i > 0) text += '\n';
+        text += t->get<std::string>();
+    }
+    out = std::move(text);
+    return std::nullopt;
+}
+
+std::optional<ApiError> message(const json& m, std::size_t index, ChatMessage& out) {
+    const std::string param = "messages[" + std::to_string(index) + "]";
+    if (!m.is_object()) return wrongType(param, "an object", m);
+    const auto role = m.find("role");
+    if (role == m.end() || !role->is_string())
+        return invalidField(param + ".role", param + ".role must be a string");
+    std::string r = role->get<std::string>();
+    if (r == "developer") r = "system"; // OpenAI's newer name for the system role
+    if (r != "system" && r != "user" && r != "assistant" && r != "tool")
+        return invalidField(param + ".role", param + ".role must be one of system, user, assistant, tool; got " +
+                                                 shown(*role));
+    out.role = r;
+    const auto c = m.find("content");
+    if (c != m.end())
+        if (auto e = content(*c, param + ".content", out.content)) return e;
+    if (const auto calls = m.find("tool_calls"); calls != m.end() && !calls->is_null()) {
+        if (r != "assistant" || !calls->is_array())
+            return invalidField(param + ".tool_calls", param + ".tool_calls must be an array on an assistant message");
+        for (std::size_t i = 0; i < calls->size(); ++i) {
+            const json& call = (*calls)[i];
+            const std::string p = param + ".tool_calls[" + std::to_string(i) + "]";
+            const json fn = call.is_object() ? call.value("function", json()) : json();
+            if (!fn.is_object() || !fn.value("name", json()).is_string())
+                return invalidField(p + ".function", p + ".function must be an object with a string name");
+            ToolCall tc;
+            tc.name = fn["name"].get<std::string>();
+            const json args = fn.value("arguments", json(""));
+            tc.arguments = args.is_string() ? args.get<std::string>() : args.dump();
+            out.toolCalls.push_back(std::move(tc));
+        }
+    }
+    if (!out.content && out.toolCalls.empty())
+        return invalidField(param + ".content", param + ".content is required");
+    return std::nullopt;
+}
+
+} // namespace
+
+nlohmann::json ApiError::toJson() const {
+    return json{{"error",
+                 {{"message", message},
+                  {"type", type},
+                  {"param", param.empty() ? json() : json(param)},
+                  {"code", code.empty() ? json() : json(code)}}}};
+}
+
+ApiError invalidField(std::string param, std::string message) {
+    ApiError e;
+    e.status = 400;
+    e.message = std::move(message);
+    e.param = std::move(param);
+    e.code = "invalid_value";
+    return e;
+}
+
+std::optional<ApiError> parseChatRequest(const nlohmann::json& body, int defaultMaxTokens, std::uint64_t randomSeed,
+                                         ChatRequest& out) {
+    if (!body.is_object()) return invalidField("", "the request body must be a JSON object, got " + typeName(body));
+
+    const auto model = body.find("model");
+    if (model == body.end() || !model->is_string() || model->get<std::string>().empty())
+        return invalidField("model", "model is required: a string naming the model (GET /v1/models lists them)");
+    out.model = model->get<std::string>();
+
+    const auto messages = body.find("messages");
+    if (messages == body.end() || !messages->is_array() || messages->empty())
+        return invalidField("messages", "messages is required: a non-empty array of {role, content}");
+    out.messages.clear();
+    for (std::size_t i = 0; i < messages->size(); ++i) {
+        ChatMessage m;
+        if (auto e = message((*messages)[i], i, m)) return e;
+        out.messages.push_back(std::move(m));
+    }
+
+    SamplingParams& s = out.sampling;
+    if (auto e = number(body, "temperature", 0.0, 2.0, s.temperature)) return e;
+    if (auto e = number(body, "top_p", 0.0, 1.0, s.top_p)) return e;
+    if (s.top_p <= 0.0f) s.top_p = std::numeric_limits<float>::min(); // top_p 0: only the likeliest token
+    if (auto e = number(body, "presence_penalty", -2.0, 2.0, s.presence_penalty)) return e;
+    if (auto e = number(body, "frequency_penalty", -2.0, 2.0, s.frequency_penalty)) return e;
+    // vLLM / SGLang extensions that the same clients send.
+    if (auto e = number(body, "min_p", 0.0, 0.999999, s.min_p)) return e;
+    if (auto e = number(body, "repetition_penalty", 1e-6, 2.0, s.repetition_penalty)) return e;
+    std::optional<std::int64_t> topK;
+    if (auto e = integer(body, "top_k", -1, std::numeric_limits<int>::max(), topK)) return e;
+    s.top_k = topK && *topK > 0 ? static_cast<int>(*topK) : 0;
+
+    std::optional<std::int64_t> seed;
+    if (auto e = integer(body, "seed", std::numeric_limits<std::int64_t>::min(),
+                         std::numeric_limits<std::int64_t>::max(), seed))
+        return e;
+    s.seed = seed ? static_cast<std::uint64_t>(*seed) : randomSeed;
+
+    std::optional<std::int64_t> n, maxTokens, maxCompletion;
+    if (auto e = integer(body, "n", 1, kMaxChoices, n)) return e;
+    out.n = n ? static_cast<int>(*n) : 1;
+    if (auto e = integer(body, "max_tokens", 1, kMaxMaxTokens, maxTokens)) return e;
+    if (auto e = integer(body, "max_completion_tokens", 1, kMaxMaxTokens, maxCompletion)) return e;
+    out.maxTokens = static_cast<int>(maxCompletion ? *maxCompletion : maxTokens ? *maxTokens : defaultMaxTokens);
+
+    if (auto e = boolean(body, "stream", out.stream)) return e;
+    if (const auto so = body.find("stream_options"); so != body.end() && !so->is_null()) {
+        if (!so->is_object()) return wrongType("stream_options", "an object", *so);
+        if (auto e = boolean(*so, "include_usage", out.includeUsage)) {
+            e->param = "stream_options.include_usage";
+            e->message = "stream_options." + e->message;
+            return e;
+        }
+    }
+
+    out.stop.clear();
+    if (const auto stop = body.find("stop"); stop != body.end() && !stop->is_null()) {
+        if (stop->is_string()) {
+            out.stop.push_back(stop->get<std::string>());
+        } else if (stop->is_array()) {
+            if (stop->size() > static_cast<std::size_t>(kMaxStopStrings))
+                return invalidField("stop", "stop takes at most " + std::to_string(kMaxStopStrings) +
+                                                " strings, got " + std::to_string(stop->size()));
+            for (std::size_t i = 0; i < stop->size(); ++i) {
+                if (!(*stop)[i].is_string())
+                    return wrongType("stop[" + std::to_string(i) + "]", "a string", (*stop)[i]);
+                out.stop.push_back((*stop)[i].get<std::string>());
+            }
+        } else {
+            return wrongType("stop", "a string or an array of strings", *stop);
+        }
+        std::erase_if(out.stop, [](const std::string& x) { return x.empty(); });
+    }
+
+    if (Status st = s.validate(); !st) return invalidField("", st.message());
+    return std::nullopt;
+}
+
+} // namespace ws::server

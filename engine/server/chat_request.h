@@ -1,0 +1,48 @@
+// ChatRequest: a /v1/chat/completions body as DeepSeek's and OpenAI's documentation describe it, checked field by
+// field, and the OpenAI-shaped error that names the field at fault.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "whalesong/sampler.h"
+#include "whalesong/tokenizer.h"
+
+namespace ws::server {
+
+/// {"error": {"message", "type", "param", "code"}} with its HTTP status.
+struct ApiError {
+    int status = 400;
+    std::string message;
+    std::string type = "invalid_request_error";
+    std::string param; ///< "" → null
+    std::string code;  ///< "" → null
+
+    nlohmann::json toJson() const;
+};
+
+ApiError invalidField(std::string param, std::string message);
+
+constexpr int kMaxChoices = 16;
+
+struct ChatRequest {
+    std::string model;
+    std::vector<ChatMessage> messages;
+    SamplingParams sampling;      ///< seed already drawn when the request had none
+    int maxTokens = 0;            ///< max_completion_tokens, else max_tokens, else the server's default
+    std::vector<std::string> stop;
+    int n = 1;
+    bool stream = false;
+    bool includeUsage = false;    ///< stream_options.include_usage
+};
+
+/// Checks every field we honour (unknown fields are ignored, as the gateways do). `randomSeed` fills a missing
+/// seed. Errors name the field: param "messages[2].content[0].type", message "… got …".
+std::optional<ApiError> parseChatRequest(const nlohmann::json& body, int defaultMaxTokens,
+                                         std::uint64_t randomSeed, ChatRequest& out);
+
+} // namespace ws::server

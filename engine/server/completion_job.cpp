@@ -1,0 +1,243 @@
+// CompletionJob: the generation thread of one request and the OpenAI JSON built from its events.
+#include "server/completion_job.h"
+
+#include <random>
+
+#include "whalesong/think_splitter.h"
+
+namespace ws::server {
+namespace {
+
+using nlohmann::json;
+
+std::string newCompletionId() {
+    static std::mutex mutex;
+    static std::mt19937_64 rng{std::random_device{}()};
+    std::lock_guard lock(mutex);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id = "chatcmpl-";
+    for (int i = 0; i < 24; ++i) id += kHex[rng() % 16];
+    return id;
+}
+
+std::string seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f s", s);
+    return buf;
+}
+
+} // namespace
+
+json Usage::toJson() const {
+    return json{{"prompt_tokens", promptTokens},
+                {"completion_tokens", completionTokens},
+                {"total_tokens", promptTokens + completionTokens},
+                {"prompt_cache_hit_tokens", cacheHitTokens},
+                {"prompt_cache_miss_tokens", promptTokens - cacheHitTokens},
+                {"prompt_tokens_details", {{"cached_tokens", cacheHitTokens}}}};
+}
+
+CompletionJob::CompletionJob(ChatRequest request, std::vector<TokenId> prompt, std::shared_ptr<const Model> model,
+                             std::string modelId, std::uint64_t ticket)
+    : m_request(std::move(request)), m_prompt(std::move(prompt)), m_model(std::move(model)),
+      m_modelId(std::move(modelId)), m_id(newCompletionId()),
+      m_created(std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count()),
+      m_ticket(ticket) {
+    m_usage.promptTokens = m_prompt.size();
+}
+
+CompletionJob::~CompletionJob() {
+    cancel("response ended");
+    if (m_thread.joinable()) m_thread.join();
+}
+
+void CompletionJob::start(JobContext context) {
+    m_thread = std::thread([this, context = std::move(context)] { run(context); });
+}
+
+void CompletionJob::cancel(const char* why) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_cancelReason.empty()) m_cancelReason = why;
+    }
+    m_stop.request_stop();
+}
+
+void CompletionJob::push(JobEvent event) {
+    {
+        std::lock_guard lock(m_mutex);
+        m_events.push_back(std::move(event));
+    }
+    m_cv.notify_all();
+}
+
+std::vector<JobEvent> CompletionJob::take(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait_for(lock, timeout, [&] { return !m_events.empty(); });
+    std::vector<JobEvent> out(std::make_move_iterator(m_events.begin()), std::make_move_iterator(m_events.end()));
+    m_events.clear();
+    return out;
+}
+
+Usage CompletionJob::usage() const {
+    std::lock_guard lock(m_mutex);
+    return m_usage;
+}
+
+void CompletionJob::run(JobContext context) {
+    std::stop_callback onShutdown(context.shutdown, [this] { cancel("server stopping"); });
+    const std::stop_token stop = m_stop.get_token();
+    const auto log = [&](const std::string& line) {
+        if (context.log) context.log(m_id + ": " + line);
+    };
+    const auto cancelledBecause = [&] {
+        std::lock_guard lock(m_mutex);
+        return m_cancelReason;
+    };
+    if (!context.admission.enter(m_ticket, stop)) {
+        log("cancelled while waiting for a turn (" + cancelledBecause() + ")");
+        push(JobEvent::done());
+        return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto session = context.pool.acquire(m_model, m_prompt, SessionOptions{context.contextLimit});
+    if (!session) {
+        context.admission.leave();
+        ApiError e{.status = 500, .message = "the engine could not open a session: " + session.status().message(),
+                   .type = "server_error", .param = "", .code = "engine_error"};
+        log("failed: " + e.message);
+        push(JobEvent::failed(e));
+        push(JobEvent::done());
+        return;
+    }
+
+    std::size_t generated = 0, cacheHit = 0;
+    std::string outcome;
+    std::optional<ApiError> failure;
+    for (int i = 0; i < m_request.n; ++i) {
+        SamplingParams params = m_request.sampling;
+        params.seed += static_cast<std::uint64_t>(i);
+        Sampler sampler(params);
+        sampler.setPrompt(m_prompt);
+        GenerateOptions options;
+        options.maxTokens = m_request.maxTokens;
+        options.stop = m_request.stop;
+        options.stopToken = stop;
+        ThinkSplitter splitter;
+        const auto deliver = [&](ThinkSplitter::Delta d) {
+            if (d.content.empty() && d.reasoning.empty()) return;
+            push(JobEvent::delta(i, std::move(d.content), std::move(d.reasoning)));
+        };
+        auto result = generate(*session.value(), m_model->tokenizer(), m_prompt, sampler, options,
+                               [&](const TokenEvent& ev) { deliver(splitter.push(ev.text)); });
+        if (!result) {
+            failure = ApiError{.status = 500, .message = "the engine failed: " + result.status().message(),
+                               .type = "server_error", .param = "", .code = "engine_error"};
+            break;
+        }
+        deliver(splitter.flush());
+        if (i == 0) cacheHit = result.value().cachedTokens;
+        generated += result.value().outputIds.size();
+        {
+            std::lock_guard lock(m_mutex);
+            m_usage.completionTokens = generated;
+            m_usage.cacheHitTokens = cacheHit;
+        }
+        if (result.value().finishReason == FinishReason::Cancelled) {
+            outcome = "cancelled (" + cancelledBecause() + ")";
+            break;
+        }
+        outcome = std::string("finish ") + finishReasonName(result.value().finishReason);
+        push(JobEvent::choiceEnd(i, result.value().finishReason));
+    }
+    // A failed session's cache is in an unknown state: it is dropped, not kept for reuse.
+    context.pool.release(m_model, failure ? nullptr : std::move(session).value());
+    context.admission.leave();
+
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (failure) {
+        log("failed: " + failure->message);
+        push(JobEvent::failed(*failure));
+    } else {
+        log(std::to_string(m_request.n) + " choice(s), prompt " + std::to_string(m_prompt.size()) + " tokens (" +
+            std::to_string(cacheHit) + " cached), " + std::to_string(generated) + " generated, " + outcome + ", " +
+            seconds(elapsed));
+    }
+    push(JobEvent::done());
+}
+
+CompletionBuilder::CompletionBuilder(int choices) : m_choices(static_cast<std::size_t>(choices)) {}
+
+bool CompletionBuilder::add(const JobEvent& event) {
+    switch (event.kind) {
+    case JobEvent::Kind::Delta:
+        m_choices.at(static_cast<std::size_t>(event.index)).content += event.content;
+        m_choices.at(static_cast<std::size_t>(event.index)).reasoning += event.reasoning;
+        return true;
+    case JobEvent::Kind::ChoiceEnd:
+        m_choices.at(static_cast<std::size_t>(event.index)).finish = event.finish;
+        return true;
+    case JobEvent::Kind::Failed:
+        m_error = event.error;
+        return false;
+    case JobEvent::Kind::Done: return true;
+    }
+    return true;
+}
+
+json CompletionBuilder::completion(const CompletionJob& job) const {
+    json choices = json::array();
+    for (std::size_t i = 0; i < m_choices.size(); ++i) {
+        const Choice& c = m_choices[i];
+        json message = {{"role", "assistant"}, {"content", c.content}};
+        if (!c.reasoning.empty()) message["reasoning_content"] = c.reasoning;
+        choices.push_back({{"index", i},
+                           {"message", std::move(message)},
+                           {"logprobs", nullptr},
+                           {"finish_reason", finishReasonName(c.finish)}});
+    }
+    return json{{"id", job.id()},
+                {"object", "chat.completion"},
+                {"created", job.created()},
+                {"model", job.modelId()},
+                {"system_fingerprint", "whalesong"},
+                {"choices", std::move(choices)},
+                {"usage", job.usage().toJson()}};
+}
+
+json completionChunk(const CompletionJob& job, json choices) {
+    json chunk = {{"id", job.id()},
+                  {"object", "chat.completion.chunk"},
+                  {"created", job.created()},
+                  {"model", job.modelId()},
+                  {"system_fingerprint", "whalesong"},
+                  {"choices", std::move(choices)}};
+    if (job.request().includeUsage) chunk["usage"] = nullptr;
+    return chunk;
+}
+
+std::string sseForEvent(const CompletionJob& job, const JobEvent& event) {
+    json choice;
+    switch (event.kind) {
+    case JobEvent::Kind::Delta: {
+        json delta = json::object();
+        if (!event.reasoning.empty()) delta["reasoning_content"] = event.reasoning;
+        if (!event.content.empty()) delta["content"] = event.content;
+        choice = {{"index", event.index}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
+        break;
+    }
+    case JobEvent::Kind::ChoiceEnd:
+        choice = {{"index", event.index},
+                  {"delta", json::object()},
+                  {"logprobs", nullptr},
+                  {"finish_reason", finishReasonName(event.finish)}};
+        break;
+    case JobEvent::Kind::Failed: return "data: " + event.error.toJson().dump() + "\n\n";
+    case JobEvent::Kind::Done: return {};
+    }
+    return "data: " + completionChunk(job, json::array({std::move(choice)})).dump() + "\n\n";
+}
+
+} // namespace ws::server
