@@ -50,6 +50,7 @@ ChatController::ChatController(const QString& dataDir, const AppSettings& settin
     : QObject(parent), m_settings(settings), m_worker(new EngineWorker(dataDir)) {
     m_engineThread.setObjectName(QStringLiteral("whalesong-engine"));
     m_worker->moveToThread(&m_engineThread);
+    connect(&m_engineThread, &QThread::finished, m_worker, &EngineWorker::shutdown, Qt::DirectConnection);
     m_engineThread.start();
     m_store.open(dataDir);
     QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->openStore(); }, Qt::QueuedConnection);
@@ -66,6 +67,7 @@ ChatController::ChatController(const QString& dataDir, const AppSettings& settin
         QMetaObject::invokeMethod(m_worker, [w = m_worker, model = m.model, ctx = m.contextLength] {
             w->setModel(model, ctx);
         }, Qt::QueuedConnection);
+        updateApiServerModel();
         emit modelLoaded();
         runDraftCount();
     });
@@ -87,7 +89,8 @@ ChatController::ChatController(const QString& dataDir, const AppSettings& settin
     connect(&m_draftWatcher, &QFutureWatcher<std::pair<int, int>>::finished, this, [this] {
         if (m_draftWatcher.future().resultCount() == 0) return;
         const auto [draftTokens, baseTokens] = m_draftWatcher.result();
-        const int limit = m_model.contextLength;
+        // An endpoint's context is its server's business (DeepSeek's API: 128K); it refuses what does not fit.
+        const int limit = m_settings.answeringEndpoint() ? 131072 : m_model.contextLength;
         emit contextChanged(baseTokens, limit);
         emit draftCounted(draftTokens, limit - baseTokens);
     });
@@ -104,12 +107,20 @@ ChatController::~ChatController() {
     m_store.waitForIdle();
 }
 
-void ChatController::start() { reloadModel(); }
+void ChatController::start() {
+    m_apiServer.apply(m_settings.server);
+    reloadModel();
+}
 
 void ChatController::reloadModel() {
     m_model = LoadedModel{};
     QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->setModel(nullptr, 0); }, Qt::QueuedConnection);
+    updateApiServerModel();
     m_loader.load(m_settings.model);
+}
+
+void ChatController::updateApiServerModel() {
+    m_apiServer.setModel(m_model.model, m_model.model ? localModelName() : QString(), m_model.contextLength);
 }
 
 void ChatController::cancelModelLoad() { m_loader.cancel(); }
@@ -117,6 +128,7 @@ void ChatController::cancelModelLoad() { m_loader.cancel(); }
 void ChatController::applySettings(const AppSettings& settings) {
     const bool reload = !(settings.model == m_settings.model);
     m_settings = settings;
+    m_apiServer.apply(m_settings.server);
     if (reload) reloadModel();
     else runDraftCount();
 }
@@ -252,6 +264,13 @@ bool ChatController::canStartAnswer() {
         emit errorOccurred(tr("Your conversations could not be opened, so nothing can be saved or answered."));
         return false;
     }
+    if (const RemoteEndpoint* e = m_settings.answeringEndpoint()) {
+        if (const QStringList problems = e->problems(); !problems.isEmpty()) {
+            emit errorOccurred(tr("The endpoint “%1” is not set up: %2").arg(e->name, problems.join(QLatin1Char(' '))));
+            return false;
+        }
+        return true;
+    }
     if (!m_model.model) {
         emit errorOccurred(tr("The model is not loaded yet."));
         return false;
@@ -259,14 +278,20 @@ bool ChatController::canStartAnswer() {
     return true;
 }
 
-QString ChatController::modelLabel() const {
+QString ChatController::localModelName() const {
     return m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
+}
+
+QString ChatController::modelLabel() const {
+    if (const RemoteEndpoint* e = m_settings.answeringEndpoint()) return e->model.trimmed();
+    return localModelName();
 }
 
 void ChatController::postTurn(QuestionStep question) {
     const qint64 conversation = m_current;
     const QString modelName = modelLabel();
-    const QString backend = QString::fromStdString(m_model.model->backendName());
+    const RemoteEndpoint* endpoint = m_settings.answeringEndpoint();
+    const QString backend = endpoint ? endpoint->name : QString::fromStdString(m_model.model->backendName());
     const QJsonObject overrides = m_overrides;
     m_store.run(this,
                 [=, question = std::move(question)](ConversationStore& s) {
@@ -374,6 +399,7 @@ void ChatController::startAnswer(const Turn& turn) {
     job.messages = chatMessages(turn.branch, job.settings.systemPrompt, turn.branch.back().record.parentId);
     job.seed = QRandomGenerator::global()->generate64();
     job.stop = m_stop;
+    if (const RemoteEndpoint* e = m_settings.answeringEndpoint()) job.endpoint = *e;
     QMetaObject::invokeMethod(m_worker, [w = m_worker, job] { w->generate(job); }, Qt::QueuedConnection);
 }
 

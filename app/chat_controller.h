@@ -3,6 +3,7 @@
 // Every call returns at once; results arrive as signals on the GUI thread.
 #pragma once
 
+#include "api_server_host.h"
 #include "async_store.h"
 #include "chat_entry.h"
 #include "conversation_list_model.h"
@@ -33,6 +34,8 @@ class ChatController : public QObject {
     void start();
 
     ConversationListModel* conversations() { return &m_conversations; }
+    /// The OpenAI-compatible API server over the loaded model (settings.server).
+    ApiServerHost* apiServer() { return &m_apiServer; }
     const AppSettings& settings() const { return m_settings; }
     const LoadedModel& model() const { return m_model; }
     bool isModelLoading() const { return m_loader.isLoading(); }
@@ -101,7 +104,9 @@ class ChatController : public QObject {
     using QuestionStep = std::function<std::optional<qint64>(ConversationStore&, Turn&)>;
     /// Runs `question`, starts a streaming answer under it and generates it (send, regenerate, edit).
     void postTurn(QuestionStep question);
-    QString modelLabel() const; ///< the model's name as answers record it
+    QString modelLabel() const; ///< the model's name as answers record it (an endpoint's model name)
+    QString localModelName() const; ///< the loaded model's name (what the API server serves it as)
+    void updateApiServerModel();
     void refreshConversations();
     void startAnswer(const Turn& turn);
     void finishAnswer(const GenerationOutcome& outcome);
@@ -116,6 +121,7 @@ class ChatController : public QObject {
     ConversationListModel m_conversations;
     ModelLoader m_loader;
     LoadedModel m_model;
+    ApiServerHost m_apiServer;
     QThread m_engineThread;
     EngineWorker* m_worker = nullptr; ///< lives on m_engineThread
 

@@ -1,9 +1,11 @@
 #include "engine_worker.h"
 
+#include "remote_chat_client.h"
 #include "stream_checkpointer.h"
 #include "whalesong/think_splitter.h"
 
 #include <QElapsedTimer>
+#include <QTimer>
 
 #include "whalesong/generate.h"
 #include "whalesong/sampler.h"
@@ -12,8 +14,24 @@ namespace {
 QString fromStd(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
 } // namespace
 
+struct EngineWorker::RemoteRun {
+    GenerationJob job;
+    std::unique_ptr<StreamCheckpointer> checkpointer;
+    std::optional<std::stop_callback<std::function<void()>>> onStop;
+    QElapsedTimer clock;
+    std::optional<double> reasoningMs;
+    bool sawReasoning = false;
+};
+
 EngineWorker::EngineWorker(QString dataDir) : m_dataDir(std::move(dataDir)) {}
 EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::shutdown() {
+    if (m_remoteRun && m_remote)
+        m_remote->abort(); // finishRemote() runs now: what arrived is saved, marked stopped
+    delete m_remote;       // its network objects belong to this thread
+    m_remote = nullptr;
+}
 
 void EngineWorker::setModel(std::shared_ptr<const ws::Model> model, int contextLength) {
     m_session.reset(); // a session must not outlive its model
@@ -43,7 +61,101 @@ void EngineWorker::generate(const GenerationJob& job) {
         emit generationFinished(out);
         return;
     }
+    if (job.endpoint) {
+        startRemote(job);
+        return;
+    }
     emit generationFinished(run(job, *m_store));
+}
+
+GenerationOutcome EngineWorker::failed(const GenerationJob& job, StreamCheckpointer& checkpointer,
+                                       const QString& message, const MessageStats& stats) {
+    GenerationOutcome out;
+    out.stats = stats;
+    out.conversationId = job.conversationId;
+    out.answerId = job.answerId;
+    out.status = MessageStatus::Error;
+    out.finishReason = QStringLiteral("error");
+    out.error = message;
+    out.content = checkpointer.content();
+    out.reasoning = checkpointer.reasoning();
+    if (const ws::Status s = checkpointer.finish(MessageStatus::Error, out.stats, message); !s)
+        out.error += QLatin1Char('\n') + tr("The answer could not be saved: %1").arg(fromStd(s.message()));
+    return out;
+}
+
+void EngineWorker::startRemote(const GenerationJob& job) {
+    auto checkpointer = std::make_unique<StreamCheckpointer>(*m_store, job.answerId);
+    if (const QStringList problems = job.endpoint->problems() + job.settings.problems(); !problems.isEmpty()) {
+        emit generationFinished(failed(job, *checkpointer, problems.join(QLatin1Char('\n'))));
+        return;
+    }
+    if (!m_remote) {
+        m_remote = new RemoteChatClient(this);
+        connect(m_remote, &RemoteChatClient::delta, this, [this](const QString& content, const QString& reasoning) {
+            if (!m_remoteRun)
+                return;
+            RemoteRun& r = *m_remoteRun;
+            r.sawReasoning = r.sawReasoning || !reasoning.isEmpty();
+            if (r.sawReasoning && !r.reasoningMs && !content.isEmpty())
+                r.reasoningMs = static_cast<double>(r.clock.nsecsElapsed()) / 1e6;
+            (void)r.checkpointer->append(content, reasoning); // a failed checkpoint keeps the text for the next
+            emit textArrived(r.job.answerId, content, reasoning);
+        });
+        connect(m_remote, &RemoteChatClient::finished, this, &EngineWorker::finishRemote);
+        m_flushTimer = new QTimer(this);
+        m_flushTimer->setInterval(250);
+        connect(m_flushTimer, &QTimer::timeout, this, [this] {
+            if (m_remoteRun)
+                (void)m_remoteRun->checkpointer->flush();
+        });
+    }
+    m_remoteRun = std::make_unique<RemoteRun>();
+    m_remoteRun->job = job;
+    m_remoteRun->checkpointer = std::move(checkpointer);
+    m_remoteRun->clock.start();
+    emit generationStarted(job.answerId, 0);
+    m_remote->start(RemoteRequest{*job.endpoint, job.messages, job.settings});
+    m_flushTimer->start();
+    // Stop is pressed on the GUI thread: the abort is queued to this one (or runs now, if already pressed).
+    QPointer<RemoteChatClient> client = m_remote;
+    m_remoteRun->onStop.emplace(job.stop.get_token(), std::function<void()>([client] {
+        QMetaObject::invokeMethod(client, [client] { if (client) client->abort(); }, Qt::QueuedConnection);
+    }));
+}
+
+void EngineWorker::finishRemote(const RemoteResult& result) {
+    if (!m_remoteRun)
+        return;
+    std::unique_ptr<RemoteRun> run = std::move(m_remoteRun);
+    m_flushTimer->stop();
+    run->onStop.reset();
+    if (result.outcome == RemoteResult::Outcome::Failed) {
+        emit generationFinished(failed(run->job, *run->checkpointer, result.error));
+        return;
+    }
+    GenerationOutcome out;
+    out.conversationId = run->job.conversationId;
+    out.answerId = run->job.answerId;
+    if (result.promptTokens > 0)
+        out.stats.promptTokens = result.promptTokens;
+    if (result.completionTokens > 0)
+        out.stats.completionTokens = result.completionTokens;
+    if (result.timeToFirstTokenMs > 0)
+        out.stats.timeToFirstTokenMs = result.timeToFirstTokenMs;
+    if (result.decodeTokensPerSecond > 0)
+        out.stats.decodeTokensPerSecond = result.decodeTokensPerSecond;
+    if (run->sawReasoning)
+        out.stats.reasoningMs = run->reasoningMs ? *run->reasoningMs : static_cast<double>(run->clock.nsecsElapsed()) / 1e6;
+    out.finishReason = result.finishReason;
+    out.status = result.outcome == RemoteResult::Outcome::Stopped ? MessageStatus::Stopped : MessageStatus::Complete;
+    out.content = run->checkpointer->content();
+    out.reasoning = run->checkpointer->reasoning();
+    if (const ws::Status s = run->checkpointer->finish(out.status, out.stats); !s) {
+        out.status = MessageStatus::Error;
+        out.error = tr("The answer could not be saved: %1").arg(fromStd(s.message()));
+    }
+    emit generationFinished(out);
 }
 
 GenerationOutcome EngineWorker::run(const GenerationJob& job, ConversationStore& store) {
@@ -52,14 +164,10 @@ GenerationOutcome EngineWorker::run(const GenerationJob& job, ConversationStore&
     out.answerId = job.answerId;
     StreamCheckpointer checkpointer(store, job.answerId);
     const auto fail = [&](const QString& message) {
-        out.status = MessageStatus::Error;
-        out.finishReason = QStringLiteral("error");
-        out.error = message;
-        out.content = checkpointer.content();
-        out.reasoning = checkpointer.reasoning();
-        if (const ws::Status s = checkpointer.finish(MessageStatus::Error, out.stats, message); !s)
-            out.error += QLatin1Char('\n') + tr("The answer could not be saved: %1").arg(fromStd(s.message()));
-        return out;
+        GenerationOutcome f = failed(job, checkpointer, message, out.stats);
+        f.contextUsed = out.contextUsed;
+        f.contextLimit = out.contextLimit;
+        return f;
     };
 
     if (!m_model) return fail(tr("No model is loaded."));

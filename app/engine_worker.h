@@ -9,7 +9,9 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <vector>
 
@@ -24,6 +26,7 @@ struct GenerationJob {
     GenerationSettings settings;           ///< the effective settings (global + the conversation's overrides)
     quint64 seed = 0;                      ///< used when settings.seed is not set
     std::stop_source stop;                 ///< the caller keeps a copy: request_stop() ends it (any thread)
+    std::optional<RemoteEndpoint> endpoint; ///< set: the answer comes from this endpoint, not the local model
 };
 
 /// How an answer ended.
@@ -40,6 +43,11 @@ struct GenerationOutcome {
     int contextLimit = 0;
 };
 
+class RemoteChatClient;
+struct RemoteResult;
+class StreamCheckpointer;
+class QTimer;
+
 class EngineWorker : public QObject {
     Q_OBJECT
   public:
@@ -54,8 +62,13 @@ class EngineWorker : public QObject {
     void openStore();
     /// Uses `model` from now on with a context of `contextLength` tokens (the old session is dropped).
     void setModel(std::shared_ptr<const ws::Model> model, int contextLength);
-    /// Produces the answer, streaming it (textArrived), checkpointing it, and finishing it in the store.
+    /// Produces the answer, streaming it (textArrived), checkpointing it, and finishing it in the store. With
+    /// an endpoint the answer streams in over the network and generationFinished() comes later; meanwhile the
+    /// worker's thread stays free.
     void generate(const GenerationJob& job);
+    /// Ends a remote answer under way (saved as stopped) and frees the network objects. Connect it directly to
+    /// the thread's QThread::finished, so it runs on this thread after its event loop ended.
+    void shutdown();
 
   signals:
     void generationStarted(qint64 answerId, int promptTokens);
@@ -65,6 +78,16 @@ class EngineWorker : public QObject {
 
   private:
     GenerationOutcome run(const GenerationJob& job, ConversationStore& store);
+    void startRemote(const GenerationJob& job);
+    void finishRemote(const RemoteResult& result);
+    GenerationOutcome failed(const GenerationJob& job, StreamCheckpointer& checkpointer, const QString& message,
+                             const MessageStats& stats = {});
+
+    /// The answer being streamed from an endpoint.
+    struct RemoteRun;
+    std::unique_ptr<RemoteRun> m_remoteRun;
+    RemoteChatClient* m_remote = nullptr; ///< created on the worker thread at the first remote answer
+    QTimer* m_flushTimer = nullptr;       ///< checkpoints a remote answer whose stream stalls
     QString m_storeError; ///< why the store could not be opened
     QString m_dataDir;
     std::unique_ptr<ConversationStore> m_store;

@@ -6,7 +6,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
+#include <QCoreApplication>
+#include <QRandomGenerator>
 #include <QSettings>
+#include <QUrl>
+#include <QUuid>
 #include <cmath>
 
 namespace {
@@ -253,6 +257,31 @@ AppSettings AppSettings::load(QSettings& s) {
     const QString language = s.value(QStringLiteral("ui/language")).toString();
     if (language == QLatin1String("en") || language == QLatin1String("zh_CN"))
         a.language = language;
+
+    const int endpoints = s.beginReadArray(QStringLiteral("endpoints"));
+    for (int i = 0; i < endpoints; ++i) {
+        s.setArrayIndex(i);
+        RemoteEndpoint e;
+        e.id = s.value(QStringLiteral("id")).toString();
+        e.name = s.value(QStringLiteral("name")).toString();
+        e.kind = s.value(QStringLiteral("kind")).toString() == QLatin1String("deepseek")
+                     ? RemoteEndpoint::Kind::DeepSeekApi
+                     : RemoteEndpoint::Kind::SelfHosted;
+        e.baseUrl = s.value(QStringLiteral("base_url")).toString();
+        e.apiKey = s.value(QStringLiteral("api_key")).toString();
+        e.model = s.value(QStringLiteral("model")).toString();
+        if (!e.id.isEmpty())
+            a.endpoints.append(e);
+    }
+    s.endArray();
+    a.activeEndpoint = s.value(QStringLiteral("answer_with")).toString();
+
+    s.beginGroup(QStringLiteral("server"));
+    a.server.enabled = s.value(QStringLiteral("enabled"), false).toBool();
+    readInt(QStringLiteral("port"), a.server.port);
+    a.server.lan = s.value(QStringLiteral("lan"), false).toBool();
+    a.server.apiKey = s.value(QStringLiteral("api_key")).toString();
+    s.endGroup();
     return a;
 }
 
@@ -284,4 +313,102 @@ void AppSettings::save(QSettings& s) const {
     s.endGroup();
 
     s.setValue(QStringLiteral("ui/language"), language);
+
+    s.beginWriteArray(QStringLiteral("endpoints"), static_cast<int>(endpoints.size()));
+    for (int i = 0; i < endpoints.size(); ++i) {
+        const RemoteEndpoint& e = endpoints[i];
+        s.setArrayIndex(i);
+        s.setValue(QStringLiteral("id"), e.id);
+        s.setValue(QStringLiteral("name"), e.name);
+        s.setValue(QStringLiteral("kind"), e.kind == RemoteEndpoint::Kind::DeepSeekApi ? QStringLiteral("deepseek")
+                                                                                        : QStringLiteral("self_hosted"));
+        s.setValue(QStringLiteral("base_url"), e.baseUrl);
+        s.setValue(QStringLiteral("api_key"), e.apiKey);
+        s.setValue(QStringLiteral("model"), e.model);
+    }
+    s.endArray();
+    s.setValue(QStringLiteral("answer_with"), activeEndpoint);
+
+    s.beginGroup(QStringLiteral("server"));
+    s.setValue(QStringLiteral("enabled"), server.enabled);
+    s.setValue(QStringLiteral("port"), server.port);
+    s.setValue(QStringLiteral("lan"), server.lan);
+    s.setValue(QStringLiteral("api_key"), server.apiKey);
+    s.endGroup();
+}
+
+const RemoteEndpoint* AppSettings::answeringEndpoint() const {
+    if (activeEndpoint.isEmpty())
+        return nullptr;
+    for (const RemoteEndpoint& e : endpoints)
+        if (e.id == activeEndpoint)
+            return &e;
+    return nullptr;
+}
+
+RemoteEndpoint RemoteEndpoint::deepSeekPreset() {
+    RemoteEndpoint e;
+    e.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    e.name = QStringLiteral("DeepSeek API");
+    e.kind = Kind::DeepSeekApi;
+    e.baseUrl = QStringLiteral("https://api.deepseek.com/v1");
+    e.model = QStringLiteral("deepseek-chat");
+    return e;
+}
+
+RemoteEndpoint RemoteEndpoint::selfHostedPreset(const QString& host, int port) {
+    RemoteEndpoint e;
+    e.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    e.name = port == 30000 ? QStringLiteral("SGLang") : QStringLiteral("vLLM");
+    e.kind = Kind::SelfHosted;
+    e.baseUrl = QStringLiteral("http://%1:%2/v1").arg(host).arg(port);
+    e.model = QStringLiteral("deepseek-ai/DeepSeek-V3");
+    return e;
+}
+
+QStringList RemoteEndpoint::problems() const {
+    QStringList p;
+    if (name.trimmed().isEmpty())
+        p << QCoreApplication::translate("Settings", "Name: give the endpoint a name.");
+    const QUrl url(baseUrl.trimmed(), QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
+        url.host().isEmpty())
+        p << QCoreApplication::translate("Settings", "Base URL: an http:// or https:// address is needed, such as "
+                                                     "https://api.deepseek.com/v1.");
+    if (model.trimmed().isEmpty())
+        p << QCoreApplication::translate("Settings", "Model: the model's name on that server is needed.");
+    if (kind == Kind::DeepSeekApi && apiKey.trimmed().isEmpty())
+        p << QCoreApplication::translate("Settings", "API key: DeepSeek's API needs one (platform.deepseek.com).");
+    return p;
+}
+
+QString RemoteEndpoint::chatCompletionsUrl() const {
+    QString base = baseUrl.trimmed();
+    while (base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    if (base.endsWith(QLatin1String("/chat/completions")))
+        return base;
+    return base + QStringLiteral("/chat/completions");
+}
+
+QString RemoteEndpoint::modelsUrl() const {
+    QString url = chatCompletionsUrl();
+    url.chop(int(QStringLiteral("/chat/completions").size()));
+    return url + QStringLiteral("/models");
+}
+
+QStringList ServerSettings::problems() const {
+    QStringList p;
+    if (port < 1 || port > 65535)
+        p << QCoreApplication::translate("Settings", "Port must be in [1, 65535], got %1.").arg(port);
+    if (lan && apiKey.trimmed().isEmpty())
+        p << QCoreApplication::translate("Settings", "API key: required when other computers may connect.");
+    return p;
+}
+
+QString ServerSettings::generateKey() {
+    QString key = QStringLiteral("sk-ws-");
+    for (int i = 0; i < 4; ++i)
+        key += QStringLiteral("%1").arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0')).left(8);
+    return key;
 }

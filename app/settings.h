@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QJsonObject>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -58,11 +59,53 @@ struct GenerationSettings {
     GenerationSettings withOverrides(const QJsonObject& json) const;
 };
 
+/// An OpenAI-compatible chat-completions endpoint the app can answer with instead of the local model: DeepSeek's
+/// API, or a self-hosted SGLang / vLLM server (or another Whalesong).
+struct RemoteEndpoint {
+    enum class Kind { DeepSeekApi, SelfHosted };
+    QString id;       ///< stable, generated when added
+    QString name;     ///< shown in the settings and recorded with each answer
+    Kind kind = Kind::SelfHosted;
+    QString baseUrl;  ///< up to /v1, e.g. "https://api.deepseek.com/v1" or "http://gpu-box:30000/v1"
+    QString apiKey;   ///< sent as "Authorization: Bearer"; never logged, never shown in errors
+    QString model;    ///< "deepseek-chat", "deepseek-reasoner", "deepseek-ai/DeepSeek-V3" …
+    bool operator==(const RemoteEndpoint&) const = default;
+
+    /// The preset for DeepSeek's API (key still to fill in).
+    static RemoteEndpoint deepSeekPreset();
+    /// The preset for an SGLang (port 30000) or vLLM (port 8000) server on `host`.
+    static RemoteEndpoint selfHostedPreset(const QString& host, int port);
+    /// What is missing or malformed (translated, each naming the field). Empty when usable.
+    QStringList problems() const;
+    /// `baseUrl` + "/chat/completions" (a trailing slash or a full …/chat/completions is tolerated).
+    QString chatCompletionsUrl() const;
+    QString modelsUrl() const;
+};
+
+/// The OpenAI-compatible API server over the loaded model (the same one `whalesong-cli serve` runs).
+struct ServerSettings {
+    bool enabled = false;
+    int port = 8000;
+    bool lan = false;   ///< listen on all interfaces (then a key is required), else loopback only
+    QString apiKey;     ///< empty: no key (loopback only)
+    bool operator==(const ServerSettings&) const = default;
+    /// Translated; empty when usable.
+    QStringList problems() const;
+    /// A fresh random key ("sk-ws-" and 32 hex digits).
+    static QString generateKey();
+};
+
 /// Everything the app keeps between runs. load()/save() use the given QSettings (the app's default one).
 struct AppSettings {
     ModelSettings model;
     GenerationSettings generation;
     QString language; ///< "" = follow the system; "en" | "zh_CN"
+    QList<RemoteEndpoint> endpoints;
+    QString activeEndpoint; ///< the id of the endpoint that answers; empty: the local model
+    ServerSettings server;
+
+    /// The endpoint that answers, if one is chosen and still exists.
+    const RemoteEndpoint* answeringEndpoint() const;
 
     static AppSettings load(QSettings& s);
     void save(QSettings& s) const;

@@ -1,0 +1,55 @@
+// ApiServerHost: ServerSettings → ws::ApiServerOptions; restarts only when an option of the listener changed.
+#include "api_server_host.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcApi, "whalesong.api")
+
+ApiServerHost::ApiServerHost(QObject* parent) : QObject(parent) {}
+
+ApiServerHost::~ApiServerHost() = default;
+
+void ApiServerHost::apply(const ServerSettings& settings) {
+    const bool listenerChanged = !(settings == m_settings);
+    m_settings = settings;
+    if (listenerChanged || (settings.enabled && !m_server))
+        restart();
+}
+
+void ApiServerHost::setModel(std::shared_ptr<const ws::Model> model, const QString& name, int contextLength) {
+    const bool contextChanged = contextLength != m_contextLength;
+    m_model = std::move(model);
+    m_name = name;
+    m_contextLength = contextLength;
+    if (m_server && !contextChanged)
+        m_server->setModel(m_model, m_name.toStdString());
+    else if (m_settings.enabled)
+        restart(); // the context limit is an option of the server
+}
+
+QString ApiServerHost::baseUrl() const {
+    return m_server ? QString::fromStdString(m_server->baseUrl()) : QString();
+}
+
+void ApiServerHost::restart() {
+    m_server.reset(); // running requests are cancelled and answered before the port is free again
+    m_error.clear();
+    if (m_settings.enabled) {
+        if (const QStringList problems = m_settings.problems(); !problems.isEmpty()) {
+            m_error = problems.join(QLatin1Char(' '));
+        } else {
+            ws::ApiServerOptions o;
+            o.host = m_settings.lan ? "0.0.0.0" : "127.0.0.1";
+            o.port = m_settings.port;
+            o.apiKey = m_settings.apiKey.trimmed().toStdString();
+            o.contextLimit = m_contextLength;
+            o.log = [](const std::string& line) { qCInfo(lcApi, "%s", line.c_str()); }; // lines carry no key
+            auto server = ws::ApiServer::start(o, m_model, m_name.toStdString());
+            if (server)
+                m_server = std::move(server.value());
+            else
+                m_error = tr("The API server could not start: %1").arg(QString::fromStdString(server.status().message()));
+        }
+    }
+    emit stateChanged();
+}
