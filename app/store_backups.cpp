@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <cerrno>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <sqlite3.h>
@@ -51,7 +52,11 @@ void StoreBackups::copy(Database& db, const QString& file) {
     const QString dirPath = QFileInfo(file).absolutePath();
     if (!QDir().mkpath(dirPath))
         throw SqliteError(SQLITE_CANTOPEN, dirPath.toStdString() + ": cannot create");
-    const QString tmp = file + QLatin1String(".tmp-") + QString::number(QCoreApplication::applicationPid());
+    // Unique per copy, not only per process: the app's two store connections (GUI, engine) both make the daily
+    // backup when they open, at the same moment.
+    static std::atomic<int> s_copies{0};
+    const QString tmp = file + QLatin1String(".tmp-") + QString::number(QCoreApplication::applicationPid()) +
+                        QLatin1Char('-') + QString::number(++s_copies);
     QFile::remove(tmp);
     try {
         db.backupTo(tmp);

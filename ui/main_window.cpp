@@ -90,6 +90,9 @@ void MainWindow::buildUi() {
     m_backendLabel = new QLabel(this);
     m_contextLabel = new QLabel(this);
     m_speedLabel = new QLabel(this);
+    m_apiLabel = new QLabel(this);
+    m_apiLabel->setObjectName(QStringLiteral("apiStatus"));
+    m_apiLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_loadProgress = new QProgressBar(this);
     m_loadProgress->setRange(0, 1000);
     m_loadProgress->setMaximumWidth(220);
@@ -103,6 +106,8 @@ void MainWindow::buildUi() {
     statusBar()->addWidget(m_cancelLoad);
     statusBar()->addPermanentWidget(m_contextLabel);
     statusBar()->addPermanentWidget(m_speedLabel);
+    statusBar()->addPermanentWidget(m_apiLabel);
+    connect(m_controller.apiServer(), &ApiServerHost::stateChanged, this, &MainWindow::updateModelStatus);
     connect(m_cancelLoad, &QToolButton::clicked, &m_controller, &ChatController::cancelModelLoad);
 }
 
@@ -273,7 +278,7 @@ QString MainWindow::noticeText() const { return m_noticeBar->isHidden() ? QStrin
 
 QString MainWindow::statusText() const {
     QStringList parts;
-    for (const QLabel* l : {m_modelLabel, m_backendLabel, m_contextLabel, m_speedLabel})
+    for (const QLabel* l : {m_modelLabel, m_backendLabel, m_contextLabel, m_speedLabel, m_apiLabel})
         if (!l->text().isEmpty())
             parts << l->text();
     return parts.join(QStringLiteral(" | "));
@@ -302,6 +307,17 @@ void MainWindow::updateModelStatus() {
         m_contextLabel->clear();
     m_speedLabel->setText(m_decodeSpeed > 0 ? tr("%1 tokens/s").arg(locale.toString(m_decodeSpeed, 'f', 1))
                                             : QString());
+    if (const RemoteEndpoint* e = m_controller.settings().answeringEndpoint()) {
+        // The local model still serves the API and counts tokens; the answers come from the endpoint.
+        m_backendLabel->setText(tr("Answers from: %1 (%2)").arg(e->name, e->model));
+    }
+    const ApiServerHost* api = m_controller.apiServer();
+    if (api->isListening())
+        m_apiLabel->setText(tr("API: %1").arg(api->baseUrl()));
+    else if (!api->error().isEmpty())
+        m_apiLabel->setText(api->error());
+    else
+        m_apiLabel->clear();
 }
 
 void MainWindow::openModelSettings() {
@@ -333,6 +349,7 @@ void MainWindow::applySettings(const AppSettings& settings) {
         m_languages.apply(settings.language);
     m_controller.applySettings(settings);
     updateLanguageMenu();
+    updateModelStatus();
 }
 
 void MainWindow::updateLanguageMenu() {

@@ -72,6 +72,7 @@ class MainWindow : public QMainWindow {
     QLabel* m_backendLabel = nullptr;
     QLabel* m_contextLabel = nullptr;
     QLabel* m_speedLabel = nullptr;
+    QLabel* m_apiLabel = nullptr; ///< the API server's address, or why it is not listening
     QProgressBar* m_loadProgress = nullptr;
     QToolButton* m_cancelLoad = nullptr;
     QMenu* m_fileMenu = nullptr;

@@ -5,6 +5,8 @@
 #include "app/demo_model.h"
 #include "app/language_manager.h"
 #include "app/model_card.h"
+#include "ui/api_server_page.h"
+#include "ui/endpoints_page.h"
 #include "ui/generation_settings_form.h"
 
 #include <QCheckBox>
@@ -63,6 +65,12 @@ void ModelSettingsDialog::buildUi(const AppSettings& current) {
     av->addWidget(m_formProblems);
     av->addStretch(1);
     m_tabs->addTab(answers, QString());
+    m_endpoints = new EndpointsPage;
+    m_endpoints->setObjectName(QStringLiteral("endpoints"));
+    m_tabs->addTab(m_endpoints, QString());
+    m_server = new ApiServerPage;
+    m_server->setObjectName(QStringLiteral("server"));
+    m_tabs->addTab(m_server, QString());
 
     m_languageLabel = new QLabel;
     m_language = new QComboBox;
@@ -98,6 +106,8 @@ void ModelSettingsDialog::buildUi(const AppSettings& current) {
     m_requestedContext = current.model.contextLength;
     updateContextRange();
     m_form->setSettings(current.generation);
+    m_endpoints->setEndpoints(current.endpoints, current.activeEndpoint);
+    m_server->setSettings(current.server);
     m_language->setCurrentIndex(std::max(0, m_language->findData(current.language)));
 
     connect(m_folder, &QLineEdit::textChanged, this, &ModelSettingsDialog::onFolderEdited);
@@ -109,6 +119,8 @@ void ModelSettingsDialog::buildUi(const AppSettings& current) {
         updateMemoryEstimate();
     });
     connect(m_form, &GenerationSettingsForm::changed, this, &ModelSettingsDialog::updateOk);
+    connect(m_endpoints, &EndpointsPage::changed, this, &ModelSettingsDialog::updateOk);
+    connect(m_server, &ApiServerPage::changed, this, &ModelSettingsDialog::updateOk);
 }
 
 QWidget* ModelSettingsDialog::buildModelPage() {
@@ -187,6 +199,8 @@ void ModelSettingsDialog::retranslateUi() {
     setWindowTitle(tr("Model Settings"));
     m_tabs->setTabText(0, tr("&Model"));
     m_tabs->setTabText(1, tr("&Answers"));
+    m_tabs->setTabText(2, tr("&Endpoints"));
+    m_tabs->setTabText(3, tr("API &server"));
     m_demo->setText(tr("Use the built-in &demo model"));
     m_demo->setToolTip(
         tr("A tiny model that ships with Whalesong, for trying the app without downloading one."));
@@ -229,6 +243,9 @@ AppSettings ModelSettingsDialog::settings() const {
     a.model.contextLength = m_requestedContext;
     a.generation = m_form->settings();
     a.language = m_language->currentData().toString();
+    a.endpoints = m_endpoints->endpoints();
+    a.activeEndpoint = m_endpoints->activeEndpoint();
+    a.server = m_server->settings();
     return a;
 }
 
@@ -369,5 +386,7 @@ void ModelSettingsDialog::updateOk() {
     const QStringList formProblems = m_form->problems();
     m_formProblems->setText(formProblems.join(QLatin1Char('\n')));
     m_formProblems->setVisible(!formProblems.isEmpty());
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(folderOk && formProblems.isEmpty());
+    m_buttons->button(QDialogButtonBox::Ok)
+        ->setEnabled(folderOk && formProblems.isEmpty() && m_endpoints->problems().isEmpty() &&
+                     m_server->problems().isEmpty());
 }

@@ -8,6 +8,8 @@
 #include <QDialog>
 #include <QStringList>
 
+class ApiServerPage;
+class EndpointsPage;
 class GenerationSettingsForm;
 class QCheckBox;
 class QComboBox;
@@ -94,6 +96,8 @@ class ModelSettingsDialog : public QDialog {
     QLabel* m_memoryLabel = nullptr;
     QLabel* m_memory = nullptr;
     GenerationSettingsForm* m_form = nullptr;
+    EndpointsPage* m_endpoints = nullptr;
+    ApiServerPage* m_server = nullptr;
     QLabel* m_formProblems = nullptr;
     QLabel* m_languageLabel = nullptr;
     QComboBox* m_language = nullptr;

@@ -128,7 +128,7 @@ void ApiServer::Impl::chatCompletions(const httplib::Request& req, httplib::Resp
     json body;
     try {
         body = json::parse(req.body);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) { // parse_error, or out_of_range for a number such as 1e400
         sendError(res, apiError(400, std::string("The request body is not valid JSON: ") + e.what(),
                                 "invalid_request_error", "invalid_json"));
         return;

@@ -16,6 +16,11 @@
 #include <QDir>
 #include <QFile>
 #include <QInputMethodEvent>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTcpServer>
 #include <QJsonObject>
 #include <QMenuBar>
 #include <QPushButton>
@@ -304,6 +309,37 @@ class TestMainWindow : public QObject {
         QVERIFY(!m_window->composer()->noticeText().isEmpty());
         QCOMPARE(m_window->composer()->draft(), longDraft); // nothing cut, nothing sent
         QCOMPARE(sends.count(), 0);
+    }
+
+    void appServesTheLoadedModelOverTheApi() {
+        QTcpServer probe; // a port that is free now
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        const int port = probe.serverPort();
+        probe.close();
+        AppSettings s = testSettings();
+        s.server.enabled = true;
+        s.server.port = port;
+        s.server.apiKey = QStringLiteral("sk-ws-test");
+        openWindow(s);
+        const QString base = QStringLiteral("http://127.0.0.1:%1/v1").arg(port);
+        QTRY_VERIFY2(m_window->statusText().contains(QStringLiteral("API: ") + base), qPrintable(m_window->statusText()));
+
+        QNetworkAccessManager network;
+        QNetworkRequest models{QUrl(base + QStringLiteral("/models"))};
+        models.setRawHeader("Authorization", "Bearer sk-ws-test");
+        std::unique_ptr<QNetworkReply> reply(network.get(models));
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), kAnswerTimeoutMs);
+        const QJsonObject list = QJsonDocument::fromJson(reply->readAll()).object();
+        QCOMPARE(list.value(QStringLiteral("data")).toArray().at(0).toObject().value(QStringLiteral("id")).toString(),
+                 QStringLiteral("whalesong-demo"));
+
+        // Switched off in the settings: the port is closed.
+        s.server.enabled = false;
+        m_controller->applySettings(s);
+        QVERIFY(!m_controller->apiServer()->isListening());
+        std::unique_ptr<QNetworkReply> refused(network.get(models));
+        QTRY_VERIFY_WITH_TIMEOUT(refused->isFinished(), kAnswerTimeoutMs);
+        QCOMPARE(refused->error(), QNetworkReply::ConnectionRefusedError);
     }
 };
 

@@ -2,7 +2,9 @@
 // when usable), estimates memory, returns what was entered and re-translates when the language changes; the
 // conversation dialog yields only the overridden fields.
 #include "app/language_manager.h"
+#include "ui/api_server_page.h"
 #include "ui/conversation_settings_dialog.h"
+#include "ui/endpoints_page.h"
 #include "ui/generation_settings_form.h"
 #include "ui/model_settings_dialog.h"
 #include "whalesong/random_model.h"
@@ -15,6 +17,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -69,6 +72,7 @@ class TestSettingsDialog : public QObject {
     void languageSwitchRetranslates();
     void generationForm();
     void conversationOverrides();
+    void endpointsAndServer();
 
   private:
     QTemporaryDir m_dir;
@@ -286,6 +290,64 @@ void TestSettingsDialog::conversationOverrides() {
 
     d.form()->setOverridden(F::MaxTokens, false);
     QVERIFY(d.overrides().isEmpty());
+}
+
+void TestSettingsDialog::endpointsAndServer() {
+    AppSettings s; // the demo model: the folder never blocks OK here
+    ModelSettingsDialog d{s};
+    QTRY_VERIFY(d.canAccept());
+    auto* endpoints = child<EndpointsPage>(&d, "endpoints");
+    auto* answerWith = child<QComboBox>(&d, "answerWith");
+    QCOMPARE(answerWith->count(), 1); // this computer only
+
+    // DeepSeek's preset needs a key: OK waits for it, and the page says why.
+    endpoints->addEndpoint(RemoteEndpoint::deepSeekPreset());
+    QVERIFY(!d.canAccept());
+    auto* problems = child<QLabel>(&d, "endpointProblems");
+    QVERIFY2(problems->text().contains(QStringLiteral("API key")), qPrintable(problems->text()));
+    auto* key = child<QLineEdit>(&d, "endpointKey");
+    QCOMPARE(key->echoMode(), QLineEdit::Password);
+    QTest::keyClicks(key, QStringLiteral("sk-abc"));
+    QVERIFY(d.canAccept());
+    QCOMPARE(answerWith->count(), 2);
+    answerWith->setCurrentIndex(1);
+    AppSettings out = d.settings();
+    QCOMPARE(out.endpoints.size(), 1);
+    QCOMPARE(out.endpoints.at(0).apiKey, QStringLiteral("sk-abc"));
+    QCOMPARE(out.endpoints.at(0).model, QStringLiteral("deepseek-chat"));
+    QCOMPARE(out.activeEndpoint, out.endpoints.at(0).id);
+    QVERIFY(out.answeringEndpoint() != nullptr);
+
+    // A connection test that cannot connect says so.
+    auto* url = child<QLineEdit>(&d, "endpointUrl");
+    url->clear();
+    QTest::keyClicks(url, QStringLiteral("http://127.0.0.1:9/v1"));
+    QCOMPARE(d.settings().endpoints.at(0).baseUrl, QStringLiteral("http://127.0.0.1:9/v1"));
+    QSignalSpy tested(endpoints, &EndpointsPage::testFinished);
+    endpoints->testSelected();
+    QVERIFY(tested.wait(30000));
+    QVERIFY2(endpoints->testResult().contains(QStringLiteral("Could not reach")), qPrintable(endpoints->testResult()));
+
+    // The API server: on LAN it needs a key; Generate makes one; the page shows the base URL.
+    child<QCheckBox>(&d, "serverEnabled")->setChecked(true);
+    child<QSpinBox>(&d, "serverPort")->setValue(8123);
+    QVERIFY(d.canAccept()); // loopback without a key is fine
+    child<QCheckBox>(&d, "serverLan")->setChecked(true);
+    QVERIFY(!d.canAccept());
+    auto* page = child<ApiServerPage>(&d, "server");
+    for (QPushButton* b : page->findChildren<QPushButton*>()) b->click(); // Generate
+    QVERIFY(d.canAccept());
+    out = d.settings();
+    QVERIFY(out.server.enabled && out.server.lan);
+    QCOMPARE(out.server.port, 8123);
+    QVERIFY(out.server.apiKey.startsWith(QStringLiteral("sk-ws-")));
+    QVERIFY2(page->shownUsage().contains(QStringLiteral(":8123/v1")), qPrintable(page->shownUsage()));
+
+    // What was saved comes back.
+    ModelSettingsDialog again{out};
+    QCOMPARE(again.settings().endpoints, out.endpoints);
+    QCOMPARE(again.settings().activeEndpoint, out.activeEndpoint);
+    QCOMPARE(again.settings().server, out.server);
 }
 
 QTEST_MAIN(TestSettingsDialog)

@@ -522,6 +522,11 @@ def part_errors(port, model_id):
     body = loads(raw)
     check("malformed JSON: 400 invalid_json", st == 400 and error_shaped(body) and body["error"]["code"] == "invalid_json",
           "%d %s" % (st, short(raw)))
+    st, _, raw = request(port, "POST", CHAT, b'{"model": "demo", "messages": [{"role": "user", "content": "x"}], '
+                                             b'"max_tokens": 1e400}')
+    body = loads(raw)
+    check("a number beyond a double (1e400): 400 invalid_json, not 500",
+          st == 400 and error_shaped(body) and body["error"]["code"] == "invalid_json", "%d %s" % (st, short(raw)))
     for field, value in [("temperature", "hot"), ("messages", "x"), ("n", 1.5), ("stream", "yes"), ("max_tokens", 0),
                          ("max_tokens", 20000), ("top_p", 2), ("presence_penalty", 3), ("model", 5),
                          ("messages", []), ("stream_options", 1)]:
