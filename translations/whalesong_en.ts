@@ -2,6 +2,54 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>ApiServerHost</name>
+    <message>
+        <source>The API server could not start: %1</source>
+        <translation>The API server could not start: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ApiServerPage</name>
+    <message>
+        <source>this-computer's-address</source>
+        <translation>this-computer's-address</translation>
+    </message>
+    <message>
+        <source>Base URL for clients: %1
+Example: %2</source>
+        <translation>Base URL for clients: %1
+Example: %2</translation>
+    </message>
+    <message>
+        <source>Serve the loaded model to other programs over the OpenAI-compatible chat-completions API (the OpenAI SDKs, curl, Open WebUI, Dify…), as DeepSeek's API does. The same server runs without the app: whalesong-cli serve.</source>
+        <translation>Serve the loaded model to other programs over the OpenAI-compatible chat-completions API (the OpenAI SDKs, curl, Open WebUI, Dify…), as DeepSeek's API does. The same server runs without the app: whalesong-cli serve.</translation>
+    </message>
+    <message>
+        <source>&amp;Serve the model over the API</source>
+        <translation>&amp;Serve the model over the API</translation>
+    </message>
+    <message>
+        <source>&amp;Port:</source>
+        <translation>&amp;Port:</translation>
+    </message>
+    <message>
+        <source>Allow other computers on the &amp;network (needs a key)</source>
+        <translation>Allow other computers on the &amp;network (needs a key)</translation>
+    </message>
+    <message>
+        <source>API &amp;key:</source>
+        <translation>API &amp;key:</translation>
+    </message>
+    <message>
+        <source>None: only programs on this computer may connect</source>
+        <translation>None: only programs on this computer may connect</translation>
+    </message>
+    <message>
+        <source>&amp;Generate</source>
+        <translation>&amp;Generate</translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message>
         <source>That conversation no longer exists.</source>
@@ -30,6 +78,10 @@
     <message>
         <source>Your conversations could not be opened, so nothing can be saved or answered.</source>
         <translation>Your conversations could not be opened, so nothing can be saved or answered.</translation>
+    </message>
+    <message>
+        <source>The endpoint “%1” is not set up: %2</source>
+        <translation>The endpoint “%1” is not set up: %2</translation>
     </message>
 </context>
 <context>
@@ -81,8 +133,8 @@
         <translation>With --export: only the conversation UUID.</translation>
     </message>
     <message>
-        <source>Import a Whalesong export or ChatGPT&apos;s conversations.json from FILE (all or nothing).</source>
-        <translation>Import a Whalesong export or ChatGPT&apos;s conversations.json from FILE (all or nothing).</translation>
+        <source>Import a Whalesong export or ChatGPT's conversations.json from FILE (all or nothing).</source>
+        <translation>Import a Whalesong export or ChatGPT's conversations.json from FILE (all or nothing).</translation>
     </message>
     <message>
         <source>Search every conversation; one JSON object per match and line.</source>
@@ -208,8 +260,8 @@ The data commands below work without opening a window.</translation>
         <translation>%1 / %2 tokens</translation>
     </message>
     <message>
-        <source>Tokens in the draft / tokens left in the model&apos;s context</source>
-        <translation>Tokens in the draft / tokens left in the model&apos;s context</translation>
+        <source>Tokens in the draft / tokens left in the model's context</source>
+        <translation>Tokens in the draft / tokens left in the model's context</translation>
     </message>
     <message>
         <source>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</source>
@@ -295,6 +347,85 @@ The data commands below work without opening a window.</translation>
     </message>
 </context>
 <context>
+    <name>EndpointsPage</name>
+    <message>
+        <source>Connected. Models: %1</source>
+        <translation>Connected. Models: %1</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>(unnamed)</source>
+        <translation>(unnamed)</translation>
+    </message>
+    <message>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+    <message>
+        <source>This computer (the local model)</source>
+        <translation>This computer (the local model)</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>Connecting to %1…</translation>
+    </message>
+    <message>
+        <source>Answer with a model served elsewhere — DeepSeek's API, or an SGLang or vLLM server for models larger than this computer. Conversations stay on this computer; a conversation can go on with another backend at any time.</source>
+        <translation>Answer with a model served elsewhere — DeepSeek's API, or an SGLang or vLLM server for models larger than this computer. Conversations stay on this computer; a conversation can go on with another backend at any time.</translation>
+    </message>
+    <message>
+        <source>Answer &amp;with:</source>
+        <translation>Answer &amp;with:</translation>
+    </message>
+    <message>
+        <source>&amp;Add</source>
+        <translation>&amp;Add</translation>
+    </message>
+    <message>
+        <source>DeepSeek API</source>
+        <translation>DeepSeek API</translation>
+    </message>
+    <message>
+        <source>SGLang server (port 30000)</source>
+        <translation>SGLang server (port 30000)</translation>
+    </message>
+    <message>
+        <source>vLLM server (port 8000)</source>
+        <translation>vLLM server (port 8000)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>&amp;Remove</translation>
+    </message>
+    <message>
+        <source>&amp;Test connection</source>
+        <translation>&amp;Test connection</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>Base &amp;URL:</source>
+        <translation>Base &amp;URL:</translation>
+    </message>
+    <message>
+        <source>API &amp;key:</source>
+        <translation>API &amp;key:</translation>
+    </message>
+    <message>
+        <source>Sent as a Bearer token; stored in this computer's settings</source>
+        <translation>Sent as a Bearer token; stored in this computer's settings</translation>
+    </message>
+    <message>
+        <source>M&amp;odel:</source>
+        <translation>M&amp;odel:</translation>
+    </message>
+</context>
+<context>
     <name>EngineWorker</name>
     <message>
         <source>The conversation store could not be opened: %1</source>
@@ -309,8 +440,8 @@ The data commands below work without opening a window.</translation>
         <translation>No model is loaded.</translation>
     </message>
     <message>
-        <source>The model&apos;s context could not be allocated: %1</source>
-        <translation>The model&apos;s context could not be allocated: %1</translation>
+        <source>The model's context could not be allocated: %1</source>
+        <translation>The model's context could not be allocated: %1</translation>
     </message>
     <message>
         <source>The conversation could not be turned into a prompt: %1</source>
@@ -386,8 +517,8 @@ The data commands below work without opening a window.</translation>
         <translation>DeepSeek temperature mapping</translation>
     </message>
     <message>
-        <source>As DeepSeek&apos;s API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</source>
-        <translation>As DeepSeek&apos;s API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</translation>
+        <source>As DeepSeek's API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</source>
+        <translation>As DeepSeek's API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</translation>
     </message>
     <message>
         <source>Top &amp;p:</source>
@@ -598,6 +729,14 @@ The data commands below work without opening a window.</translation>
             <numerusform>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</numerusform>
             <numerusform>Answers interrupted when Whalesong last stopped: %n. They are kept as they were.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Answers from: %1 (%2)</source>
+        <translation>Answers from: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>API: %1</source>
+        <translation>API: %1</translation>
     </message>
 </context>
 <context>
@@ -884,12 +1023,102 @@ The data commands below work without opening a window.</translation>
         <translation>Checking the folder…</translation>
     </message>
     <message>
-        <source>The folder&apos;s weights could not be described.</source>
-        <translation>The folder&apos;s weights could not be described.</translation>
+        <source>The folder's weights could not be described.</source>
+        <translation>The folder's weights could not be described.</translation>
     </message>
     <message>
         <source>Known once the model folder is checked.</source>
         <translation>Known once the model folder is checked.</translation>
+    </message>
+    <message>
+        <source>&amp;Endpoints</source>
+        <translation>&amp;Endpoints</translation>
+    </message>
+    <message>
+        <source>API &amp;server</source>
+        <translation>API &amp;server</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteChatClient</name>
+    <message>
+        <source>%1 rejected the request (HTTP %2).</source>
+        <translation>%1 rejected the request (HTTP %2).</translation>
+    </message>
+    <message>
+        <source>%1 refused the API key (HTTP %2). Check the key in Settings → Endpoints.</source>
+        <translation>%1 refused the API key (HTTP %2). Check the key in Settings → Endpoints.</translation>
+    </message>
+    <message>
+        <source>%1: the account's balance is used up (HTTP 402). Top it up, then try again.</source>
+        <translation>%1: the account's balance is used up (HTTP 402). Top it up, then try again.</translation>
+    </message>
+    <message>
+        <source>%1 does not know this model or address (HTTP 404). Check the base URL and the model name.</source>
+        <translation>%1 does not know this model or address (HTTP 404). Check the base URL and the model name.</translation>
+    </message>
+    <message>
+        <source>%1 is limiting requests (HTTP 429). Wait a moment, then try again.</source>
+        <translation>%1 is limiting requests (HTTP 429). Wait a moment, then try again.</translation>
+    </message>
+    <message>
+        <source>%1 had a server error (HTTP %2). Try again later.</source>
+        <translation>%1 had a server error (HTTP %2). Try again later.</translation>
+    </message>
+    <message>
+        <source>%1 answered HTTP %2.</source>
+        <translation>%1 answered HTTP %2.</translation>
+    </message>
+    <message>
+        <source>The server said: %1</source>
+        <translation>The server said: %1</translation>
+    </message>
+    <message>
+        <source>%1 stopped with an error: %2</source>
+        <translation>%1 stopped with an error: %2</translation>
+    </message>
+    <message>
+        <source>no details</source>
+        <translation>no details</translation>
+    </message>
+    <message>
+        <source>Could not reach %1: %2</source>
+        <translation>Could not reach %1: %2</translation>
+    </message>
+    <message>
+        <source>%1 closed the connection before the answer was complete.</source>
+        <translation>%1 closed the connection before the answer was complete.</translation>
+    </message>
+    <message>
+        <source>%1 lists no models.</source>
+        <translation>%1 lists no models.</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <source>Name: give the endpoint a name.</source>
+        <translation>Name: give the endpoint a name.</translation>
+    </message>
+    <message>
+        <source>Base URL: an http:// or https:// address is needed, such as https://api.deepseek.com/v1.</source>
+        <translation>Base URL: an http:// or https:// address is needed, such as https://api.deepseek.com/v1.</translation>
+    </message>
+    <message>
+        <source>Model: the model's name on that server is needed.</source>
+        <translation>Model: the model's name on that server is needed.</translation>
+    </message>
+    <message>
+        <source>API key: DeepSeek's API needs one (platform.deepseek.com).</source>
+        <translation>API key: DeepSeek's API needs one (platform.deepseek.com).</translation>
+    </message>
+    <message>
+        <source>Port must be in [1, 65535], got %1.</source>
+        <translation>Port must be in [1, 65535], got %1.</translation>
+    </message>
+    <message>
+        <source>API key: required when other computers may connect.</source>
+        <translation>API key: required when other computers may connect.</translation>
     </message>
 </context>
 <context>
@@ -907,8 +1136,8 @@ The data commands below work without opening a window.</translation>
         <translation>Thoughts</translation>
     </message>
     <message>
-        <source>Show or hide the model&apos;s reasoning</source>
-        <translation>Show or hide the model&apos;s reasoning</translation>
+        <source>Show or hide the model's reasoning</source>
+        <translation>Show or hide the model's reasoning</translation>
     </message>
 </context>
 </TS>

@@ -2,6 +2,54 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ApiServerHost</name>
+    <message>
+        <source>The API server could not start: %1</source>
+        <translation>API 服务器无法启动：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ApiServerPage</name>
+    <message>
+        <source>this-computer&apos;s-address</source>
+        <translation>本机地址</translation>
+    </message>
+    <message>
+        <source>Base URL for clients: %1
+Example: %2</source>
+        <translation>客户端的 Base URL：%1
+示例：%2</translation>
+    </message>
+    <message>
+        <source>Serve the loaded model to other programs over the OpenAI-compatible chat-completions API (the OpenAI SDKs, curl, Open WebUI, Dify…), as DeepSeek&apos;s API does. The same server runs without the app: whalesong-cli serve.</source>
+        <translation>通过与 OpenAI 兼容的 chat-completions API，把已加载的模型提供给其他程序（OpenAI SDK、curl、Open WebUI、Dify…），与 DeepSeek API 的用法相同。不打开本应用也能运行同一个服务器：whalesong-cli serve。</translation>
+    </message>
+    <message>
+        <source>&amp;Serve the model over the API</source>
+        <translation>通过 API 提供模型服务(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Port:</source>
+        <translation>端口(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>Allow other computers on the &amp;network (needs a key)</source>
+        <translation>允许局域网中的其他电脑连接（需要密钥）(&amp;N)</translation>
+    </message>
+    <message>
+        <source>API &amp;key:</source>
+        <translation>API 密钥(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>None: only programs on this computer may connect</source>
+        <translation>不设置：只有本机上的程序可以连接</translation>
+    </message>
+    <message>
+        <source>&amp;Generate</source>
+        <translation>生成(&amp;G)</translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message>
         <source>That conversation no longer exists.</source>
@@ -30,6 +78,10 @@
     <message>
         <source>Your conversations could not be opened, so nothing can be saved or answered.</source>
         <translation>无法打开你的对话记录，因此无法保存或回答任何内容。</translation>
+    </message>
+    <message>
+        <source>The endpoint “%1” is not set up: %2</source>
+        <translation>端点“%1”尚未设置好：%2</translation>
     </message>
 </context>
 <context>
@@ -290,6 +342,85 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Undo</source>
         <translation>撤销</translation>
+    </message>
+</context>
+<context>
+    <name>EndpointsPage</name>
+    <message>
+        <source>Connected. Models: %1</source>
+        <translation>已连接。模型：%1</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>(unnamed)</source>
+        <translation>（未命名）</translation>
+    </message>
+    <message>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+    <message>
+        <source>This computer (the local model)</source>
+        <translation>本机（本地模型）</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>正在连接 %1…</translation>
+    </message>
+    <message>
+        <source>Answer with a model served elsewhere — DeepSeek&apos;s API, or an SGLang or vLLM server for models larger than this computer. Conversations stay on this computer; a conversation can go on with another backend at any time.</source>
+        <translation>使用部署在别处的模型回答——DeepSeek API，或用于运行超出本机能力的大模型的 SGLang、vLLM 服务器。对话始终保存在本机；同一个对话随时可以换用其他后端继续。</translation>
+    </message>
+    <message>
+        <source>Answer &amp;with:</source>
+        <translation>回答来源(&amp;W)：</translation>
+    </message>
+    <message>
+        <source>&amp;Add</source>
+        <translation>添加(&amp;A)</translation>
+    </message>
+    <message>
+        <source>DeepSeek API</source>
+        <translation>DeepSeek API</translation>
+    </message>
+    <message>
+        <source>SGLang server (port 30000)</source>
+        <translation>SGLang 服务器（端口 30000）</translation>
+    </message>
+    <message>
+        <source>vLLM server (port 8000)</source>
+        <translation>vLLM 服务器（端口 8000）</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>删除(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Test connection</source>
+        <translation>测试连接(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>Base &amp;URL:</source>
+        <translation>Base &amp;URL：</translation>
+    </message>
+    <message>
+        <source>API &amp;key:</source>
+        <translation>API 密钥(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>Sent as a Bearer token; stored in this computer&apos;s settings</source>
+        <translation>以 Bearer 令牌发送；保存在本机的设置中</translation>
+    </message>
+    <message>
+        <source>M&amp;odel:</source>
+        <translation>模型(&amp;O)：</translation>
     </message>
 </context>
 <context>
@@ -595,6 +726,14 @@ The data commands below work without opening a window.</source>
             <numerusform>鲸歌上次停止运行时中断了 %n 条回答，这些回答已按原样保留。</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Answers from: %1 (%2)</source>
+        <translation>回答来自：%1（%2）</translation>
+    </message>
+    <message>
+        <source>API: %1</source>
+        <translation>API：%1</translation>
+    </message>
 </context>
 <context>
     <name>MessageWidget</name>
@@ -886,6 +1025,96 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Known once the model folder is checked.</source>
         <translation>检查模型文件夹后即可得知。</translation>
+    </message>
+    <message>
+        <source>&amp;Endpoints</source>
+        <translation>端点(&amp;E)</translation>
+    </message>
+    <message>
+        <source>API &amp;server</source>
+        <translation>API 服务器(&amp;S)</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteChatClient</name>
+    <message>
+        <source>%1 rejected the request (HTTP %2).</source>
+        <translation>%1 拒绝了该请求（HTTP %2）。</translation>
+    </message>
+    <message>
+        <source>%1 refused the API key (HTTP %2). Check the key in Settings → Endpoints.</source>
+        <translation>%1 拒绝了 API 密钥（HTTP %2）。请在“设置 → 端点”中检查密钥。</translation>
+    </message>
+    <message>
+        <source>%1: the account&apos;s balance is used up (HTTP 402). Top it up, then try again.</source>
+        <translation>%1：账户余额不足（HTTP 402）。充值后再试。</translation>
+    </message>
+    <message>
+        <source>%1 does not know this model or address (HTTP 404). Check the base URL and the model name.</source>
+        <translation>%1 找不到该模型或地址（HTTP 404）。请检查 Base URL 和模型名称。</translation>
+    </message>
+    <message>
+        <source>%1 is limiting requests (HTTP 429). Wait a moment, then try again.</source>
+        <translation>%1 正在限制请求频率（HTTP 429）。请稍候再试。</translation>
+    </message>
+    <message>
+        <source>%1 had a server error (HTTP %2). Try again later.</source>
+        <translation>%1 出现服务器错误（HTTP %2）。请稍后再试。</translation>
+    </message>
+    <message>
+        <source>%1 answered HTTP %2.</source>
+        <translation>%1 返回了 HTTP %2。</translation>
+    </message>
+    <message>
+        <source>The server said: %1</source>
+        <translation>服务器返回：%1</translation>
+    </message>
+    <message>
+        <source>%1 stopped with an error: %2</source>
+        <translation>%1 因错误而中止：%2</translation>
+    </message>
+    <message>
+        <source>no details</source>
+        <translation>无详细信息</translation>
+    </message>
+    <message>
+        <source>Could not reach %1: %2</source>
+        <translation>无法连接 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1 closed the connection before the answer was complete.</source>
+        <translation>%1 在回答完成前关闭了连接。</translation>
+    </message>
+    <message>
+        <source>%1 lists no models.</source>
+        <translation>%1 没有列出任何模型。</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <source>Name: give the endpoint a name.</source>
+        <translation>名称：请为端点命名。</translation>
+    </message>
+    <message>
+        <source>Base URL: an http:// or https:// address is needed, such as https://api.deepseek.com/v1.</source>
+        <translation>Base URL：需要一个 http:// 或 https:// 地址，例如 https://api.deepseek.com/v1。</translation>
+    </message>
+    <message>
+        <source>Model: the model&apos;s name on that server is needed.</source>
+        <translation>模型：需要填写该服务器上的模型名称。</translation>
+    </message>
+    <message>
+        <source>API key: DeepSeek&apos;s API needs one (platform.deepseek.com).</source>
+        <translation>API 密钥：DeepSeek API 需要密钥（platform.deepseek.com）。</translation>
+    </message>
+    <message>
+        <source>Port must be in [1, 65535], got %1.</source>
+        <translation>端口必须在 [1, 65535] 之间，当前为 %1。</translation>
+    </message>
+    <message>
+        <source>API key: required when other computers may connect.</source>
+        <translation>API 密钥：允许其他电脑连接时必须设置。</translation>
     </message>
 </context>
 <context>

@@ -3,7 +3,9 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <random>
 #include <thread>
 
@@ -102,7 +104,13 @@ bool ApiServer::Impl::authorized(const httplib::Request& req, httplib::Response&
                                 "authentication_error", "invalid_api_key"));
         return false;
     }
-    if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0 ||
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    const bool bearer = header.size() > kBearer.size() &&
+                        std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
+                            return std::tolower(static_cast<unsigned char>(a)) ==
+                                   std::tolower(static_cast<unsigned char>(b));
+                        });
+    if (!bearer ||
         !sameKey(header.substr(kBearer.size()), options.apiKey)) {
         res.set_header("WWW-Authenticate", "Bearer");
         sendError(res, apiError(401, "Incorrect API key provided.", "authentication_error", "invalid_api_key"));
@@ -287,7 +295,9 @@ void ApiServer::Impl::routes() {
     http.set_payload_max_length(options.maxBodyBytes);
     http.set_read_timeout(options.readTimeout);
     http.set_write_timeout(std::chrono::seconds(10));
-    const std::size_t threads = static_cast<std::size_t>(options.parallel + options.queue) + 8;
+    // Every connection holds a thread while it sends its request or idles between keep-alive requests: room for
+    // the running and waiting requests plus plenty of slow or idle clients, so they cannot lock the others out.
+    const std::size_t threads = static_cast<std::size_t>(options.parallel + options.queue) + 64;
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {

@@ -55,10 +55,14 @@ std::optional<ApiError> integer(const json& body, const char* key, std::int64_t 
     const auto it = body.find(key);
     if (it == body.end() || it->is_null()) return std::nullopt;
     std::int64_t v = 0;
-    if (it->is_number_integer()) {
+    if (it->is_number_unsigned()) { // before is_number_integer(), which is true for unsigned values too
+        const std::uint64_t u = it->get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(hi))
+            return invalidField(key, std::string(key) + " must be at most " + std::to_string(hi) + ", got " +
+                                         shown(*it));
+        v = static_cast<std::int64_t>(u);
+    } else if (it->is_number_integer()) {
         v = it->get<std::int64_t>();
-    } else if (it->is_number_unsigned()) {
-        v = it->get<std::uint64_t>() > static_cast<std::uint64_t>(hi) ? hi + 1 : it->get<std::int64_t>();
     } else if (it->is_number_float() && std::floor(it->get<double>()) == it->get<double>() &&
                std::abs(it->get<double>()) < 9e15) {
         v = static_cast<std::int64_t>(it->get<double>());

@@ -147,6 +147,10 @@ void CompletionJob::run(JobContext context) {
         }
         if (result.value().finishReason == FinishReason::Cancelled) {
             outcome = "cancelled (" + cancelledBecause() + ")";
+            // A client still connected must not take a cut-off answer for a whole one.
+            if (context.shutdown.stop_requested())
+                failure = ApiError{.status = 503, .message = "The server is stopping; the answer was cut off.",
+                                   .type = "server_error", .param = "", .code = "server_shutting_down"};
             break;
         }
         outcome = std::string("finish ") + finishReasonName(result.value().finishReason);
@@ -158,7 +162,7 @@ void CompletionJob::run(JobContext context) {
 
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (failure) {
-        log("failed: " + failure->message);
+        log(outcome.empty() ? "failed: " + failure->message : outcome);
         push(JobEvent::failed(*failure));
     } else {
         log(std::to_string(m_request.n) + " choice(s), prompt " + std::to_string(m_prompt.size()) + " tokens (" +

@@ -728,6 +728,27 @@ def part_queue_full(port, model_id):
     check("queue full: served again once the first client has left", st == 200, "%s %s" % (st, short(raw)))
 
 
+def part_shutdown(srv, model_id):
+    """SIGTERM while an answer streams: the client learns it was cut off (an error event, or no [DONE])."""
+    s = Stream(srv.port, {"model": model_id, "messages": msgs("A long story, please."), "max_tokens": 3000,
+                          "temperature": 1.0, "seed": 4, "stream_options": {"include_usage": True}})
+    started = s.status == 200 and s.read_until(is_content_line)
+    check("shutdown: the answer streams before SIGTERM", started, "%d %s" % (s.status, short(s.error_body)))
+    stopper = threading.Thread(target=lambda: stop_and_check(srv))
+    stopper.start()
+    try:
+        s.read_all()
+    except (OSError, http.client.HTTPException):
+        pass
+    stopper.join(90)
+    data = [l[6:] for _, l in s.lines if l.startswith("data: ")]
+    errors = [loads(d) for d in data if d.startswith("{") and "error" in (loads(d) or {})]
+    done = "[DONE]" in data
+    coded = any(e["error"].get("code") == "server_shutting_down" for e in errors)
+    check("shutdown: a cut-off stream never ends like a whole answer ([DONE] only after no error)",
+          started and not (done and not errors) and (coded or not done), short(data[-3:]))
+
+
 def part_keepalive(port, model_id):
     st, _, raw = request(port, "GET", "/v1/models")
     ctx = (loads(raw) or {}).get("data", [{}])[0].get("context_length")
@@ -902,7 +923,10 @@ def main():
         if one.port:
             guarded("queue full", part_queue_full, one.port, model_id)
         servers.remove(one)
-        stop_and_check(one)
+        if one.port:
+            guarded("shutdown", part_shutdown, one, model_id)  # stops it (and checks the exit)
+        else:
+            stop_and_check(one)
 
         # 4 and 5. beyond loopback
         guarded("host", part_host, cli, demo)

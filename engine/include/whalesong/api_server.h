@@ -26,7 +26,7 @@ struct ApiServerOptions {
     int contextLimit = 0;        ///< tokens per conversation (prompt + answer); 0 = the model's maximum
     int defaultMaxTokens = kDefaultMaxTokens;
     std::chrono::milliseconds keepAliveInterval{2000}; ///< ": keep-alive" (streams) or "\n" while nothing else goes
-    std::chrono::seconds readTimeout{30};    ///< a client that stalls this long while sending is dropped
+    std::chrono::seconds readTimeout{10};    ///< a client that stalls this long while sending is dropped
     /// One line per request and per finished generation (never a key or a message's text). Any thread.
     std::function<void(const std::string&)> log;
 };
