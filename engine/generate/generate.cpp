@@ -35,6 +35,20 @@ double GenerateResult::decodeTokensPerSecond() const {
     return decodeSeconds > 0.0 ? static_cast<double>(decodeSteps) / decodeSeconds : 0.0;
 }
 
+void TurnTaker::lock() {
+    std::unique_lock lock(m_mutex);
+    const std::uint64_t ticket = m_next++;
+    m_cv.wait(lock, [&] { return m_serving == ticket; });
+}
+
+void TurnTaker::unlock() {
+    {
+        std::lock_guard lock(m_mutex);
+        ++m_serving;
+    }
+    m_cv.notify_all();
+}
+
 Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, std::span<const TokenId> prompt,
                                 Sampler& sampler, const GenerateOptions& options,
                                 const std::function<void(const TokenEvent&)>& onToken) {
@@ -48,6 +62,12 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
                                             std::to_string(session.contextLimit()));
     GenerateResult res;
     res.promptTokens = prompt.size();
+    // One forward pass, on the model's turn when generations share it.
+    const auto pass = [&](auto&& forward) {
+        if (!options.turns) return forward();
+        std::lock_guard turn(*options.turns);
+        return forward();
+    };
     const auto start = Clock::now();
     // The part of the prompt not in the cache is computed in chunks, so a stop request is honoured during a long
     // prefill too. Each chunk's prefill keeps the cached prefix (a prefix of the prompt) and adds the chunk.
@@ -58,7 +78,7 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
     Result<std::span<const float>> first = Status(Code::Internal, "prefill did not run");
     bool firstChunk = true;
     for (std::size_t end = std::min(prompt.size(), common + kPrefillChunk);; end = std::min(prompt.size(), end + kPrefillChunk)) {
-        first = session.prefill(prompt.first(end));
+        first = pass([&] { return session.prefill(prompt.first(end)); });
         if (!first) return first.status();
         if (firstChunk) res.cachedTokens = session.lastReused();
         firstChunk = false;
@@ -106,10 +126,15 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
             res.finishReason = FinishReason::Length;
             break;
         }
-        const auto t0 = Clock::now();
-        auto next = session.append(std::span<const TokenId>(&id, 1));
+        Clock::duration spent{};
+        auto next = pass([&] {
+            const auto t0 = Clock::now();
+            auto r = session.append(std::span<const TokenId>(&id, 1));
+            spent = Clock::now() - t0; // the pass itself, not the wait for the turn
+            return r;
+        });
         if (!next) return next.status();
-        res.decodeSeconds += seconds(Clock::now() - t0);
+        res.decodeSeconds += seconds(spent);
         ++res.decodeSteps;
         row.assign(next.value().begin(), next.value().end());
     }

@@ -67,6 +67,7 @@ struct ApiServer::Impl {
     int boundPort = 0;
     server::SessionPool pool;
     server::Admission admission;
+    TurnTaker turns; ///< the running requests take turns on the model, one forward pass each
     std::stop_source shutdown;
 
     mutable std::mutex modelMutex;
@@ -188,6 +189,7 @@ void ApiServer::Impl::chatCompletions(const httplib::Request& req, httplib::Resp
                                                        std::move(id), ticket);
     job->start(server::JobContext{.pool = pool,
                                   .admission = admission,
+                                  .turns = turns,
                                   .shutdown = shutdown.get_token(),
                                   .contextLimit = context,
                                   .log = options.log});

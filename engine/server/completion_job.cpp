@@ -125,6 +125,7 @@ void CompletionJob::run(JobContext context) {
         options.maxTokens = m_request.maxTokens;
         options.stop = m_request.stop;
         options.stopToken = stop;
+        options.turns = &context.turns;
         ThinkSplitter splitter;
         const auto deliver = [&](ThinkSplitter::Delta d) {
             if (d.content.empty() && d.reasoning.empty()) return;

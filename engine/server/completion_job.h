@@ -72,6 +72,7 @@ struct Usage {
 struct JobContext {
     SessionPool& pool;
     Admission& admission;
+    TurnTaker& turns;
     std::stop_token shutdown;
     int contextLimit = 0;
     std::function<void(const std::string&)> log;
