@@ -31,24 +31,34 @@ QString ApiServerHost::baseUrl() const {
     return m_server ? QString::fromStdString(m_server->baseUrl()) : QString();
 }
 
+QString ApiServerHost::error() const {
+    // Put together when asked, so it follows a change of language.
+    if (!m_settings.enabled || m_server)
+        return {};
+    if (const QStringList problems = m_settings.problems(); !problems.isEmpty())
+        return problems.join(QLatin1Char(' '));
+    if (m_startFailed)
+        return tr("The API server could not start: %1").arg(m_startError);
+    return {};
+}
+
 void ApiServerHost::restart() {
     m_server.reset(); // running requests are cancelled and answered before the port is free again
-    m_error.clear();
-    if (m_settings.enabled) {
-        if (const QStringList problems = m_settings.problems(); !problems.isEmpty()) {
-            m_error = problems.join(QLatin1Char(' '));
+    m_startFailed = false;
+    m_startError.clear();
+    if (m_settings.enabled && m_settings.problems().isEmpty()) {
+        ws::ApiServerOptions o;
+        o.host = m_settings.lan ? "0.0.0.0" : "127.0.0.1";
+        o.port = m_settings.port;
+        o.apiKey = m_settings.apiKey.trimmed().toStdString();
+        o.contextLimit = m_contextLength;
+        o.log = [](const std::string& line) { qCInfo(lcApi, "%s", line.c_str()); }; // lines carry no key
+        auto server = ws::ApiServer::start(o, m_model, m_name.toStdString());
+        if (server) {
+            m_server = std::move(server.value());
         } else {
-            ws::ApiServerOptions o;
-            o.host = m_settings.lan ? "0.0.0.0" : "127.0.0.1";
-            o.port = m_settings.port;
-            o.apiKey = m_settings.apiKey.trimmed().toStdString();
-            o.contextLimit = m_contextLength;
-            o.log = [](const std::string& line) { qCInfo(lcApi, "%s", line.c_str()); }; // lines carry no key
-            auto server = ws::ApiServer::start(o, m_model, m_name.toStdString());
-            if (server)
-                m_server = std::move(server.value());
-            else
-                m_error = tr("The API server could not start: %1").arg(QString::fromStdString(server.status().message()));
+            m_startFailed = true;
+            m_startError = QString::fromStdString(server.status().message());
         }
     }
     emit stateChanged();

@@ -30,7 +30,7 @@ class ApiServerHost : public QObject {
     /// "http://127.0.0.1:8000/v1" while listening.
     QString baseUrl() const;
     /// Why the server is not listening though it is enabled (translated); empty otherwise.
-    QString error() const { return m_error; }
+    QString error() const;
 
   signals:
     void stateChanged();
@@ -43,5 +43,6 @@ class ApiServerHost : public QObject {
     QString m_name;
     int m_contextLength = 0;
     std::unique_ptr<ws::ApiServer> m_server;
-    QString m_error;
+    QString m_startError; ///< the engine's reason (English detail) when the server could not start
+    bool m_startFailed = false;
 };

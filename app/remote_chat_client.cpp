@@ -5,11 +5,21 @@
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QRegularExpression>
 #include <QUrl>
 
 namespace {
 
 QString fromStd(const std::string& s) { return QString::fromStdString(s); }
+
+/// `text` with `key` (and anything sent as a Bearer token) blanked out: a server or proxy that echoes the
+/// request must not put the key into an error message, which is saved with the conversation.
+QString redacted(QString text, const QString& key) {
+    if (!key.trimmed().isEmpty())
+        text.replace(key.trimmed(), QStringLiteral("[key]"));
+    static const QRegularExpression bearer(QStringLiteral("Bearer\\s+\\S+"), QRegularExpression::CaseInsensitiveOption);
+    return text.replace(bearer, QStringLiteral("Bearer [key]"));
+}
 
 /// error.message of an OpenAI-shaped error body, or the body itself when it is short plain text.
 QString serverMessage(const QByteArray& body) {
@@ -44,6 +54,8 @@ QNetworkRequest RemoteChatClient::networkRequest(const RemoteEndpoint& endpoint,
     // A stalled connection fails after two minutes without a byte; servers send keep-alives more often.
     req.setTransferTimeout(120000);
     req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    // The key must not follow a redirect to another host.
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
     return req;
 }
 
@@ -102,6 +114,7 @@ QString RemoteChatClient::describeHttpFailure(int status, const QString& message
 void RemoteChatClient::start(const RemoteRequest& request) {
     Q_ASSERT(!m_reply);
     m_endpointName = request.endpoint.name;
+    m_apiKey = request.endpoint.apiKey;
     m_sse = SseParser();
     m_splitter = ws::ThinkSplitter();
     m_result = RemoteResult();
@@ -145,7 +158,7 @@ void RemoteChatClient::handleEvent(const QByteArray& data) {
     if (chunk.contains(QStringLiteral("error"))) {
         m_failedInStream = true;
         m_result.outcome = RemoteResult::Outcome::Failed;
-        const QString msg = serverMessage(data);
+        const QString msg = redacted(serverMessage(data), m_apiKey);
         m_result.error = tr("%1 stopped with an error: %2").arg(m_endpointName, msg.isEmpty() ? tr("no details") : msg);
         return;
     }
@@ -218,11 +231,13 @@ void RemoteChatClient::onFinished() {
         r.outcome = RemoteResult::Outcome::Failed;
     } else if (r.httpStatus != 0 && r.httpStatus != 200) {
         r.outcome = RemoteResult::Outcome::Failed;
-        r.error = describeHttpFailure(r.httpStatus, serverMessage(m_errorBody), m_endpointName);
-    } else if (reply->error() != QNetworkReply::NoError) {
+        r.error = describeHttpFailure(r.httpStatus, redacted(serverMessage(m_errorBody), m_apiKey), m_endpointName);
+    } else if (!m_sawDone && r.finishReason.isEmpty() && r.httpStatus == 0 && m_deltas == 0 &&
+               reply->error() != QNetworkReply::NoError) {
         r.outcome = RemoteResult::Outcome::Failed;
         r.error = tr("Could not reach %1: %2").arg(m_endpointName, reply->errorString());
     } else if (!m_sawDone && r.finishReason.isEmpty()) {
+        // The answer had begun (or the server answered 200) and the stream ended without its end.
         r.outcome = RemoteResult::Outcome::Failed;
         r.error = tr("%1 closed the connection before the answer was complete.").arg(m_endpointName);
     } else {
@@ -236,12 +251,13 @@ void RemoteChatClient::onFinished() {
 void RemoteChatClient::listModels(const RemoteEndpoint& endpoint) {
     QNetworkReply* reply = m_network.get(networkRequest(endpoint, endpoint.modelsUrl()));
     const QString name = endpoint.name;
-    connect(reply, &QNetworkReply::finished, this, [this, reply, name] {
+    const QString key = endpoint.apiKey;
+    connect(reply, &QNetworkReply::finished, this, [this, reply, name, key] {
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray body = reply->readAll();
         if (status != 0 && status != 200) {
-            emit modelsListed({}, describeHttpFailure(status, serverMessage(body), name));
+            emit modelsListed({}, describeHttpFailure(status, redacted(serverMessage(body), key), name));
             return;
         }
         if (reply->error() != QNetworkReply::NoError) {

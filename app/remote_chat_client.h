@@ -74,6 +74,7 @@ class RemoteChatClient : public QObject {
     QNetworkAccessManager m_network;
     QPointer<QNetworkReply> m_reply;
     QString m_endpointName;
+    QString m_apiKey; ///< only to blank it out of error messages
     SseParser m_sse;
     ws::ThinkSplitter m_splitter; ///< servers without a reasoning parser send <think> inside content
     RemoteResult m_result;

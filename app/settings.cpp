@@ -314,6 +314,7 @@ void AppSettings::save(QSettings& s) const {
 
     s.setValue(QStringLiteral("ui/language"), language);
 
+    s.remove(QStringLiteral("endpoints")); // entries beyond the new size (with their keys) must not stay behind
     s.beginWriteArray(QStringLiteral("endpoints"), static_cast<int>(endpoints.size()));
     for (int i = 0; i < endpoints.size(); ++i) {
         const RemoteEndpoint& e = endpoints[i];

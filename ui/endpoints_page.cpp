@@ -98,6 +98,12 @@ EndpointsPage::EndpointsPage(QWidget* parent) : QWidget(parent) {
     });
     connect(&m_tester, &RemoteChatClient::modelsListed, this, [this](const QStringList& models, const QString& error) {
         m_test->setEnabled(selectedRow() >= 0);
+        const int row = selectedRow();
+        const bool stillShown = row >= 0 && m_endpoints[row].id == m_testedId; // else the user moved on
+        if (!stillShown) {
+            emit testFinished();
+            return;
+        }
         if (!error.isEmpty()) {
             m_testResult->setText(error);
         } else {
@@ -192,7 +198,12 @@ void EndpointsPage::showSelected() {
     m_model->setCurrentText(e.model);
     m_updating = false;
     m_testResult->clear();
-    const QStringList p = has ? e.problems() : QStringList();
+    showProblems();
+}
+
+void EndpointsPage::showProblems() {
+    // Every endpoint's, named: OK waits for all of them, not only for the one shown.
+    const QStringList p = problems();
     m_problems->setText(p.join(QLatin1Char('\n')));
     m_problems->setVisible(!p.isEmpty());
 }
@@ -214,9 +225,7 @@ void EndpointsPage::editSelected() {
     const int answerIndex = m_answerWith->findData(e.id);
     if (answerIndex >= 0)
         m_answerWith->setItemText(answerIndex, e.name);
-    const QStringList p = e.problems();
-    m_problems->setText(p.join(QLatin1Char('\n')));
-    m_problems->setVisible(!p.isEmpty());
+    showProblems();
     emit changed();
 }
 
@@ -226,6 +235,7 @@ void EndpointsPage::removeSelected() {
         return;
     m_endpoints.removeAt(row);
     refreshList();
+    showProblems();
     refreshAnswerWith();
     emit changed();
 }
@@ -235,6 +245,7 @@ void EndpointsPage::testSelected() {
     if (row < 0)
         return;
     m_test->setEnabled(false);
+    m_testedId = m_endpoints[row].id;
     m_testResult->setText(tr("Connecting to %1…").arg(m_endpoints[row].name));
     m_tester.listModels(m_endpoints[row]);
 }

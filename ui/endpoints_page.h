@@ -47,10 +47,12 @@ class EndpointsPage : public QWidget {
     void showSelected();
     void editSelected();
     void removeSelected();
+    void showProblems();
     int selectedRow() const;
 
     QList<RemoteEndpoint> m_endpoints;
     QString m_activeId;
+    QString m_testedId; ///< the endpoint whose connection test is under way
     bool m_updating = false;
     RemoteChatClient m_tester;
 

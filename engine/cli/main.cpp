@@ -4,8 +4,10 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <future>
 #include <filesystem>
 
 #include <charconv>
@@ -57,7 +59,7 @@ const char* kUsage =
     "  serve    --model DIR [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--model-name NAME] [--threads N]\n"
     "           [--context N] [--parallel N] [--queue N] [--cache-mb N] [--keep-alive-ms N] [--backend cpu|auto]\n"
     "           the OpenAI-compatible API: GET /v1/models, POST /v1/chat/completions (key also from\n"
-    "           $WHALESONG_API_KEY; required beyond loopback). Stops on SIGINT/SIGTERM.\n"
+    "           $WHALESONG_API_KEY, which `ps` does not show; required beyond loopback). Stops on SIGINT/SIGTERM.\n"
     "  random-model (--config FILE | --demo) --out DIR [--dtype f32|bf16|fp8] [--seed N]\n"
     "           writes config.json and model.safetensors with seeded random weights (no tokenizer);\n"
     "           --demo: the app's built-in demo model's config; fp8 needs quantization_config in the config\n";
@@ -445,7 +447,25 @@ int cmdServe(const Args& a) {
     o.keepAliveInterval = std::chrono::milliseconds(keepAlive);
     o.log = [](const std::string& line) { std::cerr << line + "\n" << std::flush; };
 
-    std::shared_ptr<const ws::Model> model = loadModel(a);
+    // Loaded on a thread of its own while this one watches for SIGINT/SIGTERM: a Ctrl-C during a long load
+    // cancels it.
+    const long long threads = a.integer("threads", 0);
+    if (threads < 0 || threads > 1024) fail("--threads must be in [0, 1024]");
+    std::atomic<bool> cancelLoad{false};
+    ws::LoadOptions lo;
+    lo.threads = static_cast<int>(threads);
+    lo.progress = [&](double, std::string_view) { return !cancelLoad.load(); };
+    auto loading = std::async(std::launch::async, [&] { return ws::Model::load(a.str("model"), lo); });
+    while (loading.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+        const timespec now{0, 0};
+        if (sigtimedwait(&stopSignals, nullptr, &now) > 0) cancelLoad = true;
+    }
+    auto loaded = loading.get();
+    if (!loaded && loaded.status().code() == ws::Code::Cancelled) {
+        std::cerr << "stopped while loading the model\n";
+        return 0;
+    }
+    std::shared_ptr<const ws::Model> model = unwrap(std::move(loaded));
     if (o.contextLimit < 0 || o.contextLimit > model->config().max_position_embeddings)
         fail("--context must be in [0, " + std::to_string(model->config().max_position_embeddings) + "]");
     std::string name = a.has("model-name") ? a.str("model-name")

@@ -39,6 +39,15 @@ public:
         return turn;
     }
 
+    /// Gives up a reserved place that will never enter() (the request failed before it could wait).
+    void cancel(std::uint64_t ticket) {
+        {
+            std::lock_guard lock(m_mutex);
+            std::erase(m_line, ticket);
+        }
+        m_cv.notify_all();
+    }
+
     void leave() {
         {
             std::lock_guard lock(m_mutex);

@@ -2,6 +2,7 @@
 #include "whalesong/api_server.h"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -40,7 +41,7 @@ bool sameKey(const std::string& given, const std::string& expected) {
 
 void sendError(httplib::Response& res, const ApiError& e) {
     res.status = e.status;
-    res.set_content(e.toJson().dump(), "application/json");
+    res.set_content(e.body(), "application/json");
 }
 
 ApiError apiError(int status, std::string message, std::string type, std::string code, std::string param = {}) {
@@ -69,6 +70,11 @@ struct ApiServer::Impl {
     server::Admission admission;
     TurnTaker turns; ///< the running requests take turns on the model, one forward pass each
     std::stop_source shutdown;
+
+    /// Jobs alive (generating, or their response still being written): the destructor lets them finish.
+    std::mutex jobsMutex;
+    std::condition_variable jobsCv;
+    int jobs = 0;
 
     mutable std::mutex modelMutex;
     std::shared_ptr<const Model> model;
@@ -134,6 +140,10 @@ void ApiServer::Impl::listModels(httplib::Response& res) const {
 }
 
 void ApiServer::Impl::chatCompletions(const httplib::Request& req, httplib::Response& res) {
+    if (shutdown.stop_requested()) {
+        sendError(res, apiError(503, "The server is stopping.", "server_error", "server_shutting_down"));
+        return;
+    }
     json body;
     try {
         body = json::parse(req.body);
@@ -185,14 +195,31 @@ void ApiServer::Impl::chatCompletions(const httplib::Request& req, httplib::Resp
                                 "server_error", "server_overloaded"));
         return;
     }
-    auto job = std::make_shared<server::CompletionJob>(std::move(request), std::move(prompt), std::move(m),
-                                                       std::move(id), ticket);
-    job->start(server::JobContext{.pool = pool,
-                                  .admission = admission,
-                                  .turns = turns,
-                                  .shutdown = shutdown.get_token(),
-                                  .contextLimit = context,
-                                  .log = options.log});
+    std::shared_ptr<server::CompletionJob> job;
+    try {
+        job = std::make_shared<server::CompletionJob>(std::move(request), std::move(prompt), std::move(m),
+                                                      std::move(id), ticket);
+        {
+            std::lock_guard lock(jobsMutex);
+            ++jobs;
+        }
+        job->start(server::JobContext{.pool = pool,
+                                      .admission = admission,
+                                      .turns = turns,
+                                      .shutdown = shutdown.get_token(),
+                                      .contextLimit = context,
+                                      .log = options.log,
+                                      .onDestroyed = [this] {
+                                          {
+                                              std::lock_guard lock(jobsMutex);
+                                              --jobs;
+                                          }
+                                          jobsCv.notify_all();
+                                      }});
+    } catch (...) {
+        admission.cancel(ticket); // its place in the line would block everyone behind it
+        throw;                    // → the exception handler's 500
+    }
     if (job->request().stream)
         stream(std::move(job), res);
     else
@@ -203,10 +230,11 @@ void ApiServer::Impl::stream(std::shared_ptr<server::CompletionJob> job, httplib
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
     auto started = std::make_shared<bool>(false);
+    auto failed = std::make_shared<bool>(false); // an error event went out: no [DONE] after it
     const auto interval = options.keepAliveInterval;
     res.set_chunked_content_provider(
         "text/event-stream",
-        [job, started, interval](std::size_t, httplib::DataSink& sink) {
+        [job, started, failed, interval](std::size_t, httplib::DataSink& sink) {
             const auto write = [&](const std::string& s) {
                 if (s.empty() || sink.write(s.data(), s.size())) return true;
                 job->cancel("client disconnected");
@@ -226,13 +254,13 @@ void ApiServer::Impl::stream(std::shared_ptr<server::CompletionJob> job, httplib
             const std::vector<server::JobEvent> events = job->take(interval);
             if (events.empty()) return write(": keep-alive\n\n");
             std::string out;
-            bool done = false, failed = false;
+            bool done = false;
             for (const server::JobEvent& e : events) {
-                if (e.kind == server::JobEvent::Kind::Failed) failed = true;
+                if (e.kind == server::JobEvent::Kind::Failed) *failed = true;
                 if (e.kind == server::JobEvent::Kind::Done) done = true;
                 out += server::sseForEvent(*job, e);
             }
-            if (done && !failed) {
+            if (done && !*failed) {
                 if (job->request().includeUsage) {
                     json chunk = server::completionChunk(*job, json::array());
                     chunk["usage"] = job->usage().toJson();
@@ -275,14 +303,14 @@ void ApiServer::Impl::respondWhenDone(std::shared_ptr<server::CompletionJob> job
         return;
     }
     const auto interval = options.keepAliveInterval;
+    // "; charset=utf-8" keeps httplib from gzip-compressing it, which would hold the keep-alive newlines back.
     res.set_chunked_content_provider(
-        "application/json",
+        "application/json; charset=utf-8",
         [job, builder, collect, interval](std::size_t, httplib::DataSink& sink) {
             const bool done = collect(interval);
             std::string out = "\n";
             if (done)
-                out = builder->error().message.empty() ? builder->completion(*job).dump()
-                                                       : builder->error().toJson().dump();
+                out = builder->error().message.empty() ? builder->completion(*job).dump() : builder->error().body();
             if (!sink.write(out.data(), out.size())) {
                 job->cancel("client disconnected");
                 return false;
@@ -302,15 +330,25 @@ void ApiServer::Impl::routes() {
     const std::size_t threads = static_cast<std::size_t>(options.parallel + options.queue) + 64;
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
-    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-        if (req.path.rfind("/v1/", 0) == 0 && !authorized(req, res)) return httplib::Server::HandlerResponse::Handled;
-        return httplib::Server::HandlerResponse::Unhandled;
+    // SO_REUSEADDR only (httplib's default adds SO_REUSEPORT, which would let a second server share the port
+    // and split the connections between them silently).
+    http.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
+    http.set_keep_alive_timeout(2); // an idle pooled connection holds a thread (and delays a stop) this long
+    // The key is checked in each /v1 handler, after the body was read: answering before that would leave the
+    // body on a keep-alive connection, to be parsed as the next request.
+    const auto guarded = [this](auto handler) {
+        return [this, handler](const httplib::Request& req, httplib::Response& res) {
+            if (authorized(req, res)) handler(req, res);
+        };
+    };
     http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
         res.set_content(json{{"status", current().first ? "ok" : "loading"}}.dump(), "application/json");
     });
-    http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) { listModels(res); });
-    http.Get(R"(/v1/models/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+    http.Get("/v1/models", guarded([this](const httplib::Request&, httplib::Response& res) { listModels(res); }));
+    http.Get(R"(/v1/models/(.+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
         const auto [m, id] = current();
         if (!m || req.matches[1] != id) {
             sendError(res, apiError(404, "The model `" + std::string(req.matches[1]) + "` does not exist.",
@@ -319,9 +357,9 @@ void ApiServer::Impl::routes() {
         }
         res.set_content(json{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "whalesong"}}.dump(),
                         "application/json");
-    });
+    }));
     http.Post("/v1/chat/completions",
-              [this](const httplib::Request& req, httplib::Response& res) { chatCompletions(req, res); });
+              guarded([this](const httplib::Request& req, httplib::Response& res) { chatCompletions(req, res); }));
 
     // Responses that httplib produced itself (404 for an unknown path, 413, 400 for a malformed request line)
     // get OpenAI's error shape too; our own errors already have a body.
@@ -393,6 +431,12 @@ ApiServer::ApiServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 ApiServer::~ApiServer() {
     m_impl->shutdown.request_stop();
+    {
+        // Running answers end with their 503 event written before the connections are closed (bounded: a client
+        // that reads nothing must not hold the stop up).
+        std::unique_lock lock(m_impl->jobsMutex);
+        m_impl->jobsCv.wait_for(lock, std::chrono::seconds(10), [&] { return m_impl->jobs == 0; });
+    }
     m_impl->http.stop();
     if (m_impl->listener.joinable()) m_impl->listener.join();
 }

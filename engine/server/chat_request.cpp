@@ -27,8 +27,12 @@ std::string typeName(const json& v) {
 }
 
 std::string shown(const json& v) {
-    std::string s = v.dump();
-    if (s.size() > 40) s = s.substr(0, 37) + "...";
+    std::string s = safeDump(v);
+    if (s.size() > 40) {
+        std::size_t cut = 37;
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut; // not inside a character
+        s = s.substr(0, cut) + "...";
+    }
     return s;
 }
 
@@ -156,6 +160,10 @@ nlohmann::json ApiError::toJson() const {
                   {"param", param.empty() ? json() : json(param)},
                   {"code", code.empty() ? json() : json(code)}}}};
 }
+
+std::string safeDump(const nlohmann::json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string ApiError::body() const { return safeDump(toJson()); }
 
 ApiError invalidField(std::string param, std::string message) {
     ApiError e;

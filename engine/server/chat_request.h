@@ -23,7 +23,12 @@ struct ApiError {
     std::string code;  ///< "" → null
 
     nlohmann::json toJson() const;
+    /// toJson() as text; invalid UTF-8 echoed from the request is replaced, so writing an error never throws.
+    std::string body() const;
 };
+
+/// `j` as text with invalid UTF-8 replaced (U+FFFD) instead of throwing.
+std::string safeDump(const nlohmann::json& j);
 
 ApiError invalidField(std::string param, std::string message);
 

@@ -51,10 +51,12 @@ CompletionJob::CompletionJob(ChatRequest request, std::vector<TokenId> prompt, s
 CompletionJob::~CompletionJob() {
     cancel("response ended");
     if (m_thread.joinable()) m_thread.join();
+    if (m_onDestroyed) m_onDestroyed();
 }
 
 void CompletionJob::start(JobContext context) {
-    m_thread = std::thread([this, context = std::move(context)] { run(context); });
+    m_onDestroyed = context.onDestroyed;
+    m_thread = std::thread([this, context = std::move(context)]() mutable { run(context); });
 }
 
 void CompletionJob::cancel(const char* why) {
@@ -63,6 +65,15 @@ void CompletionJob::cancel(const char* why) {
         if (m_cancelReason.empty()) m_cancelReason = why;
     }
     m_stop.request_stop();
+}
+
+void CompletionJob::pushEnd(std::optional<ApiError> failure) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (failure) m_events.push_back(JobEvent::failed(std::move(*failure)));
+        m_events.push_back(JobEvent::done());
+    }
+    m_cv.notify_all();
 }
 
 void CompletionJob::push(JobEvent event) {
@@ -86,7 +97,24 @@ Usage CompletionJob::usage() const {
     return m_usage;
 }
 
-void CompletionJob::run(JobContext context) {
+namespace {
+ApiError shuttingDown() {
+    return ApiError{.status = 503, .message = "The server is stopping; the answer was cut off.",
+                    .type = "server_error", .param = "", .code = "server_shutting_down"};
+}
+} // namespace
+
+void CompletionJob::run(JobContext& context) {
+    // Nothing may escape the thread: an exception here would end the whole process (the app hosting the server).
+    try {
+        generateChoices(context);
+    } catch (const std::exception& e) {
+        pushEnd(ApiError{.status = 500, .message = std::string("Internal error: ") + e.what(), .type = "server_error",
+                         .param = "", .code = "internal_error"});
+    }
+}
+
+void CompletionJob::generateChoices(JobContext& context) {
     std::stop_callback onShutdown(context.shutdown, [this] { cancel("server stopping"); });
     const std::stop_token stop = m_stop.get_token();
     const auto log = [&](const std::string& line) {
@@ -98,18 +126,20 @@ void CompletionJob::run(JobContext context) {
     };
     if (!context.admission.enter(m_ticket, stop)) {
         log("cancelled while waiting for a turn (" + cancelledBecause() + ")");
-        push(JobEvent::done());
+        pushEnd(context.shutdown.stop_requested() ? std::optional(shuttingDown()) : std::nullopt);
         return;
     }
+    struct Leave {
+        Admission& admission;
+        ~Leave() { admission.leave(); }
+    } leave{context.admission};
     const auto t0 = std::chrono::steady_clock::now();
     auto session = context.pool.acquire(m_model, m_prompt, SessionOptions{context.contextLimit});
     if (!session) {
-        context.admission.leave();
         ApiError e{.status = 500, .message = "the engine could not open a session: " + session.status().message(),
                    .type = "server_error", .param = "", .code = "engine_error"};
         log("failed: " + e.message);
-        push(JobEvent::failed(e));
-        push(JobEvent::done());
+        pushEnd(e);
         return;
     }
 
@@ -149,28 +179,25 @@ void CompletionJob::run(JobContext context) {
         if (result.value().finishReason == FinishReason::Cancelled) {
             outcome = "cancelled (" + cancelledBecause() + ")";
             // A client still connected must not take a cut-off answer for a whole one.
-            if (context.shutdown.stop_requested())
-                failure = ApiError{.status = 503, .message = "The server is stopping; the answer was cut off.",
-                                   .type = "server_error", .param = "", .code = "server_shutting_down"};
+            if (context.shutdown.stop_requested()) failure = shuttingDown();
             break;
         }
         outcome = std::string("finish ") + finishReasonName(result.value().finishReason);
         push(JobEvent::choiceEnd(i, result.value().finishReason));
     }
     // A failed session's cache is in an unknown state: it is dropped, not kept for reuse.
-    context.pool.release(m_model, failure ? nullptr : std::move(session).value());
-    context.admission.leave();
+    const bool broken = failure && failure->code == "engine_error";
+    context.pool.release(m_model, broken ? nullptr : std::move(session).value());
 
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (failure) {
-        log(outcome.empty() ? "failed: " + failure->message : outcome);
-        push(JobEvent::failed(*failure));
+    if (failure && outcome.empty()) {
+        log("failed: " + failure->message);
     } else {
         log(std::to_string(m_request.n) + " choice(s), prompt " + std::to_string(m_prompt.size()) + " tokens (" +
             std::to_string(cacheHit) + " cached), " + std::to_string(generated) + " generated, " + outcome + ", " +
             seconds(elapsed));
     }
-    push(JobEvent::done());
+    pushEnd(failure);
 }
 
 CompletionBuilder::CompletionBuilder(int choices) : m_choices(static_cast<std::size_t>(choices)) {}
@@ -239,7 +266,7 @@ std::string sseForEvent(const CompletionJob& job, const JobEvent& event) {
                   {"logprobs", nullptr},
                   {"finish_reason", finishReasonName(event.finish)}};
         break;
-    case JobEvent::Kind::Failed: return "data: " + event.error.toJson().dump() + "\n\n";
+    case JobEvent::Kind::Failed: return "data: " + event.error.body() + "\n\n";
     case JobEvent::Kind::Done: return {};
     }
     return "data: " + completionChunk(job, json::array({std::move(choice)})).dump() + "\n\n";

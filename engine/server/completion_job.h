@@ -76,6 +76,7 @@ struct JobContext {
     std::stop_token shutdown;
     int contextLimit = 0;
     std::function<void(const std::string&)> log;
+    std::function<void()> onDestroyed; ///< the job is over: joined, its response written or abandoned
 };
 
 /// Created by the HTTP handler after the request was checked; destroyed (cancelling and joining) when its
@@ -101,8 +102,10 @@ public:
     Usage usage() const;
 
 private:
-    void run(JobContext context);
+    void run(JobContext& context);
+    void generateChoices(JobContext& context);
     void push(JobEvent event);
+    void pushEnd(std::optional<ApiError> failure); ///< Failed (if any) and Done together
 
     ChatRequest m_request;
     std::vector<TokenId> m_prompt;
@@ -111,6 +114,7 @@ private:
     std::string m_id;
     std::int64_t m_created;
     std::uint64_t m_ticket;
+    std::function<void()> m_onDestroyed;
     std::stop_source m_stop;
     std::string m_cancelReason;
 

@@ -330,6 +330,19 @@ class TestRemoteEndpoint : public QObject {
         QVERIFY(!c.result.error.contains(kKey));
     }
 
+    void anEchoedKeyIsBlankedOut() {
+        // A proxy that echoes the request in its error must not put the key into the message (it is saved).
+        CannedServer canned(httpResponse(502, "Bad Gateway", "text/plain",
+                                         "upstream refused: Authorization: Bearer " + kKey.toUtf8()));
+        RemoteEndpoint e = ourServer();
+        e.baseUrl = canned.baseUrl();
+        RemoteChatClient client;
+        const Collected c = run(client, {e, question("hi"), settings(4, 1)});
+        QCOMPARE(c.result.httpStatus, 502);
+        QVERIFY2(c.result.error.contains(QStringLiteral("upstream refused")), qPrintable(c.result.error));
+        QVERIFY2(!c.result.error.contains(kKey), qPrintable(c.result.error));
+    }
+
     void reasoningContentIsThinking() {
         // deepseek-reasoner streams its thinking as reasoning_content, then the answer as content.
         const QByteArray sse =

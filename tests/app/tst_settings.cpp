@@ -3,6 +3,7 @@
 
 #include <QJsonArray>
 #include <QSettings>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -20,6 +21,7 @@ class TestSettings : public QObject {
     void qsettingsRoundTrip();
     void qsettingsDefaultsAndJunk();
     void backendNames();
+    void endpointsAndServerRoundTrip();
 };
 
 namespace {
@@ -207,6 +209,47 @@ void TestSettings::qsettingsRoundTrip() {
     const AppSettings d = AppSettings::load(s);
     QCOMPARE(d.generation, c.generation);
     QCOMPARE(d.language, QString());
+}
+
+void TestSettings::endpointsAndServerRoundTrip() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("whalesong.ini"));
+    AppSettings a;
+    RemoteEndpoint ds = RemoteEndpoint::deepSeekPreset();
+    ds.apiKey = QStringLiteral("sk-first-key");
+    RemoteEndpoint vllm = RemoteEndpoint::selfHostedPreset(QStringLiteral("gpu-box"), 8000);
+    vllm.apiKey = QStringLiteral("sk-second-key");
+    a.endpoints = {ds, vllm};
+    a.activeEndpoint = vllm.id;
+    a.server = {true, 8123, true, QStringLiteral("sk-ws-abc")};
+    {
+        QSettings s(path, QSettings::IniFormat);
+        a.save(s);
+    }
+    {
+        QSettings s(path, QSettings::IniFormat);
+        const AppSettings b = AppSettings::load(s);
+        QCOMPARE(b.endpoints, a.endpoints);
+        QCOMPARE(b.activeEndpoint, vllm.id);
+        QCOMPARE(b.answeringEndpoint()->baseUrl, QStringLiteral("http://gpu-box:8000/v1"));
+        QCOMPARE(b.server, a.server);
+    }
+    // A removed endpoint leaves nothing behind — its key included.
+    a.endpoints = {vllm};
+    {
+        QSettings s(path, QSettings::IniFormat);
+        a.save(s);
+    }
+    QSettings s(path, QSettings::IniFormat);
+    QCOMPARE(AppSettings::load(s).endpoints, a.endpoints);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(!file.readAll().contains("sk-first-key"));
+
+    // The chosen endpoint is gone: the local model answers.
+    a.activeEndpoint = ds.id;
+    QVERIFY(a.answeringEndpoint() == nullptr);
 }
 
 void TestSettings::qsettingsDefaultsAndJunk() {
