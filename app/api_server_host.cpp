@@ -17,10 +17,12 @@ void ApiServerHost::apply(const ServerSettings& settings) {
 }
 
 void ApiServerHost::setModel(std::shared_ptr<const ws::Model> model, const QString& name, int contextLength) {
-    const bool contextChanged = contextLength != m_contextLength;
+    // While a model loads (null) the server stays up and answers 503; a new context limit needs a restart.
+    const bool contextChanged = model && contextLength != m_contextLength;
     m_model = std::move(model);
     m_name = name;
-    m_contextLength = contextLength;
+    if (m_model)
+        m_contextLength = contextLength;
     if (m_server && !contextChanged)
         m_server->setModel(m_model, m_name.toStdString());
     else if (m_settings.enabled)

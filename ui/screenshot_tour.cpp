@@ -3,12 +3,14 @@
 #include "app/chat_controller.h"
 #include "app/language_manager.h"
 #include "main_window.h"
+#include "endpoints_page.h"
 #include "model_settings_dialog.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QPixmap>
 #include <QTextStream>
+#include <QTabWidget>
 #include <QTimer>
 
 ScreenshotTour::ScreenshotTour(MainWindow& window, ChatController& controller, LanguageManager& languages,
@@ -42,11 +44,28 @@ void ScreenshotTour::shootLanguage(int index) {
         save(&m_window, QStringLiteral("main-window-%1.png").arg(lang));
         m_window.openModelSettings();
         QTimer::singleShot(1500, this, [this, index, lang] {
-            if (ModelSettingsDialog* d = m_window.settingsDialog()) {
-                save(d, QStringLiteral("settings-%1.png").arg(lang));
-                d->reject();
+            ModelSettingsDialog* d = m_window.settingsDialog();
+            if (!d) {
+                shootLanguage(index + 1);
+                return;
             }
-            QTimer::singleShot(300, this, [this, index] { shootLanguage(index + 1); });
+            save(d, QStringLiteral("settings-%1.png").arg(lang));
+            // The Endpoints tab with two sample endpoints (the dialog is cancelled: nothing is saved).
+            if (auto* endpoints = d->findChild<EndpointsPage*>(QStringLiteral("endpoints"))) {
+                RemoteEndpoint deepseek = RemoteEndpoint::deepSeekPreset();
+                deepseek.apiKey = QStringLiteral("sk-0123456789abcdef");
+                endpoints->addEndpoint(RemoteEndpoint::selfHostedPreset(QStringLiteral("gpu-cluster"), 30000));
+                endpoints->addEndpoint(deepseek);
+                if (auto* tabs = d->findChild<QTabWidget*>())
+                    tabs->setCurrentWidget(endpoints);
+            }
+            QTimer::singleShot(500, this, [this, index, lang] {
+                if (ModelSettingsDialog* dialog = m_window.settingsDialog()) {
+                    save(dialog, QStringLiteral("settings-endpoints-%1.png").arg(lang));
+                    dialog->reject();
+                }
+                QTimer::singleShot(300, this, [this, index] { shootLanguage(index + 1); });
+            });
         });
     });
 }
