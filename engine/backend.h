@@ -29,6 +29,11 @@ public:
     virtual std::string name() const = 0;
     virtual int threads() const = 0;
     virtual Result<std::unique_ptr<BackendSession>> newSession(int contextLimit) const = 0;
+    /// One decode step for several sessions of this model (distinct, each with room for one more position):
+    /// sessions[i] runs tokens[i] at its next position; the weights are read once for the whole batch.
+    /// logits: [B, vocab_size], row i for sessions[i]. On failure no session's cache has changed.
+    virtual Status decodeBatch(std::span<BackendSession* const> sessions, std::span<const TokenId> tokens,
+                               std::vector<float>& logits) const = 0;
 };
 
 } // namespace ws::detail

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "backend.h"
@@ -18,6 +19,8 @@ public:
     std::string name() const override;
     int threads() const override { return m_pool.size(); }
     Result<std::unique_ptr<detail::BackendSession>> newSession(int contextLimit) const override;
+    Status decodeBatch(std::span<detail::BackendSession* const> sessions, std::span<const TokenId> tokens,
+                       std::vector<float>& logits) const override;
 
     const ModelConfig& config() const { return m_config; }
     const ModelWeights& weights() const { return m_weights; }
@@ -51,10 +54,20 @@ public:
     void truncate(int n) override { m_kv.size = std::min(m_kv.size, n); }
     std::size_t kvBytes() const override;
 
+    const CpuModel& model() const { return m_model; }
+    /// One decode step of several sessions of one model (CpuModel::decodeBatch).
+    static Status decodeBatch(std::span<CpuSession* const> sessions, std::span<const TokenId> tokens,
+                              std::vector<float>& logits);
+
 private:
     void reserve(int positions);
     void attention(int layer, const float* h, int T, int pos0, float* out);
-    void attentionAbsorbed(int layer, const float* q, int T, int pos0, float* o);
+    /// MLA for rows that may belong to different sessions: row i is owners[i]'s token at position pos[i].
+    static void attentionRows(const CpuModel& model, int layer, const float* h, std::span<CpuSession* const> owners,
+                              std::span<const int> pos, float* out);
+    /// Absorbed attention for each row over its own session's cache, positions [0, pos[i]].
+    static void attentionAbsorbed(const CpuModel& model, int layer, const float* q,
+                                  std::span<CpuSession* const> owners, std::span<const int> pos, float* o);
     void attentionNaive(int layer, const float* q, int T, int pos0, float* o);
     void feedForward(int layer, const float* h, int T, float* out);
 

@@ -74,4 +74,55 @@ Status CpuSession::forward(std::span<const TokenId> tokens, int pos0, bool allLo
     return Status::ok();
 }
 
+Status CpuModel::decodeBatch(std::span<detail::BackendSession* const> sessions, std::span<const TokenId> tokens,
+                             std::vector<float>& logits) const {
+    std::vector<CpuSession*> own;
+    own.reserve(sessions.size());
+    for (detail::BackendSession* s : sessions) {
+        auto* cpu = dynamic_cast<CpuSession*>(s);
+        if (!cpu || &cpu->model() != this) return Status(Code::InvalidArgument, "decodeBatch: a session of another model");
+        own.push_back(cpu);
+    }
+    return CpuSession::decodeBatch(own, tokens, logits);
+}
+
+// The forward pass above with one row per session: every step but attention is row-wise, so the batch shares each
+// weight read; attention reads each row's own cache.
+Status CpuSession::decodeBatch(std::span<CpuSession* const> sessions, std::span<const TokenId> tokens,
+                               std::vector<float>& logits) {
+    const CpuModel& model = sessions[0]->m_model;
+    const ModelConfig& c = model.config();
+    const ModelWeights& w = model.weights();
+    const int B = static_cast<int>(sessions.size()), H = c.hidden_size;
+    std::vector<int> pos(sessions.size());
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+        pos[i] = sessions[i]->m_kv.size;
+        if (pos[i] + 1 > sessions[i]->m_contextLimit)
+            return Status(Code::OutOfRange, "context limit " + std::to_string(sessions[i]->m_contextLimit) +
+                                                " tokens exceeded (batch index " + std::to_string(i) + ")");
+    }
+    try {
+        for (std::size_t i = 0; i < sessions.size(); ++i) sessions[i]->reserve(pos[i] + 1);
+        std::vector<float> x(static_cast<std::size_t>(B) * H), h(x.size()), tmp(x.size());
+        for (int i = 0; i < B; ++i) w.embed.rowToFloat(tokens[static_cast<std::size_t>(i)], 0, H, x.data() + i * H);
+        for (int l = 0; l < c.num_hidden_layers; ++l) {
+            const LayerWeights& L = w.layers[static_cast<std::size_t>(l)];
+            rmsNormRows(x.data(), B, H, L.attn_norm.data(), c.rms_norm_eps, h.data());
+            attentionRows(model, l, h.data(), sessions, pos, tmp.data());
+            for (std::size_t i = 0; i < x.size(); ++i) x[i] += tmp[i];
+            rmsNormRows(x.data(), B, H, L.ffn_norm.data(), c.rms_norm_eps, h.data());
+            sessions[0]->feedForward(l, h.data(), B, tmp.data()); // row-wise: any session's view of the model
+            for (std::size_t i = 0; i < x.size(); ++i) x[i] += tmp[i];
+        }
+        rmsNormRows(x.data(), B, H, w.norm.data(), c.rms_norm_eps, h.data());
+        logits.resize(static_cast<std::size_t>(B) * static_cast<std::size_t>(c.vocab_size));
+        matmul(model.pool(), MatJob{&w.lm_head, h.data(), B, logits.data()});
+    } catch (const std::bad_alloc&) {
+        return Status(Code::OutOfMemory, "out of memory running a decode batch of " + std::to_string(B) + " sessions");
+    }
+    // Only now: a failure above leaves every cache as it was (the rows written past `size` are not counted).
+    for (std::size_t i = 0; i < sessions.size(); ++i) sessions[i]->m_kv.size = pos[i] + 1;
+    return Status::ok();
+}
+
 } // namespace ws::cpu

@@ -78,6 +78,76 @@ WS_AVX512 inline void dotRows(const Matrix& W, int r, const float* x, float* y) 
     }
 }
 
+// out[i * NT + t] = W-rows[i][c0, c0 + n) · x_t[0, n) for i < NR, t < NT: each weight vector is loaded (and
+// converted) once for all NT tokens — a decode batch reads the weights once, not once per token.
+template <DType D, int NR, int NT>
+WS_AVX512 inline void dotRowsTokensSeg(const std::uint8_t* const* rows, int c0, int n, const float* x,
+                                        std::int64_t ldx, float* out, std::ptrdiff_t prefetch) {
+    constexpr std::size_t es = D == DType::F32 ? 4 : D == DType::F8_E4M3 ? 1 : 2;
+    __m512 acc[NR][NT];
+    for (int i = 0; i < NR; ++i)
+        for (int t = 0; t < NT; ++t) acc[i][t] = _mm512_setzero_ps();
+    int c = 0;
+    for (; c + 16 <= n; c += 16) {
+        if (prefetch && (c * es) % 64 == 0)
+            for (int i = 0; i < NR; ++i) _mm_prefetch(reinterpret_cast<const char*>(rows[i] + (c0 + c) * es + prefetch), _MM_HINT_T0);
+        __m512 wv[NR];
+        for (int i = 0; i < NR; ++i) wv[i] = load16<D>(rows[i] + (c0 + c) * es, 0xFFFF);
+        for (int t = 0; t < NT; ++t) {
+            const __m512 xv = _mm512_loadu_ps(x + t * ldx + c);
+            for (int i = 0; i < NR; ++i) acc[i][t] = _mm512_fmadd_ps(wv[i], xv, acc[i][t]);
+        }
+    }
+    if (c < n) {
+        const __mmask16 k = tailMask(n - c);
+        __m512 wv[NR];
+        for (int i = 0; i < NR; ++i) wv[i] = load16<D>(rows[i] + (c0 + c) * es, k);
+        for (int t = 0; t < NT; ++t) {
+            const __m512 xv = _mm512_maskz_loadu_ps(k, x + t * ldx + c);
+            for (int i = 0; i < NR; ++i) acc[i][t] = _mm512_fmadd_ps(wv[i], xv, acc[i][t]);
+        }
+    }
+    for (int i = 0; i < NR; ++i)
+        for (int t = 0; t < NT; ++t) out[i * NT + t] = _mm512_reduce_add_ps(acc[i][t]);
+}
+
+// out[i * NT + t] = W[r + i, :] · x_t (block scales applied for FP8).
+template <DType D, int NR, int NT>
+WS_AVX512 inline void dotRowsTokens(const Matrix& W, int r, const float* x, std::int64_t ldx, float* out) {
+    const auto prefetch = static_cast<std::ptrdiff_t>(W.rowBytes()) * NR;
+    const std::uint8_t* rows[NR];
+    for (int i = 0; i < NR; ++i) rows[i] = W.row(r + i);
+    if constexpr (D != DType::F8_E4M3) {
+        dotRowsTokensSeg<D, NR, NT>(rows, 0, W.cols, x, ldx, out, prefetch);
+    } else {
+        for (int i = 0; i < NR * NT; ++i) out[i] = 0.0f;
+        float part[NR * NT];
+        for (int c0 = 0; c0 < W.cols; c0 += W.blockCols) {
+            dotRowsTokensSeg<D, NR, NT>(rows, c0, std::min(W.blockCols, W.cols - c0), x + c0, ldx, part, prefetch);
+            for (int i = 0; i < NR; ++i) {
+                const float sc = W.scaleAt(r + i, c0) * 256.0f;
+                for (int t = 0; t < NT; ++t) out[i * NT + t] += part[i * NT + t] * sc;
+            }
+        }
+    }
+}
+
+// Rows [r0, r1) for tokens [t0, t0 + NT): 4 rows at a time, then the odd ones.
+template <DType D, int NT, typename Out>
+WS_AVX512 void rowsForTokens(const Matrix& W, int r0, int r1, const float* x, std::int64_t ldx, Out&& store) {
+    float out[4 * NT];
+    int r = r0;
+    for (; r + 4 <= r1; r += 4) {
+        dotRowsTokens<D, 4, NT>(W, r, x, ldx, out);
+        for (int i = 0; i < 4; ++i)
+            for (int t = 0; t < NT; ++t) store(t, r + i, out[i * NT + t]);
+    }
+    for (; r < r1; ++r) {
+        dotRowsTokens<D, 1, NT>(W, r, x, ldx, out);
+        for (int t = 0; t < NT; ++t) store(t, r, out[t]);
+    }
+}
+
 // Dequantises a whole row into out (FP8: scale applied).
 template <DType D>
 WS_AVX512 void rowToF32(const Matrix& W, int r, float* out) {
@@ -245,11 +315,29 @@ bool fp8GemvBf16(const MatJob& j, int r0, int r1) {
     return true;
 }
 
+// Up to this many tokens, the multi-token GEMV beats dequantising rows for the GEMM tile.
+constexpr int kMultiTokenGemvMax = 8;
+
 template <DType D>
 WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
     const Matrix& W = *j.W;
     const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
     const auto Y = [&](std::int64_t t, int r) -> float& { return j.Y[t * ldy + (r - j.rowOffset)]; };
+    // A few tokens (a decode batch): each weight converted in registers once for up to 4 tokens at a time.
+    const bool fp8Bf16 = D == DType::F8_E4M3 && g_fp8ViaBf16;
+    if (j.T >= 2 && j.T <= kMultiTokenGemvMax && !(fp8Bf16 && j.T == 2)) {
+        int t = 0;
+        for (; t + 4 <= j.T; t += 4)
+            rowsForTokens<D, 4>(W, r0, r1, j.X + t * ldx, ldx, [&](int u, int r, float v) { Y(t + u, r) = v; });
+        const auto store = [&](int u, int r, float v) { Y(t + u, r) = v; };
+        switch (j.T - t) {
+        case 3: rowsForTokens<D, 3>(W, r0, r1, j.X + t * ldx, ldx, store); break;
+        case 2: rowsForTokens<D, 2>(W, r0, r1, j.X + t * ldx, ldx, store); break;
+        case 1: rowsForTokens<D, 1>(W, r0, r1, j.X + t * ldx, ldx, store); break;
+        default: break;
+        }
+        return;
+    }
     if (j.T <= 2) { // GEMV: stream each weight byte once, 4 rows at a time
         if constexpr (D == DType::F8_E4M3)
             if (g_fp8ViaBf16 && fp8GemvBf16(j, r0, r1)) return;

@@ -14,11 +14,20 @@ namespace ws::cpu {
 constexpr std::int64_t kNaiveKvBudgetFloats = std::int64_t{64} << 20;
 
 void CpuSession::attention(int layer, const float* h, int T, int pos0, float* out) {
-    const ModelConfig& c = m_c;
-    const LayerWeights& L = m_model.weights().layers[static_cast<std::size_t>(layer)];
-    ThreadPool& pool = m_model.pool();
+    const std::vector<CpuSession*> owners(static_cast<std::size_t>(T), this);
+    std::vector<int> pos(static_cast<std::size_t>(T));
+    for (int i = 0; i < T; ++i) pos[static_cast<std::size_t>(i)] = pos0 + i;
+    attentionRows(m_model, layer, h, owners, pos, out);
+}
+
+void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h, std::span<CpuSession* const> owners,
+                               std::span<const int> pos, float* out) {
+    const ModelConfig& c = model.config();
+    const LayerWeights& L = model.weights().layers[static_cast<std::size_t>(layer)];
+    ThreadPool& pool = model.pool();
+    const int T = static_cast<int>(owners.size());
     const int nh = c.num_attention_heads, dq = c.qkHeadDim(), R = c.kv_lora_rank, dr = c.qk_rope_head_dim;
-    const RopeParams& rope = m_model.rope();
+    const RopeParams& rope = model.rope();
 
     // q: [T, nh, nope + rope]; kva: [T, kv_lora_rank + rope]
     std::vector<float> q(static_cast<std::size_t>(T) * nh * dq), kva(static_cast<std::size_t>(T) * c.kvWidth());
@@ -32,45 +41,56 @@ void CpuSession::attention(int layer, const float* h, int T, int pos0, float* ou
         const MatJob jobs[] = {{&L.q_b, h, T, q.data()}, {&L.kv_a, h, T, kva.data()}};
         matmulMany(pool, jobs);
     }
-    // Cache the normalised latent and the roped shared key; rope the query's rope part.
+    // Cache the normalised latent and the roped shared key; rope the query's rope part (each row at its position
+    // in its own session).
     for (int i = 0; i < T; ++i) {
-        float* slot = m_kv.at(layer, pos0 + i);
+        const int p = pos[static_cast<std::size_t>(i)];
+        float* slot = owners[static_cast<std::size_t>(i)]->m_kv.at(layer, p);
         const float* src = kva.data() + static_cast<std::size_t>(i) * c.kvWidth();
         rmsNormRows(src, 1, R, L.kv_a_norm.data(), c.rms_norm_eps, slot);
         std::copy(src + R, src + R + dr, slot + R);
-        ropeInterleaved(slot + R, dr, pos0 + i, rope.invFreq.data(), rope.cosSinScale);
+        ropeInterleaved(slot + R, dr, p, rope.invFreq.data(), rope.cosSinScale);
         for (int hd = 0; hd < nh; ++hd)
-            ropeInterleaved(q.data() + (static_cast<std::size_t>(i) * nh + hd) * dq + c.qk_nope_head_dim, dr, pos0 + i,
+            ropeInterleaved(q.data() + (static_cast<std::size_t>(i) * nh + hd) * dq + c.qk_nope_head_dim, dr, p,
                             rope.invFreq.data(), rope.cosSinScale);
     }
     // o: [T, nh * v_head_dim]
     std::vector<float> o(static_cast<std::size_t>(T) * nh * c.v_head_dim);
-    const std::int64_t naiveFloats = static_cast<std::int64_t>(pos0 + T) * nh * (c.qk_nope_head_dim + c.v_head_dim);
-    if (T == 1 || naiveFloats > kNaiveKvBudgetFloats)
-        attentionAbsorbed(layer, q.data(), T, pos0, o.data());
+    // The naive form needs one session's contiguous rows (a prefill); a batch of sessions is always absorbed.
+    bool oneRun = true;
+    for (int i = 1; i < T && oneRun; ++i)
+        oneRun = owners[static_cast<std::size_t>(i)] == owners[0] && pos[static_cast<std::size_t>(i)] == pos[0] + i;
+    const std::int64_t naiveFloats = static_cast<std::int64_t>(pos[0] + T) * nh * (c.qk_nope_head_dim + c.v_head_dim);
+    if (T > 1 && oneRun && naiveFloats <= kNaiveKvBudgetFloats)
+        owners[0]->attentionNaive(layer, q.data(), T, pos[0], o.data());
     else
-        attentionNaive(layer, q.data(), T, pos0, o.data());
+        attentionAbsorbed(model, layer, q.data(), owners, pos, o.data());
     matmul(pool, MatJob{&L.o, o.data(), T, out});
 }
 
 // score(t) = (W_UKᵀ q_nope) · c_t + q_pe · k_pe_t;  o_h = W_UV (Σ_t softmax(score)_t c_t)
-void CpuSession::attentionAbsorbed(int layer, const float* q, int T, int pos0, float* o) {
-    const ModelConfig& c = m_c;
-    const Matrix& kvb = m_model.weights().layers[static_cast<std::size_t>(layer)].kv_b; // [nh*(nope+v), R]
+void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float* q,
+                                   std::span<CpuSession* const> owners, std::span<const int> pos, float* o) {
+    const ModelConfig& c = model.config();
+    const Matrix& kvb = model.weights().layers[static_cast<std::size_t>(layer)].kv_b; // [nh*(nope+v), R]
+    const int T = static_cast<int>(owners.size());
     const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
-    const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim, W = m_kv.width;
-    const float scale = static_cast<float>(m_model.rope().softmaxScale);
-    const float* cache = m_kv.at(layer, 0);
-    m_model.pool().parallelFor(static_cast<std::int64_t>(T) * nh, [&](std::int64_t b, std::int64_t e) {
+    const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim;
+    const float scale = static_cast<float>(model.rope().softmaxScale);
+    const int longest = *std::max_element(pos.begin(), pos.end()) + 1;
+    model.pool().parallelFor(static_cast<std::int64_t>(T) * nh, [&](std::int64_t b, std::int64_t e) {
         std::vector<float> qlat(static_cast<std::size_t>(R)), lat(static_cast<std::size_t>(R));
-        std::vector<float> scores(static_cast<std::size_t>(pos0 + T));
+        std::vector<float> scores(static_cast<std::size_t>(longest));
         for (std::int64_t task = b; task < e; ++task) {
             const int i = static_cast<int>(task / nh), hd = static_cast<int>(task % nh);
+            CpuSession& owner = *owners[static_cast<std::size_t>(i)];
+            const float* cache = owner.m_kv.at(layer, 0);
+            const int W = owner.m_kv.width;
             const float* qi = q + (static_cast<std::size_t>(i) * nh + hd) * dq;
             const int rowBase = hd * (dn + dv);
             std::fill(qlat.begin(), qlat.end(), 0.0f);
             axpyRows(kvb, rowBase, dn, qi, qlat.data()); // qlat = W_UKᵀ q_nope
-            const int n = pos0 + i + 1;
+            const int n = pos[static_cast<std::size_t>(i)] + 1;
             for (int t = 0; t < n; ++t) {
                 const float* ct = cache + static_cast<std::size_t>(t) * W;
                 scores[static_cast<std::size_t>(t)] = (dot(qlat.data(), ct, R) + dot(qi + dn, ct + R, dr)) * scale;

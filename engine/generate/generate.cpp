@@ -2,6 +2,7 @@
 #include "whalesong/generate.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <chrono>
 
@@ -49,6 +50,74 @@ void TurnTaker::unlock() {
     m_cv.notify_all();
 }
 
+struct DecodeBatcher::Request {
+    Session* session;
+    TokenId id;
+    Status status;
+    bool done = false;
+};
+
+DecodeBatcher::DecodeBatcher(TurnTaker* turns, int maxBatch)
+    : m_turns(turns), m_maxBatch(static_cast<std::size_t>(std::max(1, maxBatch))) {}
+
+DecodeBatcher::Member::Member(DecodeBatcher& b) : m_b(b) {
+    std::lock_guard lock(m_b.m_mutex);
+    ++m_b.m_decoding;
+}
+
+DecodeBatcher::Member::~Member() {
+    {
+        std::lock_guard lock(m_b.m_mutex);
+        --m_b.m_decoding;
+    }
+    m_b.m_cv.notify_all(); // a batch waiting for this generation goes without it
+}
+
+void DecodeBatcher::run(const std::vector<Request*>& batch) {
+    std::vector<Session*> sessions;
+    std::vector<TokenId> ids;
+    for (const Request* r : batch) {
+        sessions.push_back(r->session);
+        ids.push_back(r->id);
+    }
+    std::unique_lock<TurnTaker> turn;
+    if (m_turns) turn = std::unique_lock<TurnTaker>(*m_turns);
+    Status st = Session::appendBatch(sessions, ids);
+    if (st || batch.size() == 1) {
+        for (Request* r : batch) r->status = st;
+        return;
+    }
+    for (Request* r : batch) // a refused batch changed nothing: each on its own, so only the bad one fails
+        r->status = Session::appendBatch(std::span<Session* const>(&r->session, 1), std::span<const TokenId>(&r->id, 1));
+}
+
+Result<std::span<const float>> DecodeBatcher::decode(Session& session, TokenId id) {
+    Request mine{&session, id, Status::ok(), false};
+    std::unique_lock lock(m_mutex);
+    m_waiting.push_back(&mine);
+    m_cv.notify_all();
+    while (!mine.done) {
+        if (m_running) {
+            m_cv.wait(lock);
+            continue;
+        }
+        // Lead the next batch: give the other decoding generations a moment to ask (they are sampling).
+        m_running = true;
+        m_cv.wait_for(lock, std::chrono::milliseconds(2), [&] { return m_waiting.size() >= m_decoding; });
+        const std::size_t n = std::min(m_waiting.size(), m_maxBatch);
+        std::vector<Request*> batch(m_waiting.begin(), m_waiting.begin() + static_cast<std::ptrdiff_t>(n));
+        m_waiting.erase(m_waiting.begin(), m_waiting.begin() + static_cast<std::ptrdiff_t>(n));
+        lock.unlock();
+        run(batch);
+        lock.lock();
+        for (Request* r : batch) r->done = true;
+        m_running = false;
+        m_cv.notify_all();
+    }
+    if (!mine.status) return mine.status;
+    return session.lastLogits();
+}
+
 Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, std::span<const TokenId> prompt,
                                 Sampler& sampler, const GenerateOptions& options,
                                 const std::function<void(const TokenEvent&)>& onToken) {
@@ -91,6 +160,8 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
     }
     res.prefillSeconds = seconds(Clock::now() - start);
     std::vector<float> row(first.value().begin(), first.value().end());
+    std::optional<DecodeBatcher::Member> decoding; // counted among the generations a batch waits for
+    if (options.batcher) decoding.emplace(*options.batcher);
     sampler.setPrompt(prompt);
 
     StreamDecoder decoder(tokenizer);
@@ -127,12 +198,18 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
             break;
         }
         Clock::duration spent{};
-        auto next = pass([&] {
+        auto next = options.batcher ? [&] {
             const auto t0 = Clock::now();
-            auto r = session.append(std::span<const TokenId>(&id, 1));
-            spent = Clock::now() - t0; // the pass itself, not the wait for the turn
+            auto r = options.batcher->decode(session, id); // with the other generations' steps
+            spent = Clock::now() - t0;
             return r;
-        });
+        }()
+                                    : pass([&] {
+                                          const auto t0 = Clock::now();
+                                          auto r = session.append(std::span<const TokenId>(&id, 1));
+                                          spent = Clock::now() - t0; // the pass itself, not the wait for the turn
+                                          return r;
+                                      });
         if (!next) return next.status();
         res.decodeSeconds += seconds(spent);
         ++res.decodeSteps;

@@ -170,7 +170,7 @@ Result<std::unique_ptr<Session>> Model::newSession(const SessionOptions& options
                                             "] (config.json max_position_embeddings)");
     auto impl = m_backend->newSession(limit);
     if (!impl) return impl.status();
-    return std::make_unique<Session>(std::move(impl.value()), limit, m_config.vocab_size);
+    return std::make_unique<Session>(std::move(impl.value()), *m_backend, limit, m_config.vocab_size);
 }
 
 } // namespace ws

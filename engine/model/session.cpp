@@ -7,8 +7,43 @@
 
 namespace ws {
 
-Session::Session(std::unique_ptr<detail::BackendSession> impl, int contextLimit, int vocabSize)
-    : m_impl(std::move(impl)), m_contextLimit(contextLimit), m_vocabSize(vocabSize) {}
+Session::Session(std::unique_ptr<detail::BackendSession> impl, const detail::BackendModel& model, int contextLimit,
+                 int vocabSize)
+    : m_impl(std::move(impl)), m_model(&model), m_contextLimit(contextLimit), m_vocabSize(vocabSize) {}
+
+Status Session::appendBatch(std::span<Session* const> sessions, std::span<const TokenId> tokens) {
+    if (sessions.empty() || sessions.size() != tokens.size())
+        return Status(Code::InvalidArgument, "appendBatch: " + std::to_string(sessions.size()) + " sessions and " +
+                                                 std::to_string(tokens.size()) + " tokens");
+    std::vector<detail::BackendSession*> impls;
+    impls.reserve(sessions.size());
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+        const Session& s = *sessions[i];
+        const std::string at = "appendBatch: session " + std::to_string(i);
+        if (s.m_model != sessions[0]->m_model) return Status(Code::InvalidArgument, at + " belongs to another model");
+        if (std::find(sessions.begin(), sessions.begin() + static_cast<std::ptrdiff_t>(i), &s) !=
+            sessions.begin() + static_cast<std::ptrdiff_t>(i))
+            return Status(Code::InvalidArgument, at + " appears twice");
+        if (tokens[i] < 0 || tokens[i] >= s.m_vocabSize)
+            return Status(Code::InvalidArgument, at + ": token id " + std::to_string(tokens[i]) +
+                                                     " is outside the vocabulary [0, " +
+                                                     std::to_string(s.m_vocabSize) + ")");
+        if (s.m_tokens.size() + 1 > static_cast<std::size_t>(s.m_contextLimit))
+            return Status(Code::OutOfRange, at + " is full: " + std::to_string(s.m_contextLimit) +
+                                                " tokens, its context limit");
+        impls.push_back(s.m_impl.get());
+    }
+    std::vector<float> logits;
+    if (Status st = sessions[0]->m_model->decodeBatch(impls, tokens, logits); !st) return st;
+    const std::size_t vocab = logits.size() / sessions.size();
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+        Session& s = *sessions[i];
+        s.m_tokens.push_back(tokens[i]);
+        s.m_logits.assign(logits.begin() + static_cast<std::ptrdiff_t>(i * vocab),
+                          logits.begin() + static_cast<std::ptrdiff_t>((i + 1) * vocab));
+    }
+    return Status::ok();
+}
 
 Session::~Session() = default;
 

@@ -69,6 +69,7 @@ struct ApiServer::Impl {
     server::SessionPool pool;
     server::Admission admission;
     TurnTaker turns; ///< the running requests take turns on the model, one forward pass each
+    DecodeBatcher batcher{&turns}; ///< and their decode steps run together, one pass for all
     std::stop_source shutdown;
 
     /// Jobs alive (generating, or their response still being written): the destructor lets them finish.
@@ -206,6 +207,7 @@ void ApiServer::Impl::chatCompletions(const httplib::Request& req, httplib::Resp
         job->start(server::JobContext{.pool = pool,
                                       .admission = admission,
                                       .turns = turns,
+                                      .batcher = batcher,
                                       .shutdown = shutdown.get_token(),
                                       .contextLimit = context,
                                       .log = options.log,

@@ -156,6 +156,7 @@ void CompletionJob::generateChoices(JobContext& context) {
         options.stop = m_request.stop;
         options.stopToken = stop;
         options.turns = &context.turns;
+        options.batcher = &context.batcher;
         ThinkSplitter splitter;
         const auto deliver = [&](ThinkSplitter::Delta d) {
             if (d.content.empty() && d.reasoning.empty()) return;

@@ -73,6 +73,7 @@ struct JobContext {
     SessionPool& pool;
     Admission& admission;
     TurnTaker& turns;
+    DecodeBatcher& batcher;
     std::stop_token shutdown;
     int contextLimit = 0;
     std::function<void(const std::string&)> log;

@@ -118,7 +118,10 @@ TEST_P(KernelTest, MatmulMatchesFloat64ForEveryDtypeAndShape) {
     const Case cases[] = {{DType::F32, 37, 300, 1},     {DType::F32, 64, 1024, 5},  {DType::BF16, 33, 17, 1},
                           {DType::BF16, 130, 257, 9},   {DType::F16, 19, 100, 2},   {DType::F16, 40, 333, 4},
                           {DType::F8_E4M3, 200, 300, 1}, {DType::F8_E4M3, 129, 385, 7}, {DType::F8_E4M3, 5, 3, 3},
-                          {DType::BF16, 1, 1, 1}};
+                          {DType::BF16, 1, 1, 1},
+                          // decode batches: the multi-token GEMV (2..8 tokens) on every dtype
+                          {DType::BF16, 67, 300, 2},    {DType::F32, 21, 130, 6},   {DType::F16, 45, 200, 8},
+                          {DType::F8_E4M3, 131, 260, 2}, {DType::F8_E4M3, 64, 256, 5}, {DType::BF16, 9, 33, 16}};
     for (const Case& c : cases) {
         TestMatrix tm = makeMatrix(c.dtype, c.rows, c.cols, rng);
         const auto x = randomVec(static_cast<std::size_t>(c.T) * c.cols, rng);

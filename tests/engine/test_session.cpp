@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <stop_token>
+#include <thread>
 
 #include "whalesong/generate.h"
 #include "whalesong/model.h"
@@ -233,6 +235,109 @@ TEST(ModelLoad, MissingFolderNamesThePath) {
     auto m = ws::Model::load("/nonexistent/whalesong-model");
     ASSERT_FALSE(m.isOk());
     EXPECT_NE(m.status().message().find("/nonexistent/whalesong-model"), std::string::npos);
+}
+
+} // namespace
+
+namespace {
+
+// Continuous batching: one decode step for several sessions (different lengths, different tokens) gives each the
+// logits it would get alone, and a refused batch changes no cache.
+TEST_F(SessionTest, AppendBatchMatchesEachSessionAlone) {
+    std::mt19937 rng(std::random_device{}());
+    const auto randomIds = [&](std::size_t n) {
+        std::vector<ws::TokenId> ids(n);
+        for (auto& id : ids) id = static_cast<ws::TokenId>(rng() % 250 + 2);
+        return ids;
+    };
+    const std::vector<std::vector<ws::TokenId>> prompts = {randomIds(5), randomIds(13), randomIds(1), randomIds(40)};
+    std::vector<std::unique_ptr<ws::Session>> batched, alone;
+    for (const auto& p : prompts) {
+        batched.push_back(session());
+        alone.push_back(session());
+        ASSERT_TRUE(batched.back()->prefill(p).isOk());
+        ASSERT_TRUE(alone.back()->prefill(p).isOk());
+    }
+    for (int step = 0; step < 4; ++step) {
+        const std::vector<ws::TokenId> next = randomIds(batched.size());
+        std::vector<ws::Session*> ptrs;
+        for (auto& s : batched) ptrs.push_back(s.get());
+        ASSERT_TRUE(ws::Session::appendBatch(ptrs, next).isOk());
+        for (std::size_t i = 0; i < batched.size(); ++i) {
+            auto ref = alone[i]->append(std::span<const ws::TokenId>(&next[i], 1));
+            ASSERT_TRUE(ref.isOk());
+            const std::span<const float> got = batched[i]->lastLogits();
+            ASSERT_EQ(got.size(), ref.value().size());
+            const double d = relDiff(got, ref.value());
+            EXPECT_LT(d, 1e-5) << "step " << step << " session " << i;
+            EXPECT_EQ(batched[i]->tokens().size(), alone[i]->tokens().size());
+        }
+    }
+}
+
+TEST_F(SessionTest, AppendBatchRefusalsChangeNothing) {
+    auto a = session(), b = session(), full = session(8);
+    ASSERT_TRUE(a->prefill(std::vector<ws::TokenId>{5, 6, 7}).isOk());
+    ASSERT_TRUE(b->prefill(std::vector<ws::TokenId>{9}).isOk());
+    ASSERT_TRUE(full->prefill(std::vector<ws::TokenId>(8, 3)).isOk());
+    const std::vector<float> before(a->lastLogits().begin(), a->lastLogits().end());
+    const auto refused = [&](std::vector<ws::Session*> sessions, std::vector<ws::TokenId> ids, const char* what) {
+        const ws::Status st = ws::Session::appendBatch(sessions, ids);
+        EXPECT_FALSE(st.isOk()) << what;
+        EXPECT_NE(st.message().find(what), std::string::npos) << st.message();
+        EXPECT_EQ(a->tokens().size(), 3u);
+        EXPECT_EQ(b->tokens().size(), 1u);
+    };
+    refused({a.get(), a.get()}, {1, 2}, "twice");
+    refused({a.get(), b.get()}, {1, 1 << 30}, "outside the vocabulary");
+    refused({a.get(), full.get()}, {1, 2}, "full");
+    refused({a.get()}, {1, 2}, "sessions and");
+    // Still in step with a session that never saw the refusals.
+    auto fresh = session();
+    ASSERT_TRUE(fresh->prefill(std::vector<ws::TokenId>{5, 6, 7}).isOk());
+    std::vector<ws::Session*> both{a.get(), b.get()};
+    ASSERT_TRUE(ws::Session::appendBatch(both, std::vector<ws::TokenId>{11, 12}).isOk());
+    auto ref = fresh->append(std::vector<ws::TokenId>{11});
+    ASSERT_TRUE(ref.isOk());
+    EXPECT_LT(relDiff(a->lastLogits(), ref.value()), 1e-5);
+}
+
+} // namespace
+
+namespace {
+
+// Generations on four threads sharing a DecodeBatcher (their decode steps run as batches) write what each writes
+// alone, and all of them finish.
+TEST_F(SessionTest, BatchedGenerationsMatchSolitaryOnes) {
+    const ws::Tokenizer& tok = s_model->tokenizer();
+    const std::vector<std::vector<ws::TokenId>> prompts = {
+        {0, 300, 12}, {0, 45, 99, 7, 8, 9, 10}, {0, 5}, {0, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86}};
+    const auto run = [&](std::size_t i, ws::DecodeBatcher* batcher, ws::TurnTaker* turns) {
+        auto s = session();
+        ws::SamplingParams p;
+        p.temperature = i % 2 ? 0.0f : 1.0f;
+        p.seed = 40 + i;
+        ws::Sampler sampler(p);
+        ws::GenerateOptions o;
+        o.maxTokens = 12;
+        o.batcher = batcher;
+        o.turns = turns;
+        auto r = ws::generate(*s, tok, prompts[i], sampler, o);
+        EXPECT_TRUE(r.isOk());
+        return r.isOk() ? r.value().outputIds : std::vector<ws::TokenId>{};
+    };
+    std::vector<std::vector<ws::TokenId>> alone, together(prompts.size());
+    for (std::size_t i = 0; i < prompts.size(); ++i) alone.push_back(run(i, nullptr, nullptr));
+    ws::TurnTaker turns;
+    ws::DecodeBatcher batcher(&turns);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < prompts.size(); ++i)
+        threads.emplace_back([&, i] { together[i] = run(i, &batcher, &turns); });
+    for (auto& t : threads) t.join();
+    for (std::size_t i = 0; i < prompts.size(); ++i) {
+        EXPECT_FALSE(alone[i].empty());
+        EXPECT_EQ(together[i], alone[i]) << "generation " << i;
+    }
 }
 
 } // namespace

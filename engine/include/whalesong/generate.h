@@ -41,12 +41,52 @@ private:
 /// "stop" | "length" | "cancelled"
 const char* finishReasonName(FinishReason r);
 
+/// Continuous batching for generations that run on threads of their own over one model: a decode step waits for
+/// the batch under way, then every generation waiting runs in one Session::appendBatch (the weights read once for
+/// all). The batch is formed when every generation that is decoding has asked, or after a short wait. Each batch
+/// takes the model's turn (TurnTaker), so it alternates with prefill chunks. Thread-safe.
+class DecodeBatcher {
+public:
+    explicit DecodeBatcher(TurnTaker* turns = nullptr, int maxBatch = 32);
+    DecodeBatcher(const DecodeBatcher&) = delete;
+    DecodeBatcher& operator=(const DecodeBatcher&) = delete;
+
+    /// A generation in its decode phase (the batch waits for these): RAII.
+    class Member {
+    public:
+        explicit Member(DecodeBatcher& b);
+        ~Member();
+        Member(const Member&) = delete;
+        Member& operator=(const Member&) = delete;
+
+    private:
+        DecodeBatcher& m_b;
+    };
+
+    /// Appends `id` to `session` in the next batch; its logits. A batch that fails is retried one session at a
+    /// time, so one bad request fails alone.
+    Result<std::span<const float>> decode(Session& session, TokenId id);
+
+private:
+    struct Request;
+    void run(const std::vector<Request*>& batch);
+
+    TurnTaker* m_turns;
+    std::size_t m_maxBatch;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::vector<Request*> m_waiting;
+    std::size_t m_decoding = 0;
+    bool m_running = false;
+};
+
 struct GenerateOptions {
     int maxTokens = kDefaultMaxTokens;
     std::vector<std::string> stop; ///< at most 4; never streamed out
     bool ignoreEos = false;        ///< benchmarks only
     std::stop_token stopToken;     ///< request_stop() ends generation after the current token
     TurnTaker* turns = nullptr;    ///< shared by generations that should take turns on the model (not owned)
+    DecodeBatcher* batcher = nullptr; ///< decode steps batched with other generations' (not owned)
     /// Checks max_tokens (1..16384) and the stop list (≤ 4); the message names the field.
     Status validate() const;
 };

@@ -13,12 +13,14 @@ namespace ws {
 
 namespace detail {
 class BackendSession;
+class BackendModel;
 }
 
 /// Not thread-safe: one caller at a time. Must not outlive its Model.
 class Session {
 public:
-    Session(std::unique_ptr<detail::BackendSession> impl, int contextLimit, int vocabSize);
+    Session(std::unique_ptr<detail::BackendSession> impl, const detail::BackendModel& model, int contextLimit,
+            int vocabSize);
     ~Session();
 
     int contextLimit() const { return m_contextLimit; }
@@ -33,6 +35,14 @@ public:
     /// Appends tokens after the cache. Returns the logits of every new position ([n, vocab_size], row after row)
     /// when `allLogits`, else of the last one.
     Result<std::span<const float>> append(std::span<const TokenId> tokens, bool allLogits = false);
+    /// One decode step for several sessions of the same model at once (continuous batching): sessions[i] appends
+    /// tokens[i]. The weights are read once for all of them, so B answers cost little more than one where
+    /// decoding is bound by memory bandwidth. Each session's logits are then in lastLogits(). Fails, changing no
+    /// cache, when sessions repeat or belong to different models, one is full, or an id is outside the
+    /// vocabulary (the message names the batch index). Each session must have one caller at a time, as always.
+    static Status appendBatch(std::span<Session* const> sessions, std::span<const TokenId> tokens);
+    /// The logits of the last position computed [vocab_size].
+    std::span<const float> lastLogits() const { return m_logits; }
     /// Drops cached positions from `n` on.
     void truncate(std::size_t n);
     /// How many tokens of the last prefill() came from the cache.
@@ -41,6 +51,7 @@ public:
 
 private:
     std::unique_ptr<detail::BackendSession> m_impl;
+    const detail::BackendModel* m_model;
     int m_contextLimit;
     int m_vocabSize;
     std::vector<TokenId> m_tokens;
