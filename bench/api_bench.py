@@ -2,9 +2,10 @@
 """Requests/s and tokens/s of the OpenAI-compatible API server under concurrency.
 
     /usr/bin/python3 bench/api_bench.py [--cli build/release/whalesong-cli] [--model DIR] [--threads 2]
-        [--parallel 4] [--clients 1,4,16] [--requests 32] [--max-tokens 32] [--prompt-words 40]
+        [--parallel 4] [--max-batch 1,32] [--clients 1,4,16] [--requests 32] [--max-tokens 32] [--prompt-words 40]
 
-Starts `whalesong-cli serve` on the model (default: the tiny "demo" preset with the real DeepSeek-V3 tokenizer,
+For each --max-batch value (1: the running requests' decode steps one at a time; 32: batched, one pass for all)
+starts `whalesong-cli serve` on the model (default: the tiny "demo" preset with the real DeepSeek-V3 tokenizer,
 generated into /tmp/whalesong-api-bench), then for each client count N runs N threads that send streaming chat
 completions back to back until --requests are done. Prints, per N: requests/s, generated tokens/s (the sum of
 usage.completion_tokens over the wall time), and the median and 95th-percentile time to first token and to the
@@ -91,6 +92,7 @@ def main():
     ap.add_argument("--model")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--parallel", type=int, default=4)
+    ap.add_argument("--max-batch", default="1,32")
     ap.add_argument("--clients", default="1,4,16")
     ap.add_argument("--requests", type=int, default=32)
     ap.add_argument("--max-tokens", type=int, default=32)
@@ -104,32 +106,32 @@ def main():
         from testlib import ensure_model
         model = ensure_model(gen, "/tmp/whalesong-api-bench", "demo", 3)
     MODEL_ID = os.path.basename(os.path.normpath(model))
-    server = subprocess.Popen([a.cli, "serve", "--model", model, "--port", "0", "--threads", str(a.threads),
-                               "--parallel", str(a.parallel), "--queue", "64"],
-                              stderr=subprocess.PIPE, text=True)
-    port = None
-    for line in server.stderr:
-        m = re.search(r"at http://127\.0\.0\.1:(\d+)/v1", line)
-        if m:
-            port = int(m.group(1))
-            break
-    if port is None:
-        sys.exit("the server did not start")
-    threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
-    try:
-        one_request(port, 0, 4, 4)  # warm-up: pages in the weights
-        print("model %s, %d threads, server --parallel %d, %d requests per row, max_tokens %d, ~%d-word questions"
-              % (MODEL_ID, a.threads, a.parallel, a.requests, a.max_tokens, a.prompt_words))
-        print("%8s %10s %12s %14s %14s %14s %14s" % ("clients", "req/s", "gen tok/s", "TTFT p50 ms",
-                                                    "TTFT p95 ms", "total p50 ms", "total p95 ms"))
-        for n in [int(x) for x in a.clients.split(",")]:
-            rps, tps, t50, t95, l50, l95 = run_level(port, n, a.requests, a.max_tokens, a.prompt_words)
-            print("%8d %10.2f %12.1f %14.0f %14.0f %14.0f %14.0f" % (n, rps, tps, t50 * 1e3, t95 * 1e3, l50 * 1e3,
-                                                                    l95 * 1e3))
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-
+    print("model %s, %d threads, server --parallel %d, %d requests per row, max_tokens %d, ~%d-word questions"
+          % (MODEL_ID, a.threads, a.parallel, a.requests, a.max_tokens, a.prompt_words))
+    print("%10s %8s %10s %12s %14s %14s %14s %14s" % ("max-batch", "clients", "req/s", "gen tok/s", "TTFT p50 ms",
+                                                      "TTFT p95 ms", "total p50 ms", "total p95 ms"))
+    for max_batch in [int(x) for x in a.max_batch.split(",")]:
+        server = subprocess.Popen([a.cli, "serve", "--model", model, "--port", "0", "--threads", str(a.threads),
+                                   "--parallel", str(a.parallel), "--queue", "64", "--max-batch", str(max_batch)],
+                                  stderr=subprocess.PIPE, text=True)
+        port = None
+        for line in server.stderr:
+            m = re.search(r"at http://127\.0\.0\.1:(\d+)/v1", line)
+            if m:
+                port = int(m.group(1))
+                break
+        if port is None:
+            sys.exit("the server did not start")
+        threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
+        try:
+            one_request(port, 0, 4, 4)  # warm-up: pages in the weights
+            for n in [int(x) for x in a.clients.split(",")]:
+                rps, tps, t50, t95, l50, l95 = run_level(port, n, a.requests, a.max_tokens, a.prompt_words)
+                print("%10d %8d %10.2f %12.1f %14.0f %14.0f %14.0f %14.0f" % (max_batch, n, rps, tps, t50 * 1e3,
+                                                                           t95 * 1e3, l50 * 1e3, l95 * 1e3))
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
 
 MODEL_ID = ""
 if __name__ == "__main__":

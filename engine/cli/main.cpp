@@ -57,7 +57,8 @@ const char* kUsage =
     "           [--repetition-penalty X] [--seed S] [--stop STR]... [--threads N] [--context N] [--json]\n"
     "  bench    --model DIR [--prompt N] [--gen M] [--threads T] [--json]\n"
     "  serve    --model DIR [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--model-name NAME] [--threads N]\n"
-    "           [--context N] [--parallel N] [--queue N] [--cache-mb N] [--keep-alive-ms N] [--backend cpu|auto]\n"
+    "           [--context N] [--parallel N] [--queue N] [--max-batch N] [--cache-mb N] [--keep-alive-ms N]\n"
+    "           [--backend cpu|auto]\n"
     "           the OpenAI-compatible API: GET /v1/models, POST /v1/chat/completions (key also from\n"
     "           $WHALESONG_API_KEY, which `ps` does not show; required beyond loopback). Stops on SIGINT/SIGTERM.\n"
     "  random-model (--config FILE | --demo) --out DIR [--dtype f32|bf16|fp8] [--seed N]\n"
@@ -417,7 +418,7 @@ std::string oneLine(std::string s) {
 /// inside the server's threads).
 int cmdServe(const Args& a) {
     a.allowOnly({"model", "host", "port", "api-key", "model-name", "threads", "context", "parallel", "queue",
-                 "cache-mb", "keep-alive-ms", "backend"});
+                 "max-batch", "cache-mb", "keep-alive-ms", "backend"});
     if (a.has("backend") && a.str("backend") != "cpu" && a.str("backend") != "auto")
         fail("--backend: '" + a.str("backend") + "' is not built in (this build has: cpu)");
     sigset_t stopSignals;
@@ -439,6 +440,8 @@ int cmdServe(const Args& a) {
     o.queue = static_cast<int>(a.integer("queue", 32));
     if (o.parallel < 1 || o.parallel > 256) fail("--parallel must be in [1, 256]");
     if (o.queue < 0 || o.queue > 4096) fail("--queue must be in [0, 4096]");
+    o.maxBatch = static_cast<int>(a.integer("max-batch", 32));
+    if (o.maxBatch < 1 || o.maxBatch > 256) fail("--max-batch must be in [1, 256]");
     const long long cacheMb = a.integer("cache-mb", 4096);
     if (cacheMb < 0) fail("--cache-mb must be at least 0");
     o.cacheBytes = static_cast<std::size_t>(cacheMb) << 20;

@@ -69,7 +69,7 @@ struct ApiServer::Impl {
     server::SessionPool pool;
     server::Admission admission;
     TurnTaker turns; ///< the running requests take turns on the model, one forward pass each
-    DecodeBatcher batcher{&turns}; ///< and their decode steps run together, one pass for all
+    DecodeBatcher batcher; ///< and their decode steps run together, one pass for all
     std::stop_source shutdown;
 
     /// Jobs alive (generating, or their response still being written): the destructor lets them finish.
@@ -83,7 +83,7 @@ struct ApiServer::Impl {
 
     explicit Impl(ApiServerOptions o)
         : options(std::move(o)), pool(options.cacheBytes, std::max(options.cacheSessions, options.parallel)),
-          admission(options.parallel, options.queue) {}
+          admission(options.parallel, options.queue), batcher(&turns, options.maxBatch) {}
 
     void log(const std::string& line) const {
         if (options.log) options.log(line);
@@ -401,8 +401,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, st
                                                     std::string modelId) {
     if (options.port < 0 || options.port > 65535)
         return Status(Code::InvalidArgument, "port must be in [0, 65535], got " + std::to_string(options.port));
-    if (options.parallel < 1 || options.queue < 0)
-        return Status(Code::InvalidArgument, "parallel must be at least 1 and queue at least 0");
+    if (options.parallel < 1 || options.queue < 0 || options.maxBatch < 1)
+        return Status(Code::InvalidArgument, "parallel and maxBatch must be at least 1, queue at least 0");
     if (!isLoopbackHost(options.host) && options.apiKey.empty())
         return Status(Code::InvalidArgument, "an API key is required to listen on " + options.host +
                                                  " (beyond this machine): set one (--api-key KEY)");
