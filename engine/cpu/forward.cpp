@@ -76,6 +76,9 @@ Status CpuSession::forward(std::span<const TokenId> tokens, int pos0, bool allLo
 
 Status CpuModel::decodeBatch(std::span<detail::BackendSession* const> sessions, std::span<const TokenId> tokens,
                              std::vector<float>& logits) const {
+    if (sessions.empty() || sessions.size() != tokens.size())
+        return Status(Code::InvalidArgument, "decodeBatch: " + std::to_string(sessions.size()) + " sessions and " +
+                                                 std::to_string(tokens.size()) + " tokens");
     std::vector<CpuSession*> own;
     own.reserve(sessions.size());
     for (detail::BackendSession* s : sessions) {

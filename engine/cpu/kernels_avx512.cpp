@@ -85,29 +85,29 @@ WS_AVX512 inline void dotRowsTokensSeg(const std::uint8_t* const* rows, int c0, 
                                         std::int64_t ldx, float* out, std::ptrdiff_t prefetch) {
     constexpr std::size_t es = D == DType::F32 ? 4 : D == DType::F8_E4M3 ? 1 : 2;
     __m512 acc[NR][NT];
+#pragma GCC unroll 4
     for (int i = 0; i < NR; ++i)
+#pragma GCC unroll 4
         for (int t = 0; t < NT; ++t) acc[i][t] = _mm512_setzero_ps();
-    int c = 0;
-    for (; c + 16 <= n; c += 16) {
+    // One loop for the whole width, the tail through a mask: the accumulators stay in registers.
+    for (int c = 0; c < n; c += 16) {
+        const __mmask16 k = n - c >= 16 ? static_cast<__mmask16>(0xFFFF) : tailMask(n - c);
         if (prefetch && (c * es) % 64 == 0)
+#pragma GCC unroll 4
             for (int i = 0; i < NR; ++i) _mm_prefetch(reinterpret_cast<const char*>(rows[i] + (c0 + c) * es + prefetch), _MM_HINT_T0);
         __m512 wv[NR];
-        for (int i = 0; i < NR; ++i) wv[i] = load16<D>(rows[i] + (c0 + c) * es, 0xFFFF);
-        for (int t = 0; t < NT; ++t) {
-            const __m512 xv = _mm512_loadu_ps(x + t * ldx + c);
-            for (int i = 0; i < NR; ++i) acc[i][t] = _mm512_fmadd_ps(wv[i], xv, acc[i][t]);
-        }
-    }
-    if (c < n) {
-        const __mmask16 k = tailMask(n - c);
-        __m512 wv[NR];
+#pragma GCC unroll 4
         for (int i = 0; i < NR; ++i) wv[i] = load16<D>(rows[i] + (c0 + c) * es, k);
+#pragma GCC unroll 4
         for (int t = 0; t < NT; ++t) {
             const __m512 xv = _mm512_maskz_loadu_ps(k, x + t * ldx + c);
+#pragma GCC unroll 4
             for (int i = 0; i < NR; ++i) acc[i][t] = _mm512_fmadd_ps(wv[i], xv, acc[i][t]);
         }
     }
+#pragma GCC unroll 4
     for (int i = 0; i < NR; ++i)
+#pragma GCC unroll 4
         for (int t = 0; t < NT; ++t) out[i * NT + t] = _mm512_reduce_add_ps(acc[i][t]);
 }
 
@@ -132,20 +132,30 @@ WS_AVX512 inline void dotRowsTokens(const Matrix& W, int r, const float* x, std:
     }
 }
 
-// Rows [r0, r1) for tokens [t0, t0 + NT): 4 rows at a time, then the odd ones.
-template <DType D, int NT, typename Out>
-WS_AVX512 void rowsForTokens(const Matrix& W, int r0, int r1, const float* x, std::int64_t ldx, Out&& store) {
-    float out[4 * NT];
+// Rows [r0, r1) × tokens [0, T): for each group of 4 rows (kept in L2), every group of up to 4 tokens — the
+// weights come from memory once however many tokens.
+template <DType D, int NR, typename Out>
+WS_AVX512 void rowGroupTokens(const Matrix& W, int r, const float* x, std::int64_t ldx, int T, Out&& store) {
+    float out[NR * 4];
+    for (int t = 0; t < T; t += 4) {
+        const int nt = std::min(4, T - t);
+        const float* xt = x + t * ldx;
+        switch (nt) {
+        case 4: dotRowsTokens<D, NR, 4>(W, r, xt, ldx, out); break;
+        case 3: dotRowsTokens<D, NR, 3>(W, r, xt, ldx, out); break;
+        case 2: dotRowsTokens<D, NR, 2>(W, r, xt, ldx, out); break;
+        default: dotRowsTokens<D, NR, 1>(W, r, xt, ldx, out); break;
+        }
+        for (int i = 0; i < NR; ++i)
+            for (int u = 0; u < nt; ++u) store(t + u, r + i, out[i * nt + u]);
+    }
+}
+
+template <DType D, typename Out>
+WS_AVX512 void rowsForTokens(const Matrix& W, int r0, int r1, const float* x, std::int64_t ldx, int T, Out&& store) {
     int r = r0;
-    for (; r + 4 <= r1; r += 4) {
-        dotRowsTokens<D, 4, NT>(W, r, x, ldx, out);
-        for (int i = 0; i < 4; ++i)
-            for (int t = 0; t < NT; ++t) store(t, r + i, out[i * NT + t]);
-    }
-    for (; r < r1; ++r) {
-        dotRowsTokens<D, 1, NT>(W, r, x, ldx, out);
-        for (int t = 0; t < NT; ++t) store(t, r, out[t]);
-    }
+    for (; r + 4 <= r1; r += 4) rowGroupTokens<D, 4>(W, r, x, ldx, T, store);
+    for (; r < r1; ++r) rowGroupTokens<D, 1>(W, r, x, ldx, T, store);
 }
 
 // Dequantises a whole row into out (FP8: scale applied).
@@ -326,16 +336,7 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
     // A few tokens (a decode batch): each weight converted in registers once for up to 4 tokens at a time.
     const bool fp8Bf16 = D == DType::F8_E4M3 && g_fp8ViaBf16;
     if (j.T >= 2 && j.T <= kMultiTokenGemvMax && !(fp8Bf16 && j.T == 2)) {
-        int t = 0;
-        for (; t + 4 <= j.T; t += 4)
-            rowsForTokens<D, 4>(W, r0, r1, j.X + t * ldx, ldx, [&](int u, int r, float v) { Y(t + u, r) = v; });
-        const auto store = [&](int u, int r, float v) { Y(t + u, r) = v; };
-        switch (j.T - t) {
-        case 3: rowsForTokens<D, 3>(W, r0, r1, j.X + t * ldx, ldx, store); break;
-        case 2: rowsForTokens<D, 2>(W, r0, r1, j.X + t * ldx, ldx, store); break;
-        case 1: rowsForTokens<D, 1>(W, r0, r1, j.X + t * ldx, ldx, store); break;
-        default: break;
-        }
+        rowsForTokens<D>(W, r0, r1, j.X, ldx, j.T, [&](int t, int r, float v) { Y(t, r) = v; });
         return;
     }
     if (j.T <= 2) { // GEMV: stream each weight byte once, 4 rows at a time

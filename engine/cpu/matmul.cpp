@@ -70,7 +70,9 @@ void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs) {
     // token counts. Boundaries fall on multiples of 4 rows (the GEMM tile) so no tile straddles two threads.
     std::vector<double> rowCost(jobs.size()), prefix(jobs.size() + 1, 0.0);
     for (std::size_t i = 0; i < jobs.size(); ++i) {
-        rowCost[i] = static_cast<double>(jobs[i].W->rowBytes()) * std::max(1, jobs[i].T) + 64.0;
+        // Up to 8 tokens each weight is read once per 4 tokens (the multi-token GEMV); beyond, ~T of compute.
+        const int T = std::max(1, jobs[i].T);
+        rowCost[i] = static_cast<double>(jobs[i].W->rowBytes()) * (T <= 8 ? (T + 3) / 4 : T) + 64.0;
         prefix[i + 1] = prefix[i] + rowCost[i] * jobs[i].W->rows;
     }
     const double total = prefix.back();

@@ -82,7 +82,9 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
         std::vector<float> qlat(static_cast<std::size_t>(R)), lat(static_cast<std::size_t>(R));
         std::vector<float> scores(static_cast<std::size_t>(longest));
         for (std::int64_t task = b; task < e; ++task) {
-            const int i = static_cast<int>(task / nh), hd = static_cast<int>(task % nh);
+            // Head-major: a thread takes all rows of a few heads (so a long row's heads spread over every
+            // thread, and each head's kv_b slice is read once per thread).
+            const int hd = static_cast<int>(task / T), i = static_cast<int>(task % T);
             CpuSession& owner = *owners[static_cast<std::size_t>(i)];
             const float* cache = owner.m_kv.at(layer, 0);
             const int W = owner.m_kv.width;

@@ -58,7 +58,9 @@ struct DecodeBatcher::Request {
 };
 
 DecodeBatcher::DecodeBatcher(TurnTaker* turns, int maxBatch)
-    : m_turns(turns), m_maxBatch(static_cast<std::size_t>(std::max(1, maxBatch))) {}
+    : m_turns(turns), m_maxBatch(static_cast<std::size_t>(std::max(1, maxBatch))) {
+    m_batch.reserve(m_maxBatch); // the leader fills it without allocating, so it cannot fail half-way
+}
 
 DecodeBatcher::Member::Member(DecodeBatcher& b) : m_b(b) {
     std::lock_guard lock(m_b.m_mutex);
@@ -103,14 +105,20 @@ Result<std::span<const float>> DecodeBatcher::decode(Session& session, TokenId i
         }
         // Lead the next batch: give the other decoding generations a moment to ask (they are sampling).
         m_running = true;
-        m_cv.wait_for(lock, std::chrono::milliseconds(2), [&] { return m_waiting.size() >= m_decoding; });
+        m_cv.wait_for(lock, std::chrono::milliseconds(2),
+                      [&] { return m_waiting.size() >= std::min(m_decoding, m_maxBatch); });
         const std::size_t n = std::min(m_waiting.size(), m_maxBatch);
-        std::vector<Request*> batch(m_waiting.begin(), m_waiting.begin() + static_cast<std::ptrdiff_t>(n));
+        m_batch.assign(m_waiting.begin(), m_waiting.begin() + static_cast<std::ptrdiff_t>(n));
         m_waiting.erase(m_waiting.begin(), m_waiting.begin() + static_cast<std::ptrdiff_t>(n));
         lock.unlock();
-        run(batch);
+        try {
+            run(m_batch);
+        } catch (...) { // out of memory building the batch: its requests fail, the others go on
+            for (Request* r : m_batch) r->status = Status(Code::OutOfMemory, "out of memory running a decode batch");
+        }
         lock.lock();
-        for (Request* r : batch) r->done = true;
+        for (Request* r : m_batch) r->done = true;
+        m_batch.clear();
         m_running = false;
         m_cv.notify_all();
     }

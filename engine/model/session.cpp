@@ -19,19 +19,24 @@ Status Session::appendBatch(std::span<Session* const> sessions, std::span<const 
     impls.reserve(sessions.size());
     for (std::size_t i = 0; i < sessions.size(); ++i) {
         const Session& s = *sessions[i];
-        const std::string at = "appendBatch: session " + std::to_string(i);
-        if (s.m_model != sessions[0]->m_model) return Status(Code::InvalidArgument, at + " belongs to another model");
+        const auto at = [i] { return "appendBatch: session " + std::to_string(i); };
+        if (s.m_model != sessions[0]->m_model) return Status(Code::InvalidArgument, at() + " belongs to another model");
         if (std::find(sessions.begin(), sessions.begin() + static_cast<std::ptrdiff_t>(i), &s) !=
             sessions.begin() + static_cast<std::ptrdiff_t>(i))
-            return Status(Code::InvalidArgument, at + " appears twice");
+            return Status(Code::InvalidArgument, at() + " appears twice");
         if (tokens[i] < 0 || tokens[i] >= s.m_vocabSize)
-            return Status(Code::InvalidArgument, at + ": token id " + std::to_string(tokens[i]) +
+            return Status(Code::InvalidArgument, at() + ": token id " + std::to_string(tokens[i]) +
                                                      " is outside the vocabulary [0, " +
                                                      std::to_string(s.m_vocabSize) + ")");
         if (s.m_tokens.size() + 1 > static_cast<std::size_t>(s.m_contextLimit))
-            return Status(Code::OutOfRange, at + " is full: " + std::to_string(s.m_contextLimit) +
+            return Status(Code::OutOfRange, at() + " is full: " + std::to_string(s.m_contextLimit) +
                                                 " tokens, its context limit");
         impls.push_back(s.m_impl.get());
+    }
+    // Room first: once the caches have moved on, recording the step must not fail half-way.
+    for (Session* s : sessions) {
+        s->m_tokens.reserve(s->m_tokens.size() + 1);
+        s->m_logits.reserve(static_cast<std::size_t>(s->m_vocabSize));
     }
     std::vector<float> logits;
     if (Status st = sessions[0]->m_model->decodeBatch(impls, tokens, logits); !st) return st;

@@ -76,6 +76,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_cv;
     std::vector<Request*> m_waiting;
+    std::vector<Request*> m_batch; ///< the batch under way (only its leader touches it)
     std::size_t m_decoding = 0;
     bool m_running = false;
 };

@@ -41,7 +41,8 @@ public:
     /// cache, when sessions repeat or belong to different models, one is full, or an id is outside the
     /// vocabulary (the message names the batch index). Each session must have one caller at a time, as always.
     static Status appendBatch(std::span<Session* const> sessions, std::span<const TokenId> tokens);
-    /// The logits of the last position computed [vocab_size].
+    /// The logits of the last prefill() / append() / appendBatch(): [vocab_size], or every row after
+    /// append(…, allLogits = true).
     std::span<const float> lastLogits() const { return m_logits; }
     /// Drops cached positions from `n` on.
     void truncate(std::size_t n);
