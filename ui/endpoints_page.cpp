@@ -1,6 +1,8 @@
 // EndpointsPage: list + in-place editor of RemoteEndpoint values, the "answer with" choice, and a models test.
 #include "endpoints_page.h"
 
+#include "ui/wrapping_label.h"
+
 #include <QAction>
 #include <QComboBox>
 #include <QEvent>
@@ -14,18 +16,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
-namespace {
-QLabel* wrapping() {
-    auto* l = new QLabel;
-    l->setWordWrap(true);
-    l->setTextFormat(Qt::PlainText);
-    l->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    return l;
-}
-} // namespace
-
 EndpointsPage::EndpointsPage(QWidget* parent) : QWidget(parent) {
-    m_intro = wrapping();
+    m_intro = newWrappingLabel();
     m_answerWithLabel = new QLabel;
     m_answerWith = new QComboBox;
     m_answerWith->setObjectName(QStringLiteral("answerWith"));
@@ -56,9 +48,9 @@ EndpointsPage::EndpointsPage(QWidget* parent) : QWidget(parent) {
     m_urlLabel->setBuddy(m_url);
     m_keyLabel->setBuddy(m_key);
     m_modelLabel->setBuddy(m_model);
-    m_problems = wrapping();
+    m_problems = newWrappingLabel();
     m_problems->setObjectName(QStringLiteral("endpointProblems"));
-    m_testResult = wrapping();
+    m_testResult = newWrappingLabel();
     m_testResult->setObjectName(QStringLiteral("testResult"));
 
     auto* top = new QHBoxLayout;

@@ -8,6 +8,7 @@
 #include "ui/api_server_page.h"
 #include "ui/endpoints_page.h"
 #include "ui/generation_settings_form.h"
+#include "ui/wrapping_label.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -32,14 +33,6 @@
 namespace {
 constexpr int kContextCeiling = 1 << 20; // tokens, while the model's maximum is unknown
 constexpr int kCudaIndex = 2;
-
-QLabel* wrappingLabel() {
-    auto* l = new QLabel;
-    l->setWordWrap(true);
-    l->setTextFormat(Qt::PlainText);
-    l->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    return l;
-}
 } // namespace
 
 ModelSettingsDialog::ModelSettingsDialog(const AppSettings& current, QWidget* parent)
@@ -59,7 +52,7 @@ void ModelSettingsDialog::buildUi(const AppSettings& current) {
     auto* av = new QVBoxLayout(answers);
     m_form = new GenerationSettingsForm;
     m_form->setObjectName(QStringLiteral("generation"));
-    m_formProblems = wrappingLabel();
+    m_formProblems = newWrappingLabel();
     m_formProblems->hide();
     av->addWidget(m_form);
     av->addWidget(m_formProblems);
@@ -146,7 +139,7 @@ QWidget* ModelSettingsDialog::buildModelPage() {
     m_statusIcon = new QLabel;
     const int icon = style()->pixelMetric(QStyle::PM_SmallIconSize);
     m_statusIcon->setPixmap(style()->standardIcon(QStyle::SP_MessageBoxWarning).pixmap(icon, icon));
-    m_status = wrappingLabel();
+    m_status = newWrappingLabel();
     m_status->setObjectName(QStringLiteral("status"));
     auto* statusRow = new QHBoxLayout;
     statusRow->addWidget(m_statusIcon, 0, Qt::AlignTop);
@@ -162,7 +155,7 @@ QWidget* ModelSettingsDialog::buildModelPage() {
     // This build has only the CPU backend (ws::Backend::Cpu): CUDA is shown, but cannot be chosen.
     if (auto* model = qobject_cast<QStandardItemModel*>(m_backend->model()))
         model->item(kCudaIndex)->setEnabled(false);
-    m_backendNote = wrappingLabel();
+    m_backendNote = newWrappingLabel();
     m_backendNote->setForegroundRole(QPalette::PlaceholderText);
     m_backendLabel->setBuddy(m_backend);
     auto* backendBox = new QVBoxLayout;
@@ -189,7 +182,7 @@ QWidget* ModelSettingsDialog::buildModelPage() {
     m_contextLabel->setBuddy(m_context);
     form->addRow(m_contextLabel, m_context);
     m_memoryLabel = new QLabel;
-    m_memory = wrappingLabel();
+    m_memory = newWrappingLabel();
     m_memory->setObjectName(QStringLiteral("memory"));
     form->addRow(m_memoryLabel, m_memory);
     return page;

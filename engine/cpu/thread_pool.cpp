@@ -56,20 +56,6 @@ void ThreadPool::workerLoop(int index) {
     }
 }
 
-void FifoMutex::lock() {
-    std::unique_lock lock(m_mutex);
-    const std::uint64_t ticket = m_nextTicket++;
-    m_cv.wait(lock, [&] { return m_serving == ticket; });
-}
-
-void FifoMutex::unlock() {
-    {
-        std::lock_guard lock(m_mutex);
-        ++m_serving;
-    }
-    m_cv.notify_all();
-}
-
 void ThreadPool::run(const std::function<void(int)>& fn) {
     if (m_nthreads == 1) {
         fn(0);

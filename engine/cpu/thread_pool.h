@@ -9,21 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "whalesong/turn_taker.h"
+
 namespace ws::cpu {
-
-/// A mutex granted in arrival order (a ticket lock), so sessions that share the pool take turns instead of
-/// one of them winning the race again and again (the API server's fairness rests on it).
-class FifoMutex {
-public:
-    void lock();
-    void unlock();
-
-private:
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    std::uint64_t m_nextTicket = 0;
-    std::uint64_t m_serving = 0;
-};
 
 /// run() is serialised by an internal FIFO lock, so several sessions may share one pool and take turns.
 class ThreadPool {
@@ -44,7 +32,7 @@ private:
 
     int m_nthreads;
     std::vector<std::thread> m_workers;
-    FifoMutex m_runMutex;
+    TurnTaker m_runMutex; ///< sessions sharing the pool take turns
     std::mutex m_mutex;
     std::condition_variable m_cv;
     const std::function<void(int)>* m_job = nullptr;

@@ -36,20 +36,6 @@ double GenerateResult::decodeTokensPerSecond() const {
     return decodeSeconds > 0.0 ? static_cast<double>(decodeSteps) / decodeSeconds : 0.0;
 }
 
-void TurnTaker::lock() {
-    std::unique_lock lock(m_mutex);
-    const std::uint64_t ticket = m_next++;
-    m_cv.wait(lock, [&] { return m_serving == ticket; });
-}
-
-void TurnTaker::unlock() {
-    {
-        std::lock_guard lock(m_mutex);
-        ++m_serving;
-    }
-    m_cv.notify_all();
-}
-
 struct DecodeBatcher::Request {
     Session* session;
     TokenId id;

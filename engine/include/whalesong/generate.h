@@ -15,6 +15,7 @@
 #include "whalesong/session.h"
 #include "whalesong/status.h"
 #include "whalesong/tokenizer.h"
+#include "whalesong/turn_taker.h"
 
 namespace ws {
 
@@ -24,20 +25,6 @@ constexpr int kMaxStopStrings = 4;
 
 enum class FinishReason { Stop, Length, Cancelled };
 
-/// Hands one model to several generations one forward pass at a time (a prefill chunk or a decode step), in the
-/// order they asked: concurrent requests interleave token by token and none waits behind another's whole answer,
-/// without the passes fighting over the CPU cores. A FIFO ticket lock; thread-safe.
-class TurnTaker {
-public:
-    void lock();
-    void unlock();
-
-private:
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    std::uint64_t m_next = 0;
-    std::uint64_t m_serving = 0;
-};
 /// "stop" | "length" | "cancelled"
 const char* finishReasonName(FinishReason r);
 
@@ -86,7 +73,9 @@ struct GenerateOptions {
     std::vector<std::string> stop; ///< at most 4; never streamed out
     bool ignoreEos = false;        ///< benchmarks only
     std::stop_token stopToken;     ///< request_stop() ends generation after the current token
-    TurnTaker* turns = nullptr;    ///< shared by generations that should take turns on the model (not owned)
+    /// Shared by generations that should take turns on the model, one forward pass (a prefill chunk or a decode
+    /// step) at a time in the order they asked (not owned).
+    TurnTaker* turns = nullptr;
     DecodeBatcher* batcher = nullptr; ///< decode steps batched with other generations' (not owned)
     /// Checks max_tokens (1..16384) and the stop list (≤ 4); the message names the field.
     Status validate() const;
