@@ -25,11 +25,6 @@ void loadInWorker(QPromise<ResultPtr>& promise, const ModelSettings& settings) {
         promise.setProgressValueAndText(static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 1000.0), text);
         return !promise.isCanceled();
     };
-    if (settings.backend == BackendChoice::Cuda) {
-        result->error = QCoreApplication::translate("ModelLoader", "This build of Whalesong has no CUDA backend. Choose CPU or Automatic in the settings.");
-        promise.addResult(result);
-        return;
-    }
     QString folder = settings.folder;
     double base = 0.0; // the share of the bar the demo model's creation takes
     if (folder.isEmpty()) {
@@ -47,7 +42,11 @@ void loadInWorker(QPromise<ResultPtr>& promise, const ModelSettings& settings) {
     }
     ws::LoadOptions options;
     options.threads = settings.threads;
-    options.backend = ws::Backend::Cpu;
+    // The engine refuses CUDA with the reason (not built, no GPU, …); Automatic says in backendName() what it chose.
+    options.backend = settings.backend == BackendChoice::Cuda  ? ws::Backend::Cuda
+                      : settings.backend == BackendChoice::Cpu ? ws::Backend::Cpu
+                                                               : ws::Backend::Auto;
+    options.gpu = settings.gpu;
     options.prefault = true;
     const QString text = QCoreApplication::translate("ModelLoader", "Loading %1…").arg(QDir(folder).dirName());
     options.progress = [&](double f, std::string_view) { return report(base + f * (1.0 - base), text); };

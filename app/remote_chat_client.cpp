@@ -141,7 +141,7 @@ void RemoteChatClient::abort() {
 }
 
 void RemoteChatClient::emitDelta(const QString& content, const QString& reasoning) {
-    if (content.isEmpty() && reasoning.isEmpty())
+    if ((content.isEmpty() && reasoning.isEmpty()) || m_aborted)
         return;
     if (m_firstTokenMs < 0)
         m_firstTokenMs = static_cast<double>(m_clock.nsecsElapsed()) / 1e6;
@@ -195,15 +195,18 @@ void RemoteChatClient::onReadyRead() {
             m_errorBody += bytes.left(65536);
         return;
     }
-    for (const QByteArray& event : m_sse.feed(bytes))
+    for (const QByteArray& event : m_sse.feed(bytes)) {
+        if (m_aborted || !m_reply)
+            return; // stopped from a delta handler: nothing more is delivered
         handleEvent(event);
+    }
 }
 
 void RemoteChatClient::onFinished() {
     QNetworkReply* reply = m_reply;
     m_reply = nullptr;
     reply->deleteLater();
-    if (reply->bytesAvailable() > 0) {
+    if (!m_aborted && reply->bytesAvailable() > 0) {
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray rest = reply->readAll();
         if (status == 200)

@@ -888,10 +888,6 @@ The data commands below work without opening a window.</source>
 <context>
     <name>ModelLoader</name>
     <message>
-        <source>This build of Whalesong has no CUDA backend. Choose CPU or Automatic in the settings.</source>
-        <translation>此版本的鲸歌不含 CUDA 后端。请在设置中选择“CPU”或“自动”。</translation>
-    </message>
-    <message>
         <source>Preparing the demo model…</source>
         <translation>正在准备演示模型…</translation>
     </message>

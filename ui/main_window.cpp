@@ -297,6 +297,8 @@ void MainWindow::updateModelStatus() {
         m_modelLabel->setText(tr("Model: %1").arg(QDir(m.folder).dirName()));
     m_backendLabel->setText(m.model ? tr("Backend: %1").arg(QString::fromStdString(m.model->backendName()))
                                     : QString());
+    // Automatic: why that backend (the engine's words: no CUDA device, …).
+    m_backendLabel->setToolTip(m.model ? QString::fromStdString(m.model->backendNote()) : QString());
     if (m.model && m_contextLimit > 0)
         m_contextLabel->setText(
             tr("Context: %1 / %2 tokens")

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "whalesong/api_server.h"
+#include "whalesong/devices.h"
 #include "whalesong/generate.h"
 #include "whalesong/model.h"
 #include "whalesong/random_model.h"
@@ -51,14 +52,15 @@ const char* kUsage =
     "  info     --model DIR [--context N]\n"
     "  tokenize --model DIR (--text STR [--bos] | --jsonl)\n"
     "  render   --model DIR [--no-generation-prompt]       (messages JSON on stdin)\n"
+    "  devices  backends built in and visible GPUs (JSON)\n"
     "  logits   --model DIR --ids 0,5,9 --out FILE [--incremental] [--threads N]\n"
     "  generate --model DIR (--prompt STR [--chat] | --ids LIST) [--max-tokens N] [--temperature T]\n"
     "           [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "           [--repetition-penalty X] [--seed S] [--stop STR]... [--threads N] [--context N] [--json]\n"
     "  bench    --model DIR [--prompt N] [--gen M] [--threads T] [--json]\n"
+    "  (logits, generate, bench, serve: [--backend cpu|cuda|auto] [--gpu N]; auto says what it chose and why)\n"
     "  serve    --model DIR [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--model-name NAME] [--threads N]\n"
     "           [--context N] [--parallel N] [--queue N] [--max-batch N] [--cache-mb N] [--keep-alive-ms N]\n"
-    "           [--backend cpu|auto]\n"
     "           the OpenAI-compatible API: GET /v1/models, POST /v1/chat/completions (key also from\n"
     "           $WHALESONG_API_KEY, which `ps` does not show; required beyond loopback). Stops on SIGINT/SIGTERM.\n"
     "  random-model (--config FILE | --demo) --out DIR [--dtype f32|bf16|fp8] [--seed N]\n"
@@ -132,11 +134,37 @@ std::vector<ws::TokenId> parseIds(const std::string& s) {
     return ids;
 }
 
-std::unique_ptr<ws::Model> loadModel(const Args& a) {
+/// --threads, --backend cpu|cuda|auto, --gpu N.
+ws::LoadOptions loadOptions(const Args& a) {
     ws::LoadOptions opt;
     opt.threads = static_cast<int>(a.integer("threads", 0));
     if (opt.threads < 0 || opt.threads > 1024) fail("--threads must be in [0, 1024]");
-    return unwrap(ws::Model::load(a.str("model"), opt));
+    if (a.has("backend")) {
+        const auto b = ws::parseBackend(a.str("backend"));
+        if (!b) fail("--backend: '" + a.str("backend") + "' is not one of cpu, cuda, auto");
+        opt.backend = *b;
+    }
+    opt.gpu = static_cast<int>(a.integer("gpu", 0));
+    return opt;
+}
+
+std::unique_ptr<ws::Model> loadModel(const Args& a) { return unwrap(ws::Model::load(a.str("model"), loadOptions(a))); }
+
+/// `devices`: the backends built in and the GPUs visible, as JSON.
+int cmdDevices(const Args& a) {
+    a.allowOnly({});
+    const ws::DeviceReport r = ws::queryDevices();
+    json gpus = json::array();
+    for (const ws::GpuInfo& g : r.gpus)
+        gpus.push_back({{"index", g.index},
+                        {"name", g.name},
+                        {"compute_capability", std::to_string(g.computeMajor) + "." + std::to_string(g.computeMinor)},
+                        {"total_bytes", g.totalBytes},
+                        {"free_bytes", g.freeBytes}});
+    json out = {{"backends", r.backends}, {"gpus", gpus}};
+    if (!r.gpuProblem.empty()) out["gpu_problem"] = r.gpuProblem;
+    std::cout << out.dump(2) << "\n";
+    return 0;
 }
 
 std::unique_ptr<ws::Session> newSession(const ws::Model& m, const Args& a) {
@@ -253,7 +281,7 @@ int cmdRender(const Args& a) {
 }
 
 int cmdLogits(const Args& a) {
-    a.allowOnly({"model", "ids", "out", "incremental", "threads", "context"});
+    a.allowOnly({"model", "ids", "out", "incremental", "threads", "context", "backend", "gpu"});
     const auto ids = parseIds(a.str("ids"));
     const std::string outPath = a.str("out");
     auto m = loadModel(a);
@@ -293,7 +321,7 @@ ws::SamplingParams samplingFrom(const Args& a, const ws::Model& m) {
 int cmdGenerate(const Args& a) {
     a.allowOnly({"model", "prompt", "chat", "ids", "max-tokens", "temperature", "top-p", "top-k", "min-p",
                  "presence-penalty", "frequency-penalty", "repetition-penalty", "seed", "stop", "threads",
-                 "context", "json"});
+                 "context", "json", "backend", "gpu"});
     if (a.has("prompt") == a.has("ids")) fail("give exactly one of --prompt and --ids");
     ws::GenerateOptions go;
     go.maxTokens = static_cast<int>(a.integer("max-tokens", ws::kDefaultMaxTokens));
@@ -335,13 +363,15 @@ int cmdGenerate(const Args& a) {
                     {"prefill_tokens_per_s", res.prefillTokensPerSecond()},
                     {"decode_tokens_per_s", res.decodeTokensPerSecond()},
                     {"time_to_first_token_s", res.timeToFirstTokenSeconds},
-                    {"seed", params.seed}};
+                    {"seed", params.seed},
+                    {"backend", m->backendName()},
+                    {"backend_note", m->backendNote()}};
     std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     return 0;
 }
 
 int cmdBench(const Args& a) {
-    a.allowOnly({"model", "prompt", "gen", "threads", "json", "context"});
+    a.allowOnly({"model", "prompt", "gen", "threads", "json", "context", "backend", "gpu"});
     const int n = static_cast<int>(a.integer("prompt", 128)), gen = static_cast<int>(a.integer("gen", 64));
     if (n < 1 || gen < 1) fail("--prompt and --gen must be at least 1");
     auto m = loadModel(a);
@@ -371,10 +401,12 @@ int cmdBench(const Args& a) {
                           {"generated_tokens", res.outputIds.size()},
                           {"threads", m->threads()},
                           {"backend", m->backendName()},
+                          {"backend_note", m->backendNote()},
                           {"weight_bytes", m->info().weightBytes}}
                          .dump()
                   << "\n";
     } else {
+        if (!m->backendNote().empty()) std::printf("auto: %s\n", m->backendNote().c_str());
         std::printf("backend %s, %d threads\nprefill: %d tokens, %.1f tokens/s\ndecode:  %zu tokens, %.1f tokens/s\n"
                     "peak RSS: %.1f MiB (weights %.1f MiB)\n",
                     m->backendName().c_str(), m->threads(), n, res.prefillTokensPerSecond(), res.outputIds.size(),
@@ -418,9 +450,7 @@ std::string oneLine(std::string s) {
 /// inside the server's threads).
 int cmdServe(const Args& a) {
     a.allowOnly({"model", "host", "port", "api-key", "model-name", "threads", "context", "parallel", "queue",
-                 "max-batch", "cache-mb", "keep-alive-ms", "backend"});
-    if (a.has("backend") && a.str("backend") != "cpu" && a.str("backend") != "auto")
-        fail("--backend: '" + a.str("backend") + "' is not built in (this build has: cpu)");
+                 "max-batch", "cache-mb", "keep-alive-ms", "backend", "gpu"});
     sigset_t stopSignals;
     sigemptyset(&stopSignals);
     sigaddset(&stopSignals, SIGINT);
@@ -452,11 +482,8 @@ int cmdServe(const Args& a) {
 
     // Loaded on a thread of its own while this one watches for SIGINT/SIGTERM: a Ctrl-C during a long load
     // cancels it.
-    const long long threads = a.integer("threads", 0);
-    if (threads < 0 || threads > 1024) fail("--threads must be in [0, 1024]");
     std::atomic<bool> cancelLoad{false};
-    ws::LoadOptions lo;
-    lo.threads = static_cast<int>(threads);
+    ws::LoadOptions lo = loadOptions(a);
     lo.progress = [&](double, std::string_view) { return !cancelLoad.load(); };
     auto loading = std::async(std::launch::async, [&] { return ws::Model::load(a.str("model"), lo); });
     while (loading.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
@@ -503,6 +530,7 @@ int main(int argc, char** argv) {
         if (cmd == "generate") return cmdGenerate(Args(argc, argv, {"chat", "json"}));
         if (cmd == "bench") return cmdBench(Args(argc, argv, {"json"}));
         if (cmd == "serve") return cmdServe(Args(argc, argv, {}));
+        if (cmd == "devices") return cmdDevices(Args(argc, argv, {}));
         if (cmd == "random-model") return cmdRandomModel(Args(argc, argv, {"demo"}));
         fail("unknown command '" + cmd + "' (try --help)");
     } catch (const CliError& e) {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend.h"
+#include "whalesong/devices.h"
 #include "cpu/cpu_backend.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
@@ -102,6 +103,22 @@ private:
 Model::~Model() = default;
 
 Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, const LoadOptions& options) {
+    // The backend first: a request the build or the machine cannot serve fails before anything is read.
+    std::string autoNote;
+    if (options.backend == Backend::Cuda || options.backend == Backend::Auto) {
+        const DeviceReport devices = queryDevices();
+        std::string why;
+        if (!cudaBuilt()) why = "this build has no CUDA backend (the CUDA toolkit was not found when it was configured)";
+        else if (devices.gpus.empty()) why = devices.gpuProblem;
+        else if (options.gpu < 0 || options.gpu >= static_cast<int>(devices.gpus.size()))
+            why = "GPU " + std::to_string(options.gpu) + " does not exist (" + std::to_string(devices.gpus.size()) +
+                  " visible)";
+        else why = "the CUDA forward pass is not in this version yet";
+        if (options.backend == Backend::Cuda)
+            return Status(Code::Unsupported, "backend cuda: " + why);
+        autoNote = "the CPU, because " + why;
+    }
+
     using R = Result<std::unique_ptr<Model>>;
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) return R(Code::NotFound, dir.string() + ": not a model folder (missing)");
@@ -150,16 +167,37 @@ Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, con
     m->m_tokenizer = std::move(tokenizer.value());
     switch (options.backend) {
     case Backend::Cpu:
+    case Backend::Auto:
         m->m_backend = std::make_unique<cpu::CpuModel>(c, std::move(store.value()), std::move(weights.value()),
                                                        options.threads);
         break;
+    case Backend::Cuda: break; // refused above
     }
+    if (options.backend == Backend::Auto) m->m_backendNote = autoNote;
     if (!progress.finish(last)) return cancelled(last == LoadProgress::kPrefault ? "prefault" : "weights");
     return m;
 }
 
 int Model::threads() const { return m_backend->threads(); }
-std::string Model::backendName() const { return m_backend->name(); }
+std::string Model::backendName() const {
+    return m_backendNote.empty() ? m_backend->name() : m_backend->name() + ", auto";
+}
+
+const char* backendChoiceName(Backend b) {
+    switch (b) {
+    case Backend::Cpu: return "cpu";
+    case Backend::Cuda: return "cuda";
+    case Backend::Auto: return "auto";
+    }
+    return "?";
+}
+
+std::optional<Backend> parseBackend(std::string_view name) {
+    if (name == "cpu") return Backend::Cpu;
+    if (name == "cuda") return Backend::Cuda;
+    if (name == "auto") return Backend::Auto;
+    return std::nullopt;
+}
 
 Result<std::unique_ptr<Session>> Model::newSession(const SessionOptions& options) const {
     using R = Result<std::unique_ptr<Session>>;

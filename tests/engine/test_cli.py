@@ -129,8 +129,26 @@ def main():
     check("bench --json", rc == 0 and b["prefill_tokens_per_s"] > 0 and b["decode_tokens_per_s"] > 0
           and b["peak_rss_bytes"] > 0, err.strip() or out.strip())
 
+    # Backends: what is built in and visible; cuda refused with the reason where it cannot run; auto says why.
+    rc, out, err = run(cli, ["devices"])
+    d = json.loads(out) if rc == 0 else {}
+    check("devices: JSON with the backends built in and the GPUs",
+          rc == 0 and "cpu" in d.get("backends", []) and isinstance(d.get("gpus"), list)
+          and all({"index", "name", "compute_capability", "total_bytes", "free_bytes"} <= set(g) for g in d["gpus"])
+          and (d["gpus"] or d.get("gpu_problem")), err.strip() or out.strip())
+    rc, out, err = run(cli, base + ["--max-tokens", "2", "--backend", "auto"])
+    g = json.loads(out) if rc == 0 else {}
+    check("--backend auto runs and says which backend and why", rc == 0 and g["backend"].startswith("cpu")
+          and g["backend"].endswith(", auto") and g["backend_note"].startswith("the CPU, because"),
+          err.strip() or out.strip())
+    if not d.get("gpus"):
+        rc, out, err = run(cli, base + ["--max-tokens", "2", "--backend", "cuda"])
+        check("--backend cuda without a usable GPU: one line naming the backend and why",
+              rc == 1 and "backend cuda" in err and err.count("\n") == 1, "rc %d: %s" % (rc, err.strip()))
+
     for args, culprit in [
         (["frobnicate"], "frobnicate"),
+        (["bench", "--model", model, "--backend", "gpu"], "--backend"),
         (["generate", "--model", model, "--ids", "0,1", "--max-tokens", "16385"], "max_tokens"),
         (["generate", "--model", model, "--ids", "0,1", "--temperature", "3"], "temperature"),
         (["generate", "--model", model, "--ids", "0,1", "--top-p", "0"], "top_p"),

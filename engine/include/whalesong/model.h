@@ -17,11 +17,18 @@
 
 namespace ws {
 
-enum class Backend { Cpu };
+/// Cpu; Cuda (fails with a clear error when this build or this machine has none); Auto: a GPU when there is one,
+/// else the CPU — backendName() then says which and why.
+enum class Backend { Cpu, Cuda, Auto };
+/// "cpu" | "cuda" | "auto"
+const char* backendChoiceName(Backend b);
+/// Parses "cpu" | "cuda" | "auto".
+std::optional<Backend> parseBackend(std::string_view name);
 
 struct LoadOptions {
     int threads = 0; ///< CPU threads; 0 = one per core
     Backend backend = Backend::Cpu;
+    int gpu = 0;     ///< CUDA device index
     /// Called on the loading thread as loading goes on: the fraction done (0..1, never decreasing) and what is
     /// being done ("tokenizer", "weights", …). Returning false cancels: load() then fails with Code::Cancelled
     /// and nothing stays allocated.
@@ -79,8 +86,10 @@ public:
     const ModelInfo& info() const { return m_info; }
     const GenerationDefaults& generationDefaults() const { return m_genDefaults; }
     int threads() const;
-    /// "cpu (avx512)" etc.
+    /// "cpu (avx512)" etc.; "cpu (avx512), auto" when Backend::Auto chose it.
     std::string backendName() const;
+    /// With Backend::Auto: why that backend ("no CUDA device: …"); else empty.
+    const std::string& backendNote() const { return m_backendNote; }
 
     /// A session owns its KV cache; it must not outlive the model.
     Result<std::unique_ptr<Session>> newSession(const SessionOptions& options = {}) const;
@@ -92,6 +101,7 @@ private:
     GenerationDefaults m_genDefaults;
     std::unique_ptr<Tokenizer> m_tokenizer;
     std::unique_ptr<detail::BackendModel> m_backend;
+    std::string m_backendNote; ///< why Backend::Auto chose what it chose
 };
 
 } // namespace ws
