@@ -10,7 +10,6 @@ loopback-only rule without a key, curl, and the official OpenAI SDK for Node (te
 openai@4 installed into WORK/npm). Five servers in all; each is stopped with SIGTERM and must exit 0.
 """
 
-import argparse
 import http.client
 import json
 import os
@@ -24,17 +23,12 @@ import threading
 import time
 import traceback
 
-from testlib import ensure_model
+from testlib import ensure_model, test_args, check, summary, RESULTS
 
-RESULTS = []
 KEY = "sk-test-7f3a"
 CHAT = "/v1/chat/completions"
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "ThreadSanitizer")
 
-
-def check(name, ok, detail=""):
-    RESULTS.append((name, bool(ok)))
-    print(("PASS " if ok else "FAIL ") + name + (": " + detail if detail and not ok else ""), flush=True)
 
 
 def short(x, n=300):
@@ -863,14 +857,10 @@ def guarded(name, fn, *args):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
-    cli = os.path.abspath(a.cli)
-    source = os.path.abspath(a.source)
-    work = os.path.abspath(a.work)
+    a = test_args()
+    cli = a.cli
+    source = a.source
+    work = a.work
     sys.path.insert(0, os.path.join(source, "tools"))
     import gen_tiny_model as gen
 
@@ -934,9 +924,7 @@ def main():
         for s in servers:
             s.stop()
 
-    failed = [n for n, ok in RESULTS if not ok]
-    print("%d passed, %d failed (%.1f s)" % (len(RESULTS) - len(failed), len(failed), time.monotonic() - t_start))
-    return 1 if failed else 0
+    return summary(" (%.1f s)" % (time.monotonic() - t_start))
 
 
 if __name__ == "__main__":

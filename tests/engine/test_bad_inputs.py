@@ -9,7 +9,6 @@ and write exactly one newline-terminated line to stderr that contains the culpri
 field, ...).
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -19,7 +18,7 @@ import sys
 
 import numpy as np
 
-from testlib import ensure_model
+from testlib import ensure_model, test_args
 
 SEED = 1234  # fixed: the broken copies are made from a cached model
 
@@ -259,16 +258,11 @@ def judge(rc, err, needs):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
-    sys.path.insert(0, os.path.join(a.source, "tools"))
+    a = test_args()
     import gen_tiny_model as gen
 
-    cli = os.path.abspath(a.cli)
-    work = os.path.abspath(a.work)
+    cli = a.cli
+    work = a.work
     models_dir = os.path.join(work, "models")
     cases_dir = os.path.join(work, "cases")
     os.makedirs(models_dir, exist_ok=True)

@@ -7,20 +7,14 @@ tokenize (--text, --bos, --jsonl) and render on the real DeepSeek-V3 tokenizer o
 on a tiny generated model; usage errors exit 1 with one line naming the flag or field.
 """
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 
-from testlib import ensure_model
-
-RESULTS = []
+from testlib import ensure_model, test_args, check, summary
 
 
-def check(name, ok, detail=""):
-    RESULTS.append((name, bool(ok)))
-    print(("PASS " if ok else "FAIL ") + name + (": " + detail if detail and not ok else ""))
 
 
 def run(cli, args, stdin=None):
@@ -34,13 +28,8 @@ def jsonl(path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
-    cli = os.path.abspath(a.cli)
-    sys.path.insert(0, os.path.join(a.source, "tools"))
+    a = test_args()
+    cli = a.cli
     import gen_tiny_model as gen
 
     shared_tok = os.path.join(a.source, "..", "shared", "tokenizers", "deepseek-v3")
@@ -163,9 +152,7 @@ def main():
         rc, out, err = run(cli, args)
         check("error: %s" % culprit, rc == 1 and culprit in err and err.count("\n") == 1, "rc %d: %s" % (rc, err.strip()))
 
-    failed = [n for n, ok in RESULTS if not ok]
-    print("%d passed, %d failed" % (len(RESULTS) - len(failed), len(failed)))
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

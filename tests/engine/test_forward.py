@@ -12,7 +12,6 @@ Each run draws a fresh random seed, printed at the start; set WS_TEST_SEED=<seed
 cached in SCRATCH_DIR/models and regenerated only when preset, seed or generator change.
 """
 
-import argparse
 import json
 import os
 import random
@@ -25,7 +24,7 @@ import zlib
 
 import numpy as np
 
-from testlib import ensure_model
+from testlib import ensure_model, test_args
 
 TOL = 1e-4
 # Redraw the token ids when the reference's routing has a near-tie at a top-k / group cut: float32 rounding in the
@@ -90,13 +89,7 @@ def rel_err_rows(a, b):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--preset", action="append", help="only these presets (default: all but demo and bench-*)")
-    a = ap.parse_args()
-    sys.path.insert(0, os.path.join(a.source, "tools"))
+    a = test_args(lambda p: p.add_argument("--preset", action="append", help="only these presets (default: all but demo and bench-*)"))
     sys.path.insert(0, os.path.join(a.source, "tools", "ref"))
     import gen_tiny_model as gen
     import reference as ref
@@ -104,10 +97,10 @@ def main():
     env_seed = os.environ.get("WS_TEST_SEED", "").strip()
     seed = int(env_seed) if env_seed else random.SystemRandom().randrange(1, 2 ** 31)
     print("test_forward: seed %d (rerun with WS_TEST_SEED=%d to reproduce)" % (seed, seed), flush=True)
-    cli = os.path.abspath(a.cli)
-    models_dir = os.path.join(os.path.abspath(a.work), "models")
+    cli = a.cli
+    models_dir = os.path.join(a.work, "models")
     os.makedirs(models_dir, exist_ok=True)
-    out_dir = tempfile.mkdtemp(prefix="out.", dir=os.path.abspath(a.work))
+    out_dir = tempfile.mkdtemp(prefix="out.", dir=a.work)
 
     passed, failed = 0, []
 

@@ -9,7 +9,6 @@ data_offsets, random shapes and dtypes, random values for config.json fields. Th
 (WS_TEST_SEED repeats a run).
 """
 
-import argparse
 import json
 import os
 import random
@@ -19,7 +18,7 @@ import subprocess
 import sys
 
 from test_bad_inputs import st_read
-from testlib import ensure_model
+from testlib import ensure_model, test_args
 
 CONFIG_FIELDS = ["hidden_size", "num_hidden_layers", "num_attention_heads", "kv_lora_rank", "q_lora_rank",
                  "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim", "n_routed_experts", "num_experts_per_tok",
@@ -83,13 +82,7 @@ def mutate(rng, src, dst):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--cases", type=int, default=60)
-    a = ap.parse_args()
-    sys.path.insert(0, os.path.join(a.source, "tools"))
+    a = test_args(lambda p: p.add_argument("--cases", type=int, default=60))
     import gen_tiny_model as gen
 
     seed = int(os.environ.get("WS_TEST_SEED") or random.SystemRandom().randrange(2**31))

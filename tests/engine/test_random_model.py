@@ -15,8 +15,8 @@ and that usage errors exit 1 with one line naming the culprit.
 Each run draws a fresh seed, printed at the start; set WS_TEST_SEED=<seed> to reproduce a run.
 """
 
-import argparse
 import filecmp
+import functools
 import json
 import os
 import random
@@ -28,19 +28,18 @@ import zlib
 
 import numpy as np
 
-from testlib import ensure_model
+import testlib
+from testlib import ensure_model, test_args, summary
+
+# Its details (the differences measured) are printed on a pass too.
+check = functools.partial(testlib.check, detail_on_pass=True)
 
 TOL = 1e-4
 MIN_ROUTING_MARGIN = 1e-5
 # (preset whose config.json and tokenizer are used, --dtype)
 CASES = [("v3-f32", "f32"), ("v3-bf16", "bf16"), ("v3-fp8", "fp8"), ("v2-greedy", "f32")]
 
-RESULTS = []
 
-
-def check(name, ok, detail=""):
-    RESULTS.append((name, bool(ok)))
-    print(("PASS " if ok else "FAIL ") + name + ((": " + detail) if detail else ""), flush=True)
 
 
 def run(cmd, timeout=600):
@@ -67,12 +66,7 @@ def tokenizer_size(model_dir):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
-    sys.path.insert(0, os.path.join(a.source, "tools"))
+    a = test_args()
     sys.path.insert(0, os.path.join(a.source, "tools", "ref"))
     import gen_tiny_model as gen
     import reference as ref
@@ -80,8 +74,8 @@ def main():
     env_seed = os.environ.get("WS_TEST_SEED", "").strip()
     seed = int(env_seed) if env_seed else random.SystemRandom().randrange(1, 2 ** 31)
     print("test_random_model: seed %d (rerun with WS_TEST_SEED=%d to reproduce)" % (seed, seed), flush=True)
-    cli = os.path.abspath(a.cli)
-    work = os.path.abspath(a.work)
+    cli = a.cli
+    work = a.work
     models_dir = os.path.join(work, "models")
     os.makedirs(models_dir, exist_ok=True)
     out_root = os.path.join(work, "cpp")
@@ -190,11 +184,10 @@ def main():
     check("error: nothing written for a bad config", not os.path.exists(os.path.join(out_root, "e3", "model.safetensors")))
 
     shutil.rmtree(out_root, ignore_errors=True)
-    failed = [n for n, ok in RESULTS if not ok]
-    print("%d passed, %d failed" % (len(RESULTS) - len(failed), len(failed)))
-    if failed:
+    status = summary()
+    if status:
         print("test_random_model: seed %d (rerun with WS_TEST_SEED=%d to reproduce)" % (seed, seed))
-    return 1 if failed else 0
+    return status
 
 
 if __name__ == "__main__":
