@@ -47,6 +47,7 @@ void loadInWorker(QPromise<ResultPtr>& promise, const ModelSettings& settings) {
                       : settings.backend == BackendChoice::Cpu ? ws::Backend::Cpu
                                                                : ws::Backend::Auto;
     options.gpu = settings.gpu;
+    options.context = settings.contextLength; // the GPU plans its KV cache for it (clamped to the model)
     options.prefault = true;
     const QString text = QCoreApplication::translate("ModelLoader", "Loading %1…").arg(QDir(folder).dirName());
     options.progress = [&](double f, std::string_view) { return report(base + f * (1.0 - base), text); };

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", model.status().message().c_str());
         return 1;
     }
-    std::printf("%s, %d threads, %d decode steps after a 16-token prompt\n", argv[1], model.value()->threads(), steps);
+    std::printf("%s, %d threads, %d decode steps after a 16-token prompt\n", argv[1], model.value()->backendInfo().cpuThreads, steps);
     std::printf("%6s %16s %16s %10s\n", "batch", "one by one tok/s", "batched tok/s", "speed-up");
     for (int B : {1, 2, 4, 8, 16}) {
         double rate[2] = {0, 0};

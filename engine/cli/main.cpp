@@ -25,6 +25,7 @@
 
 #include "whalesong/api_server.h"
 #include "whalesong/devices.h"
+#include "whalesong/memory_plan.h"
 #include "whalesong/generate.h"
 #include "whalesong/model.h"
 #include "whalesong/random_model.h"
@@ -49,7 +50,7 @@ T unwrap(ws::Result<T> r) {
 
 const char* kUsage =
     "usage: whalesong-cli COMMAND [options]\n"
-    "  info     --model DIR [--context N]\n"
+    "  info     --model DIR [--context N] [--backend cuda|auto [--gpu N] [--gpu-memory BYTES]]  (+ the GPU memory plan)\n"
     "  tokenize --model DIR (--text STR [--bos] | --jsonl)\n"
     "  render   --model DIR [--no-generation-prompt]       (messages JSON on stdin)\n"
     "  devices  backends built in and visible GPUs (JSON)\n"
@@ -145,6 +146,7 @@ ws::LoadOptions loadOptions(const Args& a) {
         opt.backend = *b;
     }
     opt.gpu = static_cast<int>(a.integer("gpu", 0));
+    opt.context = static_cast<int>(a.integer("context", 0));
     return opt;
 }
 
@@ -173,9 +175,59 @@ std::unique_ptr<ws::Session> newSession(const ws::Model& m, const Args& a) {
     return unwrap(m.newSession(so));
 }
 
+/// The GPU memory plan of `info --backend cuda|auto`: per device bytes of weights, KV cache and workspace against
+/// the free memory. --gpu-memory BYTES plans for a GPU with that much free memory instead of a visible one.
+json memoryPlanJson(const Args& a, int context) {
+    std::vector<ws::GpuInfo> gpus;
+    std::string gpuProblem;
+    ws::MemoryPlanOptions po;
+    po.context = context;
+    po.gpu = static_cast<int>(a.integer("gpu", 0));
+    if (a.has("gpu-memory")) {
+        const long long bytes = a.integer("gpu-memory", 0);
+        if (bytes <= 0) fail("--gpu-memory must be a positive number of bytes");
+        ws::GpuInfo g;
+        g.index = po.gpu;
+        g.name = "--gpu-memory";
+        g.freeBytes = g.totalBytes = static_cast<std::uint64_t>(bytes);
+        gpus.assign(static_cast<std::size_t>(std::max(po.gpu, 0)) + 1, g);
+    } else {
+        const ws::DeviceReport r = ws::queryDevices();
+        gpus = r.gpus;
+        gpuProblem = r.gpuProblem;
+    }
+    const ws::MemoryPlan plan = unwrap(ws::planModelMemory(a.str("model"), gpus, po));
+    json devices = json::array();
+    for (const ws::DeviceMemory& d : plan.devices)
+        devices.push_back({{"device", d.device},
+                           {"name", d.name},
+                           {"weight_bytes", d.weightBytes},
+                           {"kv_bytes", d.kvBytes},
+                           {"workspace_bytes", d.workspaceBytes},
+                           {"reserve_bytes", d.reserveBytes},
+                           {"needed_bytes", d.neededBytes()},
+                           {"free_bytes", d.freeBytes}});
+    std::size_t onHost = 0;
+    for (const ws::TensorPlacement& t : plan.tensors) onHost += t.device == ws::TensorPlacement::kHost;
+    json j = {{"context", plan.context},
+              {"kv_bytes_per_token", plan.kvBytesPerToken},
+              {"devices", devices},
+              {"tensors", plan.tensors.size()},
+              {"tensors_on_host", onHost},
+              {"fits", plan.fits},
+              {"max_context", plan.maxContext}};
+    if (!plan.problem.empty()) j["problem"] = plan.problem;
+    if (!gpuProblem.empty()) j["gpu_problem"] = gpuProblem;
+    return j;
+}
+
 int cmdInfo(const Args& a) {
-    a.allowOnly({"model", "context", "threads"});
-    auto m = loadModel(a);
+    a.allowOnly({"model", "context", "threads", "backend", "gpu", "gpu-memory"});
+    // The model card comes from the CPU load (nothing is computed); the GPU plan is made without loading there.
+    ws::LoadOptions lo = loadOptions(a);
+    const ws::Backend planFor = lo.backend;
+    lo.backend = ws::Backend::Cpu;
+    auto m = unwrap(ws::Model::load(a.str("model"), lo));
     const ws::ModelInfo& i = m->info();
     const ws::ModelConfig& c = m->config();
     const int context = static_cast<int>(a.integer("context", i.maxContext));
@@ -200,6 +252,7 @@ int cmdInfo(const Args& a) {
               {"hidden_size", c.hidden_size},
               {"tokenizer_size", m->tokenizer().size()},
               {"backend", m->backendName()}};
+    if (planFor != ws::Backend::Cpu || a.has("gpu-memory")) j["gpu_plan"] = memoryPlanJson(a, context);
     std::cout << j.dump(2) << "\n";
     return 0;
 }
@@ -399,7 +452,7 @@ int cmdBench(const Args& a) {
                           {"peak_rss_bytes", rss},
                           {"prompt_tokens", n},
                           {"generated_tokens", res.outputIds.size()},
-                          {"threads", m->threads()},
+                          {"threads", m->backendInfo().cpuThreads},
                           {"backend", m->backendName()},
                           {"backend_note", m->backendNote()},
                           {"weight_bytes", m->info().weightBytes}}
@@ -409,7 +462,7 @@ int cmdBench(const Args& a) {
         if (!m->backendNote().empty()) std::printf("auto: %s\n", m->backendNote().c_str());
         std::printf("backend %s, %d threads\nprefill: %d tokens, %.1f tokens/s\ndecode:  %zu tokens, %.1f tokens/s\n"
                     "peak RSS: %.1f MiB (weights %.1f MiB)\n",
-                    m->backendName().c_str(), m->threads(), n, res.prefillTokensPerSecond(), res.outputIds.size(),
+                    m->backendName().c_str(), m->backendInfo().cpuThreads, n, res.prefillTokensPerSecond(), res.outputIds.size(),
                     res.decodeTokensPerSecond(), static_cast<double>(rss) / (1 << 20),
                     static_cast<double>(m->info().weightBytes) / (1 << 20));
     }

@@ -16,8 +16,7 @@ namespace ws::cpu {
 class CpuModel final : public detail::BackendModel {
 public:
     CpuModel(const ModelConfig& config, TensorStore store, ModelWeights weights, int threads);
-    std::string name() const override;
-    int threads() const override { return m_pool.size(); }
+    const BackendInfo& describe() const override { return m_info; }
     Result<std::unique_ptr<detail::BackendSession>> newSession(int contextLimit) const override;
     Status decodeBatch(std::span<detail::BackendSession* const> sessions, std::span<const TokenId> tokens,
                        std::vector<float>& logits) const override;
@@ -26,6 +25,8 @@ public:
     const ModelWeights& weights() const { return m_weights; }
     const RopeParams& rope() const { return m_rope; }
     ThreadPool& pool() const { return m_pool; }
+    /// The dense FFN or the MoE block of `layer` on T rows (row-wise: rows may belong to different sessions).
+    void feedForward(int layer, const float* h, int T, float* out) const;
 
 private:
     ModelConfig m_config;
@@ -33,6 +34,7 @@ private:
     ModelWeights m_weights;
     RopeParams m_rope;
     mutable ThreadPool m_pool;
+    BackendInfo m_info;
 };
 
 /// The latent cache of MLA: per layer [positions, kv_lora_rank + qk_rope_head_dim] float32, the normalised
@@ -50,18 +52,22 @@ struct KvCache {
 class CpuSession final : public detail::BackendSession {
 public:
     CpuSession(const CpuModel& model, int contextLimit);
-    Status forward(std::span<const TokenId> tokens, int pos0, bool allLogits, std::vector<float>& logits) override;
+    Status prefill(std::span<const TokenId> tokens, int pos0, bool allLogits, std::vector<float>& logits) override;
     void truncate(int n) override { m_kv.size = std::min(m_kv.size, n); }
     std::size_t kvBytes() const override;
 
     const CpuModel& model() const { return m_model; }
-    /// One decode step of several sessions of one model (CpuModel::decodeBatch).
-    static Status decodeBatch(std::span<CpuSession* const> sessions, std::span<const TokenId> tokens,
-                              std::vector<float>& logits);
+    /// Positions the cache holds.
+    int cached() const { return m_kv.size; }
+    /// The forward pass over rows that may belong to different sessions of one model: row i is owners[i]'s
+    /// token at position pos[i] (a prefill: one session, consecutive positions; a decode batch: one row per
+    /// session). Writes the logits of the last `logitRows` rows. Each session's cache then holds every position
+    /// its rows ran; on failure no cache has changed.
+    static Status run(std::span<CpuSession* const> owners, std::span<const int> pos, std::span<const TokenId> tokens,
+                      int logitRows, std::vector<float>& logits);
 
 private:
     void reserve(int positions);
-    void attention(int layer, const float* h, int T, int pos0, float* out);
     /// MLA for rows that may belong to different sessions: row i is owners[i]'s token at position pos[i].
     static void attentionRows(const CpuModel& model, int layer, const float* h, std::span<CpuSession* const> owners,
                               std::span<const int> pos, float* out);
@@ -69,7 +75,6 @@ private:
     static void attentionAbsorbed(const CpuModel& model, int layer, const float* q,
                                   std::span<CpuSession* const> owners, std::span<const int> pos, float* o);
     void attentionNaive(int layer, const float* q, int T, int pos0, float* o);
-    void feedForward(int layer, const float* h, int T, float* out);
 
     const CpuModel& m_model;
     const ModelConfig& m_c;

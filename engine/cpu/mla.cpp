@@ -13,13 +13,6 @@ namespace ws::cpu {
 // Past this many floats of decompressed K/V, prefill uses the absorbed form too (same result, less memory).
 constexpr std::int64_t kNaiveKvBudgetFloats = std::int64_t{64} << 20;
 
-void CpuSession::attention(int layer, const float* h, int T, int pos0, float* out) {
-    const std::vector<CpuSession*> owners(static_cast<std::size_t>(T), this);
-    std::vector<int> pos(static_cast<std::size_t>(T));
-    for (int i = 0; i < T; ++i) pos[static_cast<std::size_t>(i)] = pos0 + i;
-    attentionRows(m_model, layer, h, owners, pos, out);
-}
-
 void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h, std::span<CpuSession* const> owners,
                                std::span<const int> pos, float* out) {
     const ModelConfig& c = model.config();

@@ -9,10 +9,10 @@
 
 namespace ws::cpu {
 
-void CpuSession::feedForward(int layer, const float* h, int T, float* out) {
-    const ModelConfig& c = m_c;
-    const LayerWeights& L = m_model.weights().layers[static_cast<std::size_t>(layer)];
-    ThreadPool& pool = m_model.pool();
+void CpuModel::feedForward(int layer, const float* h, int T, float* out) const {
+    const ModelConfig& c = m_config;
+    const LayerWeights& L = m_weights.layers[static_cast<std::size_t>(layer)];
+    ThreadPool& pool = m_pool;
     const int H = c.hidden_size;
     if (!L.moe) {
         const int F = L.dense.gate.rows;

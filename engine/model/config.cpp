@@ -91,8 +91,8 @@ ModelConfig parseChecked(const json& j, const std::string& source) {
     if (c.qk_rope_head_dim % 2 != 0) r.fail("qk_rope_head_dim", "must be even");
     c.qk_nope_head_dim = r.integer("qk_nope_head_dim", 0);
     c.v_head_dim = r.integer("v_head_dim", 1);
-    c.scoring_func = r.string("scoring_func", v3 ? "sigmoid" : "softmax");
-    c.topk_method = r.string("topk_method", v3 ? "noaux_tc" : "greedy");
+    const std::string scoring = r.string("scoring_func", v3 ? "sigmoid" : "softmax");
+    const std::string topk = r.string("topk_method", v3 ? "noaux_tc" : "greedy");
     c.n_group = r.integer("n_group", 1, 1);
     c.topk_group = r.integer("topk_group", 1, 1);
     c.num_experts_per_tok = r.integer("num_experts_per_tok", c.n_routed_experts > 0 ? 1 : 0, 0);
@@ -115,20 +115,22 @@ ModelConfig parseChecked(const json& j, const std::string& source) {
         r.fail("hidden_act", "is '" + r.string("hidden_act") + "'; only silu is supported");
 
     if (c.n_routed_experts > 0) {
+        if (scoring == "sigmoid") c.scoring_func = ScoringFunc::Sigmoid;
+        else if (scoring == "softmax") c.scoring_func = ScoringFunc::Softmax;
+        else r.fail("scoring_func", "is '" + scoring + "'; supported: sigmoid, softmax");
+        if (topk == "noaux_tc") c.topk_method = TopkMethod::NoauxTc;
+        else if (topk == "greedy") c.topk_method = TopkMethod::Greedy;
+        else if (topk == "group_limited_greedy") c.topk_method = TopkMethod::GroupLimitedGreedy;
+        else r.fail("topk_method", "is '" + topk + "'; supported: noaux_tc, greedy, group_limited_greedy");
         if (c.num_experts_per_tok > c.n_routed_experts)
             r.fail("num_experts_per_tok", "exceeds n_routed_experts (" + std::to_string(c.n_routed_experts) + ")");
         if (c.n_routed_experts % c.n_group != 0)
             r.fail("n_group", "must divide n_routed_experts (" + std::to_string(c.n_routed_experts) + ")");
         if (c.topk_group > c.n_group) r.fail("topk_group", "exceeds n_group");
-        if (c.scoring_func != "sigmoid" && c.scoring_func != "softmax")
-            r.fail("scoring_func", "is '" + c.scoring_func + "'; supported: sigmoid, softmax");
-        if (c.topk_method != "noaux_tc" && c.topk_method != "greedy" && c.topk_method != "group_limited_greedy")
-            r.fail("topk_method",
-                   "is '" + c.topk_method + "'; supported: noaux_tc, greedy, group_limited_greedy");
         const int perGroup = c.n_routed_experts / c.n_group;
-        if (c.topk_method == "noaux_tc" && perGroup < 2 && c.n_group > 1)
+        if (c.topk_method == TopkMethod::NoauxTc && perGroup < 2 && c.n_group > 1)
             r.fail("n_group", "leaves fewer than 2 experts per group (noaux_tc sums each group's top two)");
-        if (c.topk_method != "greedy" && c.topk_group * perGroup < c.num_experts_per_tok)
+        if (c.topk_method != TopkMethod::Greedy && c.topk_group * perGroup < c.num_experts_per_tok)
             r.fail("topk_group", "keeps fewer experts than num_experts_per_tok");
     }
 
@@ -186,6 +188,17 @@ ModelConfig parseChecked(const json& j, const std::string& source) {
 }
 
 } // namespace
+
+const char* topkMethodName(TopkMethod m) {
+    switch (m) {
+    case TopkMethod::NoauxTc: return "noaux_tc";
+    case TopkMethod::Greedy: return "greedy";
+    case TopkMethod::GroupLimitedGreedy: return "group_limited_greedy";
+    }
+    return "?";
+}
+
+const char* scoringFuncName(ScoringFunc f) { return f == ScoringFunc::Sigmoid ? "sigmoid" : "softmax"; }
 
 Result<ModelConfig> ModelConfig::parse(const std::string& text, const std::string& source) {
     json j;

@@ -12,9 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backend.h"
-#include "whalesong/devices.h"
-#include "cpu/cpu_backend.h"
+#include "backends.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
 
@@ -104,20 +102,8 @@ Model::~Model() = default;
 
 Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, const LoadOptions& options) {
     // The backend first: a request the build or the machine cannot serve fails before anything is read.
-    std::string autoNote;
-    if (options.backend == Backend::Cuda || options.backend == Backend::Auto) {
-        const DeviceReport devices = queryDevices();
-        std::string why;
-        if (!cudaBuilt()) why = "this build has no CUDA backend (the CUDA toolkit was not found when it was configured)";
-        else if (devices.gpus.empty()) why = devices.gpuProblem;
-        else if (options.gpu < 0 || options.gpu >= static_cast<int>(devices.gpus.size()))
-            why = "GPU " + std::to_string(options.gpu) + " does not exist (" + std::to_string(devices.gpus.size()) +
-                  " visible)";
-        else why = "the CUDA forward pass is not in this version yet";
-        if (options.backend == Backend::Cuda)
-            return Status(Code::Unsupported, "backend cuda: " + why);
-        autoNote = "the CPU, because " + why;
-    }
+    auto choice = detail::chooseBackend(options);
+    if (!choice) return choice.status();
 
     using R = Result<std::unique_ptr<Model>>;
     std::error_code ec;
@@ -165,22 +151,20 @@ Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, con
     m->m_info = computeModelInfo(c, weights.value(), store.value().totalFileBytes());
     m->m_genDefaults = readGenerationConfig(dir / "generation_config.json");
     m->m_tokenizer = std::move(tokenizer.value());
-    switch (options.backend) {
-    case Backend::Cpu:
-    case Backend::Auto:
-        m->m_backend = std::make_unique<cpu::CpuModel>(c, std::move(store.value()), std::move(weights.value()),
-                                                       options.threads);
-        break;
-    case Backend::Cuda: break; // refused above
-    }
-    if (options.backend == Backend::Auto) m->m_backendNote = autoNote;
+    auto backend = detail::createBackend(choice.value(), c, std::move(store.value()), std::move(weights.value()),
+                                         options);
+    if (!backend) return backend.status();
+    m->m_backend = std::move(backend.value());
+    m->m_info.kvBytesPerToken = m->m_backend->describe().kvBytesPerToken;
+    m->m_backendNote = choice.value().note;
     if (!progress.finish(last)) return cancelled(last == LoadProgress::kPrefault ? "prefault" : "weights");
     return m;
 }
 
-int Model::threads() const { return m_backend->threads(); }
+const BackendInfo& Model::backendInfo() const { return m_backend->describe(); }
 std::string Model::backendName() const {
-    return m_backendNote.empty() ? m_backend->name() : m_backend->name() + ", auto";
+    const std::string& name = m_backend->describe().name;
+    return m_backendNote.empty() ? name : name + ", auto";
 }
 
 const char* backendChoiceName(Backend b) {

@@ -92,7 +92,7 @@ std::vector<TensorSpec> tensorSpecs(const ModelConfig& c) {
             continue;
         }
         add(m + "gate.weight", c.n_routed_experts, H, Kind::Gate);
-        if (c.topk_method == "noaux_tc")
+        if (c.topk_method == TopkMethod::NoauxTc)
             add(m + "gate.e_score_correction_bias", c.n_routed_experts, 0, Kind::Bias);
         for (int e = 0; e < c.n_routed_experts; ++e)
             mlp(m + "experts." + std::to_string(e) + ".", c.moe_intermediate_size);

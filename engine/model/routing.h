@@ -20,7 +20,7 @@ inline void routeToken(const ModelConfig& c, std::span<const float> logits, std:
     scratch.resize(static_cast<std::size_t>(2 * n));
     float* scores = scratch.data();      // what the weights come from
     float* choice = scratch.data() + n;  // what the selection uses
-    if (c.scoring_func == "sigmoid") {
+    if (c.scoring_func == ScoringFunc::Sigmoid) {
         for (int e = 0; e < n; ++e) scores[e] = 1.0f / (1.0f + std::exp(-logits[static_cast<std::size_t>(e)]));
     } else {
         const float mx = *std::max_element(logits.begin(), logits.end());
@@ -31,14 +31,14 @@ inline void routeToken(const ModelConfig& c, std::span<const float> logits, std:
     for (int e = 0; e < n; ++e) choice[e] = scores[e] + (bias.empty() ? 0.0f : bias[static_cast<std::size_t>(e)]);
 
     const float kNegInf = -std::numeric_limits<float>::infinity();
-    if (c.topk_method != "greedy" && c.n_group > 1) {
+    if (c.topk_method != TopkMethod::Greedy && c.n_group > 1) {
         // Group-limited: keep the topk_group best groups. V3 ranks a group by the sum of its two best
         // (biased) scores, V2 by its best score.
         const int per = n / c.n_group;
         std::vector<float> groupScore(static_cast<std::size_t>(c.n_group));
         for (int g = 0; g < c.n_group; ++g) {
             float* b = choice + g * per;
-            if (c.topk_method == "noaux_tc") {
+            if (c.topk_method == TopkMethod::NoauxTc) {
                 float m1 = kNegInf, m2 = kNegInf;
                 for (int i = 0; i < per; ++i) {
                     if (b[i] > m1) {

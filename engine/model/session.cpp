@@ -78,7 +78,9 @@ Result<std::span<const float>> Session::append(std::span<const TokenId> tokens, 
     for (std::size_t b = 0; b < tokens.size(); b += kChunk) {
         const auto part = tokens.subspan(b, std::min(kChunk, tokens.size() - b));
         const bool last = b + part.size() == tokens.size();
-        Status s = m_impl->forward(part, static_cast<int>(m_tokens.size()), allLogits, chunkLogits);
+        // One token is a decode step (the path a GPU backend replays as a graph), more a prefill.
+        Status s = part.size() == 1 ? m_model->decode(*m_impl, part[0], chunkLogits)
+                                    : m_impl->prefill(part, static_cast<int>(m_tokens.size()), allLogits, chunkLogits);
         if (!s) {
             m_impl->truncate(static_cast<int>(m_tokens.size()));
             return s;

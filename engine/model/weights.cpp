@@ -180,7 +180,7 @@ Result<ModelWeights> ModelWeights::bind(const TensorStore& store, const ModelCon
                 L.router = b.matrix(p + ".mlp.gate", c.n_routed_experts, H, ne);
                 if (L.router.dtype == DType::F8_E4M3)
                     return Result<ModelWeights>(Code::Unsupported, L.router.name + ": FP8 router weights are not supported");
-                if (c.topk_method == "noaux_tc")
+                if (c.topk_method == TopkMethod::NoauxTc)
                     L.router_bias = b.vector(p + ".mlp.gate.e_score_correction_bias", c.n_routed_experts, ne);
                 for (int e = 0; e < c.n_routed_experts; ++e)
                     L.experts.push_back(b.mlp(p + ".mlp.experts." + std::to_string(e), c.moe_intermediate_size,

@@ -135,6 +135,55 @@ def main():
         check("--backend cuda without a usable GPU: one line naming the backend and why",
               rc == 1 and "backend cuda" in err and err.count("\n") == 1, "rc %d: %s" % (rc, err.strip()))
 
+    # The CUDA backend is a library loaded at run time: the program links no CUDA library, and a missing or broken
+    # library is a stated reason (in devices, and for --backend cuda), never a crash.
+    ldd = subprocess.run(["ldd", cli], capture_output=True, text=True)
+    check("whalesong-cli links no CUDA library (the backend is loaded with dlopen)",
+          ldd.returncode == 0 and not any(n in ldd.stdout for n in ("libcudart", "libcublas", "libcuda.")),
+          ldd.stdout)
+    env = dict(os.environ)
+    for lib, says in [(os.path.join(a.work, "no-such-dir", "libwhalesong_cuda.so"), "is not installed"),
+                      (os.path.join(a.work, "not-a-library.so"), "cannot be loaded")]:
+        if says == "cannot be loaded":
+            with open(lib, "w") as f:
+                f.write("not an ELF file\n")
+        env["WHALESONG_CUDA_LIBRARY"] = lib
+        p = subprocess.run([cli, "devices"], capture_output=True, text=True, env=env, timeout=60)
+        dd = json.loads(p.stdout) if p.returncode == 0 else {}
+        check("devices with a CUDA library that %s: the CPU, and why no GPU" % says,
+              p.returncode == 0 and dd.get("backends") == ["cpu"] and dd.get("gpus") == []
+              and says in dd.get("gpu_problem", "") and lib in dd.get("gpu_problem", ""), p.stdout + p.stderr)
+        p = subprocess.run([cli] + base + ["--max-tokens", "2", "--backend", "cuda"], capture_output=True,
+                           text=True, env=env, timeout=60)
+        check("--backend cuda with a CUDA library that %s: refused with the reason" % says,
+              p.returncode == 1 and "backend cuda" in p.stderr and says in p.stderr, p.stderr.strip())
+        p = subprocess.run([cli] + base + ["--max-tokens", "2", "--backend", "auto"], capture_output=True,
+                           text=True, env=env, timeout=60)
+        g = json.loads(p.stdout) if p.returncode == 0 else {}
+        check("--backend auto with a CUDA library that %s: the CPU, saying why" % says,
+              p.returncode == 0 and says in g.get("backend_note", ""), p.stdout + p.stderr)
+
+    # The GPU memory plan, made without a GPU for one of a given size.
+    rc, out, err = run(cli, ["info", "--model", model, "--backend", "cuda", "--context", "256",
+                             "--gpu-memory", str(80 << 30)])
+    i = json.loads(out) if rc == 0 else {}
+    plan = i.get("gpu_plan", {})
+    dev = (plan.get("devices") or [{}])[0]
+    check("info --backend cuda --gpu-memory: the plan fits, weights + KV cache + workspace + reserve",
+          rc == 0 and plan.get("fits") is True and plan.get("context") == 256 and dev.get("free_bytes") == 80 << 30
+          and dev["needed_bytes"] == dev["weight_bytes"] + dev["kv_bytes"] + dev["workspace_bytes"] + dev["reserve_bytes"]
+          and dev["kv_bytes"] == 256 * plan["kv_bytes_per_token"] and plan.get("tensors", 0) > 0
+          and plan.get("max_context") == i.get("max_context"), err.strip() or out.strip())
+    if rc == 0:
+        small = dev["needed_bytes"] - 100 * plan["kv_bytes_per_token"]
+        rc, out, err = run(cli, ["info", "--model", model, "--backend", "cuda", "--context", "256",
+                                 "--gpu-memory", str(small)])
+        plan = json.loads(out).get("gpu_plan", {}) if rc == 0 else {}
+        check("info --backend cuda on a GPU too small: does not fit, says what would",
+              rc == 0 and plan.get("fits") is False and 0 < plan.get("max_context", 0) < 256
+              and "a context of %d tokens would fit" % plan["max_context"] in plan.get("problem", ""),
+              err.strip() or out.strip())
+
     for args, culprit in [
         (["frobnicate"], "frobnicate"),
         (["bench", "--model", model, "--backend", "gpu"], "--backend"),

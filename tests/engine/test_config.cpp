@@ -70,7 +70,7 @@ TEST(Config, ReadsThePublishedV2LiteConfig) {
     auto r = parse(v2LiteJson());
     ASSERT_TRUE(r.isOk()) << r.status().message();
     EXPECT_EQ(r->q_lora_rank, 0); // null: q_proj
-    EXPECT_EQ(r->topk_method, "greedy");
+    EXPECT_EQ(r->topk_method, ws::TopkMethod::Greedy);
     EXPECT_EQ(r->bos_token_id, 100000);
     EXPECT_EQ(r->fp8_block_rows, 0);
 }

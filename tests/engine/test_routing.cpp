@@ -19,8 +19,8 @@ ws::ModelConfig v3Config() {
     c.num_experts_per_tok = 4;
     c.n_group = 4;
     c.topk_group = 2;
-    c.topk_method = "noaux_tc";
-    c.scoring_func = "sigmoid";
+    c.topk_method = ws::TopkMethod::NoauxTc;
+    c.scoring_func = ws::ScoringFunc::Sigmoid;
     c.norm_topk_prob = true;
     c.routed_scaling_factor = 2.5;
     return c;
@@ -34,20 +34,20 @@ std::vector<std::pair<int, double>> referenceRoute(const ws::ModelConfig& c, con
     double mx = *std::max_element(logits.begin(), logits.end()), sum = 0.0;
     for (int e = 0; e < n; ++e) {
         const double l = logits[static_cast<std::size_t>(e)];
-        scores[static_cast<std::size_t>(e)] = c.scoring_func == "sigmoid" ? 1.0 / (1.0 + std::exp(-l)) : std::exp(l - mx);
+        scores[static_cast<std::size_t>(e)] = c.scoring_func == ws::ScoringFunc::Sigmoid ? 1.0 / (1.0 + std::exp(-l)) : std::exp(l - mx);
         sum += scores[static_cast<std::size_t>(e)];
     }
-    if (c.scoring_func == "softmax")
+    if (c.scoring_func == ws::ScoringFunc::Softmax)
         for (auto& s : scores) s /= sum;
     for (int e = 0; e < n; ++e)
         choice[static_cast<std::size_t>(e)] = scores[static_cast<std::size_t>(e)] + (bias.empty() ? 0.0 : bias[static_cast<std::size_t>(e)]);
     std::vector<bool> allowed(static_cast<std::size_t>(n), true);
-    if (c.topk_method != "greedy" && c.n_group > 1) {
+    if (c.topk_method != ws::TopkMethod::Greedy && c.n_group > 1) {
         std::vector<std::pair<double, int>> gs;
         for (int g = 0; g < c.n_group; ++g) {
             std::vector<double> v(choice.begin() + g * per, choice.begin() + (g + 1) * per);
             std::sort(v.rbegin(), v.rend());
-            gs.emplace_back(c.topk_method == "noaux_tc" ? v[0] + v[1] : v[0], -g);
+            gs.emplace_back(c.topk_method == ws::TopkMethod::NoauxTc ? v[0] + v[1] : v[0], -g);
         }
         std::sort(gs.rbegin(), gs.rend());
         std::fill(allowed.begin(), allowed.end(), false);
@@ -100,8 +100,8 @@ TEST(Routing, V3GroupLimitedSigmoidWithBias) { checkAgainstReference(v3Config(),
 TEST(Routing, V2GreedySoftmaxScalesOnlyWithoutNormalisation) {
     ws::ModelConfig c = v3Config();
     c.model_type = "deepseek_v2";
-    c.topk_method = "greedy";
-    c.scoring_func = "softmax";
+    c.topk_method = ws::TopkMethod::Greedy;
+    c.scoring_func = ws::ScoringFunc::Softmax;
     c.n_group = 1;
     c.topk_group = 1;
     c.norm_topk_prob = false;
@@ -114,8 +114,8 @@ TEST(Routing, V2GreedySoftmaxScalesOnlyWithoutNormalisation) {
 TEST(Routing, V2GroupLimitedGreedyRanksGroupsByTheirMax) {
     ws::ModelConfig c = v3Config();
     c.model_type = "deepseek_v2";
-    c.topk_method = "group_limited_greedy";
-    c.scoring_func = "softmax";
+    c.topk_method = ws::TopkMethod::GroupLimitedGreedy;
+    c.scoring_func = ws::ScoringFunc::Softmax;
     checkAgainstReference(c, false, std::random_device{}());
 }
 

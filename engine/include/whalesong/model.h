@@ -29,6 +29,9 @@ struct LoadOptions {
     int threads = 0; ///< CPU threads; 0 = one per core
     Backend backend = Backend::Cpu;
     int gpu = 0;     ///< CUDA device index
+    /// Tokens of KV cache a GPU must hold room for (its memory plan, checked before loading); 0 = the model's
+    /// max_position_embeddings. The CPU allocates its cache as sessions grow and ignores this.
+    int context = 0;
     /// Called on the loading thread as loading goes on: the fraction done (0..1, never decreasing) and what is
     /// being done ("tokenizer", "weights", …). Returning false cancels: load() then fails with Code::Cancelled
     /// and nothing stays allocated.
@@ -56,12 +59,21 @@ struct ModelInfo {
     std::uint64_t mtpParameters = 0;
     std::vector<std::string> weightDtypes;
     std::uint64_t weightBytes = 0;      ///< bytes of the safetensors files
-    std::uint64_t kvBytesPerToken = 0;  ///< latent + roped key, float32, all layers
+    std::uint64_t kvBytesPerToken = 0;  ///< latent + roped key, all layers (float32; a loaded model: its backend's type)
     int maxContext = 0;
     /// Weights plus the KV cache for `context` tokens.
     std::uint64_t memoryFor(int context) const {
         return weightBytes + kvBytesPerToken * static_cast<std::uint64_t>(context);
     }
+};
+
+/// What computes a loaded model (Model::backendInfo()).
+struct BackendInfo {
+    std::string name;                  ///< "cpu (avx512)", "cuda (NVIDIA H200)"
+    std::string device;                ///< "cpu", "cuda:0"
+    std::string kvType;                ///< element type of the KV cache: "f32", "bf16"
+    std::uint64_t kvBytesPerToken = 0; ///< KV cache bytes per token, all layers, in that type
+    int cpuThreads = 0;                ///< CPU threads it computes with (0: none)
 };
 
 /// generation_config.json defaults (absent fields stay empty).
@@ -85,7 +97,8 @@ public:
     const Tokenizer& tokenizer() const { return *m_tokenizer; }
     const ModelInfo& info() const { return m_info; }
     const GenerationDefaults& generationDefaults() const { return m_genDefaults; }
-    int threads() const;
+    /// The backend that runs this model.
+    const BackendInfo& backendInfo() const;
     /// "cpu (avx512)" etc.; "cpu (avx512), auto" when Backend::Auto chose it.
     std::string backendName() const;
     /// With Backend::Auto: why that backend ("no CUDA device: …"); else empty.

@@ -20,6 +20,18 @@ struct RopeScaling {
     double mscale_all_dim = 0.0;
 };
 
+/// config.json topk_method: how the router picks experts (parsed once at load; device code needs plain values).
+enum class TopkMethod {
+    NoauxTc,           ///< "noaux_tc" (V3): groups ranked by the sum of their two best biased scores
+    Greedy,            ///< "greedy" (V2): plain top-k
+    GroupLimitedGreedy ///< "group_limited_greedy" (V2): groups ranked by their best score
+};
+/// config.json scoring_func: the router's score of each expert.
+enum class ScoringFunc { Sigmoid, Softmax };
+/// config.json spellings, for messages and `whalesong-cli info`.
+const char* topkMethodName(TopkMethod m);
+const char* scoringFuncName(ScoringFunc f);
+
 /// Field names keep config.json's spelling so a grep finds both. Plain value type.
 struct ModelConfig {
     std::string model_type; ///< "deepseek_v3" | "deepseek_v2"
@@ -38,8 +50,8 @@ struct ModelConfig {
     int qk_rope_head_dim = 0;
     int qk_nope_head_dim = 0;
     int v_head_dim = 0;
-    std::string topk_method;  ///< "noaux_tc" (V3) | "greedy" | "group_limited_greedy" (V2)
-    std::string scoring_func; ///< "sigmoid" (V3) | "softmax" (V2)
+    TopkMethod topk_method = TopkMethod::NoauxTc;
+    ScoringFunc scoring_func = ScoringFunc::Sigmoid;
     int n_group = 1;
     int topk_group = 1;
     int num_experts_per_tok = 0;
