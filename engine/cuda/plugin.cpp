@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "cuda/cuda_model.h"
 #include "cuda/plugin_api.h"
 #include "model/memory_plan.h"
 
@@ -38,7 +39,7 @@ DeviceReport queryCudaDevices() {
     return r;
 }
 
-Result<std::unique_ptr<detail::BackendModel>> createCudaModel(const ModelConfig& config, const TensorStore&,
+Result<std::unique_ptr<detail::BackendModel>> createModel(const ModelConfig& config, const TensorStore&,
                                                               const ModelWeights& weights, const LoadOptions& options) {
     using R = Result<std::unique_ptr<detail::BackendModel>>;
     // The plan first: a model that does not fit fails before a byte is uploaded, saying what would fit.
@@ -49,13 +50,13 @@ Result<std::unique_ptr<detail::BackendModel>> createCudaModel(const ModelConfig&
                                      : config.max_position_embeddings;
     const MemoryPlan plan = planMemory(config, weights, devices.gpus, po);
     if (!plan.fits) return R(Code::OutOfMemory, plan.problem);
-    return R(Code::Unsupported, "the CUDA forward pass is not in this version yet");
+    return createCudaModel(config, weights, devices.gpus[static_cast<std::size_t>(options.gpu)]);
 }
 
 const PluginApi kApi = [] {
     PluginApi api;
     api.queryDevices = queryCudaDevices;
-    api.createModel = createCudaModel;
+    api.createModel = createModel;
     return api;
 }();
 
