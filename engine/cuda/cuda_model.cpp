@@ -234,8 +234,9 @@ Status CudaModel::upload(const Matrix& m, DeviceMatrix& d) {
     const std::size_t ldBytes = static_cast<std::size_t>(d.ld) * size;
     void* data = nullptr;
     WS_TRY(m_mem.alloc(&data, ldBytes * static_cast<std::size_t>(m.rows), m.name));
-    if (ldBytes != m.rowBytes())
-        WS_CUDA_TRY(cudaMemsetAsync(data, 0, ldBytes * static_cast<std::size_t>(m.rows), m_stream), m.name);
+    // Uploads use the synchronous calls of the legacy stream (the compute stream is non-blocking, and would not wait
+    // for them): the padding is cleared before the rows land on it.
+    if (ldBytes != m.rowBytes()) WS_CUDA_TRY(cudaMemset(data, 0, ldBytes * static_cast<std::size_t>(m.rows)), m.name);
     WS_CUDA_TRY(cudaMemcpy2D(data, ldBytes, m.data, m.rowBytes(), m.rowBytes(), static_cast<std::size_t>(m.rows),
                              cudaMemcpyHostToDevice),
                 m.name);
@@ -246,8 +247,7 @@ Status CudaModel::upload(const Matrix& m, DeviceMatrix& d) {
         d.scaleLd = static_cast<int>(roundUp(bc, 4));
         float* scale = nullptr;
         WS_TRY(m_mem.alloc(&scale, br * static_cast<std::size_t>(d.scaleLd) * sizeof(float), m.name + " scales"));
-        WS_CUDA_TRY(cudaMemsetAsync(scale, 0, br * static_cast<std::size_t>(d.scaleLd) * sizeof(float), m_stream),
-                    m.name + " scales");
+        WS_CUDA_TRY(cudaMemset(scale, 0, br * static_cast<std::size_t>(d.scaleLd) * sizeof(float)), m.name + " scales");
         WS_CUDA_TRY(cudaMemcpy2D(scale, static_cast<std::size_t>(d.scaleLd) * sizeof(float), m.scale, bc * sizeof(float),
                                  bc * sizeof(float), br, cudaMemcpyHostToDevice),
                     m.name + " scales");

@@ -53,6 +53,7 @@ inline cudaError_t rtOk() { return cudaSuccess; }
 #define cudaMemcpy(d, s, n, kind) (::ws::cuda::emu::rtMemcpy((d), (s), (n)))
 #define cudaMemcpyAsync(d, s, n, kind, stream) (::ws::cuda::emu::rtMemcpy((d), (s), (n)))
 #define cudaMemcpy2D(d, dp, s, sp, w, h, kind) (::ws::cuda::emu::rtMemcpy2D((d), (dp), (s), (sp), (w), (h)))
+#define cudaMemset(d, v, n) (::ws::cuda::emu::rtMemset((d), (v), (n)))
 #define cudaMemsetAsync(d, v, n, stream) (::ws::cuda::emu::rtMemset((d), (v), (n)))
 #define cudaStreamCreateWithFlags(s, f) (*(s) = nullptr, ::ws::cuda::emu::rtOk())
 #define cudaStreamDestroy(s) (static_cast<void>(s), ::ws::cuda::emu::rtOk())
