@@ -203,6 +203,39 @@ PRESETS = {
         num_nextn_predict_layers=0,
     ),
     "bench-fp8": None,  # filled below: bench-bf16 with FP8 linears
+    # For GGUF conversions: every matrix's row length a multiple of 256 (ggml's K-quant and IQ4_XS blocks), except
+    # kv_b's per-head key half (qk_nope 64), which llama.cpp's quantizer also stores in a 32-block type.
+    "gguf": dict(
+        _V3,
+        dtype="F32",
+        shards=1,
+        hidden_size=256,
+        num_attention_heads=2,
+        qk_nope_head_dim=64,
+        qk_rope_head_dim=32,
+        v_head_dim=128,
+        kv_lora_rank=256,
+        q_lora_rank=256,
+        intermediate_size=256,
+        moe_intermediate_size=256,
+        num_hidden_layers=2,
+        first_k_dense_replace=1,
+        n_routed_experts=4,
+        num_experts_per_tok=2,
+        n_group=2,
+        topk_group=1,
+        n_shared_experts=1,
+        num_nextn_predict_layers=0,
+        rope_scaling={
+            "type": "yarn",
+            "factor": 4.0,
+            "original_max_position_embeddings": 128,
+            "beta_fast": 32,
+            "beta_slow": 1,
+            "mscale": 1.0,
+            "mscale_all_dim": 1.0,
+        },
+    ),
     # For the UI with the real tokenizer (--tokenizer); no MTP weights to keep the folder ~140 MB.
     "demo": dict(
         _V3,
@@ -229,6 +262,7 @@ PRESETS = {
     ),
 }
 PRESETS["bench-fp8"] = dict(PRESETS["bench-bf16"], dtype="FP8")
+PRESETS["gguf-bf16"] = dict(PRESETS["gguf"], dtype="BF16")
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -32,6 +32,9 @@
 #include "whalesong/sampler.h"
 #include "whalesong/tokenizer.h"
 
+#include "model/gguf.h"  // gguf-tensor: the engine's own reader and dequantiser, internal headers
+#include "model/quant.h"
+
 namespace {
 
 using nlohmann::json;
@@ -50,10 +53,12 @@ T unwrap(ws::Result<T> r) {
 
 const char* kUsage =
     "usage: whalesong-cli COMMAND [options]\n"
+    "  (--model: a model folder or a .gguf file, the first part of a split set)\n"
     "  info     --model DIR [--context N] [--backend cuda|auto [--gpu N] [--gpu-memory BYTES]]  (+ the GPU memory plan)\n"
     "  tokenize --model DIR (--text STR [--bos] | --jsonl)\n"
     "  render   --model DIR [--no-generation-prompt]       (messages JSON on stdin)\n"
     "  devices  backends built in and visible GPUs (JSON)\n"
+    "  gguf-tensor --model FILE.gguf --tensor NAME --out FILE   one tensor dequantised to float32\n"
     "  logits   --model DIR --ids 0,5,9 --out FILE [--incremental] [--threads N]\n"
     "  generate --model DIR (--prompt STR [--chat] | --ids LIST) [--max-tokens N] [--temperature T]\n"
     "           [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
@@ -252,8 +257,36 @@ int cmdInfo(const Args& a) {
               {"hidden_size", c.hidden_size},
               {"tokenizer_size", m->tokenizer().size()},
               {"backend", m->backendName()}};
+    if (!i.tensorTypes.empty()) {
+        // GGUF: llama.cpp's name of the file type and the quantization mix, largest share first.
+        j["file_type"] = i.fileType;
+        json mix = json::array();
+        for (const auto& t : i.tensorTypes) mix.push_back({{"type", t.type}, {"tensors", t.tensors}, {"bytes", t.bytes}});
+        j["tensor_types"] = mix;
+    }
     if (planFor != ws::Backend::Cpu || a.has("gpu-memory")) j["gpu_plan"] = memoryPlanJson(a, context);
     std::cout << j.dump(2) << "\n";
+    return 0;
+}
+
+/// `gguf-tensor`: one tensor of a GGUF file dequantised to little-endian float32, row after row (for checks
+/// against other implementations).
+int cmdGgufTensor(const Args& a) {
+    a.allowOnly({"model", "tensor", "out"});
+    const ws::GgufSet set = unwrap(ws::GgufSet::open(a.str("model")));
+    const std::string name = a.str("tensor");
+    const auto it = set.tensors().find(name);
+    if (it == set.tensors().end()) fail(a.str("model") + ": no tensor " + name);
+    const ws::GgufTensor& t = *it->second;
+    if (!t.dtype) fail(t.file + ": tensor " + name + " has type " + ws::ggmlTypeName(t.ggmlType) + ", which this engine does not read");
+    const ws::BlockLayout b = ws::dtypeBlock(*t.dtype);
+    std::int64_t n = 1;
+    for (const std::int64_t d : t.ne) n *= d;
+    std::vector<float> out(static_cast<std::size_t>(n));
+    ws::dequantizeBlocks(*t.dtype, t.data, out.data(), n / b.elems);
+    std::ofstream f(a.str("out"), std::ios::binary);
+    f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size() * sizeof(float)));
+    if (!f) fail(a.str("out") + ": cannot write");
     return 0;
 }
 
@@ -584,6 +617,7 @@ int main(int argc, char** argv) {
         if (cmd == "bench") return cmdBench(Args(argc, argv, {"json"}));
         if (cmd == "serve") return cmdServe(Args(argc, argv, {}));
         if (cmd == "devices") return cmdDevices(Args(argc, argv, {}));
+        if (cmd == "gguf-tensor") return cmdGgufTensor(Args(argc, argv, {}));
         if (cmd == "random-model") return cmdRandomModel(Args(argc, argv, {"demo"}));
         fail("unknown command '" + cmd + "' (try --help)");
     } catch (const CliError& e) {

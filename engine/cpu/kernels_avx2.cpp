@@ -174,6 +174,7 @@ WS_AVX2 void rowsAvx2(const MatJob& j, int r0, int r1) {
     case DType::BF16: rowsImpl<DType::BF16>(j, r0, r1); break;
     case DType::F16: rowsImpl<DType::F16>(j, r0, r1); break;
     case DType::F8_E4M3: rowsImpl<DType::F8_E4M3>(j, r0, r1); break;
+    default: break; // block-quantised types go through matmul.cpp's dequantising path
     }
 }
 
@@ -202,6 +203,7 @@ WS_AVX2 void axpyRowsAvx2(const Matrix& W, int r, int n, const float* a, float* 
         case DType::BF16: axpyRowImpl<DType::BF16>(W, r + i, a[i], y); break;
         case DType::F16: axpyRowImpl<DType::F16>(W, r + i, a[i], y); break;
         case DType::F8_E4M3: axpyRowImpl<DType::F8_E4M3>(W, r + i, a[i], y); break;
+        default: break;
         }
     }
 }

@@ -381,6 +381,7 @@ WS_AVX512 void rowsAvx512(const MatJob& j, int r0, int r1) {
     case DType::BF16: rowsImpl<DType::BF16>(j, r0, r1); break;
     case DType::F16: rowsImpl<DType::F16>(j, r0, r1); break;
     case DType::F8_E4M3: rowsImpl<DType::F8_E4M3>(j, r0, r1); break;
+    default: break; // block-quantised types go through matmul.cpp's dequantising path
     }
 }
 
@@ -414,6 +415,7 @@ WS_AVX512 void axpyRowsAvx512(const Matrix& W, int r, int n, const float* a, flo
     case DType::BF16: axpyRowsImpl<DType::BF16>(W, r, n, a, y); break;
     case DType::F16: axpyRowsImpl<DType::F16>(W, r, n, a, y); break;
     case DType::F8_E4M3: axpyRowsImpl<DType::F8_E4M3>(W, r, n, a, y); break;
+    default: break;
     }
 }
 

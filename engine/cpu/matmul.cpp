@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cpu/kernels.h"
+#include "model/quant.h"
 
 namespace ws::cpu {
 namespace {
@@ -58,12 +59,48 @@ bool useKernels(const std::string& name) {
     return false;
 }
 
+namespace {
+
+/// Block-quantised weights (GGUF). A few tokens: the fused dequantising dot (dotBlocks) per row and token, the
+/// row staying in L1 between tokens. More: each row dequantised once into a thread's scratch row, then one vector
+/// dot per token.
+void quantRows(const MatJob& j, int r0, int r1) {
+    const Matrix& W = *j.W;
+    const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
+    if (j.T <= 3) {
+        const std::int64_t blocks = W.cols / dtypeBlock(W.dtype).elems;
+        for (int r = r0; r < r1; ++r)
+            for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = dotBlocks(W.dtype, W.row(r), j.X + t * ldx, blocks);
+        return;
+    }
+    thread_local std::vector<float> row;
+    row.resize(static_cast<std::size_t>(W.cols));
+    for (int r = r0; r < r1; ++r) {
+        W.rowToFloat(r, 0, W.cols, row.data());
+        for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = s_kernels.dot(row.data(), j.X + t * ldx, W.cols);
+    }
+}
+
+} // namespace
+
 void matmulRows(const MatJob& job, int r0, int r1) {
-    if (r0 < r1 && job.T > 0) s_kernels.rows(job, r0, r1);
+    if (r0 >= r1 || job.T <= 0) return;
+    if (isBlockQuantized(job.W->dtype))
+        quantRows(job, r0, r1);
+    else
+        s_kernels.rows(job, r0, r1);
 }
 float dot(const float* a, const float* b, int n) { return s_kernels.dot(a, b, n); }
 void axpy(float a, const float* x, float* y, int n) { s_kernels.axpy(a, x, y, n); }
-void axpyRows(const Matrix& W, int r, int n, const float* a, float* y) { s_kernels.axpyRows(W, r, n, a, y); }
+void axpyRows(const Matrix& W, int r, int n, const float* a, float* y) {
+    if (!isBlockQuantized(W.dtype)) return s_kernels.axpyRows(W, r, n, a, y);
+    thread_local std::vector<float> row;
+    row.resize(static_cast<std::size_t>(W.cols));
+    for (int i = 0; i < n; ++i) {
+        W.rowToFloat(r + i, 0, W.cols, row.data());
+        s_kernels.axpy(a[i], row.data(), y, W.cols);
+    }
+}
 
 void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs) {
     // Split the work, not the rows: a row costs about T (GEMM) or its bytes (GEMV) — MoE experts see different

@@ -54,7 +54,8 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
     for (int i = 1; i < T && oneRun; ++i)
         oneRun = owners[static_cast<std::size_t>(i)] == owners[0] && pos[static_cast<std::size_t>(i)] == pos[0] + i;
     const std::int64_t naiveFloats = static_cast<std::int64_t>(pos[0] + T) * nh * (c.qk_nope_head_dim + c.v_head_dim);
-    if (T > 1 && oneRun && naiveFloats <= kNaiveKvBudgetFloats)
+    // The naive form needs kv_b_proj whole; GGUF's split attn_k_b / attn_v_b always take the absorbed form.
+    if (T > 1 && oneRun && naiveFloats <= kNaiveKvBudgetFloats && L.kv_b.data)
         owners[0]->attentionNaive(layer, q.data(), T, pos[0], o.data());
     else
         attentionAbsorbed(model, layer, q.data(), owners, pos, o.data());
@@ -65,7 +66,9 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
 void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float* q,
                                    std::span<CpuSession* const> owners, std::span<const int> pos, float* o) {
     const ModelConfig& c = model.config();
-    const Matrix& kvb = model.weights().layers[static_cast<std::size_t>(layer)].kv_b; // [nh*(nope+v), R]
+    const LayerWeights& L = model.weights().layers[static_cast<std::size_t>(layer)];
+    const Matrix& kvb = L.kv_b; // [nh*(nope+v), R]; or k_b [nh*R, nope] and v_b [nh*v, R]
+    const bool split = kvb.data == nullptr;
     const int T = static_cast<int>(owners.size());
     const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
     const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim;
@@ -83,8 +86,14 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
             const int W = owner.m_kv.width;
             const float* qi = q + (static_cast<std::size_t>(i) * nh + hd) * dq;
             const int rowBase = hd * (dn + dv);
-            std::fill(qlat.begin(), qlat.end(), 0.0f);
-            axpyRows(kvb, rowBase, dn, qi, qlat.data()); // qlat = W_UKᵀ q_nope
+            if (split) {
+                MatJob uk{&L.k_b, qi, 1, qlat.data()}; // qlat = (W_UKᵀ)_h q_nope
+                uk.rowOffset = hd * R;
+                matmulRows(uk, hd * R, (hd + 1) * R);
+            } else {
+                std::fill(qlat.begin(), qlat.end(), 0.0f);
+                axpyRows(kvb, rowBase, dn, qi, qlat.data()); // qlat = W_UKᵀ q_nope
+            }
             const int n = pos[static_cast<std::size_t>(i)] + 1;
             for (int t = 0; t < n; ++t) {
                 const float* ct = cache + static_cast<std::size_t>(t) * W;
@@ -93,9 +102,16 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
             softmax(scores.data(), n);
             std::fill(lat.begin(), lat.end(), 0.0f);
             for (int t = 0; t < n; ++t) axpy(scores[static_cast<std::size_t>(t)], cache + static_cast<std::size_t>(t) * W, lat.data(), R);
-            MatJob up{&kvb, lat.data(), 1, o + (static_cast<std::size_t>(i) * nh + hd) * dv};
-            up.rowOffset = rowBase + dn;
-            matmulRows(up, rowBase + dn, rowBase + dn + dv);
+            float* oh = o + (static_cast<std::size_t>(i) * nh + hd) * dv;
+            if (split) {
+                MatJob up{&L.v_b, lat.data(), 1, oh};
+                up.rowOffset = hd * dv;
+                matmulRows(up, hd * dv, (hd + 1) * dv);
+            } else {
+                MatJob up{&kvb, lat.data(), 1, oh};
+                up.rowOffset = rowBase + dn;
+                matmulRows(up, rowBase + dn, rowBase + dn + dv);
+            }
         }
     });
 }

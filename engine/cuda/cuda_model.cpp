@@ -223,6 +223,9 @@ Status CudaModel::upload(const Matrix& m, DeviceMatrix& d) {
     case DType::F16: d.type = WeightType::F16; break;
     case DType::BF16: d.type = WeightType::BF16; break;
     case DType::F8_E4M3: d.type = WeightType::FP8E4M3; break;
+    default:
+        return Status(Code::Unsupported, m.name + ": " + std::string(dtypeName(m.dtype)) +
+                                             " weights (GGUF block quantisation) do not run on the CUDA backend yet");
     }
     if (d.type == WeightType::FP8E4M3 && (m.blockRows != kFp8Block || m.blockCols != kFp8Block || !m.scale))
         return Status(Code::Unsupported, m.name + ": FP8 blocks of " + std::to_string(m.blockRows) + "×" +
@@ -330,6 +333,9 @@ Status CudaModel::init(const ModelWeights& w) {
         if (c.q_lora_rank > 0) WS_TRY(upload(L.q_a, d.qa));
         WS_TRY(upload(L.q_b, d.qb));
         WS_TRY(upload(L.kv_a, d.kva));
+        if (!L.kv_b.data)
+            return Status(Code::Unsupported, "layer " + std::to_string(l) +
+                                                 ": the split attn_k_b/attn_v_b layout (GGUF) does not run on the CUDA backend yet");
         WS_TRY(upload(L.kv_b, d.kvb));
         WS_TRY(upload(L.o, d.o));
         d.moe = L.moe;

@@ -2,6 +2,7 @@
 // the tokenizer files, without loading the weights.
 #include "whalesong/inspect.h"
 
+#include "model/gguf_model.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
 #include "whalesong/tokenizer.h"
@@ -52,6 +53,33 @@ std::optional<std::string> readText(const fs::path& p) {
     return ss.str();
 }
 
+/// A .gguf file (or the first part of a split set): metadata, tensor table and tokenizer, as Model::load reads them.
+void inspectGguf(const fs::path& file, FolderReport& report) {
+    Problems problems(file.parent_path(), report.problems);
+    auto gguf = openGgufModel(file);
+    if (!gguf) {
+        problems.add(gguf.status());
+        return;
+    }
+    const GgufModel& g = gguf.value();
+    report.config = g.config;
+    auto weights = ModelWeights::bind(g.store, g.config);
+    if (!weights) {
+        problems.add(weights.status());
+    } else {
+        ModelInfo info = computeModelInfo(g.config, weights.value(), g.store.totalFileBytes());
+        info.fileType = g.fileType;
+        for (const GgufTypeShare& t : g.typeMix) info.tensorTypes.push_back({t.type, t.tensors, t.bytes});
+        report.info = std::move(info);
+    }
+    auto tokenizer = tokenizerFromGguf(g.files->first());
+    if (!tokenizer)
+        problems.add(tokenizer.status());
+    else if (tokenizer.value()->size() > static_cast<std::size_t>(g.config.vocab_size))
+        problems.add(file.filename().string() + ": " + std::to_string(tokenizer.value()->size()) +
+                     " tokens, more than the model's vocab_size " + std::to_string(g.config.vocab_size));
+}
+
 void inspectInto(const fs::path& dir, FolderReport& report) {
     Problems problems(dir, report.problems);
     std::error_code ec;
@@ -62,6 +90,10 @@ void inspectInto(const fs::path& dir, FolderReport& report) {
     const auto st = fs::status(dir, ec);
     if (!fs::exists(st)) {
         problems.add(dir.string() + ": missing");
+        return;
+    }
+    if (fs::is_regular_file(st) && isGgufPath(dir)) {
+        inspectGguf(dir, report);
         return;
     }
     if (!fs::is_directory(st)) {

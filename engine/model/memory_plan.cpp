@@ -2,6 +2,8 @@
 // pass's workspace, per device, against the device's free memory — decided before a byte is uploaded.
 #include "model/memory_plan.h"
 
+#include "model/gguf_model.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -42,7 +44,7 @@ std::vector<TensorPlacement> placeTensors(const ModelWeights& w, int device) {
         const LayerWeights& L = w.layers[l];
         const std::string p = "model.layers." + std::to_string(l) + ".";
         addVector(t, p + "input_layernorm.weight", L.attn_norm, device);
-        for (const Matrix* m : {&L.q_a, &L.q_b, &L.kv_a, &L.kv_b, &L.o}) addMatrix(t, *m, device);
+        for (const Matrix* m : {&L.q_a, &L.q_b, &L.kv_a, &L.kv_b, &L.k_b, &L.v_b, &L.o}) addMatrix(t, *m, device);
         addVector(t, p + "self_attn.q_a_layernorm.weight", L.q_a_norm, device);
         addVector(t, p + "self_attn.kv_a_layernorm.weight", L.kv_a_norm, device);
         addVector(t, p + "post_attention_layernorm.weight", L.ffn_norm, device);
@@ -145,6 +147,18 @@ MemoryPlan planMemory(const ModelConfig& c, const ModelWeights& w, std::span<con
 
 Result<MemoryPlan> planModelMemory(const std::filesystem::path& dir, std::span<const GpuInfo> gpus,
                                    const MemoryPlanOptions& options) {
+    std::error_code ec;
+    if (isGgufPath(dir) && std::filesystem::is_regular_file(dir, ec)) {
+        auto gguf = openGgufModel(dir);
+        if (!gguf) return gguf.status();
+        const ModelConfig& c = gguf.value().config;
+        if (options.context < 0 || options.context > c.max_position_embeddings)
+            return Status(Code::InvalidArgument, "context " + std::to_string(options.context) + " outside [1, " +
+                                                     std::to_string(c.max_position_embeddings) + "] (context_length)");
+        auto weights = ModelWeights::bind(gguf.value().store, c);
+        if (!weights) return weights.status();
+        return planMemory(c, weights.value(), gpus, options);
+    }
     auto config = ModelConfig::load(dir / "config.json");
     if (!config) return config.status();
     if (options.context < 0 || options.context > config.value().max_position_embeddings)

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends.h"
+#include "model/gguf_model.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
 
@@ -107,6 +108,7 @@ Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, con
 
     using R = Result<std::unique_ptr<Model>>;
     std::error_code ec;
+    if (isGgufPath(dir) && std::filesystem::is_regular_file(dir, ec)) return loadGguf(dir, options, choice.value());
     if (!std::filesystem::is_directory(dir, ec)) return R(Code::NotFound, dir.string() + ": not a model folder (missing)");
     LoadProgress progress(dir, options);
     const auto cancelled = [&](const char* stage) {
@@ -157,6 +159,52 @@ Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, con
     m->m_backend = std::move(backend.value());
     m->m_info.kvBytesPerToken = m->m_backend->describe().kvBytesPerToken;
     m->m_backendNote = choice.value().note;
+    if (!progress.finish(last)) return cancelled(last == LoadProgress::kPrefault ? "prefault" : "weights");
+    return m;
+}
+
+Result<std::unique_ptr<Model>> Model::loadGguf(const std::filesystem::path& file, const LoadOptions& options,
+                                               detail::BackendChoice& choice) {
+    using R = Result<std::unique_ptr<Model>>;
+    LoadProgress progress(file.parent_path(), options);
+    const auto cancelled = [&](const char* stage) {
+        return R(Code::Cancelled, file.string() + ": loading cancelled (" + stage + ")");
+    };
+    if (!progress.report(LoadProgress::kConfig, 0)) return cancelled("config");
+    auto gguf = openGgufModel(file);
+    if (!gguf) return gguf.status();
+    GgufModel& g = gguf.value();
+    const ModelConfig& c = g.config;
+    if (!progress.report(LoadProgress::kTokenizer, 0)) return cancelled("tokenizer");
+    auto tokenizer = tokenizerFromGguf(g.files->first());
+    if (!tokenizer) return tokenizer.status();
+    if (tokenizer.value()->size() > static_cast<std::size_t>(c.vocab_size))
+        return R(Code::FormatError, file.string() + ": " + std::to_string(tokenizer.value()->size()) +
+                                        " tokens, more than the model's vocab_size " + std::to_string(c.vocab_size));
+    if (!progress.report(LoadProgress::kWeights, 0)) return cancelled("weights");
+    auto weights = ModelWeights::bind(g.store, c);
+    if (!weights) return weights.status();
+    LoadProgress::Stage last = LoadProgress::kWeights;
+    if (options.prefault) {
+        last = LoadProgress::kPrefault;
+        if (!progress.report(LoadProgress::kPrefault, 0)) return cancelled("prefault");
+        if (g.store.totalFileBytes() <= physicalMemoryBytes() / 4 * 3) {
+            WS_TRY(g.store.prefault([&](std::uint64_t done, std::uint64_t total) {
+                return progress.report(LoadProgress::kPrefault, static_cast<double>(done) / static_cast<double>(total));
+            }));
+        }
+    }
+    std::unique_ptr<Model> m(new Model());
+    m->m_config = c;
+    m->m_info = computeModelInfo(c, weights.value(), g.store.totalFileBytes());
+    m->m_info.fileType = g.fileType;
+    for (const GgufTypeShare& s : g.typeMix) m->m_info.tensorTypes.push_back({s.type, s.tensors, s.bytes});
+    m->m_tokenizer = std::move(tokenizer.value());
+    auto backend = detail::createBackend(choice, c, std::move(g.store), std::move(weights.value()), options);
+    if (!backend) return backend.status();
+    m->m_backend = std::move(backend.value());
+    m->m_info.kvBytesPerToken = m->m_backend->describe().kvBytesPerToken;
+    m->m_backendNote = choice.note;
     if (!progress.finish(last)) return cancelled(last == LoadProgress::kPrefault ? "prefault" : "weights");
     return m;
 }

@@ -220,6 +220,7 @@ Status TensorStore::openInto(TensorStore& store, const std::filesystem::path& di
         }
         opened.insert(name);
         store.m_files.push_back(std::shared_ptr<SafetensorsFile>(std::move(f.value())));
+        store.m_regions.emplace_back(store.m_files.back()->mapped(), store.m_files.back()->fileSize());
         for (const auto& [tname, view] : store.m_files.back()->tensors()) {
             auto [it, inserted] = store.m_index.emplace(tname, &view);
             if (!inserted && note({Code::FormatError, name + ": tensor " + tname + " also appears in " + it->second->file}))
@@ -244,6 +245,21 @@ Status TensorStore::openInto(TensorStore& store, const std::filesystem::path& di
     return first;
 }
 
+Result<TensorStore> TensorStore::fromViews(std::vector<std::shared_ptr<const void>> owners,
+                                           std::vector<std::pair<const std::byte*, std::size_t>> regions,
+                                           std::vector<TensorView> views) {
+    TensorStore store;
+    store.m_owners = std::move(owners);
+    store.m_regions = std::move(regions);
+    for (TensorView& v : views) {
+        store.m_views.push_back(std::move(v));
+        const TensorView& kept = store.m_views.back();
+        if (!store.m_index.emplace(kept.name, &kept).second)
+            return Status{Code::FormatError, kept.file + ": tensor " + kept.name + " appears twice"};
+    }
+    return store;
+}
+
 const TensorView* TensorStore::find(const std::string& name) const {
     auto it = m_index.find(name);
     return it == m_index.end() ? nullptr : it->second;
@@ -251,7 +267,7 @@ const TensorView* TensorStore::find(const std::string& name) const {
 
 std::size_t TensorStore::totalFileBytes() const {
     std::size_t n = 0;
-    for (const auto& f : m_files) n += f->fileSize();
+    for (const auto& r : m_regions) n += r.second;
     return n;
 }
 
@@ -268,17 +284,16 @@ Status TensorStore::prefault(const Progress& progress) const {
     chunk = std::clamp((chunk + page - 1) / page * page, page, kMaxChunk);
     std::uint64_t done = 0;
     std::uint8_t acc = 0;
-    for (const auto& f : m_files) {
-        const std::byte* base = f->mapped();
-        for (std::size_t off = 0; off < f->fileSize(); off += chunk) {
-            const std::size_t n = std::min(chunk, f->fileSize() - off);
+    for (const auto& [base, size] : m_regions) {
+        for (std::size_t off = 0; off < size; off += chunk) {
+            const std::size_t n = std::min(chunk, size - off);
             // Advice only (read-ahead); the reads below fault the pages in either way.
             (void)madvise(const_cast<std::byte*>(base + off), n, MADV_WILLNEED);
             for (std::size_t p = 0; p < n; p += page)
                 acc = static_cast<std::uint8_t>(acc ^ std::to_integer<std::uint8_t>(base[off + p]));
             done += n;
             if (progress && !progress(done, total))
-                return {Code::Cancelled, f->fileName() + ": cancelled while reading the weights into memory"};
+                return {Code::Cancelled, "cancelled while reading the weights into memory"};
         }
     }
     g_prefaultSink = acc;

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -65,6 +66,12 @@ public:
     /// Like open(), but goes on past a bad, missing or unlisted shard and appends every problem to `problems`.
     /// The store holds the files that opened; it is complete only when no problem was appended.
     static TensorStore openCollecting(const std::filesystem::path& dir, std::vector<Status>& problems);
+    /// A store over tensors that live in other mappings (a GGUF set): `owners` keep them alive, `regions` are
+    /// the whole mapped files (for totalFileBytes and prefault), `views` are named as the Hugging Face checkpoint
+    /// names them. Fails on a duplicate name.
+    static Result<TensorStore> fromViews(std::vector<std::shared_ptr<const void>> owners,
+                                         std::vector<std::pair<const std::byte*, std::size_t>> regions,
+                                         std::vector<TensorView> views);
     /// nullptr when absent.
     const TensorView* find(const std::string& name) const;
     const std::map<std::string, const TensorView*>& all() const { return m_index; }
@@ -78,6 +85,9 @@ private:
     static Status openInto(TensorStore& store, const std::filesystem::path& dir, const Progress& progress,
                            std::vector<Status>* problems);
     std::vector<std::shared_ptr<SafetensorsFile>> m_files;
+    std::vector<std::shared_ptr<const void>> m_owners;                 // fromViews: what keeps the data mapped
+    std::vector<std::pair<const std::byte*, std::size_t>> m_regions; // every mapped file, whole
+    std::deque<TensorView> m_views;                                   // fromViews: the views (stable addresses)
     std::map<std::string, const TensorView*> m_index;
 };
 

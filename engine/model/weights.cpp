@@ -1,8 +1,11 @@
 // Binds checkpoint tensors to ModelWeights, checking names, shapes and dtypes against config.json.
 #include "model/weights.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
+
+#include "model/quant.h"
 
 namespace ws {
 namespace {
@@ -64,15 +67,16 @@ public:
             m.blockRows = br;
             m.blockCols = bc;
         }
-        if (reinterpret_cast<std::uintptr_t>(t.data) % dtypeSize(t.dtype) != 0)
+        if (!isBlockQuantized(t.dtype) && reinterpret_cast<std::uintptr_t>(t.data) % dtypeSize(t.dtype) != 0)
             throw BindError{{Code::FormatError, t.file + ": " + m.name + " is not aligned to its element size"}};
         return m;
     }
 
     std::vector<float> vector(const std::string& name, int n, const std::string& why) {
         const TensorView& t = tensor(name, {n}, why);
-        if (t.dtype == DType::F8_E4M3)
-            throw BindError{{Code::FormatError, t.file + ": " + name + " is F8_E4M3; vectors must be F32/BF16/F16"}};
+        if (t.dtype != DType::F32 && t.dtype != DType::BF16 && t.dtype != DType::F16)
+            throw BindError{{Code::FormatError, t.file + ": " + name + " is " + std::string(dtypeName(t.dtype)) +
+                                                    "; vectors must be F32/BF16/F16"}};
         std::vector<float> v(static_cast<std::size_t>(n));
         for (int i = 0; i < n; ++i) {
             const std::byte* p = t.data + static_cast<std::size_t>(i) * dtypeSize(t.dtype);
@@ -87,7 +91,7 @@ public:
                 std::memcpy(&h, p, 2);
                 v[static_cast<std::size_t>(i)] = f16ToFloat(h);
                 break;
-            case DType::F8_E4M3: break;
+            default: break;
             }
         }
         return v;
@@ -116,6 +120,27 @@ std::uint64_t mlpParams(const ExpertWeights& e) { return matrixParams(e.gate) + 
 
 void Matrix::rowToFloat(int r, int c0, int n, float* out) const {
     const std::uint8_t* p = row(r);
+    if (isBlockQuantized(dtype)) {
+        // Whole blocks straight into `out`; a partial first or last block through a scratch block.
+        const BlockLayout b = dtypeBlock(dtype);
+        float block[256];
+        int c = c0;
+        while (c < c0 + n) {
+            const int k = c / b.elems, off = c - k * b.elems;
+            const int take = std::min(b.elems - off, c0 + n - c);
+            const std::uint8_t* src = p + static_cast<std::size_t>(k) * static_cast<std::size_t>(b.bytes);
+            if (off == 0 && take == b.elems) {
+                const int whole = (c0 + n - c) / b.elems;
+                dequantizeBlocks(dtype, src, out + (c - c0), whole);
+                c += whole * b.elems;
+            } else {
+                dequantizeBlocks(dtype, src, block, 1);
+                std::memcpy(out + (c - c0), block + off, static_cast<std::size_t>(take) * sizeof(float));
+                c += take;
+            }
+        }
+        return;
+    }
     switch (dtype) {
     case DType::F32: std::memcpy(out, p + static_cast<std::size_t>(c0) * 4, static_cast<std::size_t>(n) * 4); break;
     case DType::BF16:
@@ -135,6 +160,7 @@ void Matrix::rowToFloat(int r, int c0, int n, float* out) const {
     case DType::F8_E4M3:
         for (int i = 0; i < n; ++i) out[i] = fp8e4m3ToFloat(p[c0 + i]) * scaleAt(r, c0 + i);
         break;
+    default: break; // block types above
     }
 }
 
@@ -169,8 +195,15 @@ Result<ModelWeights> ModelWeights::bind(const TensorStore& store, const ModelCon
             }
             L.kv_a = b.matrix(p + ".self_attn.kv_a_proj_with_mqa", c.kvWidth(), H, "kv_lora_rank+qk_rope_head_dim");
             L.kv_a_norm = b.vector(p + ".self_attn.kv_a_layernorm.weight", c.kv_lora_rank, "kv_lora_rank");
-            L.kv_b = b.matrix(p + ".self_attn.kv_b_proj", nh * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank,
-                              "num_attention_heads*(qk_nope_head_dim+v_head_dim)");
+            if (store.find(p + ".self_attn.kv_b_proj.weight") || !store.find(p + ".self_attn.k_b_proj.weight")) {
+                L.kv_b = b.matrix(p + ".self_attn.kv_b_proj", nh * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank,
+                                  "num_attention_heads*(qk_nope_head_dim+v_head_dim)");
+            } else {
+                // GGUF attn_k_b / attn_v_b: kv_b_proj split per head, the key half transposed.
+                L.k_b = b.matrix(p + ".self_attn.k_b_proj", nh * c.kv_lora_rank, c.qk_nope_head_dim,
+                                 "num_attention_heads*kv_lora_rank");
+                L.v_b = b.matrix(p + ".self_attn.v_b_proj", nh * c.v_head_dim, c.kv_lora_rank, "num_attention_heads*v_head_dim");
+            }
             L.o = b.matrix(p + ".self_attn.o_proj", H, nh * c.v_head_dim, "num_attention_heads*v_head_dim");
             L.moe = c.isMoeLayer(i);
             if (!L.moe) {
@@ -234,7 +267,7 @@ ModelInfo computeModelInfo(const ModelConfig& c, const ModelWeights& w, std::uin
     for (const LayerWeights& L : w.layers) {
         std::uint64_t common = L.attn_norm.size() + L.ffn_norm.size() + L.q_a_norm.size() + L.kv_a_norm.size() +
                                matrixParams(L.q_a) + matrixParams(L.q_b) + matrixParams(L.kv_a) +
-                               matrixParams(L.kv_b) + matrixParams(L.o);
+                               matrixParams(L.kv_b) + matrixParams(L.k_b) + matrixParams(L.v_b) + matrixParams(L.o);
         if (!L.moe) {
             ++info.denseLayers;
             common += mlpParams(L.dense);

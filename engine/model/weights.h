@@ -24,7 +24,7 @@ struct Matrix {
     int blockCols = 0;
     std::string name;
 
-    std::size_t rowBytes() const { return static_cast<std::size_t>(cols) * dtypeSize(dtype); }
+    std::size_t rowBytes() const { return rowBytesOf(dtype, cols); }
     const std::uint8_t* row(int r) const {
         return static_cast<const std::uint8_t*>(data) + static_cast<std::size_t>(r) * rowBytes();
     }
@@ -34,7 +34,7 @@ struct Matrix {
         const int nbc = (cols + blockCols - 1) / blockCols;
         return scale[(r / blockRows) * nbc + c / blockCols];
     }
-    /// Dequantises row r, columns [c0, c0 + n), into out.
+    /// Dequantises row r, columns [c0, c0 + n), into out (any range, also inside a quantisation block).
     void rowToFloat(int r, int c0, int n, float* out) const;
     std::size_t bytes() const;
 };
@@ -52,7 +52,9 @@ struct LayerWeights {
     Matrix q_b;                   // [heads * (nope + rope), q_lora_rank]; or q_proj [heads*(nope+rope), hidden]
     Matrix kv_a;                  // [kv_lora_rank + rope, hidden]
     std::vector<float> kv_a_norm; // [kv_lora_rank]
-    Matrix kv_b;                  // [heads * (nope + v), kv_lora_rank]
+    Matrix kv_b;                  // [heads * (nope + v), kv_lora_rank]; or, from GGUF files converted since 2025:
+    Matrix k_b;                   // [heads * kv_lora_rank, nope]: W_UKᵀ per head (kv_b then has no data)
+    Matrix v_b;                   // [heads * v, kv_lora_rank]: W_UV
     Matrix o;                     // [hidden, heads * v]
     std::vector<float> ffn_norm;  // [hidden]
     bool moe = false;

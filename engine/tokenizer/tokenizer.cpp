@@ -6,6 +6,8 @@
 #include "tokenizer/byte_level.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/pretokenizer.h"
+#include "tokenizer/tokenizer_json.h"
+#include "model/gguf_model.h"
 
 #include <deque>
 #include <fstream>
@@ -312,7 +314,27 @@ Status readJson(const fs::path& path, json& out) {
 
 } // namespace
 
+Result<std::unique_ptr<Tokenizer>> detail::tokenizerFromJson(const json& tokenizer, const json* config,
+                                                             const std::string& source) {
+    try {
+        auto tok = std::make_unique<BpeTokenizer>();
+        WS_TRY(tok->loadTokenizerJson(tokenizer, source));
+        WS_TRY(tok->loadConfig(config, source));
+        return std::unique_ptr<Tokenizer>(std::move(tok));
+    } catch (const json::exception& e) {
+        return {Code::FormatError, source + ": unexpected content: " + e.what()};
+    } catch (const std::bad_alloc&) {
+        return {Code::OutOfMemory, source + ": out of memory while loading the tokenizer"};
+    }
+}
+
 Result<std::unique_ptr<Tokenizer>> Tokenizer::load(const std::filesystem::path& dir) {
+    std::error_code fileEc;
+    if (isGgufPath(dir) && fs::is_regular_file(dir, fileEc)) {
+        auto gguf = GgufFile::open(dir);
+        if (!gguf) return gguf.status();
+        return tokenizerFromGguf(*gguf.value());
+    }
     const fs::path tokenizerPath = dir / "tokenizer.json";
     const fs::path configPath = dir / "tokenizer_config.json";
     try {

@@ -113,7 +113,7 @@ def main():
             failed.append(what)
             print("  FAIL %s %s" % (what, detail), flush=True)
 
-    presets = a.preset or [p for p in gen.PRESETS if p != "demo" and not p.startswith("bench-")]
+    presets = a.preset or [p for p in gen.PRESETS if p != "demo" and not p.startswith(("bench-", "gguf"))]
     for preset in presets:
         model_seed = (seed ^ zlib.crc32(preset.encode())) & 0x7FFFFFFF
         print("%s (model seed %d)" % (preset, model_seed), flush=True)

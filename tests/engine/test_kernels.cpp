@@ -11,6 +11,7 @@
 
 #include "cpu/matmul.h"
 #include "cpu/thread_pool.h"
+#include "model/quant.h"
 
 namespace {
 
@@ -76,6 +77,7 @@ TestMatrix makeMatrix(DType t, int rows, int cols, std::mt19937& rng, int block 
             tm.ref[i] = decodeMinifloat(b, 4, 3, 7) * tm.scales[static_cast<std::size_t>((r / block) * sc + c / block)];
             break;
         }
+        default: break; // block-quantised types: makeQuantMatrix
         }
     }
     tm.m.dtype = t;
@@ -87,6 +89,32 @@ TestMatrix makeMatrix(DType t, int rows, int cols, std::mt19937& rng, int block 
         tm.m.blockRows = block;
         tm.m.blockCols = block;
     }
+    return tm;
+}
+
+/// Random blocks of a GGUF block type (random bytes; a block whose f16 scales decode to something non-finite or
+/// huge is drawn again), with the float64 values dequantizeBlocks gives them — checked bit-exact against gguf-py
+/// by test_quant_gguf.py, so here it is the reference for the matmul paths.
+TestMatrix makeQuantMatrix(DType t, int rows, int cols, std::mt19937& rng) {
+    TestMatrix tm;
+    const ws::BlockLayout b = ws::dtypeBlock(t);
+    const int blocks = cols / b.elems;
+    tm.bytes.resize(static_cast<std::size_t>(rows) * blocks * b.bytes);
+    tm.ref.resize(static_cast<std::size_t>(rows) * cols);
+    std::vector<float> v(static_cast<std::size_t>(b.elems));
+    for (int k = 0; k < rows * blocks; ++k) {
+        std::uint8_t* blk = &tm.bytes[static_cast<std::size_t>(k) * b.bytes];
+        for (;;) {
+            for (int i = 0; i < b.bytes; ++i) blk[i] = static_cast<std::uint8_t>(rng());
+            ws::dequantizeBlocks(t, blk, v.data(), 1);
+            if (std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x) && std::abs(x) < 1e4f; })) break;
+        }
+        for (int i = 0; i < b.elems; ++i) tm.ref[static_cast<std::size_t>(k) * b.elems + i] = v[static_cast<std::size_t>(i)];
+    }
+    tm.m.dtype = t;
+    tm.m.rows = rows;
+    tm.m.cols = cols;
+    tm.m.data = tm.bytes.data();
     return tm;
 }
 
@@ -143,6 +171,57 @@ TEST_P(KernelTest, MatmulMatchesFloat64ForEveryDtypeAndShape) {
         std::printf("  %-8s %4dx%-4d T=%d  max |err|/Σ|w·x| = %.2e\n", std::string(ws::dtypeName(c.dtype)).c_str(),
                     c.rows, c.cols, c.T, maxRel);
         EXPECT_LT(maxRel, 1e-5) << ws::dtypeName(c.dtype) << " " << c.rows << "x" << c.cols << " T=" << c.T;
+    }
+}
+
+// GGUF block types: the fused dequantising dot (1-3 tokens) and the dequantise-then-dot path (more), with row
+// offsets, against float64 over the dequantised values; also axpyRows and a sub-block rowToFloat range.
+TEST_P(KernelTest, BlockQuantizedMatmulMatchesFloat64) {
+    const unsigned seed = std::random_device{}();
+    std::printf("[kernels %s] block types, seed %u\n", ws::cpu::kernelName(), seed);
+    std::mt19937 rng(seed);
+    ws::cpu::ThreadPool pool(2);
+    for (DType t : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K, DType::Q3_K,
+                    DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
+        for (int T : {1, 3, 5}) {
+            const int rows = 37, cols = 512;
+            TestMatrix tm = makeQuantMatrix(t, rows, cols, rng);
+            const auto x = randomVec(static_cast<std::size_t>(T) * cols, rng);
+            std::vector<float> y(static_cast<std::size_t>(T) * rows, NAN);
+            ws::cpu::matmul(pool, {&tm.m, x.data(), T, y.data()});
+            double maxRel = 0.0;
+            for (int tt = 0; tt < T; ++tt)
+                for (int r = 0; r < rows; ++r) {
+                    double ref = 0.0, mag = 0.0;
+                    for (int k = 0; k < cols; ++k) {
+                        const double p = tm.ref[static_cast<std::size_t>(r) * cols + k] * x[static_cast<std::size_t>(tt) * cols + k];
+                        ref += p;
+                        mag += std::abs(p);
+                    }
+                    const double got = y[static_cast<std::size_t>(tt) * rows + r];
+                    ASSERT_TRUE(std::isfinite(got)) << ws::dtypeName(t);
+                    maxRel = std::max(maxRel, std::abs(got - ref) / (mag + 1e-30));
+                }
+            EXPECT_LT(maxRel, 1e-5) << ws::dtypeName(t) << " T=" << T;
+        }
+        TestMatrix tm = makeQuantMatrix(t, 8, 512, rng);
+        const auto a = randomVec(3, rng);
+        std::vector<float> y(512, 0.25f);
+        ws::cpu::axpyRows(tm.m, 4, 3, a.data(), y.data());
+        for (int c = 0; c < 512; ++c) {
+            double ref = 0.25, mag = 0.25;
+            for (int i = 0; i < 3; ++i) {
+                const double p = a[static_cast<std::size_t>(i)] * tm.ref[static_cast<std::size_t>(4 + i) * 512 + c];
+                ref += p;
+                mag += std::abs(p);
+            }
+            ASSERT_NEAR(y[static_cast<std::size_t>(c)], ref, 1e-6 * mag) << ws::dtypeName(t) << " col " << c;
+        }
+        std::vector<float> part(300);
+        tm.m.rowToFloat(5, 100, 300, part.data()); // starts and ends inside blocks
+        for (int i = 0; i < 300; ++i)
+            ASSERT_EQ(part[static_cast<std::size_t>(i)], static_cast<float>(tm.ref[5 * 512 + 100 + static_cast<std::size_t>(i)]))
+                << ws::dtypeName(t) << " column " << 100 + i;
     }
 }
 

@@ -356,7 +356,12 @@ def forward(model_dir, ids):
     """DeepseekV3ForCausalLM.forward over the whole sequence. Returns (logits [T, vocab] float64, info)."""
     with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)
-    ck = Checkpoint(model_dir)
+    return forward_with(cfg, Checkpoint(model_dir), ids)
+
+
+def forward_with(cfg, ck, ids):
+    """forward() over any checkpoint object with has(name) and get(name) -> float64 array, named as Hugging Face
+    names the tensors (tests/engine/gguf_reference.py serves a GGUF file this way)."""
     ids = np.asarray(list(ids), dtype=np.int64)
     T = len(ids)
     if T == 0:

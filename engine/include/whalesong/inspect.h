@@ -25,6 +25,8 @@ struct FolderReport {
 /// Reads config.json, the safetensors headers (not the weights: only the norm vectors' few pages are touched while
 /// binding) and loads the tokenizer as Model::load does, so its cost is about that of Tokenizer::load. Names are
 /// relative to `dir`. Never throws; a missing or unreadable folder is a problem like any other. Thread-safe.
+/// `dir` may also be a .gguf file (the first part of a split set): its metadata, tensor table and tokenizer are
+/// checked the same way (names relative to its folder), and the model card gets the file's quantization mix.
 FolderReport inspectModelFolder(const std::filesystem::path& dir);
 
 } // namespace ws

@@ -58,7 +58,15 @@ struct ModelInfo {
     std::uint64_t parametersActive = 0; ///< per token: dense parts + the chosen experts + shared ones
     std::uint64_t mtpParameters = 0;
     std::vector<std::string> weightDtypes;
-    std::uint64_t weightBytes = 0;      ///< bytes of the safetensors files
+    std::uint64_t weightBytes = 0;      ///< bytes of the weight files (safetensors or GGUF)
+    /// GGUF only: general.file_type as llama.cpp names it ("Q4_K_M") and the tensors of each ggml type.
+    std::string fileType;
+    struct TensorTypeShare {
+        std::string type; ///< "q4_K", "f32" …
+        int tensors = 0;
+        std::uint64_t bytes = 0;
+    };
+    std::vector<TensorTypeShare> tensorTypes;
     std::uint64_t kvBytesPerToken = 0;  ///< latent + roped key, all layers (float32; a loaded model: its backend's type)
     int maxContext = 0;
     /// Weights plus the KV cache for `context` tokens.
@@ -84,12 +92,14 @@ struct GenerationDefaults {
 
 namespace detail {
 class BackendModel;
+struct BackendChoice;
 }
 
 /// Immutable after load; newSession() may be called from any thread and sessions run concurrently.
 class Model {
 public:
-    /// Loads `dir` (config.json, safetensors, tokenizer). Errors name the file, tensor or field at fault.
+    /// Loads `dir` (config.json, safetensors, tokenizer), or a `.gguf` file (the first part of a split set) of
+    /// llama.cpp architecture deepseek2. Errors name the file, tensor, field or metadata key at fault.
     static Result<std::unique_ptr<Model>> load(const std::filesystem::path& dir, const LoadOptions& options = {});
     ~Model();
 
@@ -109,6 +119,8 @@ public:
 
 private:
     Model() = default;
+    static Result<std::unique_ptr<Model>> loadGguf(const std::filesystem::path& file, const LoadOptions& options,
+                                                   detail::BackendChoice& choice);
     ModelConfig m_config;
     ModelInfo m_info;
     GenerationDefaults m_genDefaults;

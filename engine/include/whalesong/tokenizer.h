@@ -33,8 +33,8 @@ struct ChatMessage {
 /// Immutable after load; every const method is safe to call from several threads at once.
 class Tokenizer {
 public:
-    /// Reads `dir`/tokenizer.json and, when present, `dir`/tokenizer_config.json (BOS/EOS, add_bos_token).
-    /// Errors name the file and the field at fault.
+    /// Reads `dir`/tokenizer.json and, when present, `dir`/tokenizer_config.json (BOS/EOS, add_bos_token); or,
+    /// when `dir` is a .gguf file, its tokenizer.ggml.* metadata. Errors name the file and the field at fault.
     static Result<std::unique_ptr<Tokenizer>> load(const std::filesystem::path& dir);
     virtual ~Tokenizer() = default;
 

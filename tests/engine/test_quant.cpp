@@ -1,0 +1,610 @@
+// ggml block dequantisation (model/quant.cpp): hand-built blocks with known values, the scale packings
+// sub-block by sub-block, blocks packed from random codes against the per-type formula, and dotBlocks against
+// a float64 dot.
+#include "model/quant.h"
+
+#include <cmath>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <random>
+#include <vector>
+
+namespace ws {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+constexpr std::uint16_t kF16One = 0x3C00, kF16Half = 0x3800, kF16Two = 0x4000, kF16MinusOne = 0xBC00,
+                        kF16Quarter = 0x3400;
+
+const DType kBlockTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,  DType::Q2_K,
+                             DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS};
+
+constexpr int kIq4[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+void putF16(Bytes& b, int off, std::uint16_t h) {
+    b[static_cast<std::size_t>(off)] = static_cast<std::uint8_t>(h & 0xFF);
+    b[static_cast<std::size_t>(off) + 1] = static_cast<std::uint8_t>(h >> 8);
+}
+
+Bytes zeroBlock(DType t) { return Bytes(static_cast<std::size_t>(dtypeBlock(t).bytes), 0); }
+
+std::vector<float> deq(DType t, const Bytes& b) {
+    const BlockLayout bl = dtypeBlock(t);
+    std::vector<float> y(b.size() / static_cast<std::size_t>(bl.bytes) * static_cast<std::size_t>(bl.elems));
+    dequantizeBlocks(t, b.data(), y.data(), static_cast<std::int64_t>(b.size()) / bl.bytes);
+    return y;
+}
+
+// Offsets of each type's f16 fields (d, and dmin or m).
+std::vector<int> f16Fields(DType t) {
+    switch (t) {
+    case DType::Q4_1:
+    case DType::Q5_1:
+    case DType::Q4_K:
+    case DType::Q5_K:
+        return {0, 2};
+    case DType::Q2_K:
+        return {80, 82};
+    case DType::Q3_K:
+        return {108};
+    case DType::Q6_K:
+        return {208};
+    default:
+        return {0};
+    }
+}
+
+// A finite f16 of magnitude 2^-8 … 2^3 with random sign and mantissa.
+std::uint16_t randomF16(std::mt19937& rng) {
+    const auto sign = static_cast<std::uint16_t>(rng() & 1u) << 15;
+    const auto exp = static_cast<std::uint16_t>(15 - 8 + rng() % 11) << 10;
+    return static_cast<std::uint16_t>(sign | exp | (rng() & 0x3FFu));
+}
+
+// Random bytes with finite, moderate f16 scales (plain types: finite values throughout).
+Bytes randomBlocks(DType t, int nblocks, std::mt19937& rng) {
+    const BlockLayout bl = dtypeBlock(t);
+    Bytes b(static_cast<std::size_t>(bl.bytes * nblocks));
+    for (auto& x : b)
+        x = static_cast<std::uint8_t>(rng());
+    if (t == DType::F32) {
+        std::uniform_real_distribution<float> u(-4.0f, 4.0f);
+        for (int i = 0; i < nblocks; ++i) {
+            const float v = u(rng);
+            std::memcpy(b.data() + 4 * i, &v, 4);
+        }
+    } else if (t == DType::F16) {
+        for (int i = 0; i < nblocks; ++i)
+            putF16(b, 2 * i, randomF16(rng));
+    } else if (t == DType::BF16) {
+        for (int i = 0; i < nblocks; ++i)
+            b[static_cast<std::size_t>(2 * i + 1)] &= 0xBF; // exponent < 0xFF
+    } else {
+        for (int i = 0; i < nblocks; ++i)
+            for (int off : f16Fields(t))
+                putF16(b, i * bl.bytes + off, randomF16(rng));
+    }
+    return b;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Packers: codes and scales into ggml's layouts, written in the quantising direction (ggml-common.h), so the
+// tests do not reuse the decoder's indexing.
+
+struct Codes {
+    std::vector<int> q;     // per weight, the stored unsigned code (Q8_0: signed)
+    std::vector<int> sc, m; // per sub-block, the stored scale and min codes
+    std::uint16_t d = kF16One, dmin = kF16One;
+};
+
+void orAt(Bytes& b, int i, int v) { b[static_cast<std::size_t>(i)] |= static_cast<std::uint8_t>(v); }
+
+// Q4_K / Q5_K: 8 six-bit scales and mins into 12 bytes.
+void packScaleMinK4(Bytes& b, int off, const std::vector<int>& sc, const std::vector<int>& m) {
+    for (int s = 0; s < 8; ++s) {
+        if (s < 4) {
+            orAt(b, off + s, sc[s]);
+            orAt(b, off + s + 4, m[s]);
+        } else {
+            orAt(b, off + s + 4, (sc[s] & 0xF) | (m[s] & 0xF) << 4);
+            orAt(b, off + s - 4, (sc[s] >> 4) << 6);
+            orAt(b, off + s, (m[s] >> 4) << 6);
+        }
+    }
+}
+
+Bytes pack(DType t, const Codes& c) {
+    Bytes b = zeroBlock(t);
+    const auto& q = c.q;
+    switch (t) {
+    case DType::Q4_0:
+    case DType::Q4_1: {
+        const int qs = t == DType::Q4_0 ? 2 : 4;
+        for (int j = 0; j < 32; ++j)
+            orAt(b, qs + j % 16, q[j] << 4 * (j / 16));
+        break;
+    }
+    case DType::Q5_0:
+    case DType::Q5_1: {
+        const int qh = t == DType::Q5_0 ? 2 : 4;
+        for (int j = 0; j < 32; ++j) {
+            orAt(b, qh + 4 + j % 16, (q[j] & 0xF) << 4 * (j / 16));
+            orAt(b, qh + j / 8, (q[j] >> 4) << (j % 8)); // bit j of a little-endian u32
+        }
+        break;
+    }
+    case DType::Q8_0:
+        for (int j = 0; j < 32; ++j)
+            b[static_cast<std::size_t>(2 + j)] = static_cast<std::uint8_t>(q[j]);
+        break;
+    case DType::Q2_K:
+    case DType::Q3_K: {
+        // 128-weight halves; within one, 4 bit-pairs of 32 bytes: weight e at byte 32·(e/128) + e % 32.
+        const int qs = t == DType::Q2_K ? 16 : 32;
+        for (int e = 0; e < 256; ++e)
+            orAt(b, qs + 32 * (e / 128) + e % 32, (q[e] & 3) << 2 * ((e / 32) % 4));
+        if (t == DType::Q2_K) {
+            for (int s = 0; s < 16; ++s)
+                orAt(b, s, c.sc[s] | c.m[s] << 4);
+            putF16(b, 80, c.d);
+            putF16(b, 82, c.dmin);
+        } else {
+            for (int e = 0; e < 256; ++e)
+                orAt(b, e % 32, (q[e] >> 2) << (e / 32)); // hmask
+            for (int s = 0; s < 16; ++s) {
+                orAt(b, 96 + s % 8, (c.sc[s] & 0xF) << 4 * (s / 8));
+                orAt(b, 96 + 8 + s % 4, (c.sc[s] >> 4) << 2 * (s / 4));
+            }
+            putF16(b, 108, c.d);
+        }
+        break;
+    }
+    case DType::Q4_K:
+    case DType::Q5_K: {
+        packScaleMinK4(b, 4, c.sc, c.m);
+        const int qs = t == DType::Q4_K ? 16 : 48;
+        for (int e = 0; e < 256; ++e) {
+            orAt(b, qs + 32 * (e / 64) + e % 32, (q[e] & 0xF) << 4 * ((e / 32) % 2));
+            if (t == DType::Q5_K)
+                orAt(b, 16 + e % 32, (q[e] >> 4) << (e / 32));
+        }
+        putF16(b, 2, c.dmin);
+        break;
+    }
+    case DType::Q6_K:
+        for (int e = 0; e < 256; ++e) {
+            const int h = e / 128, g = (e % 128) / 32, l = e % 32;
+            orAt(b, 64 * h + 32 * (g % 2) + l, (q[e] & 0xF) << 4 * (g / 2));
+            orAt(b, 128 + 32 * h + l, (q[e] >> 4) << 2 * g);
+        }
+        for (int s = 0; s < 16; ++s)
+            b[static_cast<std::size_t>(192 + s)] = static_cast<std::uint8_t>(c.sc[s]);
+        putF16(b, 208, c.d);
+        break;
+    case DType::IQ4_XS: {
+        int scalesH = 0;
+        for (int s = 0; s < 8; ++s) {
+            orAt(b, 4 + s / 2, (c.sc[s] & 0xF) << 4 * (s % 2));
+            scalesH |= (c.sc[s] >> 4) << 2 * s;
+        }
+        b[2] = static_cast<std::uint8_t>(scalesH & 0xFF);
+        b[3] = static_cast<std::uint8_t>(scalesH >> 8);
+        for (int e = 0; e < 256; ++e)
+            orAt(b, 8 + 16 * (e / 32) + e % 16, q[e] << 4 * ((e % 32) / 16));
+        break;
+    }
+    default:
+        break;
+    }
+    if (t == DType::Q4_0 || t == DType::Q4_1 || t == DType::Q5_0 || t == DType::Q5_1 || t == DType::Q8_0 ||
+        t == DType::Q4_K || t == DType::Q5_K || t == DType::IQ4_XS)
+        putF16(b, 0, c.d);
+    if (t == DType::Q4_1 || t == DType::Q5_1)
+        putF16(b, 2, c.dmin);
+    return b;
+}
+
+// The value ggml's formula gives weight e, computed in double and rounded once (exact for the scales used
+// here).
+float expected(DType t, const Codes& c, int e) {
+    const double d = f16ToFloat(c.d), dmin = f16ToFloat(c.dmin);
+    const int q = c.q[static_cast<std::size_t>(e)];
+    auto sub = [&](const std::vector<int>& v, int size) { return v[static_cast<std::size_t>(e / size)]; };
+    double v = 0;
+    switch (t) {
+    case DType::Q4_0:
+        v = d * (q - 8);
+        break;
+    case DType::Q4_1:
+    case DType::Q5_1:
+        v = d * q + dmin;
+        break;
+    case DType::Q5_0:
+        v = d * (q - 16);
+        break;
+    case DType::Q8_0:
+        v = d * q;
+        break;
+    case DType::Q2_K:
+        v = d * sub(c.sc, 16) * q - dmin * sub(c.m, 16);
+        break;
+    case DType::Q3_K:
+        v = d * (sub(c.sc, 16) - 32) * (q - 4);
+        break;
+    case DType::Q4_K:
+    case DType::Q5_K:
+        v = d * sub(c.sc, 32) * q - dmin * sub(c.m, 32);
+        break;
+    case DType::Q6_K:
+        v = d * static_cast<std::int8_t>(sub(c.sc, 16)) * (q - 32);
+        break;
+    case DType::IQ4_XS:
+        v = d * (sub(c.sc, 32) - 32) * kIq4[q];
+        break;
+    default:
+        break;
+    }
+    return static_cast<float>(v);
+}
+
+struct TypeShape {
+    int codeBits, subBlock, scaleBits, minBits;
+};
+
+TypeShape shapeOf(DType t) {
+    switch (t) {
+    case DType::Q4_0:
+    case DType::Q4_1:
+        return {4, 32, 0, 0};
+    case DType::Q5_0:
+    case DType::Q5_1:
+        return {5, 32, 0, 0};
+    case DType::Q8_0:
+        return {8, 32, 0, 0};
+    case DType::Q2_K:
+        return {2, 16, 4, 4};
+    case DType::Q3_K:
+        return {3, 16, 6, 0};
+    case DType::Q4_K:
+        return {4, 32, 6, 6};
+    case DType::Q5_K:
+        return {5, 32, 6, 6};
+    case DType::Q6_K:
+        return {6, 16, 8, 0};
+    case DType::IQ4_XS:
+        return {4, 32, 6, 0};
+    default:
+        return {0, 1, 0, 0};
+    }
+}
+
+Codes randomCodes(DType t, std::mt19937& rng) {
+    const TypeShape sh = shapeOf(t);
+    const int n = dtypeBlock(t).elems;
+    Codes c;
+    for (int e = 0; e < n; ++e) {
+        int q = static_cast<int>(rng() % (1u << sh.codeBits));
+        if (t == DType::Q8_0)
+            q -= 128;
+        c.q.push_back(q);
+    }
+    for (int s = 0; s < n / sh.subBlock; ++s) {
+        c.sc.push_back(sh.scaleBits ? static_cast<int>(rng() % (1u << sh.scaleBits)) : 0);
+        c.m.push_back(sh.minBits ? static_cast<int>(rng() % (1u << sh.minBits)) : 0);
+    }
+    c.d = randomF16(rng);
+    c.dmin = randomF16(rng);
+    return c;
+}
+
+void expectBlock(DType t, const Codes& c, const char* what) {
+    const std::vector<float> y = deq(t, pack(t, c));
+    int bad = 0;
+    for (int e = 0; e < static_cast<int>(y.size()); ++e) {
+        const float want = expected(t, c, e);
+        if (std::memcmp(&y[static_cast<std::size_t>(e)], &want, sizeof want) != 0 && ++bad <= 5)
+            ADD_FAILURE() << dtypeName(t) << " " << what << ": weight " << e << " = "
+                          << y[static_cast<std::size_t>(e)] << ", expected " << want << " (code "
+                          << c.q[static_cast<std::size_t>(e)] << ")";
+    }
+    EXPECT_EQ(bad, 0) << dtypeName(t) << " " << what;
+}
+
+Codes constantCodes(DType t, int q, int sc, int m) {
+    const TypeShape sh = shapeOf(t);
+    const int n = dtypeBlock(t).elems;
+    Codes c;
+    c.q.assign(static_cast<std::size_t>(n), q);
+    c.sc.assign(static_cast<std::size_t>(n / sh.subBlock), sc);
+    c.m.assign(static_cast<std::size_t>(n / sh.subBlock), m);
+    return c;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hand-built blocks: literal bytes, literal answers.
+
+TEST(Quant, Q4_0NibbleOrderAndOffset) {
+    Bytes b = zeroBlock(DType::Q4_0);
+    putF16(b, 0, kF16Half);
+    for (int j = 0; j < 16; ++j)
+        b[static_cast<std::size_t>(2 + j)] = static_cast<std::uint8_t>(j | (15 - j) << 4);
+    const auto y = deq(DType::Q4_0, b);
+    for (int j = 0; j < 16; ++j) {
+        EXPECT_EQ(y[static_cast<std::size_t>(j)], 0.5f * static_cast<float>(j - 8)) << j;
+        EXPECT_EQ(y[static_cast<std::size_t>(j + 16)], 0.5f * static_cast<float>(7 - j)) << j;
+    }
+}
+
+TEST(Quant, Q4_1AddsTheMin) {
+    Bytes b = zeroBlock(DType::Q4_1);
+    putF16(b, 0, kF16Two);
+    putF16(b, 2, kF16MinusOne);
+    for (int j = 0; j < 16; ++j)
+        b[static_cast<std::size_t>(4 + j)] = static_cast<std::uint8_t>(j | (15 - j) << 4);
+    const auto y = deq(DType::Q4_1, b);
+    for (int j = 0; j < 16; ++j) {
+        EXPECT_EQ(y[static_cast<std::size_t>(j)], static_cast<float>(2 * j - 1)) << j;
+        EXPECT_EQ(y[static_cast<std::size_t>(j + 16)], static_cast<float>(2 * (15 - j) - 1)) << j;
+    }
+}
+
+TEST(Quant, Q5FifthBitsFromLittleEndianU32) {
+    // qh = 0x80000001: weight 0 and weight 31 get bit 4. Nibbles all 0xF.
+    for (DType t : {DType::Q5_0, DType::Q5_1}) {
+        Bytes b = zeroBlock(t);
+        const int qh = t == DType::Q5_0 ? 2 : 4;
+        putF16(b, 0, kF16One);
+        if (t == DType::Q5_1)
+            putF16(b, 2, kF16Quarter);
+        b[static_cast<std::size_t>(qh)] = 0x01;
+        b[static_cast<std::size_t>(qh + 3)] = 0x80;
+        for (int j = 0; j < 16; ++j)
+            b[static_cast<std::size_t>(qh + 4 + j)] = 0xFF;
+        const auto y = deq(t, b);
+        const float off = t == DType::Q5_0 ? -16.0f : 0.25f;
+        for (int j = 0; j < 32; ++j) {
+            const float q = (j == 0 || j == 31) ? 31.0f : 15.0f;
+            EXPECT_EQ(y[static_cast<std::size_t>(j)], q + off) << dtypeName(t) << " weight " << j;
+        }
+    }
+}
+
+TEST(Quant, Q8_0SignedCodes) {
+    Bytes b = zeroBlock(DType::Q8_0);
+    putF16(b, 0, kF16Quarter);
+    const int codes[4] = {-128, 127, -1, 0};
+    for (int j = 0; j < 32; ++j)
+        b[static_cast<std::size_t>(2 + j)] = static_cast<std::uint8_t>(codes[j % 4]);
+    const auto y = deq(DType::Q8_0, b);
+    for (int j = 0; j < 32; ++j)
+        EXPECT_EQ(y[static_cast<std::size_t>(j)], 0.25f * static_cast<float>(codes[j % 4]));
+}
+
+TEST(Quant, Q2_KScaleAndMinOfEverySubBlock) {
+    // scales[s] = sc | m << 4 with sc = s, m = 15 − s; every 2-bit code 1; d = 1, dmin = 0.5.
+    Bytes b = zeroBlock(DType::Q2_K);
+    for (int s = 0; s < 16; ++s)
+        b[static_cast<std::size_t>(s)] = static_cast<std::uint8_t>(s | (15 - s) << 4);
+    for (int i = 0; i < 64; ++i)
+        b[static_cast<std::size_t>(16 + i)] = 0x55;
+    putF16(b, 80, kF16One);
+    putF16(b, 82, kF16Half);
+    const auto y = deq(DType::Q2_K, b);
+    for (int e = 0; e < 256; ++e) {
+        const int s = e / 16;
+        EXPECT_EQ(y[static_cast<std::size_t>(e)], static_cast<float>(s) - 0.5f * static_cast<float>(15 - s))
+            << e;
+    }
+    // Codes by position: byte 16 + 32·h + l holds weights 128·h + l + {0, 32, 64, 96} in bit pairs 0, 2,
+    // 4, 6.
+    Bytes c = zeroBlock(DType::Q2_K);
+    for (int s = 0; s < 16; ++s)
+        c[static_cast<std::size_t>(s)] = 1;
+    c[16 + 32 + 5] = 0b11100100; // weights 133, 165, 197, 229 = 0, 1, 2, 3
+    putF16(c, 80, kF16One);
+    const auto z = deq(DType::Q2_K, c);
+    EXPECT_EQ(z[133], 0.0f);
+    EXPECT_EQ(z[165], 1.0f);
+    EXPECT_EQ(z[197], 2.0f);
+    EXPECT_EQ(z[229], 3.0f);
+    EXPECT_EQ(z[5], 0.0f);
+}
+
+TEST(Quant, Q3_KClearHighBitSubtractsFour) {
+    // All bytes zero but d: scale code 0 → scale −32; low bits 0 and hmask clear → q = −4; w = 128·d.
+    Bytes b = zeroBlock(DType::Q3_K);
+    putF16(b, 108, kF16Half);
+    for (float v : deq(DType::Q3_K, b))
+        EXPECT_EQ(v, 64.0f);
+    // hmask byte 3 bit 5 set: weight 32·5 + 3 = 163 has q = 0 → 0.
+    b[3] = 0x20;
+    const auto y = deq(DType::Q3_K, b);
+    EXPECT_EQ(y[163], 0.0f);
+    EXPECT_EQ(y[162], 64.0f);
+}
+
+TEST(Quant, Q3_KSixBitScalesOfAll16SubBlocks) {
+    // Literal packing: scales[0] = 0x21 → sub-blocks 0 (low nibble 1) and 8 (high nibble 2); scales[8] =
+    // 0b11100100 gives the top bits of sub-blocks 0, 4, 8, 12 = 0, 1, 2, 3.
+    Bytes b = zeroBlock(DType::Q3_K);
+    b[96] = 0x21;
+    b[96 + 8] = 0b11100100;
+    putF16(b, 108, kF16One);
+    std::memset(b.data(), 0xFF, 32); // hmask set: q = the low bits
+    for (int i = 0; i < 64; ++i)
+        b[static_cast<std::size_t>(32 + i)] = 0x55; // low bits 1 everywhere
+    const auto y = deq(DType::Q3_K, b);
+    EXPECT_EQ(y[0], static_cast<float>((1 | 0 << 4) - 32));
+    EXPECT_EQ(y[4 * 16], static_cast<float>((0 | 1 << 4) - 32));
+    EXPECT_EQ(y[8 * 16], static_cast<float>((2 | 2 << 4) - 32));
+    EXPECT_EQ(y[12 * 16], static_cast<float>((0 | 3 << 4) - 32));
+    EXPECT_EQ(y[1 * 16], -32.0f);
+    // Each sub-block alone, through the packer: a distinct scale with both nibble halves and top bits
+    // exercised.
+    for (int s = 0; s < 16; ++s) {
+        Codes c = constantCodes(DType::Q3_K, 7, 32, 0); // q − 4 = 3, scale 0 elsewhere
+        c.sc[static_cast<std::size_t>(s)] = (s * 37 + 5) % 64;
+        expectBlock(DType::Q3_K, c, "scale of one sub-block");
+    }
+}
+
+TEST(Quant, KQuantScaleMinPackingOfAll8SubBlocks) {
+    // Literal: scales[0] = 0xC0 (top bits 3 of sc[4]), scales[8] = 0x21 → sc[4] = 1 | 3 << 4 = 49, m[4] = 2.
+    for (DType t : {DType::Q4_K, DType::Q5_K}) {
+        Bytes b = zeroBlock(t);
+        putF16(b, 0, kF16One);
+        putF16(b, 2, kF16Half);
+        b[4 + 0] = 0xC0;
+        b[4 + 8] = 0x21;
+        const int qs = t == DType::Q4_K ? 16 : 48;
+        b[static_cast<std::size_t>(qs + 64)] = 0x03; // weight 128 (sub-block 4): code 3
+        const auto y = deq(t, b);
+        EXPECT_EQ(y[128], 49.0f * 3.0f - 0.5f * 2.0f) << dtypeName(t);
+        EXPECT_EQ(y[129], -1.0f) << dtypeName(t);
+        EXPECT_EQ(y[0], 0.0f) << dtypeName(t); // sc[0] = 0xC0 & 63 = 0
+    }
+    const int sc[8] = {1, 17, 33, 63, 5, 21, 42, 60}, m[8] = {63, 2, 48, 31, 16, 59, 7, 36};
+    for (DType t : {DType::Q4_K, DType::Q5_K})
+        for (int s = 0; s < 8; ++s) {
+            Codes c = constantCodes(t, 1, 0, 0);
+            c.sc[static_cast<std::size_t>(s)] = sc[s];
+            c.m[static_cast<std::size_t>(s)] = m[s];
+            expectBlock(t, c, "scale and min of one sub-block");
+        }
+}
+
+TEST(Quant, Q5_KHighBits) {
+    // qh[l] bit s is bit 4 of weight 32·s + l.
+    Bytes b = zeroBlock(DType::Q5_K);
+    putF16(b, 0, kF16One);
+    b[4] = 1; // sc[0] = 1
+    b[16 + 7] = 0x01;
+    const auto y = deq(DType::Q5_K, b);
+    EXPECT_EQ(y[7], 16.0f);
+    EXPECT_EQ(y[6], 0.0f);
+}
+
+TEST(Quant, Q6_KSignedScalesAndCodeOffset) {
+    // All codes 0 → q = −32; scales −128, −1, 0, 1, 127, …; d = 0.5.
+    Bytes b = zeroBlock(DType::Q6_K);
+    const int sc[16] = {-128, -1, 0, 1, 127, -64, 64, 3, -3, 100, -100, 2, -2, 50, -50, 9};
+    for (int s = 0; s < 16; ++s)
+        b[static_cast<std::size_t>(192 + s)] = static_cast<std::uint8_t>(sc[s]);
+    putF16(b, 208, kF16Half);
+    const auto y = deq(DType::Q6_K, b);
+    for (int e = 0; e < 256; ++e)
+        EXPECT_EQ(y[static_cast<std::size_t>(e)], 0.5f * static_cast<float>(sc[e / 16]) * -32.0f) << e;
+    // Weight 128 + 64 + 5 (h 1, g 2): high nibble of ql[64 + 5], bits 4-5 of qh[32 + 5]; code 63 → 31.
+    b[64 + 5] = 0xF0;
+    b[128 + 32 + 5] = 0x30;
+    EXPECT_EQ(deq(DType::Q6_K, b)[197], 0.5f * static_cast<float>(sc[197 / 16]) * 31.0f);
+}
+
+TEST(Quant, IQ4_XSTableAndSplitScales) {
+    // ls = 33 (scale 1) everywhere: weight j < 16 of a sub-block is kvalues[low nibble], j ≥ 16 the high one.
+    Bytes b = zeroBlock(DType::IQ4_XS);
+    putF16(b, 0, kF16One);
+    b[2] = 0x55; // scales_h: top bits 1 for every sub-block → 16
+    b[3] = 0x55;
+    for (int i = 0; i < 4; ++i)
+        b[static_cast<std::size_t>(4 + i)] = 0x11; // low nibbles 1 → ls = 17
+    for (int j = 0; j < 16; ++j)
+        b[static_cast<std::size_t>(8 + j)] = static_cast<std::uint8_t>(j | (15 - j) << 4);
+    const auto y = deq(DType::IQ4_XS, b);
+    for (int j = 0; j < 16; ++j) {
+        EXPECT_EQ(y[static_cast<std::size_t>(j)], static_cast<float>(-15 * kIq4[j])) << j; // ls − 32 = −15
+        EXPECT_EQ(y[static_cast<std::size_t>(j + 16)], static_cast<float>(-15 * kIq4[15 - j])) << j;
+    }
+    // Each sub-block's 6-bit scale alone: low nibble from scales_l[s/2] (nibble s % 2), top bits at 2·s of
+    // scales_h.
+    const int ls[8] = {0, 1, 31, 32, 33, 47, 63, 16};
+    for (int s = 0; s < 8; ++s) {
+        Codes c = constantCodes(DType::IQ4_XS, 15, 32, 0);
+        c.sc[static_cast<std::size_t>(s)] = ls[s];
+        for (int e = 0; e < 256; ++e)
+            c.q[static_cast<std::size_t>(e)] = (e * 7 + s) % 16;
+        expectBlock(DType::IQ4_XS, c, "scale of one sub-block");
+    }
+}
+
+TEST(Quant, PlainTypes) {
+    const std::uint16_t f16[3] = {kF16One, kF16MinusOne, 0x0001}; // 1, −1, the smallest subnormal
+    float y[3];
+    dequantizeBlocks(DType::F16, f16, y, 3);
+    EXPECT_EQ(y[0], 1.0f);
+    EXPECT_EQ(y[1], -1.0f);
+    EXPECT_EQ(y[2], 0x1p-24f);
+    const std::uint16_t bf16[2] = {0x3F80, 0xC040}; // 1, −3
+    dequantizeBlocks(DType::BF16, bf16, y, 2);
+    EXPECT_EQ(y[0], 1.0f);
+    EXPECT_EQ(y[1], -3.0f);
+    const float f32[2] = {1.5f, -2.25f};
+    dequantizeBlocks(DType::F32, f32, y, 2);
+    EXPECT_EQ(y[0], 1.5f);
+    EXPECT_EQ(y[1], -2.25f);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Random blocks.
+
+TEST(Quant, RandomCodesMatchTheFormula) {
+    std::mt19937 rng(12);
+    for (DType t : kBlockTypes)
+        for (int i = 0; i < 50; ++i)
+            expectBlock(t, randomCodes(t, rng), "random codes");
+}
+
+TEST(Quant, ManyBlocksEqualSingleBlocksAndStayFinite) {
+    std::mt19937 rng(7);
+    std::vector<DType> types(std::begin(kBlockTypes), std::end(kBlockTypes));
+    types.insert(types.end(), {DType::F32, DType::F16, DType::BF16});
+    for (DType t : types) {
+        const BlockLayout bl = dtypeBlock(t);
+        const Bytes b = randomBlocks(t, 3, rng);
+        const std::vector<float> all = deq(t, b);
+        std::vector<float> one(static_cast<std::size_t>(bl.elems));
+        for (int i = 0; i < 3; ++i) {
+            dequantizeBlocks(t, b.data() + i * bl.bytes, one.data(), 1);
+            EXPECT_EQ(std::memcmp(one.data(), all.data() + i * bl.elems, one.size() * sizeof(float)), 0)
+                << dtypeName(t) << " block " << i;
+        }
+        for (float v : all)
+            ASSERT_TRUE(std::isfinite(v)) << dtypeName(t);
+    }
+}
+
+TEST(Quant, DotBlocksMatchesFloat64AtEveryLevel) {
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    std::vector<DType> types(std::begin(kBlockTypes), std::end(kBlockTypes));
+    types.insert(types.end(), {DType::F32, DType::F16, DType::BF16});
+    const QuantIsa best = quantIsaBest();
+    for (DType t : types) {
+        const BlockLayout bl = dtypeBlock(t);
+        for (int nb : {1, 5}) {
+            const int n = nb * (bl.elems == 1 ? 64 : 1); // plain types: 64 elements
+            const Bytes b = randomBlocks(t, n, rng);
+            std::vector<float> x(static_cast<std::size_t>(n * bl.elems));
+            for (auto& v : x)
+                v = u(rng);
+            const std::vector<float> w = deq(t, b);
+            double exact = 0, mag = 0;
+            for (std::size_t i = 0; i < w.size(); ++i) {
+                exact += static_cast<double>(w[i]) * x[i];
+                mag += std::fabs(static_cast<double>(w[i]) * x[i]);
+            }
+            for (QuantIsa isa : {QuantIsa::Portable, QuantIsa::Avx2, QuantIsa::Avx512}) {
+                if (isa > best)
+                    continue;
+                const float got = dotBlocksWith(isa, t, b.data(), x.data(), n);
+                EXPECT_NEAR(got, exact, 1e-5 * mag + 1e-30)
+                    << dtypeName(t) << " nblocks " << n << " level " << static_cast<int>(isa);
+            }
+            EXPECT_EQ(dotBlocks(t, b.data(), x.data(), n), dotBlocksWith(best, t, b.data(), x.data(), n));
+        }
+    }
+}
+
+} // namespace
+} // namespace ws
