@@ -32,6 +32,7 @@
 #include "whalesong/sampler.h"
 #include "whalesong/tokenizer.h"
 
+#include "cli/render_template.h"
 #include "model/gguf.h"  // gguf-tensor: the engine's own reader and dequantiser, internal headers
 #include "model/quant.h"
 
@@ -58,6 +59,7 @@ const char* kUsage =
     "  tokenize --model DIR (--text STR [--bos] | --jsonl)\n"
     "  render   --model DIR [--no-generation-prompt]       (messages JSON on stdin)\n"
     "  devices  backends built in and visible GPUs (JSON)\n"
+    "  template --template FILE --context FILE.json   a Jinja chat template rendered as transformers would\n"
     "  gguf-tensor --model FILE.gguf --tensor NAME --out FILE   one tensor dequantised to float32\n"
     "  logits   --model DIR --ids 0,5,9 --out FILE [--incremental] [--threads N]\n"
     "  generate --model DIR (--prompt STR [--chat] | --ids LIST) [--max-tokens N] [--temperature T]\n"
@@ -256,6 +258,7 @@ int cmdInfo(const Args& a) {
               {"vocab_size", c.vocab_size},
               {"hidden_size", c.hidden_size},
               {"tokenizer_size", m->tokenizer().size()},
+              {"chat_template", m->tokenizer().chatTemplateSource()},
               {"backend", m->backendName()}};
     if (!i.tensorTypes.empty()) {
         // GGUF: llama.cpp's name of the file type and the quantization mix, largest share first.
@@ -618,6 +621,11 @@ int main(int argc, char** argv) {
         if (cmd == "serve") return cmdServe(Args(argc, argv, {}));
         if (cmd == "devices") return cmdDevices(Args(argc, argv, {}));
         if (cmd == "gguf-tensor") return cmdGgufTensor(Args(argc, argv, {}));
+        if (cmd == "template") {
+            const Args a(argc, argv, {});
+            a.allowOnly({"template", "context"});
+            return ws::cli::renderTemplateCommand(a.str("template"), a.str("context"));
+        }
         if (cmd == "random-model") return cmdRandomModel(Args(argc, argv, {"demo"}));
         fail("unknown command '" + cmd + "' (try --help)");
     } catch (const CliError& e) {

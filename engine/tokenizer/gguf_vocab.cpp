@@ -126,7 +126,12 @@ Result<std::unique_ptr<Tokenizer>> tokenizerFromGguf(const GgufFile& f) {
     WS_TRY(tokenKey("tokenizer.ggml.eos_token_id", "eos_token"));
     if (const GgufValue* b = f.find("tokenizer.ggml.add_bos_token"); b && b->kind == GgufValue::Kind::Bool)
         config["add_bos_token"] = b->b;
-    return detail::tokenizerFromJson(tok, &config, file + " (tokenizer metadata)");
+    std::string chatTemplate;
+    if (const GgufValue* t = f.find("tokenizer.chat_template")) {
+        if (t->kind != GgufValue::Kind::String) return fail("tokenizer.chat_template", "is not a string");
+        chatTemplate = t->str;
+    }
+    return detail::tokenizerFromJson(tok, &config, file + " (tokenizer metadata)", chatTemplate, "GGUF metadata");
 }
 
 } // namespace ws

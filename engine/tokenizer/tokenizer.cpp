@@ -5,6 +5,7 @@
 #include "tokenizer/bpe.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/chat_template.h"
+#include "tokenizer/jinja.h"
 #include "tokenizer/pretokenizer.h"
 #include "tokenizer/tokenizer_json.h"
 #include "model/gguf_model.h"
@@ -37,13 +38,17 @@ class BpeTokenizer final : public Tokenizer {
     TokenId eos() const override { return m_eos; }
     bool addBosByDefault() const override { return m_addBos; }
     bool isSpecial(TokenId id) const override { return m_special.count(id) != 0; }
-    Result<std::string> renderChat(std::span<const ChatMessage> messages,
-                                   bool addGenerationPrompt) const override {
-        return detail::renderDeepSeekV3Chat(messages, addGenerationPrompt, m_bosText);
+    Result<std::string> renderChat(std::span<const ChatMessage> messages, bool addGenerationPrompt,
+                                   const ChatTemplateOptions& options) const override;
+    std::string chatTemplateSource() const override {
+        return m_templateSource.empty() ? "built-in DeepSeek-V3 (the model ships no chat template)" : m_templateSource;
     }
 
     Status loadTokenizerJson(const json& j, const std::string& file);
     Status loadConfig(const json* config, const std::string& file);
+    /// Parses the model's chat template once. A template that does not parse is kept as its error: every
+    /// renderChat then fails with it (never falls back to another template).
+    void setChatTemplate(const std::string& text, const std::string& source);
 
   private:
     Status loadAddedTokens(const json& j, const std::string& file);
@@ -62,7 +67,67 @@ class BpeTokenizer final : public Tokenizer {
     TokenId m_eos = -1;
     bool m_addBos = false;
     std::string m_bosText; ///< what the chat template writes for {{bos_token}}
+    std::string m_eosText; ///< … for {{eos_token}}
+    std::optional<jinja::Template> m_template; ///< the model's chat template; none: the built-in V3 one
+    Status m_templateError;                    ///< why the model's template did not parse
+    std::string m_templateSource;              ///< "tokenizer_config.json", "GGUF metadata"; empty: built-in
 };
+
+void BpeTokenizer::setChatTemplate(const std::string& text, const std::string& source) {
+    m_templateSource = source;
+    auto t = jinja::Template::parse(text, source + " chat_template");
+    if (t)
+        m_template = std::move(t.value());
+    else
+        m_templateError = t.status();
+}
+
+/// The messages as transformers hands them to the template: OpenAI-shaped dicts; an assistant turn that only calls
+/// tools has content None.
+nlohmann::ordered_json templateMessages(std::span<const ChatMessage> messages) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const ChatMessage& m : messages) {
+        nlohmann::ordered_json j;
+        j["role"] = m.role;
+        j["content"] = m.content ? nlohmann::ordered_json(*m.content) : nlohmann::ordered_json(nullptr);
+        if (!m.toolCalls.empty()) {
+            nlohmann::ordered_json calls = nlohmann::ordered_json::array();
+            for (const ToolCall& c : m.toolCalls)
+                calls.push_back({{"type", c.type}, {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+            j["tool_calls"] = std::move(calls);
+        }
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+Result<std::string> BpeTokenizer::renderChat(std::span<const ChatMessage> messages, bool addGenerationPrompt,
+                                             const ChatTemplateOptions& options) const {
+    if (!m_templateError.isOk()) return m_templateError;
+    // Roles outside the chat API's four are refused here: templates skip what they do not know, silently.
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const std::string& role = messages[i].role;
+        if (role != "system" && role != "user" && role != "assistant" && role != "tool")
+            return Status{Code::InvalidArgument, "chat message " + std::to_string(i) + ": unknown role \"" + role +
+                                                     "\" (expected system, user, assistant or tool)"};
+    }
+    if (!m_template) return detail::renderDeepSeekV3Chat(messages, addGenerationPrompt, m_bosText);
+    nlohmann::ordered_json context;
+    context["messages"] = templateMessages(messages);
+    context["tools"] = nullptr; // transformers passes tools=None: `tools is defined` holds
+    context["add_generation_prompt"] = addGenerationPrompt;
+    context["bos_token"] = m_bosText;
+    context["eos_token"] = m_eosText;
+    if (options.thinking) context["thinking"] = *options.thinking;
+    auto text = m_template->render(context);
+    if (text) return text;
+    // The template's own error ("can only concatenate str (not NoneType)…") plus the likely cause, named.
+    for (std::size_t i = 0; i < messages.size(); ++i)
+        if (!messages[i].content && messages[i].role != "assistant")
+            return Status{Code::InvalidArgument, text.status().message() + " (chat message " + std::to_string(i) + " (" +
+                                                     messages[i].role + ") has no content)"};
+    return Status{Code::InvalidArgument, text.status().message()};
+}
 
 std::vector<TokenId> BpeTokenizer::encode(std::string_view text, bool addBos) const {
     std::vector<TokenId> ids;
@@ -283,7 +348,7 @@ Status BpeTokenizer::loadConfig(const json* config, const std::string& file) {
     auto bos = specialToken(config, "bos_token", kDefaultBos, file, &m_bosText);
     if (!bos.isOk())
         return bos.status();
-    auto eos = specialToken(config, "eos_token", kDefaultEos, file, nullptr);
+    auto eos = specialToken(config, "eos_token", kDefaultEos, file, &m_eosText);
     if (!eos.isOk())
         return eos.status();
     m_bos = bos.value();
@@ -312,14 +377,38 @@ Status readJson(const fs::path& path, json& out) {
     return Status::ok();
 }
 
+/// tokenizer_config.json's chat_template: a string, or (newer files) a list of {"name", "template"} whose
+/// "default" entry is the chat template.
+Status chatTemplateFromConfig(BpeTokenizer& tok, const json& config, const std::string& file) {
+    const auto it = config.find("chat_template");
+    if (it == config.end() || it->is_null()) return Status::ok();
+    if (it->is_string()) {
+        tok.setChatTemplate(it->get<std::string>(), "tokenizer_config.json");
+        return Status::ok();
+    }
+    if (it->is_array()) {
+        for (const json& t : *it)
+            if (t.is_object() && t.value("name", "") == "default" && t.contains("template") && t["template"].is_string()) {
+                tok.setChatTemplate(t["template"].get<std::string>(), "tokenizer_config.json");
+                return Status::ok();
+            }
+    }
+    return {Code::FormatError, file + ": chat_template is neither a string nor a list with a \"default\" template"};
+}
+
 } // namespace
 
 Result<std::unique_ptr<Tokenizer>> detail::tokenizerFromJson(const json& tokenizer, const json* config,
-                                                             const std::string& source) {
+                                                             const std::string& source, const std::string& chatTemplate,
+                                                             const std::string& templateSource) {
     try {
         auto tok = std::make_unique<BpeTokenizer>();
         WS_TRY(tok->loadTokenizerJson(tokenizer, source));
         WS_TRY(tok->loadConfig(config, source));
+        if (!chatTemplate.empty())
+            tok->setChatTemplate(chatTemplate, templateSource);
+        else if (config)
+            WS_TRY(chatTemplateFromConfig(*tok, *config, source));
         return std::unique_ptr<Tokenizer>(std::move(tok));
     } catch (const json::exception& e) {
         return {Code::FormatError, source + ": unexpected content: " + e.what()};
@@ -349,6 +438,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::load(const std::filesystem::path& 
             json config;
             WS_TRY(readJson(configPath, config));
             WS_TRY(tok->loadConfig(&config, configPath.string()));
+            WS_TRY(chatTemplateFromConfig(*tok, config, configPath.string()));
         } else {
             WS_TRY(tok->loadConfig(nullptr, configPath.string()));
         }

@@ -56,7 +56,7 @@ def _layer_names():
     }
 
 
-def _tokenizer_metadata(w, hf_dir):
+def _tokenizer_metadata(w, hf_dir, chat_template=None):
     with open(os.path.join(hf_dir, "tokenizer.json"), encoding="utf-8") as f:
         tj = json.load(f)
     vocab = dict(tj["model"]["vocab"])
@@ -76,6 +76,8 @@ def _tokenizer_metadata(w, hf_dir):
     w.add_uint32("tokenizer.ggml.bos_token_id", 0)
     w.add_uint32("tokenizer.ggml.eos_token_id", 1)
     w.add_bool("tokenizer.ggml.add_bos_token", True)
+    if chat_template is not None:
+        w.add_string("tokenizer.chat_template", chat_template)
 
 
 def _encode(gguf, x, qtype, rng):
@@ -97,7 +99,8 @@ def _encode(gguf, x, qtype, rng):
     return gguf.quants.quantize(x.astype(np.float32), q), q
 
 
-def write_gguf(gguf, ref, hf_dir, out_path, qtype, layout="split", seed=0, split_max_tensors=0, fallback="Q8_0"):
+def write_gguf(gguf, ref, hf_dir, out_path, qtype, layout="split", seed=0, split_max_tensors=0, fallback="Q8_0",
+               chat_template=None):
     """Writes the Hugging Face folder hf_dir as a deepseek2 GGUF: matrices in `qtype` (rows whose length is not a
     multiple of its block in `fallback`, as llama-quantize does), norms, router and bias in F32. layout "split":
     attn_k_b + attn_v_b (converters since 2025), "kv_b": attn_kv_b. Returns the list of files written."""
@@ -148,7 +151,7 @@ def write_gguf(gguf, ref, hf_dir, out_path, qtype, layout="split", seed=0, split
         f32("rope.scaling.yarn_log_multiplier", 0.1 * rs.get("mscale_all_dim", 0.0))
         f32("rope.scaling.yarn_beta_fast", rs.get("beta_fast", 32))
         f32("rope.scaling.yarn_beta_slow", rs.get("beta_slow", 1))
-    _tokenizer_metadata(w, hf_dir)
+    _tokenizer_metadata(w, hf_dir, chat_template)
 
     block = {"F32": 1, "F16": 1, "BF16": 1, "Q8_0": 32, "Q4_0": 32, "Q4_1": 32, "Q5_0": 32, "Q5_1": 32}
 

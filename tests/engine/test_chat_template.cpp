@@ -189,4 +189,75 @@ TEST(ChatTemplate, MissingContentWhereTheTemplateNeedsItIsAnError) {
     }
 }
 
+/// A folder with the real tokenizer.json (linked) and a tokenizer_config.json of our choosing.
+std::unique_ptr<Tokenizer> withConfig(const std::string& name, const json& config) {
+    const fs::path dir = fs::path(WS_TEST_WORK_DIR) / ("chat-template-" + name);
+    fs::create_directories(dir);
+    std::error_code ec;
+    fs::remove(dir / "tokenizer.json", ec);
+    fs::create_symlink(fs::absolute(kDeepSeekDir / "tokenizer.json"), dir / "tokenizer.json");
+    std::ofstream(dir / "tokenizer_config.json") << config.dump();
+    auto r = Tokenizer::load(dir);
+    EXPECT_TRUE(r.isOk()) << r.status().message();
+    return r.isOk() ? std::move(r).value() : nullptr;
+}
+
+TEST(ChatTemplate, TheModelsOwnTemplateIsUsed) {
+    REQUIRE_DEEPSEEK();
+    EXPECT_EQ(tok->chatTemplateSource(), "tokenizer_config.json");
+    // DeepSeek-V2-Chat's template (tests/engine/fixtures/chat_templates), through the interpreter.
+    std::ifstream in(fs::path(WS_SOURCE_DIR) / "tests/engine/fixtures/chat_templates/deepseek-ai-DeepSeek-V2.jinja");
+    const std::string v2((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(v2.empty());
+    auto t = withConfig("v2", {{"bos_token", kBos}, {"eos_token", kEos}, {"chat_template", v2}});
+    ASSERT_TRUE(t);
+    const std::vector<ChatMessage> msgs = {{"system", "Be brief.", {}}, {"user", "hi", {}}, {"assistant", "hello", {}},
+                                           {"user", "2+2?", {}}};
+    EXPECT_EQ(render(*t, msgs, true),
+              kBos + "Be brief.\n\nUser: hi\n\nAssistant: hello" + kEos + "User: 2+2?\n\nAssistant:");
+    // The list form of newer tokenizer_config.json files: the "default" entry.
+    auto listed = withConfig("list", {{"bos_token", kBos}, {"chat_template", json::array({{{"name", "tool_use"}, {"template", "x"}},
+                                                                                       {{"name", "default"}, {"template", "{{ messages[0]['content'] }}!"}}})}});
+    ASSERT_TRUE(listed);
+    EXPECT_EQ(render(*listed, {{"user", "hi", {}}}, true), "hi!");
+}
+
+TEST(ChatTemplate, NoTemplateFallsBackToTheBuiltInOneAndSaysSo) {
+    REQUIRE_DEEPSEEK();
+    auto t = withConfig("none", {{"bos_token", kBos}, {"eos_token", kEos}});
+    ASSERT_TRUE(t);
+    EXPECT_NE(t->chatTemplateSource().find("built-in"), std::string::npos);
+    const std::vector<ChatMessage> msgs = {{"user", "hi", {}}};
+    EXPECT_EQ(render(*t, msgs, true), render(*tok, msgs, true)); // V3's own template and the C++ one agree
+}
+
+TEST(ChatTemplate, ATemplateThatCannotRunFailsClearly) {
+    REQUIRE_DEEPSEEK();
+    // Does not parse: every render fails naming the file, line and column — never another template.
+    auto bad = withConfig("bad", {{"bos_token", kBos}, {"chat_template", "{% for m in messages %}{{ m.content }"}});
+    ASSERT_TRUE(bad);
+    const auto r = bad->renderChat(std::vector<ChatMessage>{{"user", "hi", {}}}, true);
+    ASSERT_FALSE(r.isOk());
+    EXPECT_NE(r.status().message().find("tokenizer_config.json chat_template:1:"), std::string::npos) << r.status().message();
+    // raise_exception: the template's own message.
+    auto raising = withConfig("raise", {{"bos_token", kBos},
+                                        {"chat_template", "{% if messages[0]['role'] != 'user' %}{{ raise_exception('first must be user') }}{% endif %}ok"}});
+    ASSERT_TRUE(raising);
+    const auto r2 = raising->renderChat(std::vector<ChatMessage>{{"system", "s", {}}}, true);
+    ASSERT_FALSE(r2.isOk());
+    EXPECT_NE(r2.status().message().find("first must be user"), std::string::npos) << r2.status().message();
+    EXPECT_EQ(render(*raising, {{"user", "u", {}}}, true), "ok");
+}
+
+TEST(ChatTemplate, ThinkingReachesTheTemplate) {
+    REQUIRE_DEEPSEEK();
+    auto t = withConfig("thinking", {{"bos_token", kBos},
+                                     {"chat_template", "{% if thinking is defined %}{{ 'on' if thinking else 'off' }}{% else %}unset{% endif %}"}});
+    ASSERT_TRUE(t);
+    const std::vector<ChatMessage> msgs = {{"user", "hi", {}}};
+    EXPECT_EQ(t->renderChat(msgs, true).value(), "unset");
+    EXPECT_EQ(t->renderChat(msgs, true, ws::ChatTemplateOptions{true}).value(), "on");
+    EXPECT_EQ(t->renderChat(msgs, true, ws::ChatTemplateOptions{false}).value(), "off");
+}
+
 } // namespace

@@ -108,6 +108,23 @@ def main():
     except RuntimeError as e:
         check("BF16: safetensors vs GGUF logits", False, str(e))
 
+    # The chat template from the metadata (tokenizer.chat_template), run by the interpreter.
+    v2 = open(os.path.join(a.source, "tests", "engine", "fixtures", "chat_templates", "deepseek-ai-DeepSeek-V2.jinja"),
+              encoding="utf-8").read()
+    pt = os.path.join(files, "tiny-template.gguf")
+    gt.write_gguf(gguf, ref, hf, pt, "Q8_0", seed=seed, chat_template=v2)
+    p = subprocess.run([a.cli, "render", "--model", pt], input=json.dumps([{"role": "user", "content": "hi"}]).encode(),
+                       capture_output=True, timeout=120)
+    try:
+        text = json.loads(p.stdout)["text"]
+    except ValueError:
+        text = None
+    bos = "<\uff5cbegin\u2581of\u2581sentence\uff5c>"
+    check("GGUF tokenizer.chat_template renders the conversation: %r" % text, text == bos + "User: hi\n\nAssistant:",
+          p.stderr.decode("utf-8", "replace"))
+    rc, out, err = run([a.cli, "info", "--model", pt])
+    check("info names the template's source", rc == 0 and json.loads(out).get("chat_template") == "GGUF metadata", out + err)
+
     # info: the quantization mix.
     rc, out, err = run([a.cli, "info", "--model", os.path.join(files, "tiny-q4_k.gguf")])
     try:

@@ -30,6 +30,11 @@ struct ChatMessage {
     std::vector<ToolCall> toolCalls;
 };
 
+/// What a chat template reads besides the messages.
+struct ChatTemplateOptions {
+    std::optional<bool> thinking; ///< DeepSeek-V3.1's `thinking` switch (absent: the template's own default)
+};
+
 /// Immutable after load; every const method is safe to call from several threads at once.
 class Tokenizer {
 public:
@@ -58,9 +63,15 @@ public:
     /// Whether plain encode() for a completion prompt should start with BOS (tokenizer_config add_bos_token).
     virtual bool addBosByDefault() const = 0;
 
-    /// The DeepSeek-V3 chat template, rendered as Jinja would render tokenizer_config.json's template.
-    /// Fails with a message naming the message index when a role is unknown.
-    virtual Result<std::string> renderChat(std::span<const ChatMessage> messages, bool addGenerationPrompt) const = 0;
+    /// The model's own chat template (tokenizer_config.json's chat_template or the GGUF's tokenizer.chat_template)
+    /// run by our Jinja interpreter exactly as transformers renders it; when the model ships none, DeepSeek-V3's
+    /// template written out in C++ (chatTemplateSource() says which). Fails with the template's own message
+    /// (raise_exception), a feature the interpreter lacks, or the message index at fault — never a wrong prompt.
+    virtual Result<std::string> renderChat(std::span<const ChatMessage> messages, bool addGenerationPrompt,
+                                           const ChatTemplateOptions& options = {}) const = 0;
+    /// Where renderChat's template comes from: "tokenizer_config.json", "GGUF metadata", or "built-in DeepSeek-V3
+    /// (the model ships no chat template)".
+    virtual std::string chatTemplateSource() const = 0;
 };
 
 /// Turns a stream of ids into text deltas that never split a UTF-8 sequence. Not thread-safe.
