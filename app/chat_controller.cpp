@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QRegularExpression>
 #include <QRandomGenerator>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -279,7 +280,16 @@ bool ChatController::canStartAnswer() {
 }
 
 QString ChatController::localModelName() const {
-    return m_model.demo ? QStringLiteral("whalesong-demo") : QDir(m_model.folder).dirName();
+    if (m_model.demo)
+        return QStringLiteral("whalesong-demo");
+    // A folder's name, or a GGUF file's without ".gguf" and a split set's "-00001-of-0000N".
+    QString name = QDir(m_model.folder).dirName();
+    if (name.endsWith(QLatin1String(".gguf"), Qt::CaseInsensitive)) {
+        name.chop(5);
+        static const QRegularExpression split(QStringLiteral("-\\d{5}-of-\\d{5}$"));
+        name.remove(split);
+    }
+    return name;
 }
 
 QString ChatController::modelLabel() const {

@@ -47,8 +47,21 @@ QStringList modelCardLines(const ws::ModelInfo& info) {
     QStringList dtypes;
     for (const std::string& d : info.weightDtypes)
         dtypes << QString::fromStdString(d);
-    lines << QCoreApplication::translate("ModelCard", "Weights: %1 · %2 on disk")
-                 .arg(dtypes.join(QStringLiteral(", ")), dataSize(info.weightBytes));
+    if (info.tensorTypes.empty()) {
+        lines << QCoreApplication::translate("ModelCard", "Weights: %1 · %2 on disk")
+                     .arg(dtypes.join(QStringLiteral(", ")), dataSize(info.weightBytes));
+    } else {
+        // GGUF: llama.cpp's file type and the share of the bytes in each tensor type, largest first.
+        QStringList mix;
+        std::uint64_t all = 0;
+        for (const auto& t : info.tensorTypes) all += t.bytes;
+        for (const auto& t : info.tensorTypes)
+            if (all > 0 && t.bytes * 100 >= all) // types under 1 % (norms in f32) left out
+                mix << QStringLiteral("%1 %2%").arg(QString::fromStdString(t.type)).arg(t.bytes * 100 / all);
+        lines << QCoreApplication::translate("ModelCard", "Weights: GGUF %1 (%2) · %3 on disk")
+                     .arg(info.fileType.empty() ? QStringLiteral("?") : QString::fromStdString(info.fileType),
+                          mix.join(QStringLiteral(", ")), dataSize(info.weightBytes));
+    }
     if (info.maxContext > 0)
         lines << QCoreApplication::translate("ModelCard", "Maximum context: %1 tokens")
                      .arg(locale.toString(info.maxContext));

@@ -884,6 +884,10 @@ The data commands below work without opening a window.</source>
         <source>More than the free memory: weights will be read from disk as they are used (slow).</source>
         <translation>超出可用内存：权重将在使用时从磁盘读取（较慢）。</translation>
     </message>
+    <message>
+        <source>Weights: GGUF %1 (%2) · %3 on disk</source>
+        <translation>权重：GGUF %1（%2）· 磁盘占用 %3</translation>
+    </message>
 </context>
 <context>
     <name>ModelLoader</name>
@@ -921,14 +925,6 @@ The data commands below work without opening a window.</source>
     <message>
         <source>A tiny model that ships with Whalesong, for trying the app without downloading one.</source>
         <translation>鲸歌自带的微型模型，无需下载模型即可试用本应用。</translation>
-    </message>
-    <message>
-        <source>Model &amp;folder:</source>
-        <translation>模型文件夹(&amp;F)：</translation>
-    </message>
-    <message>
-        <source>A folder with config.json, *.safetensors and tokenizer.json</source>
-        <translation>包含 config.json、*.safetensors 和 tokenizer.json 的文件夹</translation>
     </message>
     <message>
         <source>&amp;Browse…</source>
@@ -1007,28 +1003,52 @@ The data commands below work without opening a window.</source>
         <translation>内置演示模型：一个随机权重的微型 DeepSeek-V3，首次使用时写入磁盘。它用来展示本应用的运行方式，回答是无意义的噪声。</translation>
     </message>
     <message>
-        <source>Choose a model folder, or use the built-in demo model.</source>
-        <translation>请选择模型文件夹，或使用内置演示模型。</translation>
-    </message>
-    <message>
-        <source>Checking the folder…</source>
-        <translation>正在检查文件夹…</translation>
-    </message>
-    <message>
-        <source>The folder&apos;s weights could not be described.</source>
-        <translation>无法读取该文件夹中权重的信息。</translation>
-    </message>
-    <message>
-        <source>Known once the model folder is checked.</source>
-        <translation>检查模型文件夹后即可得知。</translation>
-    </message>
-    <message>
         <source>&amp;Endpoints</source>
         <translation>端点(&amp;E)</translation>
     </message>
     <message>
         <source>API &amp;server</source>
         <translation>API 服务器(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Model &amp;folder or file:</source>
+        <translation>模型文件夹或文件(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>A folder with config.json, *.safetensors and tokenizer.json, or a .gguf file</source>
+        <translation>包含 config.json、*.safetensors 和 tokenizer.json 的文件夹，或一个 .gguf 文件</translation>
+    </message>
+    <message>
+        <source>&amp;GGUF File…</source>
+        <translation>GGUF 文件(&amp;G)…</translation>
+    </message>
+    <message>
+        <source>Choose a .gguf file (for a split model, its first part: …-00001-of-0000N.gguf)</source>
+        <translation>选择一个 .gguf 文件（分卷模型请选择第一个分卷：…-00001-of-0000N.gguf）</translation>
+    </message>
+    <message>
+        <source>Choose a GGUF Model File</source>
+        <translation>选择 GGUF 模型文件</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <source>Choose a model folder or a .gguf file, or use the built-in demo model.</source>
+        <translation>请选择模型文件夹或 .gguf 文件，或使用内置演示模型。</translation>
+    </message>
+    <message>
+        <source>Checking the model…</source>
+        <translation>正在检查模型…</translation>
+    </message>
+    <message>
+        <source>The model&apos;s weights could not be described.</source>
+        <translation>无法读取该模型权重的信息。</translation>
+    </message>
+    <message>
+        <source>Known once the model is checked.</source>
+        <translation>检查模型后可知。</translation>
     </message>
 </context>
 <context>

@@ -16,6 +16,7 @@
 #include <QDir>
 #include <QEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -106,6 +107,7 @@ void ModelSettingsDialog::buildUi(const AppSettings& current) {
     connect(m_folder, &QLineEdit::textChanged, this, &ModelSettingsDialog::onFolderEdited);
     connect(m_demo, &QCheckBox::toggled, this, &ModelSettingsDialog::onDemoToggled);
     connect(m_browse, &QPushButton::clicked, this, &ModelSettingsDialog::browse);
+    connect(m_browseFile, &QPushButton::clicked, this, &ModelSettingsDialog::browseFile);
     connect(m_context, &QSpinBox::valueChanged, this, [this](int value) {
         if (!m_settingRange)
             m_requestedContext = value;
@@ -130,10 +132,13 @@ QWidget* ModelSettingsDialog::buildModelPage() {
     m_folder->setObjectName(QStringLiteral("folder"));
     m_folder->setClearButtonEnabled(true);
     m_browse = new QPushButton;
+    m_browseFile = new QPushButton;
+    m_browseFile->setObjectName(QStringLiteral("browseFile"));
     m_folderLabel->setBuddy(m_folder);
     auto* folderRow = new QHBoxLayout;
     folderRow->addWidget(m_folder, 1);
     folderRow->addWidget(m_browse);
+    folderRow->addWidget(m_browseFile);
     form->addRow(m_folderLabel, folderRow);
 
     m_statusIcon = new QLabel;
@@ -197,9 +202,11 @@ void ModelSettingsDialog::retranslateUi() {
     m_demo->setText(tr("Use the built-in &demo model"));
     m_demo->setToolTip(
         tr("A tiny model that ships with Whalesong, for trying the app without downloading one."));
-    m_folderLabel->setText(tr("Model &folder:"));
-    m_folder->setPlaceholderText(tr("A folder with config.json, *.safetensors and tokenizer.json"));
+    m_folderLabel->setText(tr("Model &folder or file:"));
+    m_folder->setPlaceholderText(tr("A folder with config.json, *.safetensors and tokenizer.json, or a .gguf file"));
     m_browse->setText(tr("&Browse…"));
+    m_browseFile->setText(tr("&GGUF File…"));
+    m_browseFile->setToolTip(tr("Choose a .gguf file (for a split model, its first part: …-00001-of-0000N.gguf)"));
     m_backendLabel->setText(tr("Bac&kend:"));
     m_backend->setItemText(0, tr("Automatic"));
     m_backend->setItemText(1, tr("CPU"));
@@ -287,6 +294,7 @@ void ModelSettingsDialog::onDemoToggled() {
     const bool demo = m_demo->isChecked();
     m_folder->setEnabled(!demo);
     m_browse->setEnabled(!demo);
+    m_browseFile->setEnabled(!demo);
     const QString target = demo ? m_demoFolder : folderPath();
     if (target.isEmpty())
         m_inspector.cancel();
@@ -304,6 +312,17 @@ void ModelSettingsDialog::browse() {
         return;
     m_folder->setText(QDir::toNativeSeparators(dir));
     m_inspector.inspectNow(folderPath()); // picked, not typed: no pause
+}
+
+void ModelSettingsDialog::browseFile() {
+    const QFileInfo current(folderPath());
+    const QString start = folderPath().isEmpty() ? QDir::homePath() : current.isDir() ? current.filePath() : current.path();
+    const QString file =
+        QFileDialog::getOpenFileName(this, tr("Choose a GGUF Model File"), start, tr("GGUF models (*.gguf)"));
+    if (file.isEmpty())
+        return;
+    m_folder->setText(QDir::toNativeSeparators(file));
+    m_inspector.inspectNow(folderPath());
 }
 
 void ModelSettingsDialog::onInspected() {
@@ -337,13 +356,13 @@ void ModelSettingsDialog::showInspection() {
                     "It shows how the app works; its answers are noise.");
         status = m_card;
     } else if (folderPath().isEmpty()) {
-        m_problems << tr("Choose a model folder, or use the built-in demo model.");
+        m_problems << tr("Choose a model folder or a .gguf file, or use the built-in demo model.");
     } else if (m_inspector.isBusy()) {
-        status = tr("Checking the folder…");
+        status = tr("Checking the model…");
     } else if (r.folder == folderPath()) {
         m_problems = r.problems;
         if (m_problems.isEmpty())
-            m_problems << tr("The folder's weights could not be described.");
+            m_problems << tr("The model's weights could not be described.");
     }
     if (!m_problems.isEmpty())
         status = m_problems.join(QLatin1Char('\n'));
@@ -368,7 +387,7 @@ void ModelSettingsDialog::updateMemoryEstimate() {
     const ws::ModelInfo* info = currentInfo();
     m_memory->setText(
         info ? memoryEstimateText(*info, m_context->value(), m_inspector.result().freeMemoryBytes)
-             : tr("Known once the model folder is checked."));
+             : tr("Known once the model is checked."));
 }
 
 void ModelSettingsDialog::updateOk() {

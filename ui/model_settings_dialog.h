@@ -62,6 +62,7 @@ class ModelSettingsDialog : public QDialog {
     void onFolderEdited();
     void onDemoToggled();
     void browse();
+    void browseFile();
     void onInspected();
     void showInspection();
     /// The newest inspection, when it is of the folder now chosen (the demo's when the demo is chosen).
@@ -82,6 +83,7 @@ class ModelSettingsDialog : public QDialog {
     QLabel* m_folderLabel = nullptr;
     QLineEdit* m_folder = nullptr;
     QPushButton* m_browse = nullptr;
+    QPushButton* m_browseFile = nullptr; ///< a .gguf file instead of a folder
     QLabel* m_statusIcon = nullptr;
     QLabel* m_status = nullptr;
     QLabel* m_backendLabel = nullptr;

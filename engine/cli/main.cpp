@@ -590,6 +590,12 @@ int cmdServe(const Args& a) {
     std::string name = a.has("model-name") ? a.str("model-name")
                                            : std::filesystem::absolute(a.str("model")).lexically_normal().filename().string();
     if (name.empty()) name = std::filesystem::absolute(a.str("model")).parent_path().filename().string();
+    // A GGUF file: its name without ".gguf" (and without a split set's "-00001-of-0000N").
+    if (!a.has("model-name") && name.size() > 5 && name.compare(name.size() - 5, 5, ".gguf") == 0) {
+        name.resize(name.size() - 5);
+        if (name.size() > 15 && name.compare(name.size() - 15, 4, "-000") == 0 && name.compare(name.size() - 10, 4, "-of-") == 0)
+            name.resize(name.size() - 15);
+    }
     auto server = unwrap(ws::ApiServer::start(o, model, name));
     std::cerr << "serving " << name << " (" << model->backendName() << ") at " << server->baseUrl()
               << (o.apiKey.empty() ? " without a key" : " (Bearer key required)") << "\n"

@@ -27,8 +27,8 @@
 
 namespace {
 const QString kTokenizerDir = QStringLiteral(WS_SOURCE_DIR "/../shared/tokenizers/deepseek-v3");
-const QString kFolderSource = QStringLiteral("Model &folder:");
-const QString kFolderChinese = QStringLiteral("模型文件夹(&F):");
+const QString kFolderSource = QStringLiteral("Model &folder or file:");
+const QString kFolderChinese = QStringLiteral("模型文件夹或文件(&F):");
 
 /// Stands in for the Chinese translation of the dialog until the .ts has it: answers only while the default
 /// locale is Chinese, which LanguageManager::apply("zh_CN") sets.
@@ -68,6 +68,7 @@ class TestSettingsDialog : public QObject {
     void emptyFolder();
     void brokenFolder();
     void validModel();
+    void ggufFile();
     void returnsWhatWasEntered();
     void languageSwitchRetranslates();
     void generationForm();
@@ -191,6 +192,35 @@ void TestSettingsDialog::validModel() {
     // Typing another folder disables OK until it is checked.
     child<QLineEdit>(&d, "folder")->setText(m_model + QStringLiteral("/"));
     QVERIFY(d.isInspecting());
+    QVERIFY(!d.canAccept());
+}
+
+void TestSettingsDialog::ggufFile() {
+    // A tiny deepseek2 GGUF (Q2_K matrices) written by llama.cpp's gguf-py: a file, not a folder.
+    const QString file = QStringLiteral(WS_SOURCE_DIR "/tests/app/fixtures/tiny-q2_k.gguf");
+    ModelSettingsDialog d{AppSettings{}};
+    child<QCheckBox>(&d, "demo")->setChecked(false);
+    QVERIFY(inspect(d, file));
+    QVERIFY2(d.shownProblems().isEmpty(), qPrintable(d.shownProblems().join(u'\n')));
+    const QString card = d.shownCard();
+    for (const char* part : {"deepseek_v3", "Layers: 2 (1 dense, 1 MoE)", "GGUF Q2_K", "q2_K"})
+        QVERIFY2(card.contains(QLatin1String(part)), qPrintable(card));
+    QVERIFY(d.canAccept());
+    QCOMPARE(d.settings().model.folder, file);
+    QVERIFY(child<QPushButton>(&d, "browseFile")->isEnabled());
+
+    // Cut short: the problem names the file, and OK stays off.
+    QTemporaryDir dir;
+    QFile in(file);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QString cut = dir.filePath(QStringLiteral("cut.gguf"));
+    QFile out(cut);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(in.read(in.size() / 2));
+    out.close();
+    QVERIFY(inspect(d, cut));
+    const QString all = d.shownProblems().join(u'\n');
+    QVERIFY2(all.contains(QLatin1String("cut.gguf")) && all.contains(QLatin1String("past the end")), qPrintable(all));
     QVERIFY(!d.canAccept());
 }
 

@@ -13,6 +13,10 @@ import numpy as np
 # ggml types the engine runs, by the names the tests use.
 TYPES = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"]
 
+# llama.cpp's general.file_type of a file whose matrices are all of one type (llama_ftype; K-quants: the _M mix).
+FILE_TYPES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 7, "Q5_0": 8, "Q5_1": 9, "Q2_K": 10, "Q3_K": 12,
+              "Q4_K": 15, "Q5_K": 17, "Q6_K": 18, "IQ4_XS": 30, "BF16": 32}
+
 # Block-quantised types gguf-py cannot quantise (it only dequantises them): written as random blocks whose f16
 # scale fields are set to finite values of a size that gives weights of about the model's magnitude.
 # name -> (block bytes, [(offset of an f16 scale, typical scale)], codes region to randomise = whole block)
@@ -115,6 +119,7 @@ def write_gguf(gguf, ref, hf_dir, out_path, qtype, layout="split", seed=0, split
     u32 = lambda k, x: w.add_uint32(arch + "." + k, int(x))  # noqa: E731
     f32 = lambda k, x: w.add_float32(arch + "." + k, float(x))  # noqa: E731
     w.add_string("general.name", "whalesong-test")
+    w.add_uint32("general.file_type", FILE_TYPES[qtype])
     u32("context_length", cfg["max_position_embeddings"])
     u32("embedding_length", H)
     u32("block_count", cfg["num_hidden_layers"])
