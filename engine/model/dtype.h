@@ -13,7 +13,7 @@ namespace ws {
 /// a row in `blockBytes` bytes (ggml-common.h layouts, little-endian).
 enum class DType : std::uint8_t {
     F32, F16, BF16, F8_E4M3,
-    Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS
+    Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, IQ4_NL
 };
 
 struct BlockLayout {
@@ -38,6 +38,7 @@ inline BlockLayout dtypeBlock(DType t) {
     case DType::Q5_K: return {256, 176};
     case DType::Q6_K: return {256, 210};
     case DType::IQ4_XS: return {256, 136};
+    case DType::IQ4_NL: return {32, 18};
     }
     return {1, 0};
 }
@@ -70,6 +71,7 @@ inline std::string_view dtypeName(DType t) {
     case DType::Q5_K: return "Q5_K";
     case DType::Q6_K: return "Q6_K";
     case DType::IQ4_XS: return "IQ4_XS";
+    case DType::IQ4_NL: return "IQ4_NL";
     }
     return "?";
 }

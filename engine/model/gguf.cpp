@@ -224,6 +224,7 @@ std::optional<DType> dtypeFromGgml(std::uint32_t type) {
     case 13: return DType::Q5_K;
     case 14: return DType::Q6_K;
     case 23: return DType::IQ4_XS;
+    case 20: return DType::IQ4_NL;
     default: return std::nullopt;
     }
 }

@@ -196,7 +196,7 @@ TensorView viewOf(const GgufTensor& t, std::string name, std::vector<std::int64_
     if (!t.dtype)
         throw GgufModelError{{Code::Unsupported, t.file + ": tensor " + t.name + " has type " + ggmlTypeName(t.ggmlType) +
                                                      ", which this engine does not run (supported: f32, f16, bf16, q4_0, "
-                                                     "q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, iq4_xs)"}};
+                                                     "q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, iq4_xs, iq4_nl)"}};
     TensorView v;
     v.name = std::move(name);
     v.dtype = *t.dtype;

@@ -232,6 +232,17 @@ void dequantIQ4_XS(const u8* b, float* y) {
     }
 }
 
+// block_iq4_nl (18 B): d f16, qs[16]; weight j < 16 is the low nibble of qs[j], weight j + 16 the high one.
+// w = d·kIq4Values[q] (what llama-quantize falls back to for rows of 32-multiples in Q2_K/Q3_K/IQ4_XS files)
+void dequantIQ4_NL(const u8* b, float* y) {
+    const float d = loadF16(b);
+    const u8* qs = b + 2;
+    for (int j = 0; j < 16; ++j) {
+        y[j] = d * fl(kIq4Values[qs[j] & 0xF]);
+        y[j + 16] = d * fl(kIq4Values[qs[j] >> 4]);
+    }
+}
+
 using BlockFn = void (*)(const u8*, float*);
 
 BlockFn blockFn(DType t) {
@@ -258,6 +269,8 @@ BlockFn blockFn(DType t) {
         return dequantQ6_K;
     case DType::IQ4_XS:
         return dequantIQ4_XS;
+    case DType::IQ4_NL:
+        return dequantIQ4_NL;
     default:
         return nullptr;
     }

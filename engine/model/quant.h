@@ -8,7 +8,7 @@
 
 namespace ws {
 
-/// Dequantises `nblocks` consecutive blocks of block type `t` (Q4_0 … IQ4_XS) from `src` into
+/// Dequantises `nblocks` consecutive blocks of block type `t` (Q4_0 … IQ4_XS, IQ4_NL) from `src` into
 /// `dst[nblocks * dtypeBlock(t).elems]`, exactly as ggml's reference `dequantize_row_*` computes them (the
 /// f16 scales converted exactly, products in float). For a plain type (F32, F16, BF16) it converts `nblocks`
 /// elements. `src` needs no alignment. F8_E4M3 (block-scaled by a separate tensor) is not handled here: `dst`

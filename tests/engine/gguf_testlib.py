@@ -11,11 +11,12 @@ import sys
 import numpy as np
 
 # ggml types the engine runs, by the names the tests use.
-TYPES = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"]
+TYPES = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS",
+         "IQ4_NL"]
 
 # llama.cpp's general.file_type of a file whose matrices are all of one type (llama_ftype; K-quants: the _M mix).
 FILE_TYPES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 7, "Q5_0": 8, "Q5_1": 9, "Q2_K": 10, "Q3_K": 12,
-              "Q4_K": 15, "Q5_K": 17, "Q6_K": 18, "IQ4_XS": 30, "BF16": 32}
+              "Q4_K": 15, "Q5_K": 17, "Q6_K": 18, "IQ4_NL": 25, "IQ4_XS": 30, "BF16": 32}
 
 # Block-quantised types gguf-py cannot quantise (it only dequantises them): written as random blocks whose f16
 # scale fields are set to finite values of a size that gives weights of about the model's magnitude.
@@ -27,7 +28,9 @@ RANDOM_BLOCKS = {
     "Q5_K": (176, [(0, 5e-5), (2, 5e-5)]),
     "Q6_K": (210, [(208, 2e-5)]),
     "IQ4_XS": (136, [(0, 3e-5)]),
+    "IQ4_NL": (18, [(0, 1e-3)]),
 }
+BLOCK = {"F32": 1, "F16": 1, "BF16": 1, "Q8_0": 32, "Q4_0": 32, "Q4_1": 32, "Q5_0": 32, "Q5_1": 32, "IQ4_NL": 32}
 
 
 def import_gguf(tree):
@@ -94,19 +97,24 @@ def _encode(gguf, x, qtype, rng):
     if qtype in RANDOM_BLOCKS:
         nbytes, scales = RANDOM_BLOCKS[qtype]
         rows, cols = x.shape
-        blocks = rng.integers(0, 256, size=(rows, cols // 256, nbytes), dtype=np.uint8)
+        per = cols // BLOCK.get(qtype, 256)
+        blocks = rng.integers(0, 256, size=(rows, per, nbytes), dtype=np.uint8)
         for off, typical in scales:
             d = (typical * rng.uniform(0.5, 1.5, size=blocks.shape[:2])).astype(np.float16)
-            blocks[:, :, off:off + 2] = d.view(np.uint8).reshape(rows, cols // 256, 2)
+            blocks[:, :, off:off + 2] = d.view(np.uint8).reshape(rows, per, 2)
         return blocks.reshape(rows, -1), getattr(Q, qtype)
     q = getattr(Q, qtype)
     return gguf.quants.quantize(x.astype(np.float32), q), q
 
 
-def write_gguf(gguf, ref, hf_dir, out_path, qtype, layout="split", seed=0, split_max_tensors=0, fallback="Q8_0",
+# What llama-quantize stores a row in when its length is not a multiple of the type's 256-block (attn_k_b's 128).
+FALLBACK = {"Q2_K": "IQ4_NL", "Q3_K": "IQ4_NL", "IQ4_XS": "IQ4_NL", "Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
+
+
+def write_gguf(gguf, ref, hf_dir, out_path, qtype, layout="split", seed=0, split_max_tensors=0, fallback=None,
                chat_template=None):
     """Writes the Hugging Face folder hf_dir as a deepseek2 GGUF: matrices in `qtype` (rows whose length is not a
-    multiple of its block in `fallback`, as llama-quantize does), norms, router and bias in F32. layout "split":
+    multiple of its block in `fallback`, by default llama-quantize's choice), norms, router and bias in F32. layout "split":
     attn_k_b + attn_v_b (converters since 2025), "kv_b": attn_kv_b. Returns the list of files written."""
     with open(os.path.join(hf_dir, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)
@@ -158,10 +166,10 @@ def write_gguf(gguf, ref, hf_dir, out_path, qtype, layout="split", seed=0, split
         f32("rope.scaling.yarn_beta_slow", rs.get("beta_slow", 1))
     _tokenizer_metadata(w, hf_dir, chat_template)
 
-    block = {"F32": 1, "F16": 1, "BF16": 1, "Q8_0": 32, "Q4_0": 32, "Q4_1": 32, "Q5_0": 32, "Q5_1": 32}
+    fallback = fallback or FALLBACK.get(qtype, "Q8_0")
 
     def matrix(name, x):
-        t = qtype if x.shape[-1] % block.get(qtype, 256) == 0 else fallback
+        t = qtype if x.shape[-1] % BLOCK.get(qtype, 256) == 0 else fallback
         data, raw = _encode(gguf, x.reshape(-1, x.shape[-1]), t, rng)
         if raw is None:
             w.add_tensor(name, data.reshape(x.shape))

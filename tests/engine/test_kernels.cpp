@@ -182,7 +182,7 @@ TEST_P(KernelTest, BlockQuantizedMatmulMatchesFloat64) {
     std::mt19937 rng(seed);
     ws::cpu::ThreadPool pool(2);
     for (DType t : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K, DType::Q3_K,
-                    DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
+                    DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS, DType::IQ4_NL}) {
         for (int T : {1, 3, 5}) {
             const int rows = 37, cols = 512;
             TestMatrix tm = makeQuantMatrix(t, rows, cols, rng);
