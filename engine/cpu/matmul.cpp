@@ -62,8 +62,8 @@ bool useKernels(const std::string& name) {
 namespace {
 
 /// Block-quantised weights (GGUF). A few tokens: the fused dequantising dot (dotBlocks) per row and token, the
-/// row staying in L1 between tokens. More: each row dequantised once into a thread's scratch row, then one vector
-/// dot per token.
+/// row staying in L1 between tokens. More (a prompt): each row dequantised once, a tile at a time, then the F32
+/// GEMM kernel.
 void quantRows(const MatJob& j, int r0, int r1) {
     const Matrix& W = *j.W;
     const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
@@ -73,11 +73,21 @@ void quantRows(const MatJob& j, int r0, int r1) {
             for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = dotBlocks(W.dtype, W.row(r), j.X + t * ldx, blocks);
         return;
     }
-    thread_local std::vector<float> row;
-    row.resize(static_cast<std::size_t>(W.cols));
-    for (int r = r0; r < r1; ++r) {
-        W.rowToFloat(r, 0, W.cols, row.data());
-        for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = s_kernels.dot(row.data(), j.X + t * ldx, W.cols);
+    // Tiles of 16 rows dequantised to F32 (16 × cols floats stay in L2), then the F32 GEMM kernel over all tokens.
+    constexpr int kTile = 16;
+    thread_local std::vector<float> tile;
+    tile.resize(static_cast<std::size_t>(kTile) * static_cast<std::size_t>(W.cols));
+    for (int r = r0; r < r1; r += kTile) {
+        const int nr = std::min(kTile, r1 - r);
+        for (int i = 0; i < nr; ++i)
+            W.rowToFloat(r + i, 0, W.cols, tile.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(W.cols));
+        Matrix f32;
+        f32.dtype = DType::F32;
+        f32.rows = nr;
+        f32.cols = W.cols;
+        f32.data = tile.data();
+        MatJob sub{&f32, j.X, j.T, j.Y + (r - j.rowOffset), ldx, ldy, 0};
+        s_kernels.rows(sub, 0, nr);
     }
 }
 

@@ -74,8 +74,23 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
     const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim;
     const float scale = static_cast<float>(model.rope().softmaxScale);
     const int longest = *std::max_element(pos.begin(), pos.end()) + 1;
+    // Split layout (GGUF attn_k_b / attn_v_b): the head's W_UK and W_UV products for all T rows at once, one small
+    // GEMM per head — its (often quantised) weights dequantised once, not once per row.
+    // qlatAll, latAll: [T, nh, R]
+    std::vector<float> qlatAll, latAll;
+    if (split) {
+        qlatAll.resize(static_cast<std::size_t>(T) * nh * R);
+        latAll.resize(static_cast<std::size_t>(T) * nh * R);
+        model.pool().parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
+            for (auto hd = static_cast<int>(b); hd < e; ++hd) {
+                MatJob uk{&L.k_b, q + static_cast<std::size_t>(hd) * dq, T, qlatAll.data() + static_cast<std::size_t>(hd) * R,
+                          static_cast<std::int64_t>(nh) * dq, static_cast<std::int64_t>(nh) * R, hd * R};
+                matmulRows(uk, hd * R, (hd + 1) * R); // qlat = (W_UKᵀ)_h q_nope
+            }
+        });
+    }
     model.pool().parallelFor(static_cast<std::int64_t>(T) * nh, [&](std::int64_t b, std::int64_t e) {
-        std::vector<float> qlat(static_cast<std::size_t>(R)), lat(static_cast<std::size_t>(R));
+        std::vector<float> qlatBuf(static_cast<std::size_t>(R)), latBuf(static_cast<std::size_t>(R));
         std::vector<float> scores(static_cast<std::size_t>(longest));
         for (std::int64_t task = b; task < e; ++task) {
             // Head-major: a thread takes all rows of a few heads (so a long row's heads spread over every
@@ -86,34 +101,37 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
             const int W = owner.m_kv.width;
             const float* qi = q + (static_cast<std::size_t>(i) * nh + hd) * dq;
             const int rowBase = hd * (dn + dv);
-            if (split) {
-                MatJob uk{&L.k_b, qi, 1, qlat.data()}; // qlat = (W_UKᵀ)_h q_nope
-                uk.rowOffset = hd * R;
-                matmulRows(uk, hd * R, (hd + 1) * R);
-            } else {
-                std::fill(qlat.begin(), qlat.end(), 0.0f);
-                axpyRows(kvb, rowBase, dn, qi, qlat.data()); // qlat = W_UKᵀ q_nope
+            const std::size_t at = (static_cast<std::size_t>(i) * nh + hd) * R;
+            float* qlat = split ? qlatAll.data() + at : qlatBuf.data();
+            float* lat = split ? latAll.data() + at : latBuf.data();
+            if (!split) {
+                std::fill(qlat, qlat + R, 0.0f);
+                axpyRows(kvb, rowBase, dn, qi, qlat); // qlat = W_UKᵀ q_nope
             }
             const int n = pos[static_cast<std::size_t>(i)] + 1;
             for (int t = 0; t < n; ++t) {
                 const float* ct = cache + static_cast<std::size_t>(t) * W;
-                scores[static_cast<std::size_t>(t)] = (dot(qlat.data(), ct, R) + dot(qi + dn, ct + R, dr)) * scale;
+                scores[static_cast<std::size_t>(t)] = (dot(qlat, ct, R) + dot(qi + dn, ct + R, dr)) * scale;
             }
             softmax(scores.data(), n);
-            std::fill(lat.begin(), lat.end(), 0.0f);
-            for (int t = 0; t < n; ++t) axpy(scores[static_cast<std::size_t>(t)], cache + static_cast<std::size_t>(t) * W, lat.data(), R);
-            float* oh = o + (static_cast<std::size_t>(i) * nh + hd) * dv;
-            if (split) {
-                MatJob up{&L.v_b, lat.data(), 1, oh};
-                up.rowOffset = hd * dv;
-                matmulRows(up, hd * dv, (hd + 1) * dv);
-            } else {
-                MatJob up{&kvb, lat.data(), 1, oh};
+            std::fill(lat, lat + R, 0.0f);
+            for (int t = 0; t < n; ++t) axpy(scores[static_cast<std::size_t>(t)], cache + static_cast<std::size_t>(t) * W, lat, R);
+            if (!split) {
+                MatJob up{&kvb, lat, 1, o + (static_cast<std::size_t>(i) * nh + hd) * dv};
                 up.rowOffset = rowBase + dn;
                 matmulRows(up, rowBase + dn, rowBase + dn + dv);
             }
         }
     });
+    if (split) {
+        model.pool().parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
+            for (auto hd = static_cast<int>(b); hd < e; ++hd) {
+                MatJob up{&L.v_b, latAll.data() + static_cast<std::size_t>(hd) * R, T, o + static_cast<std::size_t>(hd) * dv,
+                          static_cast<std::int64_t>(nh) * R, static_cast<std::int64_t>(nh) * dv, hd * dv};
+                matmulRows(up, hd * dv, (hd + 1) * dv); // o_h = W_UV lat
+            }
+        });
+    }
 }
 
 // K_nope, V = kv_b_proj(c) for every cached position; then per head S = Q Kᵀ and O = softmax(S) V as two small

@@ -1,5 +1,6 @@
-// ggml's block-quantised weights (GGUF): dequantisation bit-exact with ggml-quants.c `dequantize_row_*`, and
-// a fused dot product Σ w·x (AVX2 / AVX-512 for the CPU's hot types Q4_0, Q8_0, Q4_K, Q6_K).
+// ggml's block-quantised weights (GGUF): dequantisation bit-exact with ggml-quants.c `dequantize_row_*` (AVX2 /
+// AVX-512 for the K-quants, Q8_0, Q4_0, Q5_0 and IQ4, bit-identical to the portable code), and a fused dot product
+// Σ w·x (AVX2 / AVX-512 for the CPU's hot types Q4_0, Q8_0, Q4_K, Q6_K).
 //
 // Why the results match ggml's whatever the compiler does: an f16 scale has at most 11 significant bits and a
 // code at most 8, so d·sc (≤ 19 bits) and d·sc·q (≤ 24 bits) are exact in float; only Q6_K's d·sc·q (≤ 25
@@ -45,7 +46,7 @@ float fl(int v) { return static_cast<float>(v); }
 //   bytes 0-3: sc[0..3] in bits 0-5, the top 2 bits of sc[4..7] in bits 6-7
 //   bytes 4-7: m[0..3] in bits 0-5, the top 2 bits of m[4..7] in bits 6-7
 //   bytes 8-11: the low 4 bits of sc[4..7] (low nibble) and of m[4..7] (high nibble)
-void kScaleMin(const u8* scales, int s, int& sc, int& m) {
+[[gnu::always_inline]] inline void kScaleMin(const u8* scales, int s, int& sc, int& m) {
     if (s < 4) {
         sc = scales[s] & 63;
         m = scales[s + 4] & 63;
@@ -276,6 +277,35 @@ BlockFn blockFn(DType t) {
     }
 }
 
+// The portable dequantisation, the reference every SIMD level must reproduce bit for bit.
+void dequantPortable(DType t, const void* src, float* dst, std::int64_t nblocks) {
+    const u8* p = static_cast<const u8*>(src);
+    switch (t) {
+    case DType::F32:
+        std::memcpy(dst, p, static_cast<std::size_t>(nblocks) * sizeof(float));
+        return;
+    case DType::F16:
+        for (std::int64_t i = 0; i < nblocks; ++i)
+            dst[i] = loadF16(p + 2 * i);
+        return;
+    case DType::BF16:
+        for (std::int64_t i = 0; i < nblocks; ++i)
+            dst[i] = loadBF16(p + 2 * i);
+        return;
+    default:
+        break;
+    }
+    const BlockFn fn = blockFn(t);
+    if (!fn) { // F8_E4M3: its scales live in another tensor (quant.h)
+        for (std::int64_t i = 0; i < nblocks; ++i)
+            dst[i] = std::numeric_limits<float>::quiet_NaN();
+        return;
+    }
+    const BlockLayout bl = dtypeBlock(t);
+    for (std::int64_t i = 0; i < nblocks; ++i)
+        fn(p + i * bl.bytes, dst + i * bl.elems);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // dotBlocks: the portable version dequantises a block at a time into a buffer; the SIMD ones decode 16
 // codes into int8 lanes of an SSE register and multiply them by x in float, scales applied per sub-block.
@@ -285,7 +315,7 @@ float dotPortable(DType t, const u8* w, const float* x, std::int64_t nblocks) {
     float buf[256];
     float sum = 0.0f;
     for (std::int64_t i = 0; i < nblocks; ++i, w += bl.bytes, x += bl.elems) {
-        dequantizeBlocks(t, w, buf, 1);
+        dequantPortable(t, w, buf, 1);
         float part = 0.0f;
         for (int j = 0; j < bl.elems; ++j)
             part += buf[j] * x[j];
@@ -451,6 +481,203 @@ WS_QAVX512 float dotQ6_KAvx512(const u8* w, const float* x, std::int64_t nb) {
     return _mm512_reduce_add_ps(acc);
 }
 
+// ---- dequantizeBlocks, SIMD: a decoder (SSE, shared by both levels) turns one block into groups of 16 int8
+// codes with one scale (and min) per group; the level's emitter widens them to float and writes
+// cvt(q)·dl (− ml). The products and their association are the portable code's: dl and ml are computed by
+// the same scalar float expressions, then one vector multiply (and one subtract) per weight, so each lane is
+// bit-identical to the portable code (NaN payloads included: the product is kept out of an FMA, which would
+// pick between two NaNs by another rule).
+
+struct Groups {
+    __m128i q[16]; // the codes of weights 16·k … 16·k + 15
+    float dl[16];  // their scale
+    float ml[16];  // their min (types with one)
+};
+
+// 16 bytes whose bit `bit` of byte i, set, gives byte i the value `v` (0 otherwise).
+inline __m128i bitTo(__m128i bytes, int bit, int v) {
+    const __m128i m = _mm_set1_epi8(static_cast<char>(1 << bit));
+    return _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(bytes, m), m), _mm_set1_epi8(static_cast<char>(v)));
+}
+// Bit `bit` of 16 bytes, moved to bit 4.
+inline __m128i fifthBit(__m128i v, int bit) {
+    return _mm_and_si128(_mm_slli_epi16(_mm_srl_epi16(v, _mm_cvtsi32_si128(bit)), 4), _mm_set1_epi8(16));
+}
+// The 2-bit codes at bit `shift` of 16 bytes.
+inline __m128i crumbs(__m128i v, int shift) {
+    return _mm_and_si128(_mm_srl_epi16(v, _mm_cvtsi32_si128(shift)), _mm_set1_epi8(3));
+}
+
+inline void decQ4_0(const u8* b, Groups& g) {
+    const float d = loadF16(b);
+    const __m128i v = load16(b + 2);
+    g.q[0] = _mm_sub_epi8(nibbles(v, 0), _mm_set1_epi8(8));
+    g.q[1] = _mm_sub_epi8(nibbles(v, 4), _mm_set1_epi8(8));
+    g.dl[0] = g.dl[1] = d;
+}
+
+inline void decQ5_0(const u8* b, Groups& g) {
+    const float d = loadF16(b);
+    std::uint32_t qh;
+    std::memcpy(&qh, b + 2, sizeof qh);
+    const __m128i v = load16(b + 6);
+    // Bytes 0-7 repeat qh's byte 0 (weights 0-7), bytes 8-15 its byte 1, …: bit j % 8 picks weight j's.
+    const auto rep = [](std::uint32_t byte) { return static_cast<long long>(byte * 0x0101010101010101ull); };
+    const __m128i bitsel = _mm_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+    const __m128i h0 = _mm_set_epi64x(rep((qh >> 8) & 0xFF), rep(qh & 0xFF));
+    const __m128i h1 = _mm_set_epi64x(rep(qh >> 24), rep((qh >> 16) & 0xFF));
+    const auto hi = [&](__m128i h) {
+        return _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(h, bitsel), bitsel), _mm_set1_epi8(16));
+    };
+    g.q[0] = _mm_sub_epi8(_mm_or_si128(nibbles(v, 0), hi(h0)), _mm_set1_epi8(16));
+    g.q[1] = _mm_sub_epi8(_mm_or_si128(nibbles(v, 4), hi(h1)), _mm_set1_epi8(16));
+    g.dl[0] = g.dl[1] = d;
+}
+
+inline void decQ8_0(const u8* b, Groups& g) {
+    g.dl[0] = g.dl[1] = loadF16(b);
+    g.q[0] = load16(b + 2);
+    g.q[1] = load16(b + 18);
+}
+
+inline void decQ2_K(const u8* b, Groups& g) {
+    const u8* qs = b + 16;
+    const float d = loadF16(b + 80), dmin = loadF16(b + 82);
+#pragma GCC unroll 16
+    for (int s = 0; s < 16; ++s) { // weights 16·s … = 128·h + 32·k + l0 + (0..15)
+        const int h = s / 8, k = (s % 8) / 2, l0 = 16 * (s % 2);
+        g.dl[s] = d * fl(b[s] & 0xF);
+        g.ml[s] = dmin * fl(b[s] >> 4);
+        g.q[s] = crumbs(load16(qs + 32 * h + l0), 2 * k);
+    }
+}
+
+inline void decQ3_K(const u8* b, Groups& g) {
+    const u8* hmask = b;
+    const u8* qs = b + 32;
+    const u8* scales = b + 96;
+    const float d = loadF16(b + 108);
+#pragma GCC unroll 16
+    for (int s = 0; s < 16; ++s) {
+        const int lo = s < 8 ? scales[s] & 0xF : scales[s - 8] >> 4;
+        const int hi = (scales[8 + s % 4] >> (2 * (s / 4))) & 3;
+        g.dl[s] = d * fl((lo | hi << 4) - 32);
+        const int h = s / 8, k = (s % 8) / 2, l0 = 16 * (s % 2);
+        // q − (hbit ? 0 : 4) = q + 4·hbit − 4, hbit = bit e/32 = 4·h + k of hmask[l]
+        const __m128i q =
+            _mm_add_epi8(crumbs(load16(qs + 32 * h + l0), 2 * k), bitTo(load16(hmask + l0), 4 * h + k, 4));
+        g.q[s] = _mm_sub_epi8(q, _mm_set1_epi8(4));
+    }
+}
+
+inline void decQ4_K(const u8* b, Groups& g) {
+    const float d = loadF16(b), dmin = loadF16(b + 2);
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; ++s) {
+        int sc, m;
+        kScaleMin(b + 4, s, sc, m);
+        g.dl[2 * s] = g.dl[2 * s + 1] = d * fl(sc);
+        g.ml[2 * s] = g.ml[2 * s + 1] = dmin * fl(m);
+        const u8* qs = b + 16 + 32 * (s / 2);
+        g.q[2 * s] = nibbles(load16(qs), 4 * (s % 2));
+        g.q[2 * s + 1] = nibbles(load16(qs + 16), 4 * (s % 2));
+    }
+}
+
+inline void decQ5_K(const u8* b, Groups& g) {
+    const float d = loadF16(b), dmin = loadF16(b + 2);
+    const __m128i qh0 = load16(b + 16), qh1 = load16(b + 32);
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; ++s) {
+        int sc, m;
+        kScaleMin(b + 4, s, sc, m);
+        g.dl[2 * s] = g.dl[2 * s + 1] = d * fl(sc);
+        g.ml[2 * s] = g.ml[2 * s + 1] = dmin * fl(m);
+        const u8* qs = b + 48 + 32 * (s / 2);
+        g.q[2 * s] = _mm_or_si128(nibbles(load16(qs), 4 * (s % 2)), fifthBit(qh0, s));
+        g.q[2 * s + 1] = _mm_or_si128(nibbles(load16(qs + 16), 4 * (s % 2)), fifthBit(qh1, s));
+    }
+}
+
+inline void decQ6_K(const u8* b, Groups& g) {
+    const float d = loadF16(b + 208);
+#pragma GCC unroll 16
+    for (int s = 0; s < 16; ++s) {
+        const int h = s / 8, k = (s % 8) / 2, l0 = 16 * (s % 2);
+        g.q[s] = q6Codes(b + 64 * h + 32 * (k % 2) + l0, 4 * (k / 2), b + 128 + 32 * h + l0, 2 * k);
+        g.dl[s] = d * fl(static_cast<std::int8_t>(b[192 + s])); // then ·q: the portable (d·sc)·q
+    }
+}
+
+// kIq4Values[q] for 16 codes (pshufb is SSSE3, in both levels).
+__attribute__((target("ssse3"))) inline __m128i iq4Lookup(__m128i q) {
+    return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values)), q);
+}
+
+__attribute__((target("ssse3"))) inline void decIQ4_XS(const u8* b, Groups& g) {
+    const float d = loadF16(b);
+    std::uint16_t scalesH;
+    std::memcpy(&scalesH, b + 2, sizeof scalesH);
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; ++s) {
+        const int ls = ((b[4 + s / 2] >> (4 * (s % 2))) & 0xF) | ((scalesH >> (2 * s)) & 3) << 4;
+        g.dl[2 * s] = g.dl[2 * s + 1] = d * fl(ls - 32);
+        const __m128i v = load16(b + 8 + 16 * s);
+        g.q[2 * s] = iq4Lookup(nibbles(v, 0));
+        g.q[2 * s + 1] = iq4Lookup(nibbles(v, 4));
+    }
+}
+
+__attribute__((target("ssse3"))) inline void decIQ4_NL(const u8* b, Groups& g) {
+    g.dl[0] = g.dl[1] = loadF16(b);
+    const __m128i v = load16(b + 2);
+    g.q[0] = iq4Lookup(nibbles(v, 0));
+    g.q[1] = iq4Lookup(nibbles(v, 4));
+}
+
+using Decoder = void (*)(const u8*, Groups&);
+
+// y[16·k …] = cvt(q)·dl (− ml) for each group k of each block.
+template <Decoder kDec, int kBytes, int kGroups, bool kMin>
+WS_QAVX2 void dequantAvx2(const u8* b, float* y, std::int64_t nb) {
+    for (std::int64_t i = 0; i < nb; ++i, b += kBytes, y += 16 * kGroups) {
+        Groups g;
+        kDec(b, g);
+#pragma GCC unroll 16
+        for (int k = 0; k < kGroups; ++k) {
+            const __m256 dl = _mm256_set1_ps(g.dl[k]);
+            __m256 lo = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(g.q[k])), dl);
+            const __m128i qhi = _mm_unpackhi_epi64(g.q[k], g.q[k]);
+            __m256 hi = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(qhi)), dl);
+            if constexpr (kMin) {
+                __asm__("" : "+x"(lo), "+x"(hi)); // the product stays a product: no FMA
+                lo = _mm256_sub_ps(lo, _mm256_set1_ps(g.ml[k]));
+                hi = _mm256_sub_ps(hi, _mm256_set1_ps(g.ml[k]));
+            }
+            _mm256_storeu_ps(y + 16 * k, lo);
+            _mm256_storeu_ps(y + 16 * k + 8, hi);
+        }
+    }
+}
+
+template <Decoder kDec, int kBytes, int kGroups, bool kMin>
+WS_QAVX512 void dequantAvx512(const u8* b, float* y, std::int64_t nb) {
+    for (std::int64_t i = 0; i < nb; ++i, b += kBytes, y += 16 * kGroups) {
+        Groups g;
+        kDec(b, g);
+#pragma GCC unroll 16
+        for (int k = 0; k < kGroups; ++k) {
+            const __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(g.q[k]));
+            __m512 v = _mm512_mul_ps(q, _mm512_set1_ps(g.dl[k]));
+            if constexpr (kMin) {
+                __asm__("" : "+v"(v));
+                v = _mm512_sub_ps(v, _mm512_set1_ps(g.ml[k]));
+            }
+            _mm512_storeu_ps(y + 16 * k, v);
+        }
+    }
+}
+
 #endif // __x86_64__
 
 using DotFn = float (*)(const u8*, const float*, std::int64_t);
@@ -473,6 +700,48 @@ DotFn simdDot(QuantIsa isa, DType t) {
     default:
         return nullptr;
     }
+#else
+    (void)isa;
+    (void)t;
+    return nullptr;
+#endif
+}
+
+using DequantFn = void (*)(const u8*, float*, std::int64_t);
+
+// The SIMD dequantiser for (level, type), or nullptr where the portable code serves.
+DequantFn simdDequant(QuantIsa isa, DType t) {
+#if defined(__x86_64__)
+    if (isa == QuantIsa::Portable)
+        return nullptr;
+    const bool v512 = isa == QuantIsa::Avx512;
+#define WS_DEQ(dec, bytes, groups, withMin)                                                                  \
+    return v512 ? dequantAvx512<dec, bytes, groups, withMin> : dequantAvx2<dec, bytes, groups, withMin>
+    switch (t) {
+    case DType::Q4_0:
+        WS_DEQ(decQ4_0, 18, 2, false);
+    case DType::Q5_0:
+        WS_DEQ(decQ5_0, 22, 2, false);
+    case DType::Q8_0:
+        WS_DEQ(decQ8_0, 34, 2, false);
+    case DType::Q2_K:
+        WS_DEQ(decQ2_K, 84, 16, true);
+    case DType::Q3_K:
+        WS_DEQ(decQ3_K, 110, 16, false);
+    case DType::Q4_K:
+        WS_DEQ(decQ4_K, 144, 16, true);
+    case DType::Q5_K:
+        WS_DEQ(decQ5_K, 176, 16, true);
+    case DType::Q6_K:
+        WS_DEQ(decQ6_K, 210, 16, false);
+    case DType::IQ4_XS:
+        WS_DEQ(decIQ4_XS, 136, 16, false);
+    case DType::IQ4_NL:
+        WS_DEQ(decIQ4_NL, 18, 2, false);
+    default:
+        return nullptr;
+    }
+#undef WS_DEQ
 #else
     (void)isa;
     (void)t;
@@ -503,32 +772,16 @@ const QuantIsa s_bestIsa = detectIsa();
 
 } // namespace
 
+void dequantizeBlocksWith(QuantIsa isa, DType t, const void* src, float* dst, std::int64_t nblocks) {
+    if (isa > s_bestIsa)
+        isa = s_bestIsa;
+    if (const DequantFn fn = simdDequant(isa, t))
+        return fn(static_cast<const u8*>(src), dst, nblocks);
+    dequantPortable(t, src, dst, nblocks);
+}
+
 void dequantizeBlocks(DType t, const void* src, float* dst, std::int64_t nblocks) {
-    const u8* p = static_cast<const u8*>(src);
-    switch (t) {
-    case DType::F32:
-        std::memcpy(dst, p, static_cast<std::size_t>(nblocks) * sizeof(float));
-        return;
-    case DType::F16:
-        for (std::int64_t i = 0; i < nblocks; ++i)
-            dst[i] = loadF16(p + 2 * i);
-        return;
-    case DType::BF16:
-        for (std::int64_t i = 0; i < nblocks; ++i)
-            dst[i] = loadBF16(p + 2 * i);
-        return;
-    default:
-        break;
-    }
-    const BlockFn fn = blockFn(t);
-    if (!fn) { // F8_E4M3: its scales live in another tensor (quant.h)
-        for (std::int64_t i = 0; i < nblocks; ++i)
-            dst[i] = std::numeric_limits<float>::quiet_NaN();
-        return;
-    }
-    const BlockLayout bl = dtypeBlock(t);
-    for (std::int64_t i = 0; i < nblocks; ++i)
-        fn(p + i * bl.bytes, dst + i * bl.elems);
+    dequantizeBlocksWith(s_bestIsa, t, src, dst, nblocks);
 }
 
 QuantIsa quantIsaBest() { return s_bestIsa; }

@@ -1,9 +1,11 @@
 // ggml block dequantisation (model/quant.cpp): hand-built blocks with known values, the scale packings
 // sub-block by sub-block, blocks packed from random codes against the per-type formula, and dotBlocks against
-// a float64 dot.
+// a float64 dot, and the SIMD dequantisation bit for bit against the portable one.
 #include "model/quant.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <gtest/gtest.h>
 #include <random>
@@ -604,6 +606,57 @@ TEST(Quant, DotBlocksMatchesFloat64AtEveryLevel) {
             EXPECT_EQ(dotBlocks(t, b.data(), x.data(), n), dotBlocksWith(best, t, b.data(), x.data(), n));
         }
     }
+}
+
+// Every block type at every level the CPU has, against the portable code bit for bit (memcmp), with f16
+// scales that include the extremes (largest, subnormal, signed zeros, infinities, NaNs with payloads), from
+// and into unaligned addresses.
+TEST(Quant, DequantizeBlocksBitIdenticalAtEveryLevel) {
+    const std::uint16_t extremes[] = {0x7BFF, 0xFBFF, 0x0001, 0x8001, 0x03FF, 0x0400, 0x0000, 0x8000,
+                                      0x7C00, 0xFC00, 0x7E00, 0xFE01, 0x7D55, 0x7C01};
+    std::mt19937 rng(99);
+    std::vector<DType> types(std::begin(kBlockTypes), std::end(kBlockTypes));
+    types.push_back(DType::IQ4_NL);
+    const QuantIsa best = quantIsaBest();
+    int compared = 0;
+    for (DType t : types) {
+        const BlockLayout bl = dtypeBlock(t);
+        for (int nb : {1, 2, 7, 64}) {
+            for (int round = 0; round < 4; ++round) {
+                Bytes b = randomBlocks(t, nb, rng);
+                for (int i = 0; i < nb; ++i)
+                    for (int off : f16Fields(t))
+                        if (round > 0 && rng() % 2)
+                            putF16(b, i * bl.bytes + off, extremes[rng() % std::size(extremes)]);
+                const int srcOff = static_cast<int>(rng() % 16), dstOff = static_cast<int>(rng() % 16);
+                Bytes src(b.size() + 16);
+                std::memcpy(src.data() + srcOff, b.data(), b.size());
+                const std::size_t n = static_cast<std::size_t>(nb * bl.elems);
+                std::vector<float> want(n), got(n + 16);
+                dequantizeBlocksWith(QuantIsa::Portable, t, b.data(), want.data(), nb);
+                for (QuantIsa isa : {QuantIsa::Avx2, QuantIsa::Avx512}) {
+                    if (isa > best)
+                        continue;
+                    std::fill(got.begin(), got.end(), -7.0f);
+                    dequantizeBlocksWith(isa, t, src.data() + srcOff, got.data() + dstOff, nb);
+                    EXPECT_EQ(std::memcmp(got.data() + dstOff, want.data(), n * sizeof(float)), 0)
+                        << dtypeName(t) << " nblocks " << nb << " round " << round << " level "
+                        << static_cast<int>(isa);
+                    for (std::size_t k = 0; k < got.size(); ++k) { // nothing written around dst
+                        const auto off = static_cast<std::size_t>(dstOff);
+                        if (k < off || k >= n + off) {
+                            EXPECT_EQ(got[k], -7.0f) << dtypeName(t) << " wrote outside dst at " << k;
+                        }
+                    }
+                    ++compared;
+                }
+                std::vector<float> dflt(n);
+                dequantizeBlocks(t, src.data() + srcOff, dflt.data(), nb);
+                EXPECT_EQ(std::memcmp(dflt.data(), want.data(), n * sizeof(float)), 0) << dtypeName(t);
+            }
+        }
+    }
+    std::printf("best level %d, %d SIMD comparisons\n", static_cast<int>(best), compared);
 }
 
 } // namespace

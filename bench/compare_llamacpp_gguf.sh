@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The same GGUF file, side by side: llama.cpp's own llama-bench (built natively here from the llama.cpp source that
+# npm's node-llama-cpp bundles) against whalesong-cli bench, same threads, prompt and generation lengths, one run.
+# Files: the ~0.85B-parameter DeepSeek-V3-shaped model of ../shared/anchors in BF16 and Q8_0 (written by its
+# writer) and Q4_K_M (made from the BF16 file by llama.cpp's llama-quantize).
+#   bench/compare_llamacpp_gguf.sh [SCRATCH_DIR] [THREADS] [PROMPT] [GEN] [REPS] [TYPES]
+# TYPES: space-separated subset of "bf16 q8_0 q4_k_m" (default all). Prints a table: tok/s of both, our ratio, and
+# decode as a share of the measured read bandwidth (bytes a decode step reads: every weight but the embedding
+# table and the unchosen routed experts).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scratch="${1:-/tmp/whalesong-bench}" threads="${2:-2}" prompt="${3:-128}" gen="${4:-64}" reps="${5:-3}"
+types="${6:-bf16 q8_0 q4_k_m}"
+anchors="$(cd ../shared/anchors && pwd)"
+mkdir -p "$scratch"
+
+# llama.cpp: its source from node-llama-cpp's git bundle (the registry is all CI reaches), built natively.
+tree="${WS_LLAMACPP_TREE:-$scratch/llama.cpp}"
+if [[ ! -f "$tree/CMakeLists.txt" ]]; then
+  (mkdir -p "$scratch/nlc" && npm install --prefix "$scratch/nlc" node-llama-cpp@3.22.1 --omit=optional \
+      --ignore-scripts --no-audit --no-fund >/dev/null) || exit 1
+  git clone -q "$scratch/nlc/node_modules/node-llama-cpp/llama/gitRelease.bundle" "$tree" || exit 1
+fi
+lb="$scratch/llama-build"
+if [[ ! -x "$lb/bin/llama-bench" || ! -x "$lb/bin/llama-quantize" ]]; then
+  cmake -S "$tree" -B "$lb" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF \
+      -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >/dev/null || exit 1
+  ninja -C "$lb" llama-bench llama-quantize >/dev/null || exit 1
+fi
+for t in bf16 q8_0; do
+  [[ -f "$scratch/ds2-$t.gguf" ]] || /usr/bin/python3 "$anchors/write_gguf_deepseek2.py" --out "$scratch/ds2-$t.gguf" \
+      --dtype "$t" --expert-groups 8 --groups-used 4 >/dev/null || exit 1
+done
+[[ -f "$scratch/ds2-q4_k_m.gguf" ]] || "$lb/bin/llama-quantize" "$scratch/ds2-bf16.gguf" "$scratch/ds2-q4_k_m.gguf" \
+    Q4_K_M "$threads" >/dev/null 2>&1 || exit 1
+
+cmake --preset release >/dev/null && cmake --build --preset release --target whalesong-cli >/dev/null || exit 1
+cli=build/release/whalesong-cli
+[[ -x "$scratch/membw" ]] || cc -O3 -march=native -fopenmp "$anchors/membw.c" -o "$scratch/membw"
+# llama.cpp's AMX buffer aborts on this architecture's graph on some Intel hosts: bench/noamx.c refuses the AMX
+# permission request, so llama.cpp runs its AVX-512 path there. Harmless elsewhere.
+cc -O2 -shared -fPIC bench/noamx.c -o "$scratch/noamx.so" -ldl
+bw=$("$scratch/membw" "$threads" 5 | grep "threads=$threads " | head -1 | sed -n 's/.*read=\([0-9.]*\) GB\/s.*/\1/p')
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+ours() { # gguf → "prefill decode" medians over $reps runs
+  local pf=() dc=()
+  for ((i = 0; i < reps; i++)); do
+    local j; j=$("$cli" bench --model "$1" --prompt "$prompt" --gen "$gen" --threads "$threads" --json) || return 1
+    pf+=("$(echo "$j" | sed 's/.*"prefill_tokens_per_s":\([0-9.e+-]*\).*/\1/')")
+    dc+=("$(echo "$j" | sed 's/.*"decode_tokens_per_s":\([0-9.e+-]*\).*/\1/')")
+  done
+  echo "$(printf '%s\n' "${pf[@]}" | median) $(printf '%s\n' "${dc[@]}" | median)"
+}
+llama() { # gguf → "prefill decode": llama-bench's pp and tg means (tg after a context of the prompt's length)
+  LD_PRELOAD="$scratch/noamx.so" "$lb/bin/llama-bench" -m "$1" -p "$prompt" -n 0 -t "$threads" -r "$reps" -o json \
+      2>/dev/null >"$scratch/pp.json" || { echo "failed"; return 0; }
+  LD_PRELOAD="$scratch/noamx.so" "$lb/bin/llama-bench" -m "$1" -p 0 -n "$gen" -d "$prompt" -t "$threads" -r "$reps" \
+      -o json 2>/dev/null >"$scratch/tg.json" || { echo "failed"; return 0; }
+  /usr/bin/python3 -c "import json; p=json.load(open('$scratch/pp.json')); t=json.load(open('$scratch/tg.json')); print(p[0]['avg_ts'], t[0]['avg_ts'])"
+}
+bytes_per_token() { # bytes a decode step reads, from the GGUF's tensor table (llama.cpp's gguf-py)
+  PYTHONPATH="$tree/gguf-py" /usr/bin/python3 - "$1" <<'EOF'
+import sys, gguf
+r = gguf.GGUFReader(sys.argv[1])
+kv = {f.name: f for f in r.fields.values()}
+def u(k): return int(kv[k].parts[kv[k].data[0]][0])
+frac = u("deepseek2.expert_used_count") / u("deepseek2.expert_count")
+total = 0.0
+for t in r.tensors:
+    if t.name == "token_embd.weight":
+        total += t.n_bytes / t.shape[-1]
+    elif "_exps." in t.name:
+        total += t.n_bytes * frac
+    else:
+        total += t.n_bytes
+print(int(total))
+EOF
+}
+
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(grep -o -w 'avx512f\|avx512_bf16\|avx512_vnni\|amx_tile' /proc/cpuinfo | sort -u | xargs)),"\
+     "threads $threads, prompt $prompt, gen $gen, $reps runs; measured read bandwidth $bw GB/s"
+echo "llama.cpp: $(git -C "$tree" log -1 --format=%h 2>/dev/null) built with GGML_NATIVE; decode after a context of $prompt tokens (-d $prompt)"
+printf '%-10s %-22s %14s %14s %14s\n' "file" "engine" "prefill tok/s" "decode tok/s" "decode % BW"
+for t in $types; do
+  f="$scratch/ds2-$t.gguf"
+  bytes=$(bytes_per_token "$f")
+  read -r p d <<<"$(ours "$f")"
+  pct() { awk -v d="$1" -v b="$bytes" -v bw="$bw" 'BEGIN {printf "%.0f%%", 100 * d * b / (bw * 1e9)}'; }
+  printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong" "$p" "$d" "$(pct "$d")"
+  res=$(llama "$f")
+  if [[ $res == failed* ]]; then printf '%-10s %-22s %s\n' "$t" "llama.cpp" "$res"; continue; fi
+  read -r lp ld <<<"$res"
+  printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "llama.cpp" "$lp" "$ld" "$(pct "$ld")"
+  awk -v p="$p" -v d="$d" -v lp="$lp" -v ld="$ld" -v t="$t" 'BEGIN {printf "%-10s %-22s %13.2fx %13.2fx\n", t, "ratio", p / lp, d / ld}'
+done
