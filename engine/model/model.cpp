@@ -54,6 +54,12 @@ public:
         std::uintmax_t tokBytes = fs::file_size(dir / "tokenizer.json", ec);
         if (ec) tokBytes = 0;
         std::uint64_t files = 0, weightBytes = 0;
+        if (fs::is_regular_file(dir, ec)) { // a GGUF file: one header, the tokenizer inside it
+            files = 1;
+            tokBytes = 0;
+            const std::uintmax_t size = fs::file_size(dir, ec);
+            weightBytes = ec ? 0 : size;
+        }
         for (const auto& e : fs::directory_iterator(dir, ec)) {
             if (e.path().extension() != ".safetensors") continue;
             ++files;
@@ -101,6 +107,73 @@ private:
 
 Model::~Model() = default;
 
+namespace {
+
+/// What a model folder or a GGUF file gives before the weights are bound: the common input of Model::load.
+struct ModelSource {
+    ModelConfig config;
+    std::unique_ptr<Tokenizer> tokenizer;
+    TensorStore store;
+    GenerationDefaults generation;
+    std::string fileType;                             ///< GGUF only
+    std::vector<ModelInfo::TensorTypeShare> tensorTypes; ///< GGUF only
+};
+
+Status cancelledAt(const std::filesystem::path& path, const char* stage) {
+    return {Code::Cancelled, path.string() + ": loading cancelled (" + stage + ")"};
+}
+
+/// config.json, tokenizer.json (+ tokenizer_config.json) and the safetensors headers of a folder.
+Result<ModelSource> readFolder(const std::filesystem::path& dir, LoadProgress& progress) {
+    ModelSource src;
+    if (!progress.report(LoadProgress::kConfig, 0)) return cancelledAt(dir, "config");
+    auto config = ModelConfig::load(dir / "config.json");
+    if (!config) return config.status();
+    src.config = std::move(config.value());
+    if (!progress.report(LoadProgress::kTokenizer, 0)) return cancelledAt(dir, "tokenizer");
+    auto tokenizer = Tokenizer::load(dir);
+    if (!tokenizer) return tokenizer.status();
+    src.tokenizer = std::move(tokenizer.value());
+    if (src.tokenizer->size() > static_cast<std::size_t>(src.config.vocab_size))
+        return Status{Code::FormatError, (dir / "tokenizer.json").string() + ": " + std::to_string(src.tokenizer->size()) +
+                                             " tokens, more than config.json vocab_size " +
+                                             std::to_string(src.config.vocab_size)};
+    if (!progress.report(LoadProgress::kWeights, 0)) return cancelledAt(dir, "weights");
+    // Headers: 90% of the stage, binding the rest.
+    auto store = TensorStore::open(dir, [&](std::uint64_t done, std::uint64_t total) {
+        return progress.report(LoadProgress::kWeights, 0.9 * static_cast<double>(done) / static_cast<double>(total));
+    });
+    if (!store) return store.status();
+    src.store = std::move(store.value());
+    src.generation = readGenerationConfig(dir / "generation_config.json");
+    return src;
+}
+
+/// A .gguf file (or split set): the metadata as config and tokenizer, the tensors renamed.
+Result<ModelSource> readGguf(const std::filesystem::path& file, LoadProgress& progress) {
+    ModelSource src;
+    if (!progress.report(LoadProgress::kConfig, 0)) return cancelledAt(file, "config");
+    auto gguf = openGgufModel(file);
+    if (!gguf) return gguf.status();
+    GgufModel& g = gguf.value();
+    src.config = g.config;
+    if (!progress.report(LoadProgress::kTokenizer, 0)) return cancelledAt(file, "tokenizer");
+    auto tokenizer = tokenizerFromGguf(g.files->first());
+    if (!tokenizer) return tokenizer.status();
+    src.tokenizer = std::move(tokenizer.value());
+    if (src.tokenizer->size() > static_cast<std::size_t>(src.config.vocab_size))
+        return Status{Code::FormatError, file.string() + ": " + std::to_string(src.tokenizer->size()) +
+                                             " tokens, more than the model's vocab_size " +
+                                             std::to_string(src.config.vocab_size)};
+    if (!progress.report(LoadProgress::kWeights, 0)) return cancelledAt(file, "weights");
+    src.store = std::move(g.store);
+    src.fileType = g.fileType;
+    for (const GgufTypeShare& t : g.typeMix) src.tensorTypes.push_back({t.type, t.tensors, t.bytes});
+    return src;
+}
+
+} // namespace
+
 Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, const LoadOptions& options) {
     // The backend first: a request the build or the machine cannot serve fails before anything is read.
     auto choice = detail::chooseBackend(options);
@@ -108,41 +181,25 @@ Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, con
 
     using R = Result<std::unique_ptr<Model>>;
     std::error_code ec;
-    if (isGgufPath(dir) && std::filesystem::is_regular_file(dir, ec)) return loadGguf(dir, options, choice.value());
-    if (!std::filesystem::is_directory(dir, ec)) return R(Code::NotFound, dir.string() + ": not a model folder (missing)");
+    const bool gguf = isGgufPath(dir) && std::filesystem::is_regular_file(dir, ec);
+    if (!gguf && !std::filesystem::is_directory(dir, ec))
+        return R(Code::NotFound, dir.string() + ": not a model folder (missing)");
     LoadProgress progress(dir, options);
-    const auto cancelled = [&](const char* stage) {
-        return R(Code::Cancelled, dir.string() + ": loading cancelled (" + stage + ")");
-    };
     // Everything below is owned by locals until the end, so a cancel or an error frees it all.
-    if (!progress.report(LoadProgress::kConfig, 0)) return cancelled("config");
-    auto config = ModelConfig::load(dir / "config.json");
-    if (!config) return config.status();
-    const ModelConfig& c = config.value();
-
-    if (!progress.report(LoadProgress::kTokenizer, 0)) return cancelled("tokenizer");
-    auto tokenizer = Tokenizer::load(dir);
-    if (!tokenizer) return tokenizer.status();
-    if (tokenizer.value()->size() > static_cast<std::size_t>(c.vocab_size))
-        return R(Code::FormatError, (dir / "tokenizer.json").string() + ": " + std::to_string(tokenizer.value()->size()) +
-                                        " tokens, more than config.json vocab_size " + std::to_string(c.vocab_size));
-
-    if (!progress.report(LoadProgress::kWeights, 0)) return cancelled("weights");
-    // Headers: 90% of the stage, binding the rest.
-    auto store = TensorStore::open(dir, [&](std::uint64_t done, std::uint64_t total) {
-        return progress.report(LoadProgress::kWeights, 0.9 * static_cast<double>(done) / static_cast<double>(total));
-    });
-    if (!store) return store.status();
-    auto weights = ModelWeights::bind(store.value(), c);
+    auto source = gguf ? readGguf(dir, progress) : readFolder(dir, progress);
+    if (!source) return source.status();
+    ModelSource& src = source.value();
+    const ModelConfig& c = src.config;
+    auto weights = ModelWeights::bind(src.store, c);
     if (!weights) return weights.status();
     LoadProgress::Stage last = LoadProgress::kWeights;
 
     if (options.prefault) {
         last = LoadProgress::kPrefault;
-        if (!progress.report(LoadProgress::kPrefault, 0)) return cancelled("prefault");
+        if (!progress.report(LoadProgress::kPrefault, 0)) return cancelledAt(dir, "prefault");
         // Weights that do not fit in memory would only evict their own first pages: skipped (reported done).
-        if (store.value().totalFileBytes() <= physicalMemoryBytes() / 4 * 3) {
-            WS_TRY(store.value().prefault([&](std::uint64_t done, std::uint64_t total) {
+        if (src.store.totalFileBytes() <= physicalMemoryBytes() / 4 * 3) {
+            WS_TRY(src.store.prefault([&](std::uint64_t done, std::uint64_t total) {
                 return progress.report(LoadProgress::kPrefault, static_cast<double>(done) / static_cast<double>(total));
             }));
         }
@@ -150,62 +207,17 @@ Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& dir, con
 
     std::unique_ptr<Model> m(new Model());
     m->m_config = c;
-    m->m_info = computeModelInfo(c, weights.value(), store.value().totalFileBytes());
-    m->m_genDefaults = readGenerationConfig(dir / "generation_config.json");
-    m->m_tokenizer = std::move(tokenizer.value());
-    auto backend = detail::createBackend(choice.value(), c, std::move(store.value()), std::move(weights.value()),
-                                         options);
+    m->m_info = computeModelInfo(c, weights.value(), src.store.totalFileBytes());
+    m->m_info.fileType = src.fileType;
+    m->m_info.tensorTypes = src.tensorTypes;
+    m->m_genDefaults = src.generation;
+    m->m_tokenizer = std::move(src.tokenizer);
+    auto backend = detail::createBackend(choice.value(), c, std::move(src.store), std::move(weights.value()), options);
     if (!backend) return backend.status();
     m->m_backend = std::move(backend.value());
     m->m_info.kvBytesPerToken = m->m_backend->describe().kvBytesPerToken;
     m->m_backendNote = choice.value().note;
-    if (!progress.finish(last)) return cancelled(last == LoadProgress::kPrefault ? "prefault" : "weights");
-    return m;
-}
-
-Result<std::unique_ptr<Model>> Model::loadGguf(const std::filesystem::path& file, const LoadOptions& options,
-                                               detail::BackendChoice& choice) {
-    using R = Result<std::unique_ptr<Model>>;
-    LoadProgress progress(file.parent_path(), options);
-    const auto cancelled = [&](const char* stage) {
-        return R(Code::Cancelled, file.string() + ": loading cancelled (" + stage + ")");
-    };
-    if (!progress.report(LoadProgress::kConfig, 0)) return cancelled("config");
-    auto gguf = openGgufModel(file);
-    if (!gguf) return gguf.status();
-    GgufModel& g = gguf.value();
-    const ModelConfig& c = g.config;
-    if (!progress.report(LoadProgress::kTokenizer, 0)) return cancelled("tokenizer");
-    auto tokenizer = tokenizerFromGguf(g.files->first());
-    if (!tokenizer) return tokenizer.status();
-    if (tokenizer.value()->size() > static_cast<std::size_t>(c.vocab_size))
-        return R(Code::FormatError, file.string() + ": " + std::to_string(tokenizer.value()->size()) +
-                                        " tokens, more than the model's vocab_size " + std::to_string(c.vocab_size));
-    if (!progress.report(LoadProgress::kWeights, 0)) return cancelled("weights");
-    auto weights = ModelWeights::bind(g.store, c);
-    if (!weights) return weights.status();
-    LoadProgress::Stage last = LoadProgress::kWeights;
-    if (options.prefault) {
-        last = LoadProgress::kPrefault;
-        if (!progress.report(LoadProgress::kPrefault, 0)) return cancelled("prefault");
-        if (g.store.totalFileBytes() <= physicalMemoryBytes() / 4 * 3) {
-            WS_TRY(g.store.prefault([&](std::uint64_t done, std::uint64_t total) {
-                return progress.report(LoadProgress::kPrefault, static_cast<double>(done) / static_cast<double>(total));
-            }));
-        }
-    }
-    std::unique_ptr<Model> m(new Model());
-    m->m_config = c;
-    m->m_info = computeModelInfo(c, weights.value(), g.store.totalFileBytes());
-    m->m_info.fileType = g.fileType;
-    for (const GgufTypeShare& s : g.typeMix) m->m_info.tensorTypes.push_back({s.type, s.tensors, s.bytes});
-    m->m_tokenizer = std::move(tokenizer.value());
-    auto backend = detail::createBackend(choice, c, std::move(g.store), std::move(weights.value()), options);
-    if (!backend) return backend.status();
-    m->m_backend = std::move(backend.value());
-    m->m_info.kvBytesPerToken = m->m_backend->describe().kvBytesPerToken;
-    m->m_backendNote = choice.note;
-    if (!progress.finish(last)) return cancelled(last == LoadProgress::kPrefault ? "prefault" : "weights");
+    if (!progress.finish(last)) return cancelledAt(dir, last == LoadProgress::kPrefault ? "prefault" : "weights");
     return m;
 }
 

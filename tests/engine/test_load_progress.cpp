@@ -177,3 +177,44 @@ TEST_F(LoadProgressTest, AFailingLoadStillReportsMonotonicallyAndReturnsItsError
 }
 
 } // namespace
+
+namespace {
+
+// A GGUF file (the app tests' tiny Q2_K fixture, written by llama.cpp's gguf-py): the same stages, monotonic to 1,
+// prefaulted, and a cancel at any call leaves the file unmapped.
+TEST(LoadProgressGguf, ReportsEveryStageAndCancelsCleanly) {
+    const fs::path file = fs::path(WS_SOURCE_DIR) / "tests" / "app" / "fixtures" / "tiny-q2_k.gguf";
+    ASSERT_TRUE(fs::exists(file)) << file;
+    const auto load = [&](std::vector<Call>& calls, int cancelAt) {
+        ws::LoadOptions opt;
+        opt.threads = 1;
+        opt.prefault = true;
+        opt.progress = [&calls, cancelAt](double f, std::string_view stage) {
+            calls.push_back({f, std::string(stage)});
+            return static_cast<int>(calls.size()) - 1 != cancelAt;
+        };
+        return ws::Model::load(file, opt);
+    };
+    std::vector<Call> all;
+    {
+        auto m = load(all, -1);
+        ASSERT_TRUE(m.isOk()) << m.status().message();
+        EXPECT_EQ(m.value()->info().fileType, "Q2_K");
+    }
+    ASSERT_GE(all.size(), 4u);
+    for (std::size_t i = 1; i < all.size(); ++i) EXPECT_GE(all[i].fraction, all[i - 1].fraction) << i;
+    EXPECT_EQ(all.back().fraction, 1.0);
+    std::vector<std::string> stages;
+    for (const Call& c : all)
+        if (stages.empty() || stages.back() != c.stage) stages.push_back(c.stage);
+    EXPECT_EQ(stages, (std::vector<std::string>{"config", "tokenizer", "weights", "prefault"}));
+    for (int at : {0, 1, 2, static_cast<int>(all.size()) - 1}) {
+        std::vector<Call> calls;
+        auto m = load(calls, at);
+        ASSERT_FALSE(m.isOk()) << at;
+        EXPECT_EQ(m.status().code(), ws::Code::Cancelled) << m.status().message();
+        EXPECT_EQ(mappingsOf(file.parent_path() / "tiny-q2_k.gguf"), 0) << "cancel at call " << at;
+    }
+}
+
+} // namespace

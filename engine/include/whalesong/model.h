@@ -92,7 +92,6 @@ struct GenerationDefaults {
 
 namespace detail {
 class BackendModel;
-struct BackendChoice;
 }
 
 /// Immutable after load; newSession() may be called from any thread and sessions run concurrently.
@@ -119,8 +118,6 @@ public:
 
 private:
     Model() = default;
-    static Result<std::unique_ptr<Model>> loadGguf(const std::filesystem::path& file, const LoadOptions& options,
-                                                   detail::BackendChoice& choice);
     ModelConfig m_config;
     ModelInfo m_info;
     GenerationDefaults m_genDefaults;
