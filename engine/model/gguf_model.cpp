@@ -286,8 +286,7 @@ Result<GgufModel> openGgufModel(const std::filesystem::path& path) {
     auto set = std::make_shared<const GgufSet>(std::move(opened.value()));
     const GgufFile& f = set->first();
     try {
-        const Meta meta(f, "");
-        const auto arch = meta.string("general.architecture");
+        const auto arch = Meta(f, "deepseek2").string("general.architecture");
         if (!arch) return Status{Code::FormatError, f.fileName() + ": metadata general.architecture is missing"};
         if (*arch != "deepseek2")
             return Status{Code::Unsupported, f.fileName() + ": architecture '" + *arch +
@@ -305,7 +304,6 @@ Result<GgufModel> openGgufModel(const std::filesystem::path& path) {
         auto store = TensorStore::fromViews(std::move(owners), std::move(regions), renameTensors(*set, model.config));
         if (!store) return store.status();
         model.store = std::move(store.value());
-        if (const auto tmpl = meta.string("tokenizer.chat_template")) model.chatTemplate = *tmpl;
         if (const GgufValue* ft = f.find("general.file_type"); ft && ft->kind == GgufValue::Kind::UInt)
             model.fileType = fileTypeName(ft->u);
         std::map<std::string, GgufTypeShare> mix;

@@ -26,7 +26,6 @@ struct GgufModel {
     std::shared_ptr<const GgufSet> files;
     ModelConfig config;
     TensorStore store;           ///< views renamed to model.layers.N.… (experts split out of the merged tensors)
-    std::string chatTemplate;    ///< tokenizer.chat_template; empty when the file has none
     std::string fileType;        ///< general.file_type as llama.cpp names it ("Q4_K_M"), or ""
     std::vector<GgufTypeShare> typeMix; ///< by bytes, largest first
 };

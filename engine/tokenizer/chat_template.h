@@ -11,7 +11,8 @@
 namespace ws::detail {
 
 /// Renders `messages` as Jinja renders DeepSeek-V3's template, `bosToken` standing for {{bos_token}}.
-/// Fails, naming the message index, on an unknown role or on missing content the template would concatenate.
+/// Fails, naming the message index, on missing content the template would concatenate. Roles are checked by the
+/// caller (Tokenizer::renderChat), before any template runs.
 Result<std::string> renderDeepSeekV3Chat(std::span<const ChatMessage> messages, bool addGenerationPrompt,
                                          std::string_view bosToken);
 
