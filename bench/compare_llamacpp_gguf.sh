@@ -88,6 +88,11 @@ for t in $types; do
   read -r p d <<<"$(ours "$f")"
   pct() { awk -v d="$1" -v b="$bytes" -v bw="$bw" 'BEGIN {printf "%.0f%%", 100 * d * b / (bw * 1e9)}'; }
   printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong" "$p" "$d" "$(pct "$d")"
+  # The opt-in bf16 products for prompts (README "Activation precision"), and the exact path, same file.
+  read -r bp bd <<<"$(WS_ACTIVATIONS=bf16-prompts ours "$f")"
+  printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong bf16-prompts" "$bp" "$bd" "$(pct "$bd")"
+  read -r ep ed <<<"$(WS_ACTIVATIONS=exact ours "$f")"
+  printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong exact" "$ep" "$ed" "$(pct "$ed")"
   res=$(llama "$f")
   if [[ $res == failed* ]]; then printf '%-10s %-22s %s\n' "$t" "llama.cpp" "$res"; continue; fi
   read -r lp ld <<<"$res"

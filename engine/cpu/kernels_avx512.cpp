@@ -325,6 +325,99 @@ bool fp8GemvBf16(const MatJob& j, int r0, int r1) {
     return true;
 }
 
+// ---- GEMM with bf16 products (AVX512-BF16), for prompts when asked (ActivationPrecision::Bf16Prompts) --------
+// Activations rounded to bf16 once per call, weights to bf16 a 4-row group at a time (BF16 weights are read as
+// they are); vdpbf16ps accumulates pairs of products in float32: twice the multiply rate of the float32 GEMM.
+// The rounding of x (and of non-bf16 weights) to 8 significant bits is the whole error: up to ~1e-2 of the
+// logits' norm on the test models, which is why it is not the default.
+
+WS_AVX512BF16 inline __m256i bhBits(__m256bh v) {
+    __m256i r;
+    std::memcpy(&r, &v, sizeof r);
+    return r;
+}
+
+// n floats → bf16 (round to nearest even), zero-padded to `padded`.
+WS_AVX512BF16 void toBf16(const float* x, int n, int padded, std::uint16_t* out) {
+    int c = 0;
+    for (; c + 16 <= n; c += 16)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c), bhBits(_mm512_cvtneps_pbh(_mm512_loadu_ps(x + c))));
+    if (c < n) {
+        const __mmask16 k = tailMask(n - c);
+        _mm256_mask_storeu_epi16(out + c, k, bhBits(_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(k, x + c))));
+    }
+    for (int i = n; i < padded; ++i) out[i] = 0;
+}
+
+// 4 bf16 weight rows (stride ldw, zero-padded to a multiple of 32) × NT bf16 tokens (stride ldx): out[i * NT + t].
+template <int NT>
+WS_AVX512BF16 void micro4Bf16(const std::uint16_t* const* w, const std::uint16_t* x, std::int64_t ldx, int n, float* out) {
+    __m512 acc[4][NT];
+    for (int i = 0; i < 4; ++i)
+        for (int t = 0; t < NT; ++t) acc[i][t] = _mm512_setzero_ps();
+    for (int c = 0; c < n; c += 32) {
+        __m512bh wv[4];
+        for (int i = 0; i < 4; ++i) wv[i] = asBh(_mm512_loadu_si512(w[i] + c));
+        for (int t = 0; t < NT; ++t) {
+            const auto xv = asBh(_mm512_loadu_si512(x + t * ldx + c));
+            for (int i = 0; i < 4; ++i) acc[i][t] = _mm512_dpbf16_ps(acc[i][t], wv[i], xv);
+        }
+    }
+    for (int i = 0; i < 4; ++i)
+        for (int t = 0; t < NT; ++t) out[i * NT + t] = _mm512_reduce_add_ps(acc[i][t]);
+}
+
+template <DType D>
+WS_AVX512BF16 void gemmBf16(const MatJob& j, int r0, int r1) {
+    const Matrix& W = *j.W;
+    const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
+    const int padded = (W.cols + 31) / 32 * 32;
+    thread_local std::vector<std::uint16_t> xb, wb;
+    thread_local std::vector<float> wf;
+    xb.resize(static_cast<std::size_t>(j.T) * static_cast<std::size_t>(padded));
+    for (int t = 0; t < j.T; ++t) toBf16(j.X + t * ldx, W.cols, padded, xb.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(padded));
+    // BF16 rows whose length is a multiple of 32 are used in place; others go through a 4-row bf16 buffer.
+    const bool inPlace = D == DType::BF16 && W.cols % 32 == 0;
+    wb.assign(static_cast<std::size_t>(4 * padded), 0);
+    wf.resize(static_cast<std::size_t>(W.cols));
+    for (int r = r0; r < r1; r += 4) {
+        const int nr = std::min(4, r1 - r);
+        const std::uint16_t* rows[4];
+        for (int i = 0; i < 4; ++i) {
+            std::uint16_t* buf = wb.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(padded);
+            if (i >= nr) {
+                std::fill(buf, buf + padded, std::uint16_t{0});
+                rows[i] = buf;
+            } else if (inPlace) {
+                rows[i] = reinterpret_cast<const std::uint16_t*>(W.row(r + i));
+            } else {
+                if constexpr (D == DType::BF16) {
+                    std::memcpy(buf, W.row(r + i), static_cast<std::size_t>(W.cols) * 2);
+                } else {
+                    rowToF32<D>(W, r + i, wf.data());
+                    toBf16(wf.data(), W.cols, padded, buf);
+                }
+                rows[i] = buf;
+            }
+        }
+        float out[16];
+        int t = 0;
+        for (; t + 4 <= j.T; t += 4) {
+            micro4Bf16<4>(rows, xb.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(padded), padded, padded, out);
+            for (int i = 0; i < nr; ++i)
+                for (int u = 0; u < 4; ++u) j.Y[(t + u) * ldy + (r + i - j.rowOffset)] = out[i * 4 + u];
+        }
+        const int rest = j.T - t;
+        if (rest == 0) continue;
+        const std::uint16_t* xt = xb.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(padded);
+        if (rest == 1) micro4Bf16<1>(rows, xt, padded, padded, out);
+        if (rest == 2) micro4Bf16<2>(rows, xt, padded, padded, out);
+        if (rest == 3) micro4Bf16<3>(rows, xt, padded, padded, out);
+        for (int i = 0; i < nr; ++i)
+            for (int u = 0; u < rest; ++u) j.Y[(t + u) * ldy + (r + i - j.rowOffset)] = out[i * rest + u];
+    }
+}
+
 // Up to this many tokens, the multi-token GEMV beats dequantising rows for the GEMM tile.
 constexpr int kMultiTokenGemvMax = 8;
 
@@ -349,6 +442,13 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
             for (; r < r1; ++r) dotRows<D, 1>(W, r, x, &Y(t, r));
         }
         return;
+    }
+    if (kBf16Path && activationPrecision() == ActivationPrecision::Bf16Prompts && !j.exact &&
+        (D != DType::F32 || j.weightTile)) {
+        if constexpr (D != DType::F8_E4M3) { // FP8 prompts: the float GEMM on its exact bf16-able rows, below
+            gemmBf16<D>(j, r0, r1);
+            return;
+        }
     }
     // GEMM: dequantise 4 rows once, then reuse them for every token.
     thread_local std::vector<float> buf;

@@ -2,7 +2,9 @@
 #include "cpu/matmul.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "cpu/kernels.h"
@@ -31,10 +33,20 @@ KernelSet detect() {
 
 const KernelSet s_best = detect();
 KernelSet s_kernels = s_best; // changed only by useKernels()
+ActivationPrecision fromEnv() {
+    const char* e = std::getenv("WS_ACTIVATIONS");
+    const std::string v = e ? e : "";
+    if (v == "exact" || envSet("WS_EXACT_ACTIVATIONS")) return ActivationPrecision::Exact;
+    if (v == "bf16-prompts") return ActivationPrecision::Bf16Prompts;
+    return ActivationPrecision::Int8Residual;
+}
+ActivationPrecision s_precision = fromEnv();
 
 } // namespace
 
 const char* kernelName() { return s_kernels.name; }
+void setActivationPrecision(ActivationPrecision p) { s_precision = p; }
+ActivationPrecision activationPrecision() { return s_precision; }
 
 bool useKernels(const std::string& name) {
     g_fp8ViaBf16 = true;
@@ -64,11 +76,24 @@ namespace {
 /// Block-quantised weights (GGUF). A few tokens: the fused dequantising dot (dotBlocks) per row and token, the
 /// row staying in L1 between tokens. More (a prompt): each row dequantised once, a tile at a time, then the F32
 /// GEMM kernel.
-void quantRows(const MatJob& j, int r0, int r1) {
+void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch) {
     const Matrix& W = *j.W;
     const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
     if (j.T <= 3) {
         const std::int64_t blocks = W.cols / dtypeBlock(W.dtype).elems;
+        if (s_precision != ActivationPrecision::Exact && !j.exact && hasInt8Dot(W.dtype)) { // activations to int8 blocks once, then integer dots
+            // The products of one matmulMany (one epoch) that read the same X (an MoE layer's gate and up of
+            // every expert) quantise it once per thread.
+            thread_local Int8Activations xq[3];
+            thread_local struct { const float* x; std::int64_t cols, ldx; int T; std::uint64_t epoch; } cached{};
+            if (cached.x != j.X || cached.cols != W.cols || cached.ldx != ldx || cached.T != j.T || cached.epoch != epoch) {
+                for (int t = 0; t < j.T; ++t) xq[t].assign(j.X + t * ldx, W.cols);
+                cached = {j.X, W.cols, ldx, j.T, epoch};
+            }
+            for (int r = r0; r < r1; ++r)
+                for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = dotBlocksInt8(W.dtype, W.row(r), xq[t], blocks);
+            return;
+        }
         for (int r = r0; r < r1; ++r)
             for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = dotBlocks(W.dtype, W.row(r), j.X + t * ldx, blocks);
         return;
@@ -86,20 +111,25 @@ void quantRows(const MatJob& j, int r0, int r1) {
         f32.rows = nr;
         f32.cols = W.cols;
         f32.data = tile.data();
-        MatJob sub{&f32, j.X, j.T, j.Y + (r - j.rowOffset), ldx, ldy, 0};
+        MatJob sub{&f32, j.X, j.T, j.Y + (r - j.rowOffset), ldx, ldy, 0, j.exact, true};
         s_kernels.rows(sub, 0, nr);
     }
 }
 
-} // namespace
+// Numbers the calls whose inputs stay fixed: each matmulMany, each direct matmulRows.
+std::atomic<std::uint64_t> s_epoch{1};
 
-void matmulRows(const MatJob& job, int r0, int r1) {
+void rowsOf(const MatJob& job, int r0, int r1, std::uint64_t epoch) {
     if (r0 >= r1 || job.T <= 0) return;
     if (isBlockQuantized(job.W->dtype))
-        quantRows(job, r0, r1);
+        quantRows(job, r0, r1, epoch);
     else
         s_kernels.rows(job, r0, r1);
 }
+
+} // namespace
+
+void matmulRows(const MatJob& job, int r0, int r1) { rowsOf(job, r0, r1, s_epoch.fetch_add(1) + 1); }
 float dot(const float* a, const float* b, int n) { return s_kernels.dot(a, b, n); }
 void axpy(float a, const float* x, float* y, int n) { s_kernels.axpy(a, x, y, n); }
 void axpyRows(const Matrix& W, int r, int n, const float* a, float* y) {
@@ -133,11 +163,12 @@ void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs) {
         const auto r = static_cast<int>((c - prefix[i]) / rowCost[i]);
         return std::min(rows, (r + 3) / 4 * 4);
     };
+    const std::uint64_t epoch = s_epoch.fetch_add(1) + 1;
     pool.run([&](int t) {
         const double b = total * t / nt, e = t + 1 == nt ? total * 2 : total * (t + 1) / nt;
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             const int r0 = rowAt(i, b), r1 = rowAt(i, e);
-            if (r0 < r1) matmulRows(jobs[i], r0, r1);
+            if (r0 < r1) rowsOf(jobs[i], r0, r1, epoch);
         }
     });
 }

@@ -19,6 +19,12 @@ struct MatJob {
     std::int64_t ldx = 0; // 0: W->cols
     std::int64_t ldy = 0; // 0: W->rows
     int rowOffset = 0;    // Y holds rows from this one on: row r goes to Y[t * ldy + r - rowOffset]
+    /// Float activations whatever the setting (see ActivationPrecision): products whose small errors decide
+    /// something, such as the router's scores.
+    bool exact = false;
+    /// Set by the dequantising path only: W is an F32 tile of dequantised weights, which the bf16 GEMM may round
+    /// as it rounds BF16 / F16 weights (other F32 matrices — attention's cache products — stay float).
+    bool weightTile = false;
 };
 
 /// Runs several independent products in one parallel region, the rows of all of them split over the threads.
@@ -35,6 +41,21 @@ void axpyRows(const Matrix& W, int r, int n, const float* a, float* y);
 float dot(const float* a, const float* b, int n);
 /// y[i] += a · x[i] over n floats, vectorised.
 void axpy(float a, const float* x, float* y, int n);
+
+/// How activations enter the products (README "Activation precision"):
+/// - Exact: float32 throughout (WS_ACTIVATIONS=exact, or WS_EXACT_ACTIVATIONS=1); the tests that compare against
+///   the float64 reference run this way.
+/// - Int8Residual, the default: against block-quantised weights in a GEMV (decode, 1-3 tokens), on CPUs with
+///   AVX-512 VNNI, each block of 32 activations becomes int8 codes plus int8 residual codes (~16 significant
+///   bits) and the products run as exact integer sums (vpdpbusd): ~1e-5..1e-4 of the logits' norm. Prompts and
+///   other weight types stay float32.
+/// - Bf16Prompts (WS_ACTIVATIONS=bf16-prompts): as the default, and prompts (GEMMs over more than 8 tokens) with
+///   bf16 activations and weights (vdpbf16ps) on CPUs with AVX512-BF16: ~1.3x the prompt speed, up to ~1e-2 of
+///   the logits' norm.
+/// MatJob::exact keeps one product in float32 whatever the setting. Not thread-safe with running kernels.
+enum class ActivationPrecision : std::uint8_t { Exact, Int8Residual, Bf16Prompts };
+void setActivationPrecision(ActivationPrecision p);
+ActivationPrecision activationPrecision();
 
 /// Which kernels run: "avx512", "avx2" or "portable" (WS_NO_AVX512=1 / WS_NO_AVX2=1 step down at start-up).
 const char* kernelName();

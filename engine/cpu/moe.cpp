@@ -26,7 +26,9 @@ void CpuModel::feedForward(int layer, const float* h, int T, float* out) const {
     // Route every token: [T, n_routed] logits → k experts with weights.
     const int n = c.n_routed_experts, k = c.num_experts_per_tok;
     std::vector<float> logits(static_cast<std::size_t>(T) * n);
-    matmul(pool, MatJob{&L.router, h, T, logits.data()});
+    MatJob router{&L.router, h, T, logits.data()};
+    router.exact = true; // a rounding error here can change which experts run
+    matmul(pool, router);
     std::vector<int> chosen(static_cast<std::size_t>(T) * k);
     std::vector<float> weight(chosen.size()), scratch;
     for (int t = 0; t < T; ++t)

@@ -9,6 +9,7 @@
 // ggml/src/ggml-common.h, little-endian.
 #include "model/quant.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -678,6 +679,22 @@ WS_QAVX512 void dequantAvx512(const u8* b, float* y, std::int64_t nb) {
     }
 }
 
+// Σ a·b over n floats (n a multiple of 16), for the types without a fused dot: their blocks are dequantised by
+// the SIMD dequantiser a few at a time, then dotted.
+WS_QAVX2 float dotF32Avx2(const float* a, const float* b, std::int64_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    for (std::int64_t i = 0; i < n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    return hsum(_mm256_add_ps(s0, s1));
+}
+WS_QAVX512 float dotF32Avx512(const float* a, const float* b, std::int64_t n) {
+    __m512 s = _mm512_setzero_ps();
+    for (std::int64_t i = 0; i < n; i += 16) s = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s);
+    return _mm512_reduce_add_ps(s);
+}
+
 #endif // __x86_64__
 
 using DotFn = float (*)(const u8*, const float*, std::int64_t);
@@ -792,6 +809,21 @@ float dotBlocksWith(QuantIsa isa, DType t, const void* w, const float* x, std::i
     const u8* p = static_cast<const u8*>(w);
     if (const DotFn fn = simdDot(isa, t))
         return fn(p, x, nblocks);
+#if defined(__x86_64__)
+    if (const DequantFn dq = simdDequant(isa, t)) { // no fused kernel: dequantise 1,024 weights at a time
+        const BlockLayout bl = dtypeBlock(t);
+        const std::int64_t chunk = std::max<std::int64_t>(1, 1024 / bl.elems);
+        float buf[1024];
+        float sum = 0.0f;
+        for (std::int64_t i = 0; i < nblocks; i += chunk) {
+            const std::int64_t k = std::min(chunk, nblocks - i);
+            dq(p + i * bl.bytes, buf, k);
+            sum += isa == QuantIsa::Avx512 ? dotF32Avx512(buf, x + i * bl.elems, k * bl.elems)
+                                           : dotF32Avx2(buf, x + i * bl.elems, k * bl.elems);
+        }
+        return sum;
+    }
+#endif
     return dotPortable(t, p, x, nblocks);
 }
 

@@ -5,6 +5,7 @@
 #include "model/dtype.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace ws {
 
@@ -31,5 +32,29 @@ QuantIsa quantIsaBest();
 float dotBlocksWith(QuantIsa isa, DType t, const void* w, const float* x, std::int64_t nblocks);
 /// dequantizeBlocks at a given level (capped at quantIsaBest()); every level gives bit-identical results.
 void dequantizeBlocksWith(QuantIsa isa, DType t, const void* src, float* dst, std::int64_t nblocks);
+
+} // namespace ws
+
+namespace ws {
+
+/// Activations as integers for the int8 dot products: per block of 32 values a scale d = max|x|/127, codes
+/// q = round(x/d) in [-127, 127] (what llama.cpp's quantised GEMVs use, alone) and residual codes
+/// r = round(256·(x/d − q)), so that x ≈ unit·c with c = 256·q + r and unit = d/256: about 16 significant bits.
+/// The kernels run vpdpbusd on q and on r and combine the two exact integer sums as 256·Σw·q + Σw·r. Per 32 also
+/// unit·Σc (the K-quants' minimums), per 4 values Σc (the lane sums an offset code needs). `q` and `r` are padded
+/// with zeros to a multiple of 64.
+struct Int8Activations {
+    std::int64_t n = 0;
+    std::vector<std::int8_t> q, r;
+    std::vector<float> unit, dsum;
+    std::vector<std::int32_t> sum4;
+    void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
+};
+
+/// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI: Q8_0, Q4_K, Q6_K).
+bool hasInt8Dot(DType t);
+/// Σ w·x over `nblocks` blocks of `t` at `w` against x quantised by Int8Activations (from its start): integer
+/// products summed exactly per 32 weights, then scaled in float. Only where hasInt8Dot(t).
+float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks);
 
 } // namespace ws

@@ -659,5 +659,85 @@ TEST(Quant, DequantizeBlocksBitIdenticalAtEveryLevel) {
     std::printf("best level %d, %d SIMD comparisons\n", static_cast<int>(best), compared);
 }
 
+
+// The int8 activations: per 32 values d = max|x|/127, q = round(x/d), r = round(256·(x/d − q)); x ≈ d/256·c with
+// c = 256·q + r, and the sums the dots need.
+TEST(Quant, Int8ActivationsQuantiseEachBlockOf32) {
+    std::mt19937 rng(21);
+    std::normal_distribution<float> g(0.0f, 3.0f);
+    std::vector<float> x(96);
+    for (auto& v : x)
+        v = g(rng);
+    for (int i = 32; i < 64; ++i)
+        x[static_cast<std::size_t>(i)] = 0.0f; // an all-zero block: unit 0, codes 0
+    Int8Activations a;
+    a.assign(x.data(), 96);
+    ASSERT_EQ(a.unit.size(), 3u);
+    ASSERT_EQ(a.q.size(), 128u); // padded to a multiple of 64 with zeros
+    ASSERT_EQ(a.r.size(), 128u);
+    for (int b = 0; b < 3; ++b) {
+        double amax = 0;
+        for (int i = 0; i < 32; ++i)
+            amax = std::max(amax, std::fabs(static_cast<double>(x[static_cast<std::size_t>(32 * b + i)])));
+        const double unit = a.unit[static_cast<std::size_t>(b)];
+        EXPECT_NEAR(unit, amax / 127.0 / 256.0, 1e-6 * amax / 127.0 / 256.0);
+        long total = 0;
+        for (int i = 0; i < 32; ++i) {
+            const std::size_t k = static_cast<std::size_t>(32 * b + i);
+            EXPECT_LE(std::abs(a.q[k]), 127);
+            EXPECT_LE(std::fabs(unit * 256.0 * a.q[k] - x[k]), 0.5 * 256.0 * unit + 1e-6 * amax) << k;
+            const long c = 256L * a.q[k] + a.r[k];
+            EXPECT_LE(std::fabs(unit * static_cast<double>(c) - x[k]), 0.5 * unit + 1e-6 * amax) << k; // ~16 bits
+            total += c;
+        }
+        EXPECT_NEAR(a.dsum[static_cast<std::size_t>(b)], unit * static_cast<double>(total),
+                    1e-5 * std::fabs(a.dsum[static_cast<std::size_t>(b)]) + 1e-30);
+    }
+    for (std::size_t l = 0; l < a.sum4.size(); ++l) {
+        long want = 0;
+        for (std::size_t k = 4 * l; k < 4 * l + 4; ++k)
+            want += 256L * a.q[k] + a.r[k];
+        EXPECT_EQ(a.sum4[l], want) << l;
+    }
+    for (std::size_t k = 96; k < 128; ++k)
+        EXPECT_EQ(a.q[k] | a.r[k], 0);
+}
+
+// The VNNI dots against float64 Σ w·(d·q) on the weights dequantised independently (deq) and the activations
+// as quantised: the integer products are exact, so only the float scaling rounds.
+TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
+    std::mt19937 rng(5);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    int tested = 0;
+    for (DType t : {DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+        if (!hasInt8Dot(t))
+            continue;
+        const BlockLayout bl = dtypeBlock(t);
+        for (int nb : {1, 2, 3, 8}) {
+            const Bytes b = randomBlocks(t, nb, rng);
+            std::vector<float> x(static_cast<std::size_t>(nb * bl.elems));
+            for (auto& v : x)
+                v = g(rng);
+            Int8Activations a;
+            a.assign(x.data(), static_cast<std::int64_t>(x.size()));
+            const std::vector<float> w = deq(t, b);
+            double exact = 0, mag = 0, vsFloat = 0;
+            for (std::size_t i = 0; i < w.size(); ++i) {
+                const double xq = static_cast<double>(a.unit[i / 32]) * (256.0 * a.q[i] + a.r[i]);
+                exact += static_cast<double>(w[i]) * xq;
+                mag += std::fabs(static_cast<double>(w[i]) * xq);
+                vsFloat += static_cast<double>(w[i]) * x[i];
+            }
+            const float got = dotBlocksInt8(t, b.data(), a, nb);
+            EXPECT_NEAR(got, exact, 1e-5 * mag + 1e-30) << dtypeName(t) << " nblocks " << nb;
+            // and, as a whole, close to the float dot (x to ~16 bits: 1/(2·127·256) of each block's largest |x|)
+            EXPECT_NEAR(got, vsFloat, 1e-4 * mag + 1e-30) << dtypeName(t) << " nblocks " << nb;
+            ++tested;
+        }
+    }
+    if (tested == 0)
+        GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+}
+
 } // namespace
 } // namespace ws

@@ -1,0 +1,279 @@
+// Int8 dot products of block-quantised weights against activations held as int8 codes plus int8 residual codes
+// (Int8Activations, quant.h), on AVX-512 VNNI: vpdpbusd multiplies 64 unsigned weight codes by 64 signed
+// activation codes and sums each 4 into an int32 lane, exactly; run on the codes and on the residuals, the two sums
+// combine as 256·Σw·q + Σw·r, and the float scales (weight sub-block × activation block) are applied per lane
+// afterwards. Codes that are signed or carry an offset (Q8_0's int8, Q6_K's q − 32) enter as unsigned q + K and the
+// dot subtracts K·Σc per lane from the activations' precomputed lane sums. Layouts: ggml/src/ggml-common.h (see
+// quant.cpp).
+#include "model/quant.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#if defined(__x86_64__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#endif
+
+namespace ws {
+
+namespace {
+
+using u8 = std::uint8_t;
+
+// Blocks [b0, b1) of x into a (its arrays sized, the padding zero).
+void quantiseBlocksPortable(const float* x, std::int64_t b0, std::int64_t b1, Int8Activations& a) {
+    auto& q = a.q;
+    auto& r = a.r;
+    auto& sum4 = a.sum4;
+    for (std::int64_t b = b0; b < b1; ++b) {
+        const float* xb = x + 32 * b;
+        float amax = 0.0f;
+        for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(xb[i]));
+        const float d = amax / 127.0f, inv = d > 0.0f ? 1.0f / d : 0.0f;
+        std::int64_t total = 0;
+        for (int i = 0; i < 32; ++i) {
+            const auto k = static_cast<std::size_t>(32 * b + i);
+            const float t = xb[i] * inv;
+            const int hi = std::clamp(static_cast<int>(std::lrintf(t)), -127, 127);
+            const int lo = std::clamp(static_cast<int>(std::lrintf((t - static_cast<float>(hi)) * 256.0f)), -127, 127);
+            q[k] = static_cast<std::int8_t>(hi);
+            r[k] = static_cast<std::int8_t>(lo);
+            const int c = 256 * hi + lo;
+            total += c;
+            sum4[k / 4] += c;
+        }
+        a.unit[static_cast<std::size_t>(b)] = d / 256.0f;
+        a.dsum[static_cast<std::size_t>(b)] = d / 256.0f * static_cast<float>(total);
+    }
+}
+
+#if defined(__x86_64__)
+#define WS_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,f16c,fma")))
+
+WS_VNNI inline float f16(const u8* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, sizeof h);
+    return _cvtsh_ss(h);
+}
+
+// Lane i of a 64-weight vector → sub-block index: lanes 0-7 `a`, 8-15 `b` (32-weight sub-blocks).
+WS_VNNI inline __m512i pairIndex(int a, int b) {
+    return _mm512_inserti64x4(_mm512_set1_epi32(a), _mm256_set1_epi32(b), 1);
+}
+
+// Lane sums Σ u·c over 4 weights each, c = 256·q + r the activations from `at`: 256·(u·q) + u·r, exact in
+// int32 (|256·u·q| ≤ 4·255·127·256 < 2^25).
+WS_VNNI inline __m512i dot2(__m512i u, const Int8Activations& a, std::int64_t at) {
+    const __m512i hi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, _mm512_loadu_si512(a.q.data() + at));
+    return _mm512_dpbusd_epi32(_mm512_slli_epi32(hi, 8), u, _mm512_loadu_si512(a.r.data() + at));
+}
+
+// block_q8_0 (34 B): d f16, qs[32] int8. Two blocks per vector: (q + 128)·c − 128·Σc, exact in int32.
+WS_VNNI float dotQ8_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    __m512 acc = _mm512_setzero_ps();
+    std::int64_t i = 0;
+    for (; i + 2 <= nb; i += 2, w += 68) {
+        const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
+        const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 36));
+        const __m512i u = _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), flip);
+        const __m512i s4 = _mm512_loadu_si512(a.sum4.data() + 8 * i);
+        const __m512i dp = _mm512_sub_epi32(dot2(u, a, 32 * i), _mm512_slli_epi32(s4, 7));
+        const __m512 sc = _mm512_insertf32x8(_mm512_set1_ps(f16(w) * a.unit[static_cast<std::size_t>(i)]),
+                                             _mm256_set1_ps(f16(w + 34) * a.unit[static_cast<std::size_t>(i + 1)]), 1);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc);
+    }
+    float total = _mm512_reduce_add_ps(acc);
+    if (i < nb) { // the odd last block, on 256 bits
+        const __m256i u = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2)),
+                                           _mm256_set1_epi8(static_cast<char>(0x80)));
+        const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q.data() + 32 * i));
+        const __m256i xr = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.r.data() + 32 * i));
+        const __m256i s4 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.sum4.data() + 8 * i));
+        const __m256i dq = _mm256_slli_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u, xq), 8);
+        const __m256i dp = _mm256_sub_epi32(_mm256_dpbusd_epi32(dq, u, xr), _mm256_slli_epi32(s4, 7));
+        const __m256 v = _mm256_cvtepi32_ps(dp);
+        __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        s = _mm_add_ss(s, _mm_movehdup_ps(s));
+        total += _mm_cvtss_f32(s) * (f16(w) * a.unit[static_cast<std::size_t>(i)]);
+    }
+    return total;
+}
+
+// The 6-bit scales (low 32 bits: sub-blocks 0-3, high: 4-7) and minimums of a Q4_K / Q5_K block, one byte each
+// (the packing is described at kScaleMin in quant.cpp).
+inline void kScalesMins(const u8* s12, std::uint64_t& sc, std::uint64_t& mn) {
+    std::uint32_t a, b, c;
+    std::memcpy(&a, s12, 4);
+    std::memcpy(&b, s12 + 4, 4);
+    std::memcpy(&c, s12 + 8, 4);
+    const std::uint32_t scLo = a & 0x3F3F3F3Fu, mLo = b & 0x3F3F3F3Fu;
+    const std::uint32_t scHi = (c & 0x0F0F0F0Fu) | ((a >> 2) & 0x30303030u);
+    const std::uint32_t mHi = ((c >> 4) & 0x0F0F0F0Fu) | ((b >> 2) & 0x30303030u);
+    sc = static_cast<std::uint64_t>(scHi) << 32 | scLo;
+    mn = static_cast<std::uint64_t>(mHi) << 32 | mLo;
+}
+
+WS_VNNI inline __m256 bytesToFloat8(std::uint64_t v) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
+}
+
+// block_q4_K (144 B): d, dmin f16, scales[12], qs[128]. Weights 64j … 64j + 63 are the low nibbles of
+// qs[32j … 32j + 31] then their high nibbles: one broadcast, one per-half shift. w = d·sc·q − dmin·m.
+WS_VNNI float dotQ4_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
+    const __m512i nib = _mm512_set1_epi8(0x0F);
+    const __m512i halfShift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+    const __m512i idx[4] = {pairIndex(0, 1), pairIndex(2, 3), pairIndex(4, 5), pairIndex(6, 7)};
+    __m512 acc = _mm512_setzero_ps();
+    __m256 mins = _mm256_setzero_ps();
+    for (std::int64_t i = 0; i < nb; ++i, w += 144) {
+        std::uint64_t sc, mn;
+        kScalesMins(w + 4, sc, mn);
+        const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
+        const __m256 xs = _mm256_loadu_ps(a.dsum.data() + 8 * i);
+        const __m512 scale = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_mul_ps(bytesToFloat8(sc), _mm256_set1_ps(f16(w))), xd));
+        mins = _mm256_fmadd_ps(_mm256_mul_ps(bytesToFloat8(mn), _mm256_set1_ps(f16(w + 2))), xs, mins);
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16 + 32 * j)));
+            const __m512i u = _mm512_and_si512(_mm512_srlv_epi16(v, halfShift), nib);
+            const __m512i dp = dot2(u, a, 256 * i + 64 * j);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[j], scale), acc);
+        }
+    }
+    const __m128 m = _mm_add_ps(_mm256_castps256_ps128(mins), _mm256_extractf128_ps(mins, 1));
+    __m128 s = _mm_add_ps(m, _mm_movehl_ps(m, m));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(s);
+}
+
+// block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d f16. Weight 128h + 32g + l: nibble g/2 of
+// ql[64h + 32(g%2) + l], bits 2g of qh[32h + l], minus 32; a scale per 16 weights. Weights 64k … 64k + 63
+// (k = 2h + g/2) come from the 64 bytes of ql at 64h and the 32 of qh at 32h (shifted 2 more for the upper half).
+WS_VNNI float dotQ6_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
+    const __m512i low4 = _mm512_set1_epi8(0x0F), low2 = _mm512_set1_epi8(3);
+    const __m512i upper2 = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    __m512i idx[4];
+    for (int k = 0; k < 4; ++k)
+        idx[k] = _mm512_setr_epi32(4 * k, 4 * k, 4 * k, 4 * k, 4 * k + 1, 4 * k + 1, 4 * k + 1, 4 * k + 1, 4 * k + 2,
+                                   4 * k + 2, 4 * k + 2, 4 * k + 2, 4 * k + 3, 4 * k + 3, 4 * k + 3, 4 * k + 3);
+    __m512 acc = _mm512_setzero_ps();
+    for (std::int64_t i = 0; i < nb; ++i, w += 210) {
+        // scale[s] = d · sc[s] · xd[s / 2] for the 16 sub-blocks of 16
+        const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192))));
+        const __m512 xd = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
+        const __m512 scale = _mm512_mul_ps(_mm512_mul_ps(sc, _mm512_set1_ps(f16(w + 208))), xd);
+        const std::int32_t* s4 = a.sum4.data() + 64 * i;
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; ++h) {
+            const __m512i ql = _mm512_loadu_si512(w + 64 * h);
+            const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 128 + 32 * h)));
+#pragma GCC unroll 2
+            for (int g2 = 0; g2 < 2; ++g2) {
+                const int k = 2 * h + g2;
+                const __m512i lo = _mm512_and_si512(g2 ? _mm512_srli_epi16(ql, 4) : ql, low4);
+                const __m512i shift = _mm512_add_epi16(upper2, _mm512_set1_epi16(static_cast<short>(4 * g2)));
+                const __m512i hi = _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, shift), low2), 4);
+                const __m512i u = _mm512_or_si512(lo, hi);
+                const __m512i dp = _mm512_sub_epi32(dot2(u, a, 256 * i + 64 * k), _mm512_slli_epi32(_mm512_loadu_si512(s4 + 16 * k), 5));
+                acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[k], scale), acc);
+            }
+        }
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+// The same per block of 32, 16 lanes at a time (cvtps rounds to nearest-even as lrintf does); Σc per 4 by
+// vpdpbusd against ones.
+WS_VNNI void quantiseBlocksVnni(const float* x, std::int64_t blocks, Int8Activations& a) {
+    const __m512 lim = _mm512_set1_ps(127.0f), nlim = _mm512_set1_ps(-127.0f);
+    const __m512i ones = _mm512_set1_epi8(1);
+    for (std::int64_t b = 0; b < blocks; ++b) {
+        const __m512 x0 = _mm512_loadu_ps(x + 32 * b), x1 = _mm512_loadu_ps(x + 32 * b + 16);
+        const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
+        const float d = amax / 127.0f, inv = d > 0.0f ? 1.0f / d : 0.0f;
+        const __m512 vi = _mm512_set1_ps(inv), k256 = _mm512_set1_ps(256.0f);
+        const __m512 t0 = _mm512_mul_ps(x0, vi), t1 = _mm512_mul_ps(x1, vi);
+        const __m512i h0 = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(t0, nlim), lim));
+        const __m512i h1 = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(t1, nlim), lim));
+        const __m512 e0 = _mm512_mul_ps(_mm512_sub_ps(t0, _mm512_cvtepi32_ps(h0)), k256);
+        const __m512 e1 = _mm512_mul_ps(_mm512_sub_ps(t1, _mm512_cvtepi32_ps(h1)), k256);
+        const __m512i l0 = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(e0, nlim), lim));
+        const __m512i l1 = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(e1, nlim), lim));
+        const __m256i qb = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(h0)), _mm512_cvtepi32_epi8(h1), 1);
+        const __m256i rb = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(l0)), _mm512_cvtepi32_epi8(l1), 1);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.q.data() + 32 * b), qb);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.r.data() + 32 * b), rb);
+        const __m256i onesY = _mm512_castsi512_si256(ones);
+        const __m256i s4 = _mm256_add_epi32(_mm256_slli_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), onesY, qb), 8),
+                                            _mm256_dpbusd_epi32(_mm256_setzero_si256(), onesY, rb));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.sum4.data() + 8 * b), s4);
+        const __m256i s2 = _mm256_add_epi32(s4, _mm256_shuffle_epi32(s4, 0x4E));
+        const __m256i s1 = _mm256_add_epi32(s2, _mm256_shuffle_epi32(s2, 0xB1));
+        const int total = _mm256_extract_epi32(s1, 0) + _mm256_extract_epi32(s1, 4);
+        a.unit[static_cast<std::size_t>(b)] = d / 256.0f;
+        a.dsum[static_cast<std::size_t>(b)] = d / 256.0f * static_cast<float>(total);
+    }
+}
+
+bool detectVnni() {
+    __builtin_cpu_init();
+    const char* off = std::getenv("WS_NO_AVX512");
+    if (off && *off && *off != '0') return false;
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
+}
+const bool kVnni = detectVnni();
+#else
+constexpr bool kVnni = false;
+#endif
+
+} // namespace
+
+void Int8Activations::assign(const float* x, std::int64_t count) {
+    n = count;
+    const std::int64_t blocks = count / 32, padded = (count + 63) / 64 * 64;
+    q.assign(static_cast<std::size_t>(padded), 0);
+    r.assign(static_cast<std::size_t>(padded), 0);
+    unit.resize(static_cast<std::size_t>(blocks));
+    dsum.resize(static_cast<std::size_t>(blocks));
+    sum4.assign(static_cast<std::size_t>(padded / 4), 0);
+#if defined(__x86_64__)
+    if (kVnni) return quantiseBlocksVnni(x, blocks, *this);
+#endif
+    quantiseBlocksPortable(x, 0, blocks, *this);
+}
+
+bool hasInt8Dot(DType t) {
+    return kVnni && (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K);
+}
+
+float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
+#if defined(__x86_64__)
+    const auto* p = static_cast<const u8*>(w);
+    switch (t) {
+    case DType::Q8_0: return dotQ8_0(p, x, nblocks);
+    case DType::Q4_K: return dotQ4_K(p, x, nblocks);
+    case DType::Q6_K: return dotQ6_K(p, x, nblocks);
+    default: break;
+    }
+#else
+    (void)t;
+    (void)w;
+    (void)x;
+    (void)nblocks;
+#endif
+    return std::numeric_limits<float>::quiet_NaN();
+}
+
+} // namespace ws
