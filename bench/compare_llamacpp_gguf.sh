@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # The same GGUF file, side by side: llama.cpp's own llama-bench (built natively here from the llama.cpp source that
 # npm's node-llama-cpp bundles) against whalesong-cli bench, same threads, prompt and generation lengths, one run.
-# Files: the ~0.85B-parameter DeepSeek-V3-shaped model of ../shared/anchors in BF16 and Q8_0 (written by its
-# writer) and Q4_K_M (made from the BF16 file by llama.cpp's llama-quantize).
-#   bench/compare_llamacpp_gguf.sh [SCRATCH_DIR] [THREADS] [PROMPT] [GEN] [REPS] [TYPES]
-# TYPES: space-separated subset of "bf16 q8_0 q4_k_m" (default all). Prints a table: tok/s of both, our ratio, and
-# decode as a share of the measured read bandwidth (bytes a decode step reads: every weight but the embedding
-# table and the unchosen routed experts).
+# Files (random weights, written by ../shared/anchors' writer, context 20,480 so that 16K-token prompts fit):
+#   SHAPE ds2 (default): the ~0.85B-parameter DeepSeek-V3-shaped model in BF16 and Q8_0, and Q4_K_M made from the
+#     BF16 file by llama.cpp's llama-quantize;
+#   SHAPE v2lite: DeepSeek-V2-Lite's shapes (15.7B parameters: hidden 2048, 27 layers, no q compression, 64 experts
+#     of width 1408 top-6 with softmax gating, 2 shared, vocab 102,400) in Q8_0, and Q4_K_M requantised from it.
+#   bench/compare_llamacpp_gguf.sh [SCRATCH_DIR] [THREADS] [PROMPT] [GEN] [REPS] [TYPES] [SHAPE]
+# TYPES: space-separated subset of "bf16 q8_0 q4_k_m" (default all; v2lite: "q8_0 q4_k_m"). Prints a table: tok/s
+# of both, our ratio, and decode as a share of the measured read bandwidth (bytes a decode step reads: every weight
+# but the embedding table and the unchosen routed experts). Decode runs after a context of PROMPT tokens in both.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scratch="${1:-/tmp/whalesong-bench}" threads="${2:-2}" prompt="${3:-128}" gen="${4:-64}" reps="${5:-3}"
-types="${6:-bf16 q8_0 q4_k_m}"
+shape="${7:-ds2}"
+if [[ $shape == v2lite ]]; then types="${6:-q8_0 q4_k_m}"; else types="${6:-bf16 q8_0 q4_k_m}"; fi
 anchors="$(cd ../shared/anchors && pwd)"
 mkdir -p "$scratch"
 
@@ -27,12 +31,22 @@ if [[ ! -x "$lb/bin/llama-bench" || ! -x "$lb/bin/llama-quantize" ]]; then
       -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF >/dev/null || exit 1
   ninja -C "$lb" llama-bench llama-quantize >/dev/null || exit 1
 fi
-for t in bf16 q8_0; do
-  [[ -f "$scratch/ds2-$t.gguf" ]] || /usr/bin/python3 "$anchors/write_gguf_deepseek2.py" --out "$scratch/ds2-$t.gguf" \
-      --dtype "$t" --expert-groups 8 --groups-used 4 >/dev/null || exit 1
-done
-[[ -f "$scratch/ds2-q4_k_m.gguf" ]] || "$lb/bin/llama-quantize" "$scratch/ds2-bf16.gguf" "$scratch/ds2-q4_k_m.gguf" \
-    Q4_K_M "$threads" >/dev/null 2>&1 || exit 1
+if [[ $shape == v2lite ]]; then
+  [[ -f "$scratch/v2lite-q8_0.gguf" ]] || /usr/bin/python3 "$anchors/write_gguf_deepseek2.py" \
+      --out "$scratch/v2lite-q8_0.gguf" --dtype q8_0 --hidden 2048 --layers 27 --dense-layers 1 --heads 16 --q-lora 0 \
+      --kv-lora 512 --qk-nope 128 --qk-rope 64 --v-head 128 --ffn 10944 --moe-ffn 1408 --experts 64 \
+      --experts-used 6 --shared 2 --expert-groups 0 --gating softmax --routed-scale 1.0 --weights-norm 0 \
+      --vocab 102400 --ctx 20480 >/dev/null || exit 1
+  [[ -f "$scratch/v2lite-q4_k_m.gguf" ]] || "$lb/bin/llama-quantize" --allow-requantize "$scratch/v2lite-q8_0.gguf" \
+      "$scratch/v2lite-q4_k_m.gguf" Q4_K_M "$threads" >/dev/null 2>&1 || exit 1
+else
+  for t in bf16 q8_0; do
+    [[ -f "$scratch/ds2-$t.gguf" ]] || /usr/bin/python3 "$anchors/write_gguf_deepseek2.py" --out "$scratch/ds2-$t.gguf" \
+        --dtype "$t" --expert-groups 8 --groups-used 4 --ctx 20480 >/dev/null || exit 1
+  done
+  [[ -f "$scratch/ds2-q4_k_m.gguf" ]] || "$lb/bin/llama-quantize" "$scratch/ds2-bf16.gguf" "$scratch/ds2-q4_k_m.gguf" \
+      Q4_K_M "$threads" >/dev/null 2>&1 || exit 1
+fi
 
 cmake --preset release >/dev/null && cmake --build --preset release --target whalesong-cli >/dev/null || exit 1
 cli=build/release/whalesong-cli
@@ -83,16 +97,17 @@ echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(grep 
 echo "llama.cpp: $(git -C "$tree" log -1 --format=%h 2>/dev/null) built with GGML_NATIVE; decode after a context of $prompt tokens (-d $prompt)"
 printf '%-10s %-22s %14s %14s %14s\n' "file" "engine" "prefill tok/s" "decode tok/s" "decode % BW"
 for t in $types; do
-  f="$scratch/ds2-$t.gguf"
+  f="$scratch/$shape-$t.gguf"
   bytes=$(bytes_per_token "$f")
   read -r p d <<<"$(ours "$f")"
   pct() { awk -v d="$1" -v b="$bytes" -v bw="$bw" 'BEGIN {printf "%.0f%%", 100 * d * b / (bw * 1e9)}'; }
   printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong" "$p" "$d" "$(pct "$d")"
-  # The opt-in bf16 products for prompts (README "Activation precision"), and the exact path, same file.
-  read -r bp bd <<<"$(WS_ACTIVATIONS=bf16-prompts ours "$f")"
-  printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong bf16-prompts" "$bp" "$bd" "$(pct "$bd")"
-  read -r ep ed <<<"$(WS_ACTIVATIONS=exact ours "$f")"
-  printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong exact" "$ep" "$ed" "$(pct "$ed")"
+  # Other activation precisions (README "Activation precision"), same file: VARIANTS="bf16-prompts exact" by
+  # default, VARIANTS="" for none.
+  for v in ${VARIANTS-bf16-prompts exact}; do
+    read -r vp vd <<<"$(WS_ACTIVATIONS=$v ours "$f")"
+    printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong $v" "$vp" "$vd" "$(pct "$vd")"
+  done
   res=$(llama "$f")
   if [[ $res == failed* ]]; then printf '%-10s %-22s %s\n' "$t" "llama.cpp" "$res"; continue; fi
   read -r lp ld <<<"$res"

@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
         for (const bool exact : {true, false}) {
             if (!exact && !ws::hasInt8Dot(t)) continue;
             ws::cpu::setActivationPrecision(exact ? ws::cpu::ActivationPrecision::Exact
-                                                  : ws::cpu::ActivationPrecision::Int8Residual);
+                                                  : ws::cpu::ActivationPrecision::Split16);
             double total = 0;
             for (int s = -2; s < steps; ++s) { // two warm-up steps
                 std::vector<int> chosen(kPool);

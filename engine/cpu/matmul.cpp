@@ -38,7 +38,7 @@ ActivationPrecision fromEnv() {
     const std::string v = e ? e : "";
     if (v == "exact" || envSet("WS_EXACT_ACTIVATIONS")) return ActivationPrecision::Exact;
     if (v == "bf16-prompts") return ActivationPrecision::Bf16Prompts;
-    return ActivationPrecision::Int8Residual;
+    return ActivationPrecision::Split16;
 }
 ActivationPrecision s_precision = fromEnv();
 

@@ -87,10 +87,11 @@ def main():
         paths = gt.write_gguf(gguf, ref, hf, p, t, layout="kv_b", seed=seed)
         logits_check(t + " attn_kv_b", paths)
 
-    # The default path — int8 + residual activations against the Q8_0 / Q4_K / Q6_K weights in decode
-    # (incremental) — within 1e-3 of the reference's norm at every position (observed ~1e-6..1e-4); the opt-in
-    # bf16 products for prompts (WS_ACTIVATIONS=bf16-prompts, full) within 2e-2 (observed ~5e-3..1e-2). Both with
-    # the same greedy token wherever the reference's top two differ by more than that error could move them.
+    # The default path — activations split in two 8-bit parts (int8 + residual codes) against Q8_0 / Q4_K / Q6_K
+    # in decode (incremental; BF16 stays float there) — within 1e-3 of the reference's norm at every position
+    # (observed ~1e-6..1e-4); the opt-in bf16 products for prompts (WS_ACTIVATIONS=bf16-prompts, full) within 2e-2
+    # (observed ~5e-3..1e-2). Both with the same greedy token wherever the reference's top two differ by more than
+    # that error could move them.
     # Token ids drawn so that no routing decision is within reach of it.
     def fast_check(label, path):
         ck = gt.GgufCheckpoint(gguf, [path], cfg)
@@ -100,7 +101,7 @@ def main():
             if info["min_margin"] >= 2e-2:
                 break
         for mode, incremental, tol in (("", True, DEFAULT_TOL), ("bf16-prompts", False, BF16_PROMPT_TOL)):
-            how = "decode, default int8 + residual activations" if incremental else "prompt, bf16 products (opt-in)"
+            how = "decode, default activations" if incremental else "prompt, bf16 products (opt-in)"
             del os.environ["WS_EXACT_ACTIVATIONS"]
             os.environ["WS_ACTIVATIONS"] = mode
             try:

@@ -189,7 +189,7 @@ TEST_P(KernelTest, BlockQuantizedMatmulMatchesFloat64) {
         for (const bool exact : {true, false})
         for (int T : {1, 3, 5}) {
             ws::cpu::setActivationPrecision(exact ? ws::cpu::ActivationPrecision::Exact
-                                                  : ws::cpu::ActivationPrecision::Int8Residual);
+                                                  : ws::cpu::ActivationPrecision::Split16);
             const int rows = 37, cols = 512;
             TestMatrix tm = makeQuantMatrix(t, rows, cols, rng);
             const auto x = randomVec(static_cast<std::size_t>(T) * cols, rng);
