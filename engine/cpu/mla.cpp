@@ -63,72 +63,124 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
 }
 
 // score(t) = (W_UKᵀ q_nope) · c_t + q_pe · k_pe_t;  o_h = W_UV (Σ_t softmax(score)_t c_t)
+// Every head of a row (and every row of one session) shares the cache: the scores of all of them are one GEMM
+// over the cache rows, S = Q'·Cᵀ with Q' = [W_UKᵀ q_nope, q_pe] per head, and the weighted sums one more, so the
+// cache is read once per step, not twice per head (at a 16K context the cache of a layer is 38 MB).
 void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float* q,
                                    std::span<CpuSession* const> owners, std::span<const int> pos, float* o) {
     const ModelConfig& c = model.config();
     const LayerWeights& L = model.weights().layers[static_cast<std::size_t>(layer)];
+    ThreadPool& pool = model.pool();
     const Matrix& kvb = L.kv_b; // [nh*(nope+v), R]; or k_b [nh*R, nope] and v_b [nh*v, R]
     const bool split = kvb.data == nullptr;
     const int T = static_cast<int>(owners.size());
     const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
-    const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim;
-    const float scale = static_cast<float>(model.rope().softmaxScale);
-    const int longest = *std::max_element(pos.begin(), pos.end()) + 1;
-    // Split layout (GGUF attn_k_b / attn_v_b): the head's W_UK and W_UV products for all T rows at once, one small
-    // GEMM per head — its (often quantised) weights dequantised once, not once per row.
-    // qlatAll, latAll: [T, nh, R]
-    std::vector<float> qlatAll, latAll;
-    if (split) {
-        qlatAll.resize(static_cast<std::size_t>(T) * nh * R);
-        latAll.resize(static_cast<std::size_t>(T) * nh * R);
-        model.pool().parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
+    const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim, W = R + dr;
+    const auto scale = static_cast<float>(model.rope().softmaxScale);
+    const std::size_t rowsQ = static_cast<std::size_t>(T) * static_cast<std::size_t>(nh);
+
+    // qp: [T, nh, W] — the absorbed query (W_UKᵀ q_nope) and the roped q_pe of every row and head.
+    std::vector<float> qp(rowsQ * static_cast<std::size_t>(W), 0.0f);
+    if (split) { // GGUF attn_k_b: one small GEMM per head over all rows, its weights dequantised once
+        pool.parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
             for (auto hd = static_cast<int>(b); hd < e; ++hd) {
-                MatJob uk{&L.k_b, q + static_cast<std::size_t>(hd) * dq, T, qlatAll.data() + static_cast<std::size_t>(hd) * R,
-                          static_cast<std::int64_t>(nh) * dq, static_cast<std::int64_t>(nh) * R, hd * R};
-                matmulRows(uk, hd * R, (hd + 1) * R); // qlat = (W_UKᵀ)_h q_nope
+                MatJob uk{&L.k_b, q + static_cast<std::size_t>(hd) * dq, T, qp.data() + static_cast<std::size_t>(hd) * W,
+                          static_cast<std::int64_t>(nh) * dq, static_cast<std::int64_t>(nh) * W, hd * R};
+                matmulRows(uk, hd * R, (hd + 1) * R);
+            }
+        });
+    } else {
+        pool.parallelFor(static_cast<std::int64_t>(rowsQ), [&](std::int64_t b, std::int64_t e) {
+            for (std::int64_t k = b; k < e; ++k) {
+                const int hd = static_cast<int>(k % nh);
+                axpyRows(kvb, hd * (dn + dv), dn, q + static_cast<std::size_t>(k) * dq, qp.data() + static_cast<std::size_t>(k) * W);
             }
         });
     }
-    model.pool().parallelFor(static_cast<std::int64_t>(T) * nh, [&](std::int64_t b, std::int64_t e) {
-        std::vector<float> qlatBuf(static_cast<std::size_t>(R)), latBuf(static_cast<std::size_t>(R));
-        std::vector<float> scores(static_cast<std::size_t>(longest));
-        for (std::int64_t task = b; task < e; ++task) {
-            // Head-major: a thread takes all rows of a few heads (so a long row's heads spread over every
-            // thread, and each head's kv_b slice is read once per thread).
-            const int hd = static_cast<int>(task / T), i = static_cast<int>(task % T);
-            CpuSession& owner = *owners[static_cast<std::size_t>(i)];
-            const float* cache = owner.m_kv.at(layer, 0);
-            const int W = owner.m_kv.width;
-            const float* qi = q + (static_cast<std::size_t>(i) * nh + hd) * dq;
-            const int rowBase = hd * (dn + dv);
-            const std::size_t at = (static_cast<std::size_t>(i) * nh + hd) * R;
-            float* qlat = split ? qlatAll.data() + at : qlatBuf.data();
-            float* lat = split ? latAll.data() + at : latBuf.data();
-            if (!split) {
-                std::fill(qlat, qlat + R, 0.0f);
-                axpyRows(kvb, rowBase, dn, qi, qlat); // qlat = W_UKᵀ q_nope
-            }
-            const int n = pos[static_cast<std::size_t>(i)] + 1;
-            for (int t = 0; t < n; ++t) {
-                const float* ct = cache + static_cast<std::size_t>(t) * W;
-                scores[static_cast<std::size_t>(t)] = (dot(qlat, ct, R) + dot(qi + dn, ct + R, dr)) * scale;
-            }
-            softmax(scores.data(), n);
-            std::fill(lat, lat + R, 0.0f);
-            for (int t = 0; t < n; ++t) axpy(scores[static_cast<std::size_t>(t)], cache + static_cast<std::size_t>(t) * W, lat, R);
-            if (!split) {
-                MatJob up{&kvb, lat, 1, o + (static_cast<std::size_t>(i) * nh + hd) * dv};
-                up.rowOffset = rowBase + dn;
-                matmulRows(up, rowBase + dn, rowBase + dn + dv);
+    for (std::size_t k = 0; k < rowsQ; ++k)
+        std::copy(q + k * dq + dn, q + k * dq + dn + dr, qp.data() + k * W + R);
+
+    // lat: [T, nh, R] — Σ_t p_t c_t for every row and head.
+    std::vector<float> lat(rowsQ * static_cast<std::size_t>(R), 0.0f);
+    std::vector<float> s, ct;
+    // Runs of rows from one session (a prefill chunk; each row of a decode batch is a run of its own).
+    for (int a = 0; a < T;) {
+        int b = a + 1;
+        while (b < T && owners[static_cast<std::size_t>(b)] == owners[static_cast<std::size_t>(a)]) ++b;
+        CpuSession& owner = *owners[static_cast<std::size_t>(a)];
+        int n = 0;
+        for (int i = a; i < b; ++i) n = std::max(n, pos[static_cast<std::size_t>(i)] + 1);
+        Matrix cache; // [n, W]: the latent and the roped shared key of each position
+        cache.rows = n;
+        cache.cols = W;
+        cache.data = owner.m_kv.at(layer, 0);
+        // Rows in blocks whose scores stay within ~32 MB.
+        const int block = std::clamp(static_cast<int>((std::int64_t{8} << 20) / (static_cast<std::int64_t>(nh) * n)), 1, b - a);
+        const bool manyRows = b - a > 2;
+        if (manyRows) { // Cᵀ[:R] once for the run: the weighted sums become a GEMM over it
+            ct.resize(static_cast<std::size_t>(R) * static_cast<std::size_t>(n));
+            pool.parallelFor(R, [&](std::int64_t r0, std::int64_t r1) {
+                for (std::int64_t r = r0; r < r1; ++r)
+                    for (int t = 0; t < n; ++t)
+                        ct[static_cast<std::size_t>(r) * static_cast<std::size_t>(n) + static_cast<std::size_t>(t)] =
+                            static_cast<const float*>(cache.data)[static_cast<std::size_t>(t) * W + static_cast<std::size_t>(r)];
+            });
+        }
+        for (int i0 = a; i0 < b; i0 += block) {
+            const int rows = std::min(block, b - i0);
+            const int m = rows * nh; // query rows of this block
+            s.resize(static_cast<std::size_t>(m) * static_cast<std::size_t>(n));
+            matmul(pool, MatJob{&cache, qp.data() + static_cast<std::size_t>(i0) * nh * W, m, s.data()});
+            pool.parallelFor(m, [&](std::int64_t k0, std::int64_t k1) {
+                for (std::int64_t k = k0; k < k1; ++k) {
+                    float* sk = s.data() + static_cast<std::size_t>(k) * static_cast<std::size_t>(n);
+                    const int len = pos[static_cast<std::size_t>(i0 + k / nh)] + 1;
+                    for (int t = 0; t < len; ++t) sk[t] *= scale;
+                    softmax(sk, len);
+                    std::fill(sk + len, sk + n, 0.0f);
+                }
+            });
+            float* latBlock = lat.data() + static_cast<std::size_t>(i0) * nh * R;
+            if (manyRows) {
+                Matrix cm;
+                cm.rows = R;
+                cm.cols = n;
+                cm.data = ct.data();
+                matmul(pool, MatJob{&cm, s.data(), m, latBlock});
+            } else { // a few query rows: each thread sums its share of the columns over the cache, read once
+                const auto* cd = static_cast<const float*>(cache.data);
+                pool.parallelFor((R + 15) / 16, [&](std::int64_t c0, std::int64_t c1) {
+                    const auto from = static_cast<int>(c0 * 16);
+                    const int width = std::min(R, static_cast<int>(c1 * 16)) - from;
+                    for (int t = 0; t < n; ++t)
+                        for (int k = 0; k < m; ++k) {
+                            const float pk = s[static_cast<std::size_t>(k) * static_cast<std::size_t>(n) + static_cast<std::size_t>(t)];
+                            if (pk != 0.0f)
+                                axpy(pk, cd + static_cast<std::size_t>(t) * W + from, latBlock + static_cast<std::size_t>(k) * R + from, width);
+                        }
+                });
             }
         }
-    });
+        a = b;
+    }
+
+    // o_h = W_UV lat_h
     if (split) {
-        model.pool().parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
+        pool.parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
             for (auto hd = static_cast<int>(b); hd < e; ++hd) {
-                MatJob up{&L.v_b, latAll.data() + static_cast<std::size_t>(hd) * R, T, o + static_cast<std::size_t>(hd) * dv,
+                MatJob up{&L.v_b, lat.data() + static_cast<std::size_t>(hd) * R, T, o + static_cast<std::size_t>(hd) * dv,
                           static_cast<std::int64_t>(nh) * R, static_cast<std::int64_t>(nh) * dv, hd * dv};
-                matmulRows(up, hd * dv, (hd + 1) * dv); // o_h = W_UV lat
+                matmulRows(up, hd * dv, (hd + 1) * dv);
+            }
+        });
+    } else {
+        pool.parallelFor(static_cast<std::int64_t>(rowsQ), [&](std::int64_t b, std::int64_t e) {
+            for (std::int64_t k = b; k < e; ++k) {
+                const int hd = static_cast<int>(k % nh);
+                const int rowBase = hd * (dn + dv);
+                MatJob up{&kvb, lat.data() + static_cast<std::size_t>(k) * R, 1, o + static_cast<std::size_t>(k) * dv};
+                up.rowOffset = rowBase + dn;
+                matmulRows(up, rowBase + dn, rowBase + dn + dv);
             }
         });
     }
