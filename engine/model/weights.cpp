@@ -213,8 +213,12 @@ Result<ModelWeights> ModelWeights::bind(const TensorStore& store, const ModelCon
                 L.router = b.matrix(p + ".mlp.gate", c.n_routed_experts, H, ne);
                 if (L.router.dtype == DType::F8_E4M3)
                     return Result<ModelWeights>(Code::Unsupported, L.router.name + ": FP8 router weights are not supported");
-                if (c.topk_method == TopkMethod::NoauxTc)
-                    L.router_bias = b.vector(p + ".mlp.gate.e_score_correction_bias", c.n_routed_experts, ne);
+                // V3 (noaux_tc) needs the selection bias; other models may carry one too (llama.cpp's converter
+                // writes exp_probs_b whenever the source has it, and llama.cpp then adds it to the selection
+                // scores whatever the gating): applied the same way here.
+                const std::string biasName = p + ".mlp.gate.e_score_correction_bias";
+                if (c.topk_method == TopkMethod::NoauxTc || store.find(biasName))
+                    L.router_bias = b.vector(biasName, c.n_routed_experts, ne);
                 for (int e = 0; e < c.n_routed_experts; ++e)
                     L.experts.push_back(b.mlp(p + ".mlp.experts." + std::to_string(e), c.moe_intermediate_size,
                                               "moe_intermediate_size"));

@@ -112,10 +112,11 @@ FALLBACK = {"Q2_K": "IQ4_NL", "Q3_K": "IQ4_NL", "IQ4_XS": "IQ4_NL", "Q4_K": "Q5_
 
 
 def write_gguf(gguf, ref, hf_dir, out_path, qtype, layout="split", seed=0, split_max_tensors=0, fallback=None,
-               chat_template=None):
+               chat_template=None, router_bias=False):
     """Writes the Hugging Face folder hf_dir as a deepseek2 GGUF: matrices in `qtype` (rows whose length is not a
     multiple of its block in `fallback`, by default llama-quantize's choice), norms, router and bias in F32. layout "split":
-    attn_k_b + attn_v_b (converters since 2025), "kv_b": attn_kv_b. Returns the list of files written."""
+    attn_k_b + attn_v_b (converters since 2025), "kv_b": attn_kv_b. router_bias: every MoE layer gets a random
+    exp_probs_b (a selection bias) even where the folder has none. Returns the list of files written."""
     with open(os.path.join(hf_dir, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)
     ck = ref.Checkpoint(hf_dir)
@@ -195,6 +196,8 @@ def write_gguf(gguf, ref, hf_dir, out_path, qtype, layout="split", seed=0, split
                 vector(blk + gg, x)
             else:
                 matrix(blk + gg, x)
+        if router_bias and ck.has(pre + "mlp.gate.weight") and not ck.has(pre + "mlp.gate.e_score_correction_bias"):
+            vector(blk + "exp_probs_b.bias", rng.uniform(-0.05, 0.05, cfg["n_routed_experts"]))
         if ck.has(pre + "mlp.experts.0.gate_proj.weight"):
             for hf, gg in (("gate_proj", "ffn_gate_exps"), ("up_proj", "ffn_up_exps"), ("down_proj", "ffn_down_exps")):
                 stack = np.stack([g(pre + "mlp.experts.%d.%s.weight" % (e, hf)) for e in range(cfg["n_routed_experts"])])

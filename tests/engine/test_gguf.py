@@ -128,6 +128,32 @@ def main():
     for t in ("BF16", "Q8_0", "Q4_K", "Q6_K"):
         fast_check(t, os.path.join(files, "tiny-%s.gguf" % t.lower()))
 
+    # DeepSeek-V2-Lite's form (no q compression, softmax gating, greedy top-k, 2 shared experts, YaRN) carrying an
+    # exp_probs_b selection bias, as llama.cpp's converter writes it when the source has one: loaded and applied
+    # as llama.cpp applies it (chosen by score + bias, weighted by the score).
+    hf_v2 = ensure_model(gen, models, "v2-greedy", 1)
+    with open(os.path.join(hf_v2, "config.json"), encoding="utf-8") as f:
+        cfg_v2 = json.load(f)
+    p = os.path.join(files, "tiny-v2-bias.gguf")
+    paths = gt.write_gguf(gguf, ref, hf_v2, p, "F16", seed=seed, router_bias=True)  # its 16-wide heads fit no block
+    ck = gt.GgufCheckpoint(gguf, paths, cfg_v2)
+    check("V2-Lite form with exp_probs_b: the file carries the bias",
+          any(n.endswith("e_score_correction_bias") for n in ck.t))
+    for _ in range(30):
+        ids = [0] + [int(i) for i in rng.integers(0, cfg_v2["vocab_size"], int(rng.integers(6, 11)) - 1)]
+        want, info = ref.forward_with(cfg_v2, ck, ids)
+        if info["min_margin"] >= MIN_ROUTING_MARGIN:
+            break
+    for incremental in (False, True):
+        try:
+            got, _ = engine_logits(a.cli, paths[0], ids, os.path.join(a.work, "v2.f32"), incremental)
+            got = got.reshape(len(ids), -1)
+            err = rel_err_rows(got, want).max() if got.shape == want.shape else float("inf")
+            check("V2-Lite form with exp_probs_b %s: max |Δ|/‖ref‖ %.2e (≤ %g)" % (
+                "incremental" if incremental else "full", err, TOL), err <= TOL)
+        except RuntimeError as e:
+            check("V2-Lite form with exp_probs_b: logits", False, str(e))
+
     # A split set, opened from its first part.
     p = os.path.join(files, "tiny-split.gguf")
     paths = gt.write_gguf(gguf, ref, hf, p, "Q8_0", split_max_tensors=12, seed=seed)

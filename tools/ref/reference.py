@@ -305,8 +305,12 @@ def moe_gate(ck, cfg, pre, x):
                 margin = 0.0
             w = scores[t][sel]
         elif method == "greedy":
-            sel = _topk(scores[t], k)
-            margin = min(margin, _margin(scores[t], k))
+            # A selection bias where the checkpoint has one (llama.cpp's exp_probs_b on a softmax model: chosen by
+            # score + bias, weighted by the score).
+            bias_name = pre + "gate.e_score_correction_bias"
+            choice = scores[t] + ck.get(bias_name) if ck.has(bias_name) else scores[t]
+            sel = _topk(choice, k)
+            margin = min(margin, _margin(choice, k))
             w = scores[t][sel]
         elif method == "group_limited_greedy":
             # V2: group score = max score in the group; keep topk_group groups, others' scores set to 0.
