@@ -3,7 +3,8 @@
 // [2048 × 7168] then down [7168 × 2048] for 8 chosen experts of a pool of 32 (so each step reads weights that
 // are not in cache), per weight type, exact float activations against the default int8 ones; GB/s of weights
 // read, and that as a share of the read bandwidth measured here (a streaming sum over 1 GiB, same threads).
-//   build/release/bench/expert_gemv_bench [THREADS=2] [STEPS=20] [TYPES=bf16,f8,q8_0,q6_k,q4_k]
+//   build/release/bench/expert_gemv_bench [THREADS=2] [STEPS=20] [TYPES=bf16,f8,q8_0,q6_k,q4_k] [HIDDEN=7168]
+//       [WIDTH=2048]   (V2-Lite: 2048 1408)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -83,11 +84,14 @@ int main(int argc, char** argv) {
     const std::string types = argc > 3 ? argv[3] : "bf16,f8,q8_0,q6_k,q4_k";
     ws::cpu::ThreadPool pool(threads);
     const double bw = readBandwidth(pool);
-    std::printf("expert GEMVs, V3 shapes (gate/up 2048x7168, down 7168x2048), 8 of 32 experts per step, %d threads, "
-                "kernels %s; read bandwidth %.1f GB/s\n",
-                threads, ws::cpu::kernelName(), bw);
+    std::printf("expert GEMVs, gate/up %dx%d, down %dx%d, 8 of 32 experts per step, %d threads, kernels %s; read "
+                "bandwidth %.1f GB/s\n",
+                argc > 5 ? std::atoi(argv[5]) : 2048, argc > 4 ? std::atoi(argv[4]) : 7168,
+                argc > 4 ? std::atoi(argv[4]) : 7168, argc > 5 ? std::atoi(argv[5]) : 2048, threads,
+                ws::cpu::kernelName(), bw);
     std::printf("%-8s %-12s %10s %10s %8s\n", "type", "activations", "ms/step", "GB/s", "% of bw");
-    constexpr int kPool = 32, kChosen = 8, kHidden = 7168, kWidth = 2048;
+    constexpr int kPool = 32, kChosen = 8;
+    const int kHidden = argc > 4 ? std::atoi(argv[4]) : 7168, kWidth = argc > 5 ? std::atoi(argv[5]) : 2048;
     std::mt19937 rng(1);
     std::stringstream list(types);
     for (std::string name; std::getline(list, name, ',');) {
@@ -98,6 +102,8 @@ int main(int argc, char** argv) {
         else if (name == "q6_k") t = ws::DType::Q6_K;
         else if (name == "q4_k") t = ws::DType::Q4_K;
         else if (name == "q5_k") t = ws::DType::Q5_K;
+        else if (name == "q5_0") t = ws::DType::Q5_0;
+        else if (name == "q4_0") t = ws::DType::Q4_0;
         else if (name == "iq4_xs") t = ws::DType::IQ4_XS;
         else {
             std::fprintf(stderr, "unknown type %s\n", name.c_str());

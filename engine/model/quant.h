@@ -51,7 +51,7 @@ struct Int8Activations {
     void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
 };
 
-/// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI: Q8_0, Q4_K, Q6_K).
+/// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K).
 bool hasInt8Dot(DType t);
 /// Σ w·x over `nblocks` blocks of `t` at `w` against x quantised by Int8Activations (from its start): integer
 /// products summed exactly per 32 weights, then scaled in float. Only where hasInt8Dot(t).

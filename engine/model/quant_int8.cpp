@@ -108,6 +108,53 @@ WS_VNNI float dotQ8_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
     return total;
 }
 
+// block_q4_0 (18 B): d f16, qs[16]; block_q5_0 (22 B): d f16, qh u32, qs[16]. Weight j < 16 is the low nibble of
+// qs[j], weight j + 16 its high nibble; Q5_0 adds bit j of qh as 16. w = d·(u − 8) or d·(u − 16): the offset comes
+// off per lane as K·Σc. Two blocks per vector: [lo_a, hi_a, lo_b, hi_b] in 128-bit quarters.
+// The unsigned codes of two Q4_0 / Q5_0 blocks, in weight order.
+template <bool kQ5>
+WS_VNNI inline __m512i q4q5Codes(const u8* b0, const u8* b1) {
+    constexpr int kQs = kQ5 ? 6 : 2;
+    const __m256i nib = _mm256_set1_epi8(0x0F);
+    const __m256i v = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kQs))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + kQs)), 1);
+    const __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); // [lo_a, lo_b, hi_a, hi_b]
+    __m512i u = _mm512_shuffle_i64x2(z, z, 0xD8);                              // [lo_a, hi_a, lo_b, hi_b]
+    if constexpr (kQ5) {
+        std::uint32_t ha, hb;
+        std::memcpy(&ha, b0 + 2, 4);
+        std::memcpy(&hb, b1 + 2, 4);
+        const __mmask64 k = static_cast<__mmask64>(ha) | static_cast<__mmask64>(hb) << 32;
+        u = _mm512_or_si512(u, _mm512_maskz_mov_epi8(k, _mm512_set1_epi8(16)));
+    }
+    return u;
+}
+
+template <bool kQ5>
+WS_VNNI float dotQ4_0Q5_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
+    constexpr int kBytes = kQ5 ? 22 : 18, kShift = kQ5 ? 4 : 3; // K = 16 or 8
+    __m512 acc = _mm512_setzero_ps();
+    std::int64_t i = 0;
+    for (; i + 2 <= nb; i += 2, w += 2 * kBytes) {
+        const __m512i u = q4q5Codes<kQ5>(w, w + kBytes);
+        const __m512i s4 = _mm512_loadu_si512(a.sum4.data() + 8 * i);
+        const __m512i dp = _mm512_sub_epi32(dot2(u, a, 32 * i), _mm512_slli_epi32(s4, kShift));
+        const __m512 sc = _mm512_insertf32x8(_mm512_set1_ps(f16(w) * a.unit[static_cast<std::size_t>(i)]),
+                                             _mm256_set1_ps(f16(w + kBytes) * a.unit[static_cast<std::size_t>(i + 1)]), 1);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc);
+    }
+    if (i < nb) { // the odd last block: paired with itself, its second copy's scale zero
+        const __m512i u = q4q5Codes<kQ5>(w, w);
+        const __m512i s4 = _mm512_loadu_si512(a.sum4.data() + 8 * i); // lanes 8-15 read the zero padding
+        const __m512i dp = _mm512_sub_epi32(dot2(u, a, 32 * i), _mm512_slli_epi32(s4, kShift));
+        const __m512 sc = _mm512_castps256_ps512(_mm256_set1_ps(f16(w) * a.unit[static_cast<std::size_t>(i)]));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_maskz_mov_ps(0x00FF, sc), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
 // The 6-bit scales (low 32 bits: sub-blocks 0-3, high: 4-7) and minimums of a Q4_K / Q5_K block, one byte each
 // (the packing is described at kScaleMin in quant.cpp).
 inline void kScalesMins(const u8* s12, std::uint64_t& sc, std::uint64_t& mn) {
@@ -255,7 +302,7 @@ void Int8Activations::assign(const float* x, std::int64_t count) {
 }
 
 bool hasInt8Dot(DType t) {
-    return kVnni && (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K);
+    return kVnni && (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0);
 }
 
 float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
@@ -265,6 +312,8 @@ float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64
     case DType::Q8_0: return dotQ8_0(p, x, nblocks);
     case DType::Q4_K: return dotQ4_K(p, x, nblocks);
     case DType::Q6_K: return dotQ6_K(p, x, nblocks);
+    case DType::Q4_0: return dotQ4_0Q5_0<false>(p, x, nblocks);
+    case DType::Q5_0: return dotQ4_0Q5_0<true>(p, x, nblocks);
     default: break;
     }
 #else

@@ -709,7 +709,7 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
     std::mt19937 rng(5);
     std::normal_distribution<float> g(0.0f, 1.0f);
     int tested = 0;
-    for (DType t : {DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K}) {
         if (!hasInt8Dot(t))
             continue;
         const BlockLayout bl = dtypeBlock(t);
