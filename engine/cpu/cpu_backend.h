@@ -74,7 +74,7 @@ private:
     /// Absorbed attention for each row over its own session's cache, positions [0, pos[i]].
     static void attentionAbsorbed(const CpuModel& model, int layer, const float* q,
                                   std::span<CpuSession* const> owners, std::span<const int> pos, float* o);
-    void attentionNaive(int layer, const float* q, int T, int pos0, float* o);
+    void attentionNaive(int layer, const Matrix& kvb, const float* q, int T, int pos0, float* o);
 
     const CpuModel& m_model;
     const ModelConfig& m_c;

@@ -11,9 +11,14 @@ struct KernelSet {
     void (*axpyRows)(const Matrix& W, int r, int n, const float* a, float* y);
     float (*dot)(const float* a, const float* b, int n);
     void (*axpy)(float a, const float* x, float* y, int n);
+    void (*weightedSum)(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
+                        float* y, std::int64_t ldy);
 };
 
 KernelSet portableKernels();
+/// The portable weightedSum (the AVX2 set uses it too).
+void weightedSumPortable(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
+                         float* y, std::int64_t ldy);
 KernelSet avx2Kernels();   ///< AVX2 + FMA + F16C
 KernelSet avx512Kernels(); ///< AVX-512 F/BW/VL/DQ
 /// AVX-512 FP8 GEMVs go through AVX512-BF16 + VBMI where the CPU has them (tests turn it off to cover the

@@ -230,7 +230,7 @@ WS_AVX2 void axpyAvx2(float a, const float* x, float* y, int n) {
 
 } // namespace
 
-KernelSet avx2Kernels() { return {"avx2", rowsAvx2, axpyRowsAvx2, dotAvx2, axpyAvx2}; }
+KernelSet avx2Kernels() { return {"avx2", rowsAvx2, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumPortable}; }
 
 } // namespace ws::cpu
 #else

@@ -48,6 +48,20 @@ void axpyPortable(float a, const float* x, float* y, int n) {
 
 } // namespace
 
-KernelSet portableKernels() { return {"portable", rowsPortable, axpyRowsPortable, dotPortable, axpyPortable}; }
+void weightedSumPortable(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
+                         float* y, std::int64_t ldy) {
+    for (int k = 0; k < m; ++k) std::fill(y + k * ldy, y + k * ldy + width, 0.0f);
+    for (int t = 0; t < n; ++t)
+        for (int k = 0; k < m; ++k) {
+            const float a = p[k * ldp + t];
+            float* yk = y + k * ldy;
+            const float* ct = c + t * ldc;
+            for (int j = 0; j < width; ++j) yk[j] += a * ct[j];
+        }
+}
+
+KernelSet portableKernels() {
+    return {"portable", rowsPortable, axpyRowsPortable, dotPortable, axpyPortable, weightedSumPortable};
+}
 
 } // namespace ws::cpu

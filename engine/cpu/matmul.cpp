@@ -132,6 +132,10 @@ void rowsOf(const MatJob& job, int r0, int r1, std::uint64_t epoch) {
 void matmulRows(const MatJob& job, int r0, int r1) { rowsOf(job, r0, r1, s_epoch.fetch_add(1) + 1); }
 float dot(const float* a, const float* b, int n) { return s_kernels.dot(a, b, n); }
 void axpy(float a, const float* x, float* y, int n) { s_kernels.axpy(a, x, y, n); }
+void weightedSum(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width, float* y,
+                 std::int64_t ldy) {
+    s_kernels.weightedSum(p, ldp, m, c, ldc, n, width, y, ldy);
+}
 void axpyRows(const Matrix& W, int r, int n, const float* a, float* y) {
     if (!isBlockQuantized(W.dtype)) return s_kernels.axpyRows(W, r, n, a, y);
     thread_local std::vector<float> row;

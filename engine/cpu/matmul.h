@@ -37,6 +37,11 @@ void matmulRows(const MatJob& job, int r0, int r1);
 /// y[0, W.cols) += Σ_{i<n} a[i] · W[r + i, :] (dequantised): the transposed product of absorbed MLA.
 void axpyRows(const Matrix& W, int r, int n, const float* a, float* y);
 
+/// y[k·ldy + j] = Σ_{t<n} p[k·ldp + t] · c[t·ldc + j] for k < m, j < width (overwritten): m weighted sums of n
+/// rows of c, each row read once for all m (attention's Σ softmax·latent over the cache, every head at once).
+void weightedSum(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width, float* y,
+                 std::int64_t ldy);
+
 /// Σ a[i]·b[i] over n floats, vectorised.
 float dot(const float* a, const float* b, int n);
 /// y[i] += a · x[i] over n floats, vectorised.

@@ -2,6 +2,8 @@
 // Prefill decompresses K and V with kv_b_proj (the "naive" form); decode folds W_UK into the query and applies
 // W_UV after attention (the "absorbed" form), reading only c_kv and k_pe from the cache.
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "cpu/cpu_backend.h"
@@ -11,7 +13,14 @@
 namespace ws::cpu {
 
 // Past this many floats of decompressed K/V, prefill uses the absorbed form too (same result, less memory).
-constexpr std::int64_t kNaiveKvBudgetFloats = std::int64_t{64} << 20;
+// WS_MLA_PREFILL=absorbed makes every prefill absorbed (the tests run both forms on small models this way).
+std::int64_t naiveKvBudgetFloats() {
+    static const std::int64_t budget = [] {
+        const char* e = std::getenv("WS_MLA_PREFILL");
+        return e && std::string(e) == "absorbed" ? std::int64_t{-1} : std::int64_t{64} << 20;
+    }();
+    return budget;
+}
 
 void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h, std::span<CpuSession* const> owners,
                                std::span<const int> pos, float* out) {
@@ -54,11 +63,36 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
     for (int i = 1; i < T && oneRun; ++i)
         oneRun = owners[static_cast<std::size_t>(i)] == owners[0] && pos[static_cast<std::size_t>(i)] == pos[0] + i;
     const std::int64_t naiveFloats = static_cast<std::int64_t>(pos[0] + T) * nh * (c.qk_nope_head_dim + c.v_head_dim);
-    // The naive form needs kv_b_proj whole; GGUF's split attn_k_b / attn_v_b always take the absorbed form.
-    if (T > 1 && oneRun && naiveFloats <= kNaiveKvBudgetFloats && L.kv_b.data)
-        owners[0]->attentionNaive(layer, q.data(), T, pos[0], o.data());
-    else
+    if (T > 1 && oneRun && naiveFloats <= naiveKvBudgetFloats()) {
+        if (L.kv_b.data) {
+            owners[0]->attentionNaive(layer, L.kv_b, q.data(), T, pos[0], o.data());
+        } else {
+            // GGUF's split attn_k_b / attn_v_b: kv_b_proj rebuilt in float for this step (W_UK from k_b's
+            // transpose, W_UV as v_b holds it) — a few MB a layer, against a prefill's quadratic attention, which
+            // costs the decompressed form (nope + rope + v) per head and key where the absorbed one costs 2R + rope.
+            const int dn = c.qk_nope_head_dim, dv = c.v_head_dim;
+            std::vector<float> kvbBuf(static_cast<std::size_t>(nh) * (dn + dv) * R);
+            pool.parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
+                std::vector<float> row(static_cast<std::size_t>(dn));
+                for (auto hd = static_cast<int>(b); hd < e; ++hd) {
+                    float* head = kvbBuf.data() + static_cast<std::size_t>(hd) * (dn + dv) * R;
+                    for (int r = 0; r < R; ++r) { // k_b row hd·R + r holds W_UK[:, r] of head hd
+                        L.k_b.rowToFloat(hd * R + r, 0, dn, row.data());
+                        for (int d = 0; d < dn; ++d) head[static_cast<std::size_t>(d) * R + r] = row[static_cast<std::size_t>(d)];
+                    }
+                    for (int d = 0; d < dv; ++d)
+                        L.v_b.rowToFloat(hd * dv + d, 0, R, head + static_cast<std::size_t>(dn + d) * R);
+                }
+            });
+            Matrix kvb;
+            kvb.rows = nh * (dn + dv);
+            kvb.cols = R;
+            kvb.data = kvbBuf.data();
+            owners[0]->attentionNaive(layer, kvb, q.data(), T, pos[0], o.data());
+        }
+    } else {
         attentionAbsorbed(model, layer, q.data(), owners, pos, o.data());
+    }
     matmul(pool, MatJob{&L.o, o.data(), T, out});
 }
 
@@ -152,12 +186,7 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
                 pool.parallelFor((R + 15) / 16, [&](std::int64_t c0, std::int64_t c1) {
                     const auto from = static_cast<int>(c0 * 16);
                     const int width = std::min(R, static_cast<int>(c1 * 16)) - from;
-                    for (int t = 0; t < n; ++t)
-                        for (int k = 0; k < m; ++k) {
-                            const float pk = s[static_cast<std::size_t>(k) * static_cast<std::size_t>(n) + static_cast<std::size_t>(t)];
-                            if (pk != 0.0f)
-                                axpy(pk, cd + static_cast<std::size_t>(t) * W + from, latBlock + static_cast<std::size_t>(k) * R + from, width);
-                        }
+                    weightedSum(s.data(), n, m, cd + from, W, n, width, latBlock + from, R);
                 });
             }
         }
@@ -189,9 +218,8 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
 // K_nope, V = kv_b_proj(c) for every cached position; then per head S = Q Kᵀ and O = softmax(S) V as two small
 // GEMMs on the same kernels as the projections (the masked upper triangle is computed and zeroed: cheaper than
 // a dot product per pair).
-void CpuSession::attentionNaive(int layer, const float* q, int T, int pos0, float* o) {
+void CpuSession::attentionNaive(int layer, const Matrix& kvb, const float* q, int T, int pos0, float* o) {
     const ModelConfig& c = m_c;
-    const Matrix& kvb = m_model.weights().layers[static_cast<std::size_t>(layer)].kv_b;
     const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
     const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim, W = m_kv.width, N = pos0 + T;
     const float scale = static_cast<float>(m_model.rope().softmaxScale);

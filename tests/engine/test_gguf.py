@@ -86,6 +86,11 @@ def main():
         p = os.path.join(files, "tiny-%s-kvb.gguf" % t.lower())
         paths = gt.write_gguf(gguf, ref, hf, p, t, layout="kv_b", seed=seed)
         logits_check(t + " attn_kv_b", paths)
+    # Prompts in the absorbed form too (what long prompts take; short ones decompress K and V), both layouts.
+    os.environ["WS_MLA_PREFILL"] = "absorbed"
+    logits_check("Q8_0 attn_kv_b, absorbed prefill", [os.path.join(files, "tiny-q8_0-kvb.gguf")])
+    logits_check("Q8_0 split, absorbed prefill", [os.path.join(files, "tiny-q8_0.gguf")])
+    del os.environ["WS_MLA_PREFILL"]
 
     # The default path — activations split in two 8-bit parts (int8 + residual codes) against Q8_0 / Q4_K / Q6_K
     # in decode (incremental; BF16 stays float there) — within 1e-3 of the reference's norm at every position

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cpu/matmul.h"
@@ -233,6 +234,35 @@ TEST_P(KernelTest, BlockQuantizedMatmulMatchesFloat64) {
         for (int i = 0; i < 300; ++i)
             ASSERT_EQ(part[static_cast<std::size_t>(i)], static_cast<float>(tm.ref[5 * 512 + 100 + static_cast<std::size_t>(i)]))
                 << ws::dtypeName(t) << " column " << 100 + i;
+    }
+}
+
+// Attention's weighted sums over the cache: every head count (a full group of 16, a partial one, several groups)
+// and width (a partial 16-column chunk), strided rows, against float64; the outputs beyond `width` untouched.
+TEST_P(KernelTest, WeightedSumMatchesFloat64) {
+    std::mt19937 rng(11);
+    for (const auto& [m, n, width] : {std::tuple{16, 300, 64}, std::tuple{5, 17, 40}, std::tuple{37, 129, 16},
+                                      std::tuple{1, 1, 3}}) {
+        const std::int64_t ldp = n + 3, ldc = width + 7, ldy = width + 5;
+        const auto p = randomVec(static_cast<std::size_t>(m * ldp), rng);
+        const auto c = randomVec(static_cast<std::size_t>(n * ldc), rng);
+        std::vector<float> y(static_cast<std::size_t>(m * ldy), 42.0f);
+        ws::cpu::weightedSum(p.data(), ldp, m, c.data(), ldc, n, width, y.data(), ldy);
+        double maxRel = 0.0;
+        for (int k = 0; k < m; ++k) {
+            for (int j = 0; j < width; ++j) {
+                double ref = 0.0, mag = 0.0;
+                for (int t = 0; t < n; ++t) {
+                    const double v = static_cast<double>(p[static_cast<std::size_t>(k * ldp + t)]) * c[static_cast<std::size_t>(t * ldc + j)];
+                    ref += v;
+                    mag += std::abs(v);
+                }
+                maxRel = std::max(maxRel, std::abs(y[static_cast<std::size_t>(k * ldy + j)] - ref) / (mag + 1e-30));
+            }
+            for (std::int64_t j = width; j < ldy; ++j)
+                ASSERT_EQ(y[static_cast<std::size_t>(k * ldy + j)], 42.0f) << "wrote past width";
+        }
+        EXPECT_LT(maxRel, 1e-5) << m << "x" << n << "x" << width;
     }
 }
 
