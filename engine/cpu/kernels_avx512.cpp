@@ -456,20 +456,28 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
     buf.assign(static_cast<std::size_t>(4 * ldw), 0.0f);
     for (int r = r0; r < r1; r += 4) {
         const int nr = std::min(4, r1 - r);
-        for (int i = 0; i < nr; ++i) rowToF32<D>(W, r + i, buf.data() + i * ldw);
-        for (int i = nr; i < 4; ++i) std::fill(buf.begin() + i * ldw, buf.begin() + (i + 1) * ldw, 0.0f);
+        // F32 rows (a dequantised tile, the attention cache) are read in place; others converted once.
+        const float* w = buf.data();
+        std::int64_t ldwr = ldw;
+        if (D == DType::F32 && nr == 4) {
+            w = reinterpret_cast<const float*>(W.row(r));
+            ldwr = W.cols;
+        } else {
+            for (int i = 0; i < nr; ++i) rowToF32<D>(W, r + i, buf.data() + i * ldw);
+            for (int i = nr; i < 4; ++i) std::fill(buf.begin() + i * ldw, buf.begin() + (i + 1) * ldw, 0.0f);
+        }
         float out[16];
         int t = 0;
         for (; t + 4 <= j.T; t += 4) {
-            micro4<4>(buf.data(), ldw, j.X + t * ldx, ldx, W.cols, out);
+            micro4<4>(w, ldwr, j.X + t * ldx, ldx, W.cols, out);
             for (int i = 0; i < nr; ++i)
                 for (int u = 0; u < 4; ++u) Y(t + u, r + i) = out[i * 4 + u];
         }
         const int rest = j.T - t;
         if (rest == 0) continue;
-        if (rest == 1) micro4<1>(buf.data(), ldw, j.X + t * ldx, ldx, W.cols, out);
-        if (rest == 2) micro4<2>(buf.data(), ldw, j.X + t * ldx, ldx, W.cols, out);
-        if (rest == 3) micro4<3>(buf.data(), ldw, j.X + t * ldx, ldx, W.cols, out);
+        if (rest == 1) micro4<1>(w, ldwr, j.X + t * ldx, ldx, W.cols, out);
+        if (rest == 2) micro4<2>(w, ldwr, j.X + t * ldx, ldx, W.cols, out);
+        if (rest == 3) micro4<3>(w, ldwr, j.X + t * ldx, ldx, W.cols, out);
         for (int i = 0; i < nr; ++i)
             for (int u = 0; u < rest; ++u) Y(t + u, r + i) = out[i * rest + u];
     }
@@ -541,29 +549,36 @@ WS_AVX512 void axpyAvx512(float a, const float* x, float* y, int n) {
     }
 }
 
-// 16 weighted sums of 16 columns at a time in registers: each cache row is loaded once for all 16.
+// 16 weighted sums of 16 columns at a time in registers: each cache row is loaded once for all 16. The rows go in
+// blocks of 128 (~300 KB of a 576-wide cache, kept in L2 while every column chunk passes over it), the partial sums
+// parked in y between blocks.
 WS_AVX512 void weightedSumAvx512(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n,
                                  int width, float* y, std::int64_t ldy) {
+    constexpr int kRows = 128;
     for (int k0 = 0; k0 < m; k0 += 16) {
         const int km = std::min(16, m - k0);
         const float* pk = p + k0 * ldp;
-        for (int j = 0; j < width; j += 16) {
-            const __mmask16 msk = width - j >= 16 ? static_cast<__mmask16>(0xFFFF) : tailMask(width - j);
-            __m512 acc[16];
-            for (int k = 0; k < 16; ++k) acc[k] = _mm512_setzero_ps();
-            if (km == 16) {
-                for (int t = 0; t < n; ++t) {
-                    const __m512 cv = _mm512_maskz_loadu_ps(msk, c + t * ldc + j);
+        for (int t0 = 0; t0 < std::max(n, 1); t0 += kRows) {
+            const int t1 = std::min(n, t0 + kRows);
+            for (int j = 0; j < width; j += 16) {
+                const __mmask16 msk = width - j >= 16 ? static_cast<__mmask16>(0xFFFF) : tailMask(width - j);
+                __m512 acc[16];
+                for (int k = 0; k < 16; ++k)
+                    acc[k] = t0 == 0 || k >= km ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(msk, y + (k0 + k) * ldy + j);
+                if (km == 16) {
+                    for (int t = t0; t < t1; ++t) {
+                        const __m512 cv = _mm512_maskz_loadu_ps(msk, c + t * ldc + j);
 #pragma GCC unroll 16
-                    for (int k = 0; k < 16; ++k) acc[k] = _mm512_fmadd_ps(_mm512_set1_ps(pk[k * ldp + t]), cv, acc[k]);
+                        for (int k = 0; k < 16; ++k) acc[k] = _mm512_fmadd_ps(_mm512_set1_ps(pk[k * ldp + t]), cv, acc[k]);
+                    }
+                } else {
+                    for (int t = t0; t < t1; ++t) {
+                        const __m512 cv = _mm512_maskz_loadu_ps(msk, c + t * ldc + j);
+                        for (int k = 0; k < km; ++k) acc[k] = _mm512_fmadd_ps(_mm512_set1_ps(pk[k * ldp + t]), cv, acc[k]);
+                    }
                 }
-            } else {
-                for (int t = 0; t < n; ++t) {
-                    const __m512 cv = _mm512_maskz_loadu_ps(msk, c + t * ldc + j);
-                    for (int k = 0; k < km; ++k) acc[k] = _mm512_fmadd_ps(_mm512_set1_ps(pk[k * ldp + t]), cv, acc[k]);
-                }
+                for (int k = 0; k < km; ++k) _mm512_mask_storeu_ps(y + (k0 + k) * ldy + j, msk, acc[k]);
             }
-            for (int k = 0; k < km; ++k) _mm512_mask_storeu_ps(y + (k0 + k) * ldy + j, msk, acc[k]);
         }
     }
 }
