@@ -556,7 +556,7 @@ int cmdServe(const Args& a) {
     }
     o.contextLimit = static_cast<int>(a.integer("context", 0));
     o.parallel = static_cast<int>(a.integer("parallel", 4));
-    o.queue = static_cast<int>(a.integer("queue", 32));
+    o.queue = static_cast<int>(a.integer("queue", 256));
     if (o.parallel < 1 || o.parallel > 256) fail("--parallel must be in [1, 256]");
     if (o.queue < 0 || o.queue > 4096) fail("--queue must be in [0, 4096]");
     o.maxBatch = static_cast<int>(a.integer("max-batch", 32));

@@ -97,7 +97,7 @@ struct ApiServer::Impl {
     void routes();
     bool authorized(const httplib::Request& req, httplib::Response& res) const;
     void listModels(httplib::Response& res) const;
-    void chatCompletions(const httplib::Request& req, httplib::Response& res);
+    void chatCompletions(const std::string& requestBody, httplib::Response& res);
     void stream(std::shared_ptr<server::CompletionJob> job, httplib::Response& res);
     void respondWhenDone(std::shared_ptr<server::CompletionJob> job, httplib::Response& res);
 };
@@ -140,14 +140,14 @@ void ApiServer::Impl::listModels(httplib::Response& res) const {
     res.set_content(json{{"object", "list"}, {"data", std::move(data)}}.dump(), "application/json");
 }
 
-void ApiServer::Impl::chatCompletions(const httplib::Request& req, httplib::Response& res) {
+void ApiServer::Impl::chatCompletions(const std::string& requestBody, httplib::Response& res) {
     if (shutdown.stop_requested()) {
         sendError(res, apiError(503, "The server is stopping.", "server_error", "server_shutting_down"));
         return;
     }
     json body;
     try {
-        body = json::parse(req.body);
+        body = json::parse(requestBody);
     } catch (const json::exception& e) { // parse_error, or out_of_range for a number such as 1e400
         sendError(res, apiError(400, std::string("The request body is not valid JSON: ") + e.what(),
                                 "invalid_request_error", "invalid_json"));
@@ -349,8 +349,22 @@ void ApiServer::Impl::routes() {
     http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
         res.set_content(json{{"status", current().first ? "ok" : "loading"}}.dump(), "application/json");
     });
-    http.Get("/v1/models", guarded([this](const httplib::Request&, httplib::Response& res) { listModels(res); }));
-    http.Get(R"(/v1/models/(.+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    // POST bodies are read through a content reader: httplib's own reading caps a body whose Content-Type is
+    // application/x-www-form-urlencoded (what `curl -d` sends when no type is given) at 8 KB with a 413, before
+    // any handler runs. The body is JSON whatever the header says, as DeepSeek's and OpenAI's servers take it.
+    const auto guardedPost = [this](auto handler) {
+        return [this, handler](const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& reader) {
+            std::string body;
+            if (!reader([&body](const char* data, std::size_t length) {
+                    body.append(data, length);
+                    return true;
+                }))
+                return; // httplib has set the status (413 beyond the limit, 400 for a broken body)
+            if (authorized(req, res)) handler(body, res);
+        };
+    };
+    const auto modelById = [this](const httplib::Request& req, httplib::Response& res) {
         const auto [m, id] = current();
         if (!m || req.matches[1] != id) {
             sendError(res, apiError(404, "The model `" + std::string(req.matches[1]) + "` does not exist.",
@@ -359,9 +373,16 @@ void ApiServer::Impl::routes() {
         }
         res.set_content(json{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "whalesong"}}.dump(),
                         "application/json");
-    }));
-    http.Post("/v1/chat/completions",
-              guarded([this](const httplib::Request& req, httplib::Response& res) { chatCompletions(req, res); }));
+    };
+    // Each path also without /v1: DeepSeek documents https://api.deepseek.com as its base URL (and the AI SDK's
+    // DeepSeek provider uses that form).
+    for (const std::string prefix : {"/v1", ""}) {
+        http.Get(prefix + "/models",
+                 guarded([this](const httplib::Request&, httplib::Response& res) { listModels(res); }));
+        http.Get(prefix + R"(/models/(.+))", guarded(modelById));
+        http.Post(prefix + "/chat/completions",
+                  guardedPost([this](const std::string& body, httplib::Response& res) { chatCompletions(body, res); }));
+    }
 
     // Responses that httplib produced itself (404 for an unknown path, 413, 400 for a malformed request line)
     // get OpenAI's error shape too; our own errors already have a body.

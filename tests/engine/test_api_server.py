@@ -365,6 +365,68 @@ def part_models_and_keys(port, base, model_id):
           short(p.stdout + p.stderr))
 
 
+def part_paths_and_bodies(port, base, model_id):
+    """DeepSeek's address layout (no /v1) and bodies sent without a JSON Content-Type."""
+    st, _, raw = request(port, "GET", "/models")
+    body = loads(raw)
+    check("GET /models (no /v1) lists the model", st == 200 and isinstance(body, dict)
+          and model_id in [m.get("id") for m in body.get("data", [])], "%d %s" % (st, short(raw)))
+    st, _, raw = request(port, "GET", "/models/" + model_id)
+    check("GET /models/<id> (no /v1)", st == 200 and (loads(raw) or {}).get("id") == model_id,
+          "%d %s" % (st, short(raw)))
+    payload = {"model": model_id, "messages": msgs("Hello without v1"), "max_tokens": 3, "seed": 5}
+    st, _, raw = request(port, "POST", "/chat/completions", payload)
+    st1, _, raw1 = request(port, "POST", CHAT, payload)
+    b, b1 = loads(raw), loads(raw1)
+    check("POST /chat/completions (no /v1) answers as /v1/chat/completions does",
+          st == 200 and st1 == 200 and answer(b["choices"][0]) == answer(b1["choices"][0]),
+          "%d %s / %d %s" % (st, short(raw), st1, short(raw1)))
+    st, _, raw = request(port, "POST", "/chat/completions", payload, key=None)
+    check("POST /chat/completions (no /v1) needs the key", st == 401 and error_shaped(loads(raw)),
+          "%d %s" % (st, short(raw)))
+    # curl -d without -H Content-Type sends application/x-www-form-urlencoded: a 20 KB JSON body must still work
+    # (padded with whitespace, which JSON allows, so the prompt stays short)
+    big = json.dumps(payload, indent=1) + " " * 20000
+    auth = ["-H", "Authorization: Bearer " + KEY]
+    p = subprocess.run(["/usr/bin/curl", "-sS", "--max-time", "120"] + auth +
+                       ["--data-binary", "@-", base + "/chat/completions"],
+                       input=big.encode(), capture_output=True, timeout=180)
+    body = loads(p.stdout)
+    check("curl without Content-Type, 20 KB body: answered, not 413", p.returncode == 0 and isinstance(body, dict)
+          and body.get("object") == "chat.completion", short(p.stdout + p.stderr))
+    st, _, raw = request(port, "POST", CHAT, big.encode(),
+                         headers={"Content-Type": "text/plain"})
+    check("Content-Type text/plain, 20 KB JSON body: answered", st == 200, "%d %s" % (st, short(raw)))
+    st, _, raw = request(port, "POST", CHAT, b"{" * (5 << 20), headers={"Content-Type": "text/plain"})
+    check("a body over the 4 MB limit is still a 413 with an error object", st == 413 and error_shaped(loads(raw)),
+          "%d %s" % (st, short(raw)))
+
+
+def part_many_clients(port, model_id):
+    """64 streaming clients at once, default queue: every one is answered, none refused."""
+    n = 64
+    results = [None] * n
+    barrier = threading.Barrier(n)
+
+    def one(i):
+        try:
+            barrier.wait(60)
+            s, r = stream(port, {"model": model_id, "messages": msgs("Client %d" % i), "max_tokens": 3,
+                                 "seed": i})
+            results[i] = (s.status, r["ends_with_done"] and not r["bad"])
+        except Exception as e:  # noqa: BLE001 (reported below)
+            results[i] = (None, repr(e))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    bad = [(i, r) for i, r in enumerate(results) if r != (200, True)]
+    check("64 simultaneous streaming clients (default --queue): all 64 answered, none refused", not bad,
+          short(bad, 600))
+
+
 def part_completion(port, model_id):
     base = {"model": model_id, "messages": msgs("Say something.", "You are terse."), "temperature": 1.0}
     st, body, raw = chat(port, dict(base, max_tokens=5, seed=7))
@@ -883,6 +945,7 @@ def main():
             port = main_srv.port
             base = "http://127.0.0.1:%d/v1" % port
             guarded("models and keys", part_models_and_keys, port, base, model_id)
+            guarded("paths and bodies", part_paths_and_bodies, port, base, model_id)
             plain = guarded("chat completion", part_completion, port, model_id)
             guarded("streaming", part_streaming, port, model_id, plain)
             guarded("content parts", part_content_parts, port, model_id)
@@ -902,6 +965,7 @@ def main():
         check("%s starts" % ka.name, ka.port is not None, short(ka.stderr()))
         if ka.port:
             guarded("keep-alive", part_keepalive, ka.port, model_id)
+            guarded("many clients", part_many_clients, ka.port, model_id)
             guarded("fairness", part_fairness, ka.port, model_id)
         servers.remove(ka)
         stop_and_check(ka)

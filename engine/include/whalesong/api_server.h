@@ -19,7 +19,7 @@ struct ApiServerOptions {
     int port = 8000;             ///< 0 = any free port (ApiServer::port() tells which)
     std::string apiKey;          ///< Bearer key; required whenever `host` is not a loopback address
     int parallel = 4;            ///< requests generating at once; they take turns on the model, fairly
-    int queue = 32;              ///< requests waiting for a turn; more → 503
+    int queue = 256;             ///< requests waiting for a turn; more → 503
     int maxBatch = 32;           ///< decode steps of running requests computed in one pass; 1 = one at a time
     std::size_t maxBodyBytes = 4u << 20;    ///< larger bodies → 413
     std::size_t cacheBytes = 4ull << 30;    ///< KV caches kept between requests for prefix reuse
