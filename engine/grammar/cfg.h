@@ -1,0 +1,127 @@
+// The grammar's internal form and its parser.
+//
+// Cfg: rules of alternatives; an alternative is a run of elements in one flat array, ended by End. An element
+// matches one byte of a class (Bytes), one special token (Symbol), or a whole rule (Call).
+//
+// Automaton: the parser is a set of stacks (a generalised pushdown automaton, as llama.cpp's grammar sampler and
+// xgrammar are). A stack is a chain of element positions, hash-consed into ids (id 0 is the empty stack: the
+// sentence is complete); the top of every stack in a state is a terminal (Bytes or Symbol). A call whose
+// continuation is End is a tail call (the caller's frame is dropped), so repetition written as right recursion
+// keeps the depth constant and the states repeat — which is what makes the mask caches hit.
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "whalesong/grammar.h"
+
+namespace ws::grammar {
+
+struct Elem {
+    enum class Kind : std::uint8_t { End, Bytes, Symbol, Call };
+    Kind kind = Kind::End;
+    std::uint32_t arg = 0; ///< Bytes: class index; Symbol: token id; Call: rule index
+};
+
+using ByteClass = std::bitset<256>;
+
+struct Cfg {
+    std::vector<Elem> elems;
+    std::vector<std::vector<std::uint32_t>> alts; ///< per rule: the first element of each alternative
+    std::vector<std::string> names;               ///< per rule (a schema path, for messages)
+    std::vector<ByteClass> classes;
+    std::uint32_t root = 0;
+};
+
+/// Builds a Cfg. An item of an alternative: a literal, a byte class, a rule call or a special token.
+class Builder {
+public:
+    struct Item {
+        enum class Kind { Literal, Class, Call, Symbol } kind;
+        std::string literal;
+        ByteClass cls;
+        std::uint32_t arg = 0;
+    };
+    static Item lit(std::string_view s) { return {Item::Kind::Literal, std::string(s), {}, 0}; }
+    static Item cls(const ByteClass& c) { return {Item::Kind::Class, {}, c, 0}; }
+    static Item call(std::uint32_t rule) { return {Item::Kind::Call, {}, {}, rule}; }
+    static Item symbol(std::uint32_t token) { return {Item::Kind::Symbol, {}, {}, token}; }
+    /// A class from ranges written like a regex class body: "a-z0-9_" (no escapes; '-' first or last is itself).
+    static ByteClass range(std::string_view spec);
+
+    std::uint32_t rule(std::string name); ///< a new rule with no alternatives yet
+    void alt(std::uint32_t rule, const std::vector<Item>& items);
+    /// Removes alternatives that can never finish (calls of rules without a finite derivation) and checks that no
+    /// rule calls itself before consuming input (left recursion). Errors name the rule.
+    Status finish(std::uint32_t root);
+    Cfg take() { return std::move(m_cfg); }
+    const Cfg& cfg() const { return m_cfg; }
+
+private:
+    std::uint32_t classIndex(const ByteClass& c);
+    Cfg m_cfg;
+    std::vector<std::vector<std::vector<Item>>> m_pending; ///< per rule, its alternatives until finish()
+};
+
+/// The parser and the mask caches of one grammar over one vocabulary. Thread-safe (one mutex).
+class Automaton {
+public:
+    Automaton(const Cfg& cfg, std::shared_ptr<const TokenVocabulary> vocab);
+    ~Automaton();
+    Automaton(const Automaton&) = delete;
+    Automaton& operator=(const Automaton&) = delete;
+
+    /// The start state (sorted stack ids).
+    std::vector<std::uint32_t> start();
+    /// The state after `bytes` from `state` (empty: rejected).
+    std::vector<std::uint32_t> advance(const std::vector<std::uint32_t>& state, std::string_view bytes);
+    /// The state after a special token.
+    std::vector<std::uint32_t> advanceSymbol(const std::vector<std::uint32_t>& state, std::uint32_t token);
+    /// The allowed-token mask of a state (one bit per id).
+    void mask(const std::vector<std::uint32_t>& state, std::vector<std::uint64_t>& out);
+    /// Whether `state` holds the empty stack / can take another byte or symbol.
+    static bool accepting(const std::vector<std::uint32_t>& state) { return !state.empty() && state.front() == 0; }
+    static bool canContinue(const std::vector<std::uint32_t>& state);
+
+    struct Stats {
+        std::size_t stacks = 0, localWalks = 0, stateMaskHits = 0, stateMaskMisses = 0;
+    };
+    Stats stats();
+
+private:
+    struct Node {
+        std::uint32_t elem, parent;
+    };
+    struct Local; // per terminal position: tokens that stay inside its rule, and where that rule can end
+
+    std::uint32_t push(std::uint32_t parent, std::uint32_t elem);
+    void normalize(std::uint32_t id, std::vector<std::uint32_t>& out, int depth);
+    const std::vector<std::uint32_t>& step(std::uint32_t id, std::uint32_t byte);
+    void stepSet(const std::vector<std::uint32_t>& in, std::uint32_t byte, std::vector<std::uint32_t>& out);
+    const Local& local(std::uint32_t elem);
+    void walk(std::uint32_t node, const std::vector<std::uint32_t>& state, std::vector<std::uint64_t>& out,
+              std::size_t depth);
+    void maskLocked(const std::vector<std::uint32_t>& state, std::vector<std::uint64_t>& out);
+
+    const Cfg& m_cfg;
+    std::shared_ptr<const TokenVocabulary> m_vocab;
+    std::size_t m_words;
+    std::mutex m_mutex;
+    std::vector<Node> m_nodes;
+    std::unordered_map<std::uint64_t, std::uint32_t> m_intern;
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> m_steps;
+    std::unordered_map<std::uint32_t, std::unique_ptr<Local>> m_locals;
+    std::vector<std::vector<std::uint32_t>> m_scratch; ///< per walk depth
+    struct StateHash {
+        std::size_t operator()(const std::vector<std::uint32_t>& v) const;
+    };
+    std::unordered_map<std::vector<std::uint32_t>, std::vector<std::uint64_t>, StateHash> m_stateMasks;
+    Stats m_stats;
+};
+
+} // namespace ws::grammar
