@@ -16,6 +16,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <random>
 #include <stop_token>
 #include <string>
@@ -27,6 +28,7 @@
 #include "whalesong/devices.h"
 #include "whalesong/memory_plan.h"
 #include "whalesong/generate.h"
+#include "whalesong/grammar.h"
 #include "whalesong/model.h"
 #include "whalesong/random_model.h"
 #include "whalesong/sampler.h"
@@ -65,6 +67,7 @@ const char* kUsage =
     "  generate --model DIR (--prompt STR [--chat] | --ids LIST) [--max-tokens N] [--temperature T]\n"
     "           [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "           [--repetition-penalty X] [--seed S] [--stop STR]... [--threads N] [--context N] [--json]\n"
+    "           [--json-schema FILE | --json-object]   (constrained: the output satisfies the schema)\n"
     "  bench    --model DIR [--prompt N] [--gen M] [--threads T] [--json]\n"
     "  (logits, generate, bench, serve: [--backend cpu|cuda|auto] [--gpu N]; auto says what it chose and why)\n"
     "  serve    --model DIR [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--model-name NAME] [--threads N]\n"
@@ -410,8 +413,19 @@ ws::SamplingParams samplingFrom(const Args& a, const ws::Model& m) {
 int cmdGenerate(const Args& a) {
     a.allowOnly({"model", "prompt", "chat", "ids", "max-tokens", "temperature", "top-p", "top-k", "min-p",
                  "presence-penalty", "frequency-penalty", "repetition-penalty", "seed", "stop", "threads",
-                 "context", "json", "backend", "gpu"});
+                 "context", "json", "backend", "gpu", "json-schema", "json-object"});
     if (a.has("prompt") == a.has("ids")) fail("give exactly one of --prompt and --ids");
+    std::shared_ptr<const ws::Grammar> grammar;
+    if (a.has("json-schema")) {
+        const std::string path = a.str("json-schema");
+        std::ifstream in(path);
+        if (!in) fail("cannot read " + path);
+        const auto schema = nlohmann::ordered_json::parse(in, nullptr, false);
+        if (schema.is_discarded()) fail(path + ": not valid JSON");
+        grammar = unwrap(ws::Grammar::fromJsonSchema(schema, path));
+    } else if (a.has("json-object")) {
+        grammar = ws::Grammar::anyJson(true);
+    }
     ws::GenerateOptions go;
     go.maxTokens = static_cast<int>(a.integer("max-tokens", ws::kDefaultMaxTokens));
     go.stop = a.all("stop");
@@ -430,6 +444,11 @@ int cmdGenerate(const Args& a) {
     }
     auto s = newSession(*m, a);
     ws::Sampler sampler(params);
+    std::optional<ws::GrammarMatcher> constraint;
+    if (grammar) {
+        constraint.emplace(grammar, m->tokenVocabulary());
+        go.constraint = &*constraint;
+    }
     const bool asJson = a.has("json");
     std::stop_source cancel; // a closed stdout ends generation; the error is reported after it returns
     go.stopToken = cancel.get_token();
@@ -452,6 +471,8 @@ int cmdGenerate(const Args& a) {
                     {"prefill_tokens_per_s", res.prefillTokensPerSecond()},
                     {"decode_tokens_per_s", res.decodeTokensPerSecond()},
                     {"time_to_first_token_s", res.timeToFirstTokenSeconds},
+                    {"constraint_ms_per_token", res.outputIds.empty() ? 0.0
+                                                 : 1e3 * res.constraintSeconds / static_cast<double>(res.outputIds.size())},
                     {"seed", params.seed},
                     {"backend", m->backendName()},
                     {"backend_note", m->backendNote()}};
@@ -622,7 +643,7 @@ int main(int argc, char** argv) {
         if (cmd == "tokenize") return cmdTokenize(Args(argc, argv, {"bos", "jsonl"}));
         if (cmd == "render") return cmdRender(Args(argc, argv, {"no-generation-prompt"}));
         if (cmd == "logits") return cmdLogits(Args(argc, argv, {"incremental"}));
-        if (cmd == "generate") return cmdGenerate(Args(argc, argv, {"chat", "json"}));
+        if (cmd == "generate") return cmdGenerate(Args(argc, argv, {"chat", "json", "json-object"}));
         if (cmd == "bench") return cmdBench(Args(argc, argv, {"json"}));
         if (cmd == "serve") return cmdServe(Args(argc, argv, {}));
         if (cmd == "devices") return cmdDevices(Args(argc, argv, {}));

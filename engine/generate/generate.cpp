@@ -170,7 +170,16 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
             res.finishReason = FinishReason::Cancelled;
             break;
         }
+        const auto tc = Clock::now();
+        if (options.constraint && options.constraint->maskLogits(row) == 0)
+            return Status(Code::Internal, "the grammar allows no token here (the vocabulary cannot continue it)");
         const TokenId id = sampler.sample(row);
+        if (options.constraint) {
+            if (!options.constraint->accept(id))
+                return Status(Code::Internal,
+                              "the sampler picked token " + std::to_string(id) + ", which the grammar refuses");
+            res.constraintSeconds += seconds(Clock::now() - tc);
+        }
         sampler.accept(id);
         res.outputIds.push_back(id);
         if (res.outputIds.size() == 1) res.timeToFirstTokenSeconds = seconds(Clock::now() - start);
@@ -181,8 +190,8 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
         // Special tokens (placeholders, padding) are not text: leave them out of the answer.
         const auto step = stops.push(tokenizer.isSpecial(id) ? std::string() : decoder.push(id));
         emit(id, step.safe);
-        if (step.stopped) {
-            stopped = true;
+        if (step.stopped || (options.constraint && options.constraint->finished())) {
+            stopped = step.stopped;
             res.finishReason = FinishReason::Stop;
             break;
         }

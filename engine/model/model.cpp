@@ -16,6 +16,7 @@
 #include "model/gguf_model.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
+#include "whalesong/grammar.h"
 
 namespace ws {
 namespace {
@@ -106,6 +107,11 @@ private:
 } // namespace
 
 Model::~Model() = default;
+
+std::shared_ptr<const TokenVocabulary> Model::tokenVocabulary() const {
+    std::call_once(m_vocabOnce, [this] { m_vocab = TokenVocabulary::build(*m_tokenizer); });
+    return m_vocab;
+}
 
 namespace {
 

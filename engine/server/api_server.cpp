@@ -158,6 +158,11 @@ void ApiServer::Impl::chatCompletions(const std::string& requestBody, httplib::R
         sendError(res, *e);
         return;
     }
+    if (body.contains("response_format")) // again with the keys in order: a schema's properties keep theirs
+        if (auto e = server::parseResponseFormat(nlohmann::ordered_json::parse(requestBody), request)) {
+            sendError(res, *e);
+            return;
+        }
     auto [m, id] = current();
     if (!m) {
         res.set_header("Retry-After", "5");

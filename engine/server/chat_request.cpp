@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <mutex>
 
 #include "whalesong/generate.h"
 
@@ -249,6 +251,58 @@ std::optional<ApiError> parseChatRequest(const nlohmann::json& body, int default
     }
 
     if (Status st = s.validate(); !st) return invalidField("", st.message());
+    return std::nullopt;
+}
+
+std::optional<ApiError> parseResponseFormat(const nlohmann::ordered_json& body, ChatRequest& out) {
+    using nlohmann::ordered_json;
+    const auto it = body.find("response_format");
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    const ordered_json& rf = *it;
+    if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
+        return invalidField("response_format.type",
+                            "response_format must be an object with \"type\": \"text\", \"json_object\" or \"json_schema\"");
+    const std::string type = rf["type"].get<std::string>();
+    if (type == "text") return std::nullopt;
+    if (type == "json_object") {
+        static const std::shared_ptr<const Grammar> anyObject = Grammar::anyJson(true);
+        out.grammar = anyObject;
+        return std::nullopt;
+    }
+    if (type != "json_schema")
+        return invalidField("response_format.type", "response_format.type must be \"text\", \"json_object\" or "
+                                                    "\"json_schema\", got \"" + type + "\"");
+    if (!rf.contains("json_schema") || !rf["json_schema"].is_object())
+        return invalidField("response_format.json_schema",
+                            "response_format.json_schema must be an object {\"name\", \"schema\", \"strict\"}");
+    const ordered_json& js = rf["json_schema"];
+    if (js.contains("name") && !js["name"].is_string())
+        return invalidField("response_format.json_schema.name", "response_format.json_schema.name must be a string");
+    if (js.contains("strict") && !js["strict"].is_boolean() && !js["strict"].is_null())
+        return invalidField("response_format.json_schema.strict",
+                            "response_format.json_schema.strict must be a boolean");
+    // No schema: any JSON object, as json_object.
+    const ordered_json schema = js.value("schema", ordered_json::object());
+    const std::string key = schema.dump();
+    static std::mutex mutex;
+    static std::map<std::string, std::shared_ptr<const Grammar>> cache;
+    {
+        std::lock_guard lock(mutex);
+        if (auto c = cache.find(key); c != cache.end()) {
+            out.grammar = c->second;
+            return std::nullopt;
+        }
+    }
+    auto g = Grammar::fromJsonSchema(schema, "response_format.json_schema.schema");
+    if (!g) {
+        const std::string& m = g.status().message();
+        const std::size_t colon = m.find(": ");
+        return invalidField(colon == std::string::npos ? "response_format.json_schema.schema" : m.substr(0, colon), m);
+    }
+    out.grammar = g.value();
+    std::lock_guard lock(mutex);
+    if (cache.size() >= 64) cache.clear();
+    cache.emplace(key, out.grammar);
     return std::nullopt;
 }
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "whalesong/grammar.h"
 #include "whalesong/sampler.h"
 #include "whalesong/tokenizer.h"
 
@@ -43,11 +44,19 @@ struct ChatRequest {
     int n = 1;
     bool stream = false;
     bool includeUsage = false;    ///< stream_options.include_usage
+    /// response_format json_object / json_schema: the grammar every choice is constrained to (null: free text).
+    std::shared_ptr<const Grammar> grammar;
 };
 
 /// Checks every field we honour (unknown fields are ignored, as the gateways do). `randomSeed` fills a missing
 /// seed. Errors name the field: param "messages[2].content[0].type", message "… got …".
 std::optional<ApiError> parseChatRequest(const nlohmann::json& body, int defaultMaxTokens,
                                          std::uint64_t randomSeed, ChatRequest& out);
+
+/// Reads response_format (the request body parsed again with its keys in order, so that a schema's properties
+/// come out in the order written): {"type": "text"}, {"type": "json_object"} or {"type": "json_schema",
+/// "json_schema": {"name", "schema", "strict"}}. A schema keyword we cannot enforce is a 400 naming its path.
+/// Compiled grammars are kept (64, by schema text), so a repeated schema reuses its mask caches.
+std::optional<ApiError> parseResponseFormat(const nlohmann::ordered_json& body, ChatRequest& out);
 
 } // namespace ws::server

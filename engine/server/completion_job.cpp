@@ -157,6 +157,11 @@ void CompletionJob::generateChoices(JobContext& context) {
         options.stopToken = stop;
         options.turns = &context.turns;
         options.batcher = &context.batcher;
+        std::optional<GrammarMatcher> constraint;
+        if (m_request.grammar) {
+            constraint.emplace(m_request.grammar, m_model->tokenVocabulary());
+            options.constraint = &*constraint;
+        }
         ThinkSplitter splitter;
         const auto deliver = [&](ThinkSplitter::Delta d) {
             if (d.content.empty() && d.reasoning.empty()) return;

@@ -163,4 +163,52 @@ await part('an unknown model', async () => {
   }
 });
 
+await part('structured output', async () => {
+  // bounded, so random weights finish it: see WEATHER_SCHEMA in test_api_server.py
+  const schema = {
+    type: 'object',
+    properties: {
+      name: { type: 'string', maxLength: 10 },
+      age: { type: 'integer' },
+      pets: { type: 'array', items: { enum: ['cat', 'dog', 'whale'] }, maxItems: 3 },
+    },
+    required: ['name', 'age', 'pets'],
+    additionalProperties: false,
+  };
+  const r = await client.chat.completions.create({
+    model, messages, max_tokens: 600, seed: 5,
+    response_format: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } },
+  });
+  let v = null;
+  try { v = JSON.parse(r.choices[0].message.content); } catch { /* reported below */ }
+  check('response_format json_schema: content parses and satisfies the schema',
+    r.choices[0].finish_reason === 'stop' && v !== null && typeof v.name === 'string' && v.name.length <= 10 &&
+    Number.isInteger(v.age) && Array.isArray(v.pets) && v.pets.length <= 3 &&
+    v.pets.every((p) => ['cat', 'dog', 'whale'].includes(p)) && Object.keys(v).join() === 'name,age,pets',
+    show(r.choices[0]));
+  const stream = await client.chat.completions.create({
+    model, messages, max_tokens: 600, seed: 6, stream: true,
+    response_format: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } },
+  });
+  let text = '', finish = null;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta?.content ?? '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+  }
+  let w = null;
+  try { w = JSON.parse(text); } catch { /* reported below */ }
+  check('response_format json_schema streamed: joined deltas parse', finish === 'stop' && w !== null &&
+    Number.isInteger(w.age), show(text));
+  try {
+    await client.chat.completions.create({
+      model, messages, max_tokens: 2,
+      response_format: { type: 'json_schema', json_schema: { name: 'p', schema: { type: 'string', format: 'email' } } },
+    });
+    check('an unsupported schema keyword: BadRequestError naming it', false, 'no error');
+  } catch (e) {
+    check('an unsupported schema keyword: BadRequestError naming it', e instanceof OpenAI.BadRequestError &&
+      e.param === 'response_format.json_schema.schema.format', String(e));
+  }
+});
+
 process.exit(failures ? 1 : 0);

@@ -427,6 +427,79 @@ def part_many_clients(port, model_id):
           short(bad, 600))
 
 
+# A schema every output of which is bounded (strings with maxLength, integers of at most 16 digits, bounded arrays,
+# bounded whitespace), so even random weights must finish it well within max_tokens.
+WEATHER_SCHEMA = {"type": "object", "properties": {
+    "city": {"type": "string", "maxLength": 12},
+    "days": {"type": "integer"},
+    "unit": {"enum": ["celsius", "fahrenheit"]},
+    "windy": {"type": "boolean"},
+    "tags": {"type": "array", "items": {"type": "string", "maxLength": 6}, "maxItems": 3},
+    "note": {"anyOf": [{"type": "string", "maxLength": 5}, {"type": "null"}]}},
+    "required": ["city", "days", "unit", "windy", "tags", "note"], "additionalProperties": False}
+
+
+def weather_ok(text):
+    """(ok, why): `text` parses as JSON, keys in the schema's order, and satisfies WEATHER_SCHEMA."""
+    try:
+        pairs = json.loads(text, object_pairs_hook=lambda kv: kv)
+        v = json.loads(text)
+    except ValueError as e:
+        return False, "not JSON: %s" % e
+    if not isinstance(v, dict) or [k for k, _ in pairs] != list(WEATHER_SCHEMA["properties"]):
+        return False, "keys %s" % ([k for k, _ in pairs] if isinstance(pairs, list) else pairs)
+    ok = (isinstance(v["city"], str) and len(v["city"]) <= 12 and isinstance(v["days"], int)
+          and not isinstance(v["days"], bool) and v["unit"] in ("celsius", "fahrenheit")
+          and isinstance(v["windy"], bool) and isinstance(v["tags"], list) and len(v["tags"]) <= 3
+          and all(isinstance(t, str) and len(t) <= 6 for t in v["tags"])
+          and (v["note"] is None or (isinstance(v["note"], str) and len(v["note"]) <= 5)))
+    return ok, "values %s" % short(v)
+
+
+def part_structured_output(port, model_id):
+    rf = {"type": "json_schema", "json_schema": {"name": "weather", "schema": WEATHER_SCHEMA, "strict": True}}
+    base = {"model": model_id, "messages": msgs("The weather in Hangzhou, as JSON."), "max_tokens": 1000,
+            "temperature": 1.0, "response_format": rf}
+    st, body, raw = chat(port, dict(base, seed=11, n=2))
+    fine = st == 200 and len(body["choices"]) == 2
+    for c in (body["choices"] if fine else []):
+        ok, why = weather_ok(c["message"]["content"])
+        fine = fine and ok and c["finish_reason"] == "stop"
+        if not ok:
+            raw = why.encode() + b" in " + c["message"]["content"].encode()
+    check("json_schema from random weights: both choices finish (stop), parse, keep the schema's key order and "
+          "satisfy it", fine, "%d %s" % (st, short(raw, 600)))
+    s, r = stream(port, dict(base, seed=12, stream=True))
+    ok, why = weather_ok(r["content"].get(0, ""))
+    check("json_schema streamed: the deltas join into a valid instance, finish stop",
+          s.status == 200 and ok and r["finish"].get(0) == "stop" and r["ends_with_done"],
+          "%s %s" % (why, short(r["content"].get(0, ""), 400)))
+    st, body, raw = chat(port, dict(base, seed=13, max_tokens=6))
+    check("json_schema cut by max_tokens: finish_reason length, a prefix of JSON",
+          st == 200 and body["choices"][0]["finish_reason"] == "length"
+          and body["choices"][0]["message"]["content"].lstrip().startswith("{"), "%d %s" % (st, short(raw)))
+    # json_object: whatever the model writes starts an object; a finished one parses
+    st, body, raw = chat(port, dict(base, seed=14, max_tokens=60, response_format={"type": "json_object"}))
+    c = body["choices"][0] if st == 200 else {}
+    text = (c.get("message") or {}).get("content") or ""
+    parsed = loads(text) if c.get("finish_reason") == "stop" else {}
+    check("json_object: an object (parses when finished)", st == 200 and text.startswith("{")
+          and isinstance(parsed, dict), "%d %s" % (st, short(raw)))
+    st, body, raw = chat(port, dict(base, seed=15, response_format={"type": "text"}, max_tokens=3))
+    check("response_format text: plain completion", st == 200, "%d %s" % (st, short(raw)))
+    # errors name the field
+    for fmt, param in (({"type": "xml"}, "response_format.type"),
+                       ({"type": "json_schema"}, "response_format.json_schema"),
+                       ({"type": "json_schema", "json_schema": {"name": "x", "schema": {
+                           "type": "object", "properties": {"age": {"type": "integer", "minimum": 0}}}}},
+                        "response_format.json_schema.schema.properties.age.minimum"),
+                       ({"type": "json_schema", "json_schema": {"name": "x", "schema": {"$ref": "#/$defs/nope"}}},
+                        "response_format.json_schema.schema.$ref")):
+        st, body, raw = chat(port, dict(base, response_format=fmt))
+        check("response_format %s: 400 naming %s" % (short(fmt, 80), param),
+              st == 400 and err_param(body) == param, "%d %s" % (st, short(raw)))
+
+
 def part_completion(port, model_id):
     base = {"model": model_id, "messages": msgs("Say something.", "You are terse."), "temperature": 1.0}
     st, body, raw = chat(port, dict(base, max_tokens=5, seed=7))
@@ -950,6 +1023,7 @@ def main():
             guarded("streaming", part_streaming, port, model_id, plain)
             guarded("content parts", part_content_parts, port, model_id)
             guarded("stop", part_stop, port, model_id)
+            guarded("structured output", part_structured_output, port, model_id)
             guarded("errors", part_errors, port, model_id)
             guarded("prefix cache", part_prefix_cache, port, model_id)
             guarded("slow and vanishing clients", part_slow_and_vanishing, main_srv, model_id)

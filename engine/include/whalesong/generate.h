@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "whalesong/grammar.h"
 #include "whalesong/sampler.h"
 #include "whalesong/session.h"
 #include "whalesong/status.h"
@@ -77,6 +78,10 @@ struct GenerateOptions {
     /// step) at a time in the order they asked (not owned).
     TurnTaker* turns = nullptr;
     DecodeBatcher* batcher = nullptr; ///< decode steps batched with other generations' (not owned)
+    /// Constrained decoding (not owned): only tokens the grammar allows are sampled (the sampling settings apply
+    /// among them); generation ends when the grammar is complete and nothing more can follow, or on EOS, which the
+    /// grammar allows only when the text is complete.
+    GrammarMatcher* constraint = nullptr;
     /// Checks max_tokens (1..16384) and the stop list (≤ 4); the message names the field.
     Status validate() const;
 };
@@ -97,6 +102,7 @@ struct GenerateResult {
     double decodeSeconds = 0.0;
     double timeToFirstTokenSeconds = 0.0;
     std::size_t decodeSteps = 0; ///< forward passes of one token
+    double constraintSeconds = 0.0; ///< computing the grammar's masks and advancing it (constrained decoding)
     double prefillTokensPerSecond() const;
     double decodeTokensPerSecond() const;
 };

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,8 @@
 #include "whalesong/tokenizer.h"
 
 namespace ws {
+
+class TokenVocabulary;
 
 /// Cpu; Cuda (fails with a clear error when this build or this machine has none); Auto: a GPU when there is one,
 /// else the CPU — backendName() then says which and why.
@@ -115,6 +118,8 @@ public:
 
     /// A session owns its KV cache; it must not outlive the model.
     Result<std::unique_ptr<Session>> newSession(const SessionOptions& options = {}) const;
+    /// The tokenizer's vocabulary as a byte trie for constrained decoding (built on first use, then shared).
+    std::shared_ptr<const TokenVocabulary> tokenVocabulary() const;
 
 private:
     Model() = default;
@@ -124,6 +129,8 @@ private:
     std::unique_ptr<Tokenizer> m_tokenizer;
     std::unique_ptr<detail::BackendModel> m_backend;
     std::string m_backendNote; ///< why Backend::Auto chose what it chose
+    mutable std::once_flag m_vocabOnce;
+    mutable std::shared_ptr<const TokenVocabulary> m_vocab;
 };
 
 } // namespace ws
