@@ -161,6 +161,7 @@ std::size_t Automaton::StateHash::operator()(const std::vector<std::uint32_t>& v
 Automaton::Automaton(const Cfg& cfg, std::shared_ptr<const TokenVocabulary> vocab)
     : m_cfg(cfg), m_vocab(std::move(vocab)), m_words((m_vocab->size + 63) / 64) {
     m_nodes.push_back({0, 0}); // id 0: the empty stack
+    m_stepResults.emplace_back(); // result 0: rejected
     // One stack set per trie depth, sized once: the walks hold references into it while they recurse.
     m_scratch.resize(m_vocab->maxLength + 2);
 }
@@ -196,9 +197,9 @@ void Automaton::normalize(std::uint32_t id, std::vector<std::uint32_t>& out, int
 }
 
 const std::vector<std::uint32_t>& Automaton::step(std::uint32_t id, std::uint32_t byte) {
-    const std::uint64_t key = (std::uint64_t{id} << 9) | byte;
-    auto it = m_steps.find(key);
-    if (it != m_steps.end()) return it->second;
+    const std::size_t slot = std::size_t{id} * 256 + byte;
+    if (slot >= m_trans.size()) m_trans.resize((std::size_t{id} + 1) * 256 + 64 * 256, -1);
+    if (m_trans[slot] >= 0) return m_stepResults[static_cast<std::size_t>(m_trans[slot])];
     std::vector<std::uint32_t> next;
     if (id != 0) {
         const Node n = m_nodes[id];
@@ -208,7 +209,15 @@ const std::vector<std::uint32_t>& Automaton::step(std::uint32_t id, std::uint32_
             sortUnique(next);
         }
     }
-    return m_steps.emplace(key, std::move(next)).first->second;
+    std::int32_t index = 0;
+    if (!next.empty()) {
+        index = static_cast<std::int32_t>(m_stepResults.size());
+        m_stepResults.push_back(std::move(next));
+    }
+    // normalize() may have added stacks, and m_trans grown: index it afresh
+    if (slot >= m_trans.size()) m_trans.resize(slot + 1 + 64 * 256, -1);
+    m_trans[slot] = index;
+    return m_stepResults[static_cast<std::size_t>(index)];
 }
 
 void Automaton::stepSet(const std::vector<std::uint32_t>& in, std::uint32_t byte, std::vector<std::uint32_t>& out) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <bitset>
+#include <deque>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -114,7 +115,9 @@ private:
     std::mutex m_mutex;
     std::vector<Node> m_nodes;
     std::unordered_map<std::uint64_t, std::uint32_t> m_intern;
-    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> m_steps;
+    /// step(): per stack id, 256 slots (-1: not computed yet) indexing m_stepResults (0: the empty result).
+    std::vector<std::int32_t> m_trans;
+    std::deque<std::vector<std::uint32_t>> m_stepResults; ///< a deque: references stay valid as it grows
     std::unordered_map<std::uint32_t, std::unique_ptr<Local>> m_locals;
     std::vector<std::vector<std::uint32_t>> m_scratch; ///< per walk depth
     struct StateHash {
