@@ -160,9 +160,9 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
 
     StreamDecoder decoder(tokenizer);
     StopMatcher stops(options.stop);
-    const auto emit = [&](TokenId id, const std::string& text) {
+    const auto emit = [&](TokenId id, const std::string& text, const TokenLogprobs* logprobs = nullptr) {
         res.text += text;
-        if (onToken) onToken(TokenEvent{id, text});
+        if (onToken) onToken(TokenEvent{id, text, logprobs});
     };
     bool stopped = false;
     for (;;) {
@@ -174,6 +174,8 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
         if (options.constraint && options.constraint->maskLogits(row) == 0)
             return Status(Code::Internal, "the grammar allows no token here (the vocabulary cannot continue it)");
         const TokenId id = sampler.sample(row);
+        std::optional<TokenLogprobs> logprobs;
+        if (options.logprobs >= 0) logprobs = sampler.logprobs(row, id, options.logprobs);
         if (options.constraint) {
             if (!options.constraint->accept(id))
                 return Status(Code::Internal,
@@ -189,7 +191,7 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
         }
         // Special tokens (placeholders, padding) are not text: leave them out of the answer.
         const auto step = stops.push(tokenizer.isSpecial(id) ? std::string() : decoder.push(id));
-        emit(id, step.safe);
+        emit(id, step.safe, logprobs ? &*logprobs : nullptr);
         if (step.stopped || (options.constraint && options.constraint->finished())) {
             stopped = step.stopped;
             res.finishReason = FinishReason::Stop;

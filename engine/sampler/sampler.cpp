@@ -229,4 +229,33 @@ TokenId Sampler::sample(std::span<float> logits) {
     return lastPositive; // rounding: u landed at the very top of the mass
 }
 
+TokenLogprobs Sampler::logprobs(std::span<const float> logits, TokenId chosen, int top) const {
+    constexpr double kImpossible = -9999.0;
+    const double t = m_params.temperature > 0.0f ? static_cast<double>(m_params.temperature) : 1.0;
+    const auto usable = [](float v) { return std::isfinite(v); };
+    double maxX = -std::numeric_limits<double>::infinity();
+    for (const float v : logits)
+        if (usable(v)) maxX = std::max(maxX, static_cast<double>(v) / t);
+    double sum = 0.0;
+    for (const float v : logits)
+        if (usable(v)) sum += std::exp(static_cast<double>(v) / t - maxX);
+    const double lse = maxX + std::log(sum);
+    const auto lp = [&](std::size_t i) {
+        return usable(logits[i]) && sum > 0.0 ? static_cast<double>(logits[i]) / t - lse : kImpossible;
+    };
+    TokenLogprobs out;
+    out.id = chosen;
+    out.logprob = chosen >= 0 && static_cast<std::size_t>(chosen) < logits.size() ? lp(static_cast<std::size_t>(chosen))
+                                                                                  : kImpossible;
+    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(std::max(top, 0)), logits.size());
+    if (k == 0) return out;
+    std::vector<std::pair<double, TokenId>> all;
+    all.reserve(logits.size());
+    for (std::size_t i = 0; i < logits.size(); ++i) all.emplace_back(lp(i), static_cast<TokenId>(i));
+    const auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(), better);
+    for (std::size_t i = 0; i < k; ++i) out.top.emplace_back(all[i].second, all[i].first);
+    return out;
+}
+
 } // namespace ws

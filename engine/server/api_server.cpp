@@ -286,7 +286,7 @@ void ApiServer::Impl::respondWhenDone(std::shared_ptr<server::CompletionJob> job
     // Answer in one piece when it is ready within the keep-alive interval; else start the body with newlines
     // (DeepSeek's API does the same: JSON parsers skip them) so proxies keep the connection and a vanished
     // client is noticed. The status is 200 from then on; a later engine failure is reported in the body.
-    auto builder = std::make_shared<server::CompletionBuilder>(job->request().n);
+    auto builder = std::make_shared<server::CompletionBuilder>(job->request().n, job->request().logprobs >= 0);
     // Takes events until the job is done or `interval` has passed; true when done.
     const auto collect = [job, builder](std::chrono::milliseconds interval) {
         const auto deadline = std::chrono::steady_clock::now() + interval;

@@ -221,6 +221,14 @@ std::optional<ApiError> parseChatRequest(const nlohmann::json& body, int default
     if (auto e = integer(body, "max_completion_tokens", 1, kMaxMaxTokens, maxCompletion)) return e;
     out.maxTokens = static_cast<int>(maxCompletion ? *maxCompletion : maxTokens ? *maxTokens : defaultMaxTokens);
 
+    bool logprobs = false;
+    if (auto e = boolean(body, "logprobs", logprobs)) return e;
+    std::optional<std::int64_t> topLogprobs;
+    if (auto e = integer(body, "top_logprobs", 0, 20, topLogprobs)) return e;
+    if (topLogprobs && !logprobs)
+        return invalidField("top_logprobs", "top_logprobs needs \"logprobs\": true");
+    out.logprobs = logprobs ? static_cast<int>(topLogprobs.value_or(0)) : -1;
+
     if (auto e = boolean(body, "stream", out.stream)) return e;
     if (const auto so = body.find("stream_options"); so != body.end() && !so->is_null()) {
         if (!so->is_object()) return wrongType("stream_options", "an object", *so);

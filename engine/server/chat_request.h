@@ -44,6 +44,7 @@ struct ChatRequest {
     int n = 1;
     bool stream = false;
     bool includeUsage = false;    ///< stream_options.include_usage
+    int logprobs = -1;            ///< -1: logprobs off; else top_logprobs (0..20)
     /// response_format json_object / json_schema: the grammar every choice is constrained to (null: free text).
     std::shared_ptr<const Grammar> grammar;
 };

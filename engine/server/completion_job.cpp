@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include "tokenizer/utf8.h"
 #include "whalesong/think_splitter.h"
 
 namespace ws::server {
@@ -162,13 +163,32 @@ void CompletionJob::generateChoices(JobContext& context) {
             constraint.emplace(m_request.grammar, m_model->tokenVocabulary());
             options.constraint = &*constraint;
         }
+        options.logprobs = m_request.logprobs;
         ThinkSplitter splitter;
-        const auto deliver = [&](ThinkSplitter::Delta d) {
-            if (d.content.empty() && d.reasoning.empty()) return;
-            push(JobEvent::delta(i, std::move(d.content), std::move(d.reasoning)));
+        const Tokenizer& tokenizer = m_model->tokenizer();
+        // OpenAI's entry: {token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}
+        const auto entry = [&](TokenId id, double logprob) {
+            const std::string b = tokenizer.tokenBytes(id);
+            json bytes = json::array();
+            for (const char c : b) bytes.push_back(static_cast<unsigned char>(c));
+            std::string text; // a piece of a UTF-8 character shows as U+FFFD; `bytes` has it exactly
+            detail::appendRepairedUtf8(text, b);
+            return json{{"token", std::move(text)}, {"logprob", logprob}, {"bytes", std::move(bytes)}};
         };
-        auto result = generate(*session.value(), m_model->tokenizer(), m_prompt, sampler, options,
-                               [&](const TokenEvent& ev) { deliver(splitter.push(ev.text)); });
+        const auto deliver = [&](ThinkSplitter::Delta d, const TokenLogprobs* lp = nullptr) {
+            if (d.content.empty() && d.reasoning.empty() && !lp) return;
+            JobEvent e = JobEvent::delta(i, std::move(d.content), std::move(d.reasoning));
+            if (lp) {
+                json top = json::array();
+                for (const auto& [id, logprob] : lp->top) top.push_back(entry(id, logprob));
+                json one = entry(lp->id, lp->logprob);
+                one["top_logprobs"] = std::move(top);
+                e.logprobs = json::array({std::move(one)});
+            }
+            push(std::move(e));
+        };
+        auto result = generate(*session.value(), tokenizer, m_prompt, sampler, options,
+                               [&](const TokenEvent& ev) { deliver(splitter.push(ev.text), ev.logprobs); });
         if (!result) {
             failure = ApiError{.status = 500, .message = "the engine failed: " + result.status().message(),
                                .type = "server_error", .param = "", .code = "engine_error"};
@@ -206,13 +226,16 @@ void CompletionJob::generateChoices(JobContext& context) {
     pushEnd(failure);
 }
 
-CompletionBuilder::CompletionBuilder(int choices) : m_choices(static_cast<std::size_t>(choices)) {}
+CompletionBuilder::CompletionBuilder(int choices, bool logprobs)
+    : m_choices(static_cast<std::size_t>(choices)), m_logprobs(logprobs) {}
 
 bool CompletionBuilder::add(const JobEvent& event) {
     switch (event.kind) {
     case JobEvent::Kind::Delta:
         m_choices.at(static_cast<std::size_t>(event.index)).content += event.content;
         m_choices.at(static_cast<std::size_t>(event.index)).reasoning += event.reasoning;
+        if (event.logprobs.is_array())
+            for (const json& e : event.logprobs) m_choices.at(static_cast<std::size_t>(event.index)).logprobs.push_back(e);
         return true;
     case JobEvent::Kind::ChoiceEnd:
         m_choices.at(static_cast<std::size_t>(event.index)).finish = event.finish;
@@ -233,7 +256,7 @@ json CompletionBuilder::completion(const CompletionJob& job) const {
         if (!c.reasoning.empty()) message["reasoning_content"] = c.reasoning;
         choices.push_back({{"index", i},
                            {"message", std::move(message)},
-                           {"logprobs", nullptr},
+                           {"logprobs", m_logprobs ? json{{"content", c.logprobs}} : json(nullptr)},
                            {"finish_reason", finishReasonName(c.finish)}});
     }
     return json{{"id", job.id()},
@@ -263,7 +286,10 @@ std::string sseForEvent(const CompletionJob& job, const JobEvent& event) {
         json delta = json::object();
         if (!event.reasoning.empty()) delta["reasoning_content"] = event.reasoning;
         if (!event.content.empty()) delta["content"] = event.content;
-        choice = {{"index", event.index}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
+        choice = {{"index", event.index},
+                  {"delta", delta},
+                  {"logprobs", event.logprobs.is_array() ? json{{"content", event.logprobs}} : json(nullptr)},
+                  {"finish_reason", nullptr}};
         break;
     }
     case JobEvent::Kind::ChoiceEnd:

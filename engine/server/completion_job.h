@@ -31,6 +31,7 @@ struct JobEvent {
     int index = 0;         ///< choice
     std::string content;   ///< Delta
     std::string reasoning; ///< Delta: text inside <think> … </think>
+    nlohmann::json logprobs;    ///< Delta: the entries of logprobs.content for its tokens (null when not asked)
     FinishReason finish = FinishReason::Stop; ///< ChoiceEnd
     ApiError error;        ///< Failed
 
@@ -129,7 +130,7 @@ private:
 /// Accumulates a job's events into the non-streaming chat.completion object.
 class CompletionBuilder {
 public:
-    explicit CompletionBuilder(int choices);
+    CompletionBuilder(int choices, bool logprobs);
     /// Applies an event; returns false for Failed (then error() says why).
     bool add(const JobEvent& event);
     nlohmann::json completion(const CompletionJob& job) const;
@@ -139,10 +140,12 @@ private:
     struct Choice {
         std::string content;
         std::string reasoning;
+        nlohmann::json logprobs = nlohmann::json::array();
         FinishReason finish = FinishReason::Stop;
     };
     std::vector<Choice> m_choices;
     ApiError m_error;
+    bool m_logprobs = false;
 };
 
 /// One chat.completion.chunk (usage: null when the client asked for a usage chunk, as OpenAI does).

@@ -211,4 +211,13 @@ await part('structured output', async () => {
   }
 });
 
+await part('logprobs', async () => {
+  const r = await client.chat.completions.create({ model, messages, max_tokens: 6, seed: 3, logprobs: true,
+    top_logprobs: 2 });
+  const content = r.choices[0].logprobs?.content ?? [];
+  check('logprobs: choices[0].logprobs.content with token, logprob, bytes, top_logprobs',
+    content.length >= 5 && content.every((e) => typeof e.token === 'string' && e.logprob <= 0 &&
+      Array.isArray(e.bytes) && e.top_logprobs.length === 2), show(r.choices[0].logprobs));
+});
+
 process.exit(failures ? 1 : 0);

@@ -500,6 +500,53 @@ def part_structured_output(port, model_id):
               st == 400 and err_param(body) == param, "%d %s" % (st, short(raw)))
 
 
+def part_logprobs(port, model_id):
+    base = {"model": model_id, "messages": msgs("Count to three."), "max_tokens": 12, "seed": 21,
+            "temperature": 0.8, "logprobs": True, "top_logprobs": 5}
+    st, body, raw = chat(port, base)
+    ok = st == 200
+    why = short(raw, 500)
+    if ok:
+        c = body["choices"][0]
+        content = (c.get("logprobs") or {}).get("content")
+        ok = isinstance(content, list) and len(content) in (body["usage"]["completion_tokens"],
+                                                            body["usage"]["completion_tokens"] - 1)
+        joined = b"".join(bytes(e["bytes"]) for e in content or [])
+        ok = ok and joined.decode("utf-8", "replace") == c["message"]["content"]
+        for e in content or []:
+            tops = [t["logprob"] for t in e["top_logprobs"]]
+            ok = ok and set(e) == {"token", "logprob", "bytes", "top_logprobs"} and e["logprob"] <= 0 \
+                and len(tops) == 5 and tops == sorted(tops, reverse=True) and e["logprob"] <= tops[0] + 1e-9 \
+                and sum(2.718281828459045 ** x for x in tops) <= 1 + 1e-6
+    check("logprobs: one entry per generated token (bytes join into the content), top 5 sorted, probabilities "
+          "that sum to at most 1", ok, why)
+    s, r = stream(port, dict(base, stream=True))
+    chunks = [json.loads(l[6:]) for _, l in s.lines if l.startswith("data: {")]
+    streamed = [e for ch in chunks for c in ch.get("choices", []) for e in ((c.get("logprobs") or {}).get("content")
+                                                                            or [])]
+    plain = body["choices"][0]["logprobs"]["content"] if st == 200 else []
+
+    def same(a, b):  # the prefix cache may compute the first logits by another path: equal to float precision
+        return (a["token"] == b["token"] and a["bytes"] == b["bytes"] and abs(a["logprob"] - b["logprob"]) < 1e-4
+                and [t["token"] for t in a["top_logprobs"]] == [t["token"] for t in b["top_logprobs"]])
+    check("logprobs streamed: the same entries as the non-streamed answer (same seed)",
+          s.status == 200 and len(streamed) == len(plain) and all(same(a, b) for a, b in zip(streamed, plain)),
+          "streamed %s\nplain %s" % (short(streamed, 300), short(plain, 300)))
+    st, body, raw = chat(port, dict(base, temperature=0, top_logprobs=3, max_tokens=4))
+    ok = st == 200
+    for e in (body["choices"][0]["logprobs"]["content"] if ok else []):
+        ok = ok and e["token"] == e["top_logprobs"][0]["token"] and e["logprob"] == e["top_logprobs"][0]["logprob"]
+    check("logprobs greedy: each token is its own top_logprobs[0]", ok, short(raw, 400))
+    st, body, raw = chat(port, {"model": model_id, "messages": msgs("x"), "max_tokens": 2, "logprobs": False})
+    check("without logprobs: \"logprobs\": null", st == 200 and body["choices"][0]["logprobs"] is None, short(raw))
+    st, body, raw = chat(port, {"model": model_id, "messages": msgs("x"), "max_tokens": 2, "top_logprobs": 2})
+    check("top_logprobs without logprobs: 400 naming top_logprobs", st == 400 and err_param(body) == "top_logprobs",
+          "%d %s" % (st, short(raw)))
+    st, body, raw = chat(port, dict(base, top_logprobs=21))
+    check("top_logprobs 21: 400 naming top_logprobs", st == 400 and err_param(body) == "top_logprobs",
+          "%d %s" % (st, short(raw)))
+
+
 def part_completion(port, model_id):
     base = {"model": model_id, "messages": msgs("Say something.", "You are terse."), "temperature": 1.0}
     st, body, raw = chat(port, dict(base, max_tokens=5, seed=7))
@@ -1024,6 +1071,7 @@ def main():
             guarded("content parts", part_content_parts, port, model_id)
             guarded("stop", part_stop, port, model_id)
             guarded("structured output", part_structured_output, port, model_id)
+            guarded("logprobs", part_logprobs, port, model_id)
             guarded("errors", part_errors, port, model_id)
             guarded("prefix cache", part_prefix_cache, port, model_id)
             guarded("slow and vanishing clients", part_slow_and_vanishing, main_srv, model_id)

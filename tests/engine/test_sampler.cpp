@@ -824,3 +824,48 @@ TEST(StopMatcher, RandomisedAgainstReference) {
 
 } // namespace
 } // namespace ws
+
+// logprobs(): the log-softmax of (penalised, masked) logits over the temperature, against a float64 reference, on
+// fresh random logits; the top list ordered; masked tokens at OpenAI's -9999.
+TEST(Sampler, LogprobsMatchFloat64LogSoftmax) {
+    std::mt19937_64 rng(std::random_device{}());
+    std::normal_distribution<float> normal(0.0f, 4.0f);
+    for (const float temperature : {0.0f, 0.3f, 1.0f, 1.7f}) {
+        ws::SamplingParams p;
+        p.temperature = temperature;
+        p.top_p = 0.5f; // truncation does not change the reported distribution
+        p.seed = rng();
+        ws::Sampler sampler(p);
+        std::vector<float> logits(5000);
+        for (float& x : logits) x = normal(rng);
+        for (int i = 0; i < 100; ++i) logits[rng() % logits.size()] = -std::numeric_limits<float>::infinity();
+        std::vector<float> row = logits;
+        const ws::TokenId id = sampler.sample(row);
+        const ws::TokenLogprobs lp = sampler.logprobs(row, id, 20);
+        const double t = temperature > 0.0f ? static_cast<double>(temperature) : 1.0;
+        long double sum = 0.0L;
+        for (const float x : logits)
+            if (std::isfinite(x)) sum += std::exp(static_cast<long double>(x) / t);
+        const auto ref = [&](std::size_t i) {
+            return std::isfinite(logits[i]) ? static_cast<double>(static_cast<long double>(logits[i]) / t - std::log(sum))
+                                            : -9999.0;
+        };
+        EXPECT_EQ(lp.id, id);
+        EXPECT_NEAR(lp.logprob, ref(static_cast<std::size_t>(id)), 1e-9) << "temperature " << temperature;
+        ASSERT_EQ(lp.top.size(), 20u);
+        std::vector<std::size_t> order(logits.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ref(a) > ref(b); });
+        for (std::size_t k = 0; k < 20; ++k) {
+            EXPECT_EQ(lp.top[k].first, static_cast<ws::TokenId>(order[k]));
+            EXPECT_NEAR(lp.top[k].second, ref(order[k]), 1e-9);
+        }
+        if (temperature == 0.0f) {
+            EXPECT_EQ(id, lp.top[0].first); // greedy takes the most likely
+        }
+        // a masked token reports -9999
+        std::size_t masked = 0;
+        while (std::isfinite(logits[masked])) ++masked;
+        EXPECT_EQ(sampler.logprobs(row, static_cast<ws::TokenId>(masked), 0).logprob, -9999.0);
+    }
+}

@@ -82,6 +82,7 @@ struct GenerateOptions {
     /// among them); generation ends when the grammar is complete and nothing more can follow, or on EOS, which the
     /// grammar allows only when the text is complete.
     GrammarMatcher* constraint = nullptr;
+    int logprobs = -1; ///< -1: off; else each TokenEvent carries the token's log-probability and this many top ones
     /// Checks max_tokens (1..16384) and the stop list (≤ 4); the message names the field.
     Status validate() const;
 };
@@ -90,6 +91,7 @@ struct GenerateOptions {
 struct TokenEvent {
     TokenId id;
     std::string_view text;
+    const TokenLogprobs* logprobs = nullptr; ///< with GenerateOptions::logprobs >= 0, for a sampled token
 };
 
 struct GenerateResult {

@@ -31,6 +31,13 @@ struct SamplingParams {
     Status validate() const;
 };
 
+/// Log-probabilities of one sampled token: its own and the `top` most likely ones (logprobs / top_logprobs).
+struct TokenLogprobs {
+    TokenId id = 0;
+    double logprob = 0.0;
+    std::vector<std::pair<TokenId, double>> top; ///< most likely first (ties: lower id first)
+};
+
 /// Picks the next token. Not thread-safe; one per generation.
 class Sampler {
 public:
@@ -41,6 +48,10 @@ public:
     /// NaN and -inf logits are never sampled; if nothing else is left it falls back to greedy: the
     /// lowest-id -inf token, or 0 when every logit is NaN.
     TokenId sample(std::span<float> logits);
+    /// The log-probabilities of the distribution sample() drew `chosen` from: the logits as sample() left them
+    /// (penalties applied, masked tokens at -inf) divided by the temperature (1 when greedy), before top_k, top_p and
+    /// min_p cut it. A token that could not be drawn gets -9999 (OpenAI's stand-in for -inf).
+    TokenLogprobs logprobs(std::span<const float> logits, TokenId chosen, int top) const;
     /// Records a generated token (for the penalties). sample() does not call it: the caller does.
     void accept(TokenId id);
     const SamplingParams& params() const { return m_params; }
