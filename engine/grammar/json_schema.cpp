@@ -251,20 +251,11 @@ const std::set<std::string>& handled() {
 
 class SchemaCompiler {
 public:
-    SchemaCompiler(const ordered_json& root, std::string where) : m_root(root), m_where(std::move(where)), m_json(m_b) {}
+    SchemaCompiler(Builder& b, JsonRules& json, const ordered_json& root, std::string where)
+        : m_root(root), m_where(std::move(where)), m_b(b), m_json(json) {}
 
-    Result<std::shared_ptr<const Grammar>> run() {
-        try {
-            const std::uint32_t top = compile(m_root, m_where);
-            const std::uint32_t root = m_b.rule(m_where);
-            m_b.alt(root, {Builder::call(top)});
-            Status s = m_b.finish(root);
-            if (!s) return Status(Code::InvalidArgument, "the schema at " + s.message());
-            return std::make_shared<const Grammar>(std::make_unique<grammar::Cfg>(m_b.take()));
-        } catch (const SchemaError& e) {
-            return Status(Code::InvalidArgument, e.path + ": " + e.message);
-        }
-    }
+    /// The rule of the whole schema; throws SchemaError.
+    std::uint32_t compileTop() { return compile(m_root, m_where); }
 
 private:
     [[noreturn]] static void fail(const std::string& path, const std::string& message) {
@@ -478,8 +469,8 @@ private:
 
     const ordered_json& m_root;
     std::string m_where;
-    Builder m_b;
-    JsonRules m_json;
+    Builder& m_b;
+    JsonRules& m_json;
     std::map<std::string, std::uint32_t> m_refs;
 };
 
@@ -495,8 +486,49 @@ std::shared_ptr<const Grammar> Grammar::anyJson(bool objectOnly) {
     return std::make_shared<const Grammar>(std::make_unique<grammar::Cfg>(b.take()));
 }
 
+namespace {
+Result<std::shared_ptr<const Grammar>> finished(Builder& b, std::uint32_t top, const std::string& name) {
+    const std::uint32_t root = b.rule(name);
+    b.alt(root, {Builder::call(top)});
+    if (Status s = b.finish(root); !s) return Status(Code::InvalidArgument, "the schema at " + s.message());
+    return std::make_shared<const Grammar>(std::make_unique<grammar::Cfg>(b.take()));
+}
+} // namespace
+
 Result<std::shared_ptr<const Grammar>> Grammar::fromJsonSchema(const ordered_json& schema, const std::string& where) {
-    return SchemaCompiler(schema, where).run();
+    Builder b;
+    JsonRules j(b);
+    try {
+        return finished(b, SchemaCompiler(b, j, schema, where).compileTop(), where);
+    } catch (const SchemaError& e) {
+        return Status(Code::InvalidArgument, e.path + ": " + e.message);
+    }
+}
+
+Result<std::shared_ptr<const Grammar>> Grammar::toolCalls(const std::vector<ToolSpec>& tools, bool parallel,
+                                                           const std::string& where) {
+    if (tools.empty()) return Status(Code::InvalidArgument, where + ": no tool to call");
+    Builder b;
+    JsonRules j(b);
+    try {
+        // <｜tool▁call▁begin｜>function<｜tool▁sep｜>NAME\n```json\nARGUMENTS\n```<｜tool▁call▁end｜>
+        const std::uint32_t call = b.rule(where);
+        for (std::size_t i = 0; i < tools.size(); ++i) {
+            const std::string path = where + "[" + std::to_string(i) + "].function.parameters";
+            const std::uint32_t args = SchemaCompiler(b, j, tools[i].parameters, path).compileTop();
+            b.alt(call, {Builder::lit(std::string(kToolCallBegin) + "function" + std::string(kToolSep) + tools[i].name +
+                                      "\n```json\n"),
+                         Builder::call(args), Builder::lit("\n```" + std::string(kToolCallEnd))});
+        }
+        const std::uint32_t more = b.rule(where);
+        b.alt(more, {Builder::lit(kToolCallsEnd)});
+        if (parallel) b.alt(more, {Builder::lit("\n"), Builder::call(call), Builder::call(more)});
+        const std::uint32_t calls = b.rule(where);
+        b.alt(calls, {Builder::lit(kToolCallsBegin), Builder::call(call), Builder::call(more)});
+        return finished(b, calls, where);
+    } catch (const SchemaError& e) {
+        return Status(Code::InvalidArgument, e.path + ": " + e.message);
+    }
 }
 
 } // namespace ws

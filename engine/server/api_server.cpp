@@ -158,11 +158,18 @@ void ApiServer::Impl::chatCompletions(const std::string& requestBody, httplib::R
         sendError(res, *e);
         return;
     }
-    if (body.contains("response_format")) // again with the keys in order: a schema's properties keep theirs
-        if (auto e = server::parseResponseFormat(nlohmann::ordered_json::parse(requestBody), request)) {
+    if (body.contains("response_format") || body.contains("tools") || body.contains("tool_choice")) {
+        // again with the keys in order: a schema's properties keep theirs
+        const auto ordered = nlohmann::ordered_json::parse(requestBody);
+        if (auto e = server::parseResponseFormat(ordered, request)) {
             sendError(res, *e);
             return;
         }
+        if (auto e = server::parseTools(ordered, request)) {
+            sendError(res, *e);
+            return;
+        }
+    }
     auto [m, id] = current();
     if (!m) {
         res.set_header("Retry-After", "5");

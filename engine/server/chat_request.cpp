@@ -2,11 +2,14 @@
 // messages that name the field, the type or range expected and the value received.
 #include "server/chat_request.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <mutex>
 
+#include "server/tool_calls.h"
 #include "whalesong/generate.h"
 
 namespace ws::server {
@@ -150,6 +153,9 @@ std::optional<ApiError> message(const json& m, std::size_t index, ChatMessage& o
     }
     if (!out.content && out.toolCalls.empty())
         return invalidField(param + ".content", param + ".content is required");
+    // DeepSeek-V3's template renders an assistant turn's tool calls only when its content is None: SDKs send "" (and
+    // some a short text) beside them, which would drop the calls from the prompt. The calls are kept.
+    if (!out.toolCalls.empty()) out.content.reset();
     return std::nullopt;
 }
 
@@ -311,6 +317,106 @@ std::optional<ApiError> parseResponseFormat(const nlohmann::ordered_json& body, 
     std::lock_guard lock(mutex);
     if (cache.size() >= 64) cache.clear();
     cache.emplace(key, out.grammar);
+    return std::nullopt;
+}
+
+std::optional<ApiError> parseTools(const nlohmann::ordered_json& body, ChatRequest& out) {
+    using nlohmann::ordered_json;
+    if (const auto it = body.find("tools"); it != body.end() && !it->is_null()) {
+        if (!it->is_array()) return invalidField("tools", "tools must be an array of {\"type\": \"function\", \"function\": {…}}");
+        if (it->size() > 128) return invalidField("tools", "at most 128 tools are supported");
+        for (std::size_t i = 0; i < it->size(); ++i) {
+            const ordered_json& t = (*it)[i];
+            const std::string p = "tools[" + std::to_string(i) + "]";
+            if (!t.is_object() || t.value("type", ordered_json()) != "function")
+                return invalidField(p + ".type", p + ".type must be \"function\"");
+            const ordered_json fn = t.value("function", ordered_json());
+            if (!fn.is_object()) return invalidField(p + ".function", p + ".function must be an object");
+            const ordered_json name = fn.value("name", ordered_json());
+            const auto nameOk = [](const std::string& n) {
+                return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                });
+            };
+            if (!name.is_string() || !nameOk(name.get<std::string>()))
+                return invalidField(p + ".function.name", p + ".function.name must be 1-64 letters, digits, _ or -");
+            for (const auto& other : out.tools)
+                if (other["function"]["name"] == name)
+                    return invalidField(p + ".function.name", "two tools are named \"" + name.get<std::string>() + "\"");
+            if (fn.contains("description") && !fn["description"].is_string() && !fn["description"].is_null())
+                return invalidField(p + ".function.description", p + ".function.description must be a string");
+            if (fn.contains("parameters") && !fn["parameters"].is_object() && !fn["parameters"].is_null())
+                return invalidField(p + ".function.parameters", p + ".function.parameters must be a JSON Schema object");
+            out.tools.push_back(t);
+        }
+    }
+    if (const auto it = body.find("parallel_tool_calls"); it != body.end() && !it->is_null()) {
+        if (!it->is_boolean()) return invalidField("parallel_tool_calls", "parallel_tool_calls must be a boolean");
+        out.parallelToolCalls = it->get<bool>();
+    }
+    out.toolChoice = out.tools.empty() ? "none" : "auto";
+    if (const auto it = body.find("tool_choice"); it != body.end() && !it->is_null()) {
+        const ordered_json& c = *it;
+        if (c.is_string() && (c == "none" || c == "auto" || c == "required")) {
+            out.toolChoice = c.get<std::string>();
+        } else if (c.is_object() && c.value("type", ordered_json()) == "function" &&
+                   c.value("function", ordered_json()).is_object() &&
+                   c["function"].value("name", ordered_json()).is_string()) {
+            out.toolChoice = "function";
+            out.toolName = c["function"]["name"].get<std::string>();
+        } else {
+            return invalidField("tool_choice", "tool_choice must be \"none\", \"auto\", \"required\" or "
+                                               "{\"type\": \"function\", \"function\": {\"name\": …}}");
+        }
+        if (out.tools.empty() && out.toolChoice != "none" && out.toolChoice != "auto")
+            return invalidField("tool_choice", "tool_choice " + c.dump() + " needs tools");
+        if (out.tools.empty()) out.toolChoice = "none";
+    }
+    if (!out.toolsOffered()) return std::nullopt;
+    std::vector<ToolSpec> forced;
+    std::size_t forcedIndex = 0;
+    for (std::size_t i = 0; i < out.tools.size(); ++i) {
+        const auto& fn = out.tools[i]["function"];
+        if (out.toolChoice == "required" || fn["name"] == out.toolName) {
+            ToolSpec spec;
+            spec.name = fn["name"].get<std::string>();
+            spec.parameters = fn.contains("parameters") && fn["parameters"].is_object()
+                                  ? fn["parameters"]
+                                  : ordered_json{{"type", "object"}, {"properties", ordered_json::object()}};
+            forced.push_back(std::move(spec));
+            forcedIndex = i;
+        }
+    }
+    std::string mustCall;
+    if (out.toolChoice == "function") {
+        if (forced.empty())
+            return invalidField("tool_choice.function.name", "tool_choice names \"" + out.toolName +
+                                                                 "\", which is not among the tools");
+        mustCall = "You must call the tool `" + out.toolName + "`.";
+    } else if (out.toolChoice == "required") {
+        mustCall = "You must call at least one of the tools.";
+    }
+    if (!forced.empty()) {
+        if (out.grammar)
+            return invalidField("response_format", "response_format cannot be combined with a tool_choice that forces "
+                                                   "a call");
+        auto g = Grammar::toolCalls(forced, out.parallelToolCalls && out.toolChoice == "required", "tools");
+        if (!g) {
+            std::string m = g.status().message();
+            if (out.toolChoice == "function") // the grammar saw one tool: name its place in the request
+                if (const std::size_t at = m.find("tools[0]"); at != std::string::npos)
+                    m.replace(at, 8, "tools[" + std::to_string(forcedIndex) + "]");
+            const std::size_t colon = m.find(": ");
+            return invalidField(colon == std::string::npos ? "tools" : m.substr(0, colon), m);
+        }
+        out.grammar = g.value();
+    }
+    const std::string section = toolsSystemPrompt(out.tools, mustCall);
+    auto sys = std::find_if(out.messages.begin(), out.messages.end(), [](const ChatMessage& m) { return m.role == "system"; });
+    if (sys != out.messages.end() && sys->content)
+        *sys->content += "\n\n" + section;
+    else
+        out.messages.insert(out.messages.begin(), ChatMessage{"system", section, {}});
     return std::nullopt;
 }
 

@@ -45,8 +45,15 @@ struct ChatRequest {
     bool stream = false;
     bool includeUsage = false;    ///< stream_options.include_usage
     int logprobs = -1;            ///< -1: logprobs off; else top_logprobs (0..20)
-    /// response_format json_object / json_schema: the grammar every choice is constrained to (null: free text).
+    /// response_format json_object / json_schema, or a forced tool call: the grammar every choice is constrained
+    /// to (null: free text).
     std::shared_ptr<const Grammar> grammar;
+    nlohmann::ordered_json tools = nlohmann::ordered_json::array(); ///< as sent, checked
+    std::string toolChoice = "auto"; ///< none | auto | required | function (toolName)
+    std::string toolName;
+    bool parallelToolCalls = true;
+    /// Tools are offered (and the answer is parsed for calls).
+    bool toolsOffered() const { return !tools.empty() && toolChoice != "none"; }
 };
 
 /// Checks every field we honour (unknown fields are ignored, as the gateways do). `randomSeed` fills a missing
@@ -59,5 +66,10 @@ std::optional<ApiError> parseChatRequest(const nlohmann::json& body, int default
 /// "json_schema": {"name", "schema", "strict"}}. A schema keyword we cannot enforce is a 400 naming its path.
 /// Compiled grammars are kept (64, by schema text), so a repeated schema reuses its mask caches.
 std::optional<ApiError> parseResponseFormat(const nlohmann::ordered_json& body, ChatRequest& out);
+
+/// Reads tools, tool_choice and parallel_tool_calls (from the ordered body); with "required" or a named function,
+/// compiles the grammar that forces a call whose arguments satisfy the tool's parameters. Then adds the tools
+/// section to the system prompt (a system message of its own at the front when there is none).
+std::optional<ApiError> parseTools(const nlohmann::ordered_json& body, ChatRequest& out);
 
 } // namespace ws::server

@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include "server/tool_calls.h"
 #include "tokenizer/utf8.h"
 #include "whalesong/think_splitter.h"
 
@@ -175,9 +176,33 @@ void CompletionJob::generateChoices(JobContext& context) {
             detail::appendRepairedUtf8(text, b);
             return json{{"token", std::move(text)}, {"logprob", logprob}, {"bytes", std::move(bytes)}};
         };
-        const auto deliver = [&](ThinkSplitter::Delta d, const TokenLogprobs* lp = nullptr) {
-            if (d.content.empty() && d.reasoning.empty() && !lp) return;
+        std::optional<ToolCallParser> toolParser;
+        if (m_request.toolsOffered()) toolParser.emplace();
+        const auto deliver = [&](ThinkSplitter::Delta d, const TokenLogprobs* lp = nullptr, bool last = false) {
+            json calls;
+            if (toolParser) { // the answer's text goes through the tool-call parser
+                ToolCallParser::Out o = toolParser->push(d.content);
+                if (last) {
+                    ToolCallParser::Out rest = toolParser->flush();
+                    o.content += rest.content;
+                    o.calls.insert(o.calls.end(), rest.calls.begin(), rest.calls.end());
+                }
+                d.content = std::move(o.content);
+                for (const ToolCallParser::CallDelta& c : o.calls) {
+                    json call = {{"index", c.index}};
+                    if (!c.id.empty()) {
+                        call["id"] = c.id;
+                        call["type"] = "function";
+                        call["function"] = {{"name", c.name}, {"arguments", c.arguments}};
+                    } else {
+                        call["function"] = {{"arguments", c.arguments}};
+                    }
+                    calls.push_back(std::move(call));
+                }
+            }
+            if (d.content.empty() && d.reasoning.empty() && !lp && calls.is_null()) return;
             JobEvent e = JobEvent::delta(i, std::move(d.content), std::move(d.reasoning));
+            e.toolCalls = std::move(calls);
             if (lp) {
                 json top = json::array();
                 for (const auto& [id, logprob] : lp->top) top.push_back(entry(id, logprob));
@@ -194,7 +219,7 @@ void CompletionJob::generateChoices(JobContext& context) {
                                .type = "server_error", .param = "", .code = "engine_error"};
             break;
         }
-        deliver(splitter.flush());
+        deliver(splitter.flush(), nullptr, true);
         if (i == 0) cacheHit = result.value().cachedTokens;
         generated += result.value().outputIds.size();
         {
@@ -209,7 +234,9 @@ void CompletionJob::generateChoices(JobContext& context) {
             break;
         }
         outcome = std::string("finish ") + finishReasonName(result.value().finishReason);
-        push(JobEvent::choiceEnd(i, result.value().finishReason));
+        JobEvent end = JobEvent::choiceEnd(i, result.value().finishReason);
+        end.calledTools = toolParser && toolParser->calls() > 0;
+        push(std::move(end));
     }
     // A failed session's cache is in an unknown state: it is dropped, not kept for reuse.
     const bool broken = failure && failure->code == "engine_error";
@@ -226,6 +253,13 @@ void CompletionJob::generateChoices(JobContext& context) {
     pushEnd(failure);
 }
 
+namespace {
+/// finish_reason: "tool_calls" for an answer that ended normally after calling tools.
+const char* finishName(FinishReason r, bool calledTools) {
+    return calledTools && r == FinishReason::Stop ? "tool_calls" : finishReasonName(r);
+}
+} // namespace
+
 CompletionBuilder::CompletionBuilder(int choices, bool logprobs)
     : m_choices(static_cast<std::size_t>(choices)), m_logprobs(logprobs) {}
 
@@ -236,9 +270,21 @@ bool CompletionBuilder::add(const JobEvent& event) {
         m_choices.at(static_cast<std::size_t>(event.index)).reasoning += event.reasoning;
         if (event.logprobs.is_array())
             for (const json& e : event.logprobs) m_choices.at(static_cast<std::size_t>(event.index)).logprobs.push_back(e);
+        if (event.toolCalls.is_array())
+            for (const json& d : event.toolCalls) {
+                json& calls = m_choices.at(static_cast<std::size_t>(event.index)).toolCalls;
+                const auto k = d["index"].get<std::size_t>();
+                if (k >= calls.size())
+                    calls.push_back({{"id", d.value("id", "")},
+                                     {"type", "function"},
+                                     {"function", {{"name", d["function"].value("name", "")}, {"arguments", ""}}}});
+                calls[k]["function"]["arguments"] =
+                    calls[k]["function"]["arguments"].get<std::string>() + d["function"]["arguments"].get<std::string>();
+            }
         return true;
     case JobEvent::Kind::ChoiceEnd:
         m_choices.at(static_cast<std::size_t>(event.index)).finish = event.finish;
+        m_choices.at(static_cast<std::size_t>(event.index)).calledTools = event.calledTools;
         return true;
     case JobEvent::Kind::Failed:
         m_error = event.error;
@@ -254,10 +300,14 @@ json CompletionBuilder::completion(const CompletionJob& job) const {
         const Choice& c = m_choices[i];
         json message = {{"role", "assistant"}, {"content", c.content}};
         if (!c.reasoning.empty()) message["reasoning_content"] = c.reasoning;
+        if (!c.toolCalls.empty()) {
+            message["tool_calls"] = c.toolCalls;
+            if (c.content.empty()) message["content"] = nullptr; // as OpenAI and DeepSeek answer a call
+        }
         choices.push_back({{"index", i},
                            {"message", std::move(message)},
                            {"logprobs", m_logprobs ? json{{"content", c.logprobs}} : json(nullptr)},
-                           {"finish_reason", finishReasonName(c.finish)}});
+                           {"finish_reason", finishName(c.finish, c.calledTools)}});
     }
     return json{{"id", job.id()},
                 {"object", "chat.completion"},
@@ -286,6 +336,7 @@ std::string sseForEvent(const CompletionJob& job, const JobEvent& event) {
         json delta = json::object();
         if (!event.reasoning.empty()) delta["reasoning_content"] = event.reasoning;
         if (!event.content.empty()) delta["content"] = event.content;
+        if (event.toolCalls.is_array()) delta["tool_calls"] = event.toolCalls;
         choice = {{"index", event.index},
                   {"delta", delta},
                   {"logprobs", event.logprobs.is_array() ? json{{"content", event.logprobs}} : json(nullptr)},
@@ -296,7 +347,7 @@ std::string sseForEvent(const CompletionJob& job, const JobEvent& event) {
         choice = {{"index", event.index},
                   {"delta", json::object()},
                   {"logprobs", nullptr},
-                  {"finish_reason", finishReasonName(event.finish)}};
+                  {"finish_reason", finishName(event.finish, event.calledTools)}};
         break;
     case JobEvent::Kind::Failed: return "data: " + event.error.body() + "\n\n";
     case JobEvent::Kind::Done: return {};

@@ -32,6 +32,8 @@ struct JobEvent {
     std::string content;   ///< Delta
     std::string reasoning; ///< Delta: text inside <think> … </think>
     nlohmann::json logprobs;    ///< Delta: the entries of logprobs.content for its tokens (null when not asked)
+    nlohmann::json toolCalls;   ///< Delta: OpenAI's delta.tool_calls entries (null when none)
+    bool calledTools = false;   ///< ChoiceEnd: the choice made tool calls (finish_reason "tool_calls")
     FinishReason finish = FinishReason::Stop; ///< ChoiceEnd
     ApiError error;        ///< Failed
 
@@ -141,7 +143,9 @@ private:
         std::string content;
         std::string reasoning;
         nlohmann::json logprobs = nlohmann::json::array();
+        nlohmann::json toolCalls = nlohmann::json::array(); ///< {id, type, function: {name, arguments}}
         FinishReason finish = FinishReason::Stop;
+        bool calledTools = false;
     };
     std::vector<Choice> m_choices;
     ApiError m_error;

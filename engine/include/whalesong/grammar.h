@@ -12,9 +12,10 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include "whalesong/status.h"
 #include "whalesong/tokenizer.h"
@@ -26,6 +27,19 @@ struct Cfg;
 class Automaton;
 } // namespace grammar
 class TokenVocabulary;
+
+/// DeepSeek-V3's tool-call markers (tokens of its vocabulary; plain text to the grammar and the parser).
+inline constexpr std::string_view kToolCallsBegin = "<｜tool▁calls▁begin｜>";
+inline constexpr std::string_view kToolCallsEnd = "<｜tool▁calls▁end｜>";
+inline constexpr std::string_view kToolCallBegin = "<｜tool▁call▁begin｜>";
+inline constexpr std::string_view kToolCallEnd = "<｜tool▁call▁end｜>";
+inline constexpr std::string_view kToolSep = "<｜tool▁sep｜>";
+
+/// A function the model may call: its name and the JSON Schema of its arguments.
+struct ToolSpec {
+    std::string name;
+    nlohmann::ordered_json parameters;
+};
 
 /// A compiled grammar (immutable; shared by every generation that uses it; thread-safe).
 class Grammar {
@@ -39,6 +53,10 @@ public:
     /// Properties are written in the schema's order (hence ordered_json).
     static Result<std::shared_ptr<const Grammar>> fromJsonSchema(const nlohmann::ordered_json& schema,
                                                                  const std::string& where);
+    /// DeepSeek-V3's tool-call syntax: one call (several, with `parallel`) of one of `tools`, its arguments
+    /// satisfying that tool's parameters, then the end of the calls. Errors name "WHERE[i].function.parameters…".
+    static Result<std::shared_ptr<const Grammar>> toolCalls(const std::vector<ToolSpec>& tools, bool parallel,
+                                                            const std::string& where);
     ~Grammar();
 
     /// The rules in a GBNF-like text (for diagnostics and tests).
