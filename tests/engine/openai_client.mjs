@@ -220,4 +220,36 @@ await part('logprobs', async () => {
       Array.isArray(e.bytes) && e.top_logprobs.length === 2), show(r.choices[0].logprobs));
 });
 
+await part('tools', async () => {
+  const tools = [{
+    type: 'function',
+    function: {
+      name: 'get_weather', description: 'The weather of a city.',
+      parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 10 } }, required: ['city'],
+        additionalProperties: false },
+    },
+  }];
+  const r = await client.chat.completions.create({ model, messages, max_tokens: 300, seed: 8, tools,
+    tool_choice: 'required' });
+  const call = r.choices[0].message.tool_calls?.[0];
+  let args = null;
+  try { args = JSON.parse(call.function.arguments); } catch { /* reported below */ }
+  check('tools, tool_choice required: a get_weather call with JSON arguments, finish_reason tool_calls',
+    r.choices[0].finish_reason === 'tool_calls' && call?.function?.name === 'get_weather' &&
+    typeof args?.city === 'string', show(r.choices[0]));
+  // the SDK's streaming helper assembles the call from the deltas
+  const runner = client.beta.chat.completions.stream({ model, messages, max_tokens: 300, seed: 8, tools,
+    tool_choice: 'required' });
+  const final = await runner.finalChatCompletion();
+  check('tools streamed: the SDK assembles the same call',
+    final.choices[0].message.tool_calls?.[0]?.function?.arguments === call?.function?.arguments,
+    show(final.choices[0].message));
+  // and the conversation goes on with the result
+  const next = await client.chat.completions.create({ model, max_tokens: 3, tools, messages: [...messages,
+    { role: 'assistant', content: null, tool_calls: [call] },
+    { role: 'tool', tool_call_id: call.id, content: '{"temp": 21}' }] });
+  check('a tool result continues the conversation', typeof next.choices[0].message.content === 'string',
+    show(next.choices[0]));
+});
+
 process.exit(failures ? 1 : 0);

@@ -547,6 +547,102 @@ def part_logprobs(port, model_id):
           "%d %s" % (st, short(raw)))
 
 
+WEATHER_TOOL = {"type": "function", "function": {
+    "name": "get_weather", "description": "The weather of a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 10},
+                                                     "unit": {"enum": ["celsius", "fahrenheit"]}},
+                   "required": ["city", "unit"], "additionalProperties": False}}}
+TIME_TOOL = {"type": "function", "function": {"name": "get_time", "parameters": {
+    "type": "object", "properties": {"zone": {"enum": ["UTC", "CST"]}}, "required": ["zone"],
+    "additionalProperties": False}}}
+
+
+def weather_call_ok(call):
+    try:
+        args = json.loads(call["function"]["arguments"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    name = call["function"]["name"]
+    if name == "get_weather":
+        return list(args) == ["city", "unit"] and isinstance(args["city"], str) and len(args["city"]) <= 10 \
+            and args["unit"] in ("celsius", "fahrenheit")
+    return name == "get_time" and args == {"zone": args.get("zone")} and args["zone"] in ("UTC", "CST")
+
+
+def part_tools(port, model_id):
+    base = {"model": model_id, "messages": msgs("What is the weather in Hangzhou?"), "max_tokens": 400, "seed": 31,
+            "temperature": 1.0, "tools": [WEATHER_TOOL, TIME_TOOL]}
+    # the tools reach the prompt
+    st0, b0, _ = chat(port, {"model": model_id, "messages": base["messages"], "max_tokens": 1})
+    st1, b1, raw = chat(port, dict(base, max_tokens=1))
+    check("tools reach the prompt (prompt_tokens grow)", st0 == 200 and st1 == 200
+          and b1["usage"]["prompt_tokens"] > b0["usage"]["prompt_tokens"] + 50, short(raw))
+    st, body, raw = chat(port, dict(base, tool_choice="none", max_tokens=1))
+    check("tool_choice none: the tools stay out of the prompt", st == 200
+          and body["usage"]["prompt_tokens"] == b0["usage"]["prompt_tokens"], short(raw))
+    # required, from random weights: a valid call comes out
+    st, body, raw = chat(port, dict(base, tool_choice="required", n=2))
+    ok = st == 200
+    for c in (body["choices"] if ok else []):
+        calls = c["message"].get("tool_calls") or []
+        ok = ok and c["finish_reason"] == "tool_calls" and c["message"]["content"] is None and len(calls) >= 1 \
+            and all(weather_call_ok(x) and x["id"].startswith("call_") and x["type"] == "function" for x in calls)
+    check("tool_choice required (random weights): finish tool_calls, content null, each call a tool with "
+          "arguments that satisfy its schema", ok, short(raw, 700))
+    named = {"type": "function", "function": {"name": "get_time"}}
+    st, body, raw = chat(port, dict(base, tool_choice=named, seed=32))
+    calls = (body["choices"][0]["message"].get("tool_calls") or []) if st == 200 else []
+    check("tool_choice naming get_time: exactly one call of get_time", st == 200 and len(calls) == 1
+          and calls[0]["function"]["name"] == "get_time" and weather_call_ok(calls[0]), short(raw, 500))
+    # streamed: name first, arguments in pieces, joined equal to the non-streamed call (same seed)
+    s, r = stream(port, dict(base, tool_choice="required", parallel_tool_calls=False, seed=33, stream=True))
+    chunks = [json.loads(l[6:]) for _, l in s.lines if l.startswith("data: {")]
+    deltas = [tc for ch in chunks for c in ch.get("choices", []) for tc in (c.get("delta") or {}).get("tool_calls", [])]
+    finish = [c.get("finish_reason") for ch in chunks for c in ch.get("choices", []) if c.get("finish_reason")]
+    joined = {}
+    for d in deltas:
+        j = joined.setdefault(d["index"], {"id": d.get("id"), "name": d["function"].get("name"), "arguments": ""})
+        j["arguments"] += d["function"].get("arguments", "")
+    st, body, raw = chat(port, dict(base, tool_choice="required", parallel_tool_calls=False, seed=33))
+    plain = body["choices"][0]["message"]["tool_calls"] if st == 200 else []
+    check("streamed tool call: first delta has id, type and name; the arguments join into the non-streamed ones",
+          s.status == 200 and finish == ["tool_calls"] and len(joined) == 1 and len(plain) == 1
+          and deltas[0].get("id") and deltas[0].get("type") == "function"
+          and joined[0]["name"] == plain[0]["function"]["name"]
+          and joined[0]["arguments"] == plain[0]["function"]["arguments"],
+          "%s vs %s" % (short(joined, 300), short(plain, 300)))
+    # the conversation goes on with the tool's result; earlier calls stay in the prompt whatever their content
+    call = {"id": "call_1", "type": "function", "function": {"name": "get_weather",
+                                                             "arguments": "{\"city\": \"Hangzhou\"}"}}
+    tokens = {}
+    for content in (None, "", "Checking."):
+        history = msgs("What is the weather in Hangzhou?") + [
+            {"role": "assistant", "content": content, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp\": 21}"}]
+        st, body, raw = chat(port, dict(base, messages=history, max_tokens=4))
+        tokens[content] = body["usage"]["prompt_tokens"] if st == 200 else None
+    check("a tool result continues the conversation, and the earlier call counts the same in the prompt with "
+          "content null, \"\" or text", None not in tokens.values() and len(set(tokens.values())) == 1, short(tokens))
+    # errors name the field
+    for extra, param in (({"tool_choice": "required", "tools": None}, "tool_choice"),
+                         ({"tools": [{"type": "function", "function": {"name": "bad name"}}]},
+                          "tools[0].function.name"),
+                         ({"tools": [{"type": "retrieval"}]}, "tools[0].type"),
+                         ({"tool_choice": {"type": "function", "function": {"name": "nope"}}},
+                          "tool_choice.function.name"),
+                         ({"tool_choice": "sometimes"}, "tool_choice"),
+                         ({"tool_choice": "required", "tools": [WEATHER_TOOL, {"type": "function", "function": {
+                             "name": "f", "parameters": {"type": "object", "properties": {
+                                 "n": {"type": "integer", "minimum": 1}}}}}]},
+                          "tools[1].function.parameters.properties.n.minimum")):
+        payload = dict(base, **extra)
+        if payload.get("tools") is None:
+            payload.pop("tools")
+        st, body, raw = chat(port, payload)
+        check("tools error %s: 400 naming %s" % (short(extra, 70), param), st == 400 and err_param(body) == param,
+              "%d %s" % (st, short(raw)))
+
+
 def part_completion(port, model_id):
     base = {"model": model_id, "messages": msgs("Say something.", "You are terse."), "temperature": 1.0}
     st, body, raw = chat(port, dict(base, max_tokens=5, seed=7))
@@ -1072,6 +1168,7 @@ def main():
             guarded("stop", part_stop, port, model_id)
             guarded("structured output", part_structured_output, port, model_id)
             guarded("logprobs", part_logprobs, port, model_id)
+            guarded("tools", part_tools, port, model_id)
             guarded("errors", part_errors, port, model_id)
             guarded("prefix cache", part_prefix_cache, port, model_id)
             guarded("slow and vanishing clients", part_slow_and_vanishing, main_srv, model_id)
