@@ -6,8 +6,9 @@
 On the demo model (random weights, the real DeepSeek-V3 tokenizer of shared/): /v1/models, keys, chat completions
 plain and streamed (SSE), usage and the prefix cache, content parts, stop strings, request errors with the field
 named, body limits, slow and vanishing clients, keep-alives, concurrency, the admission queue, fairness, the
-loopback-only rule without a key, curl, and the official OpenAI SDK for Node (tests/engine/openai_client.mjs,
-openai@4 installed into WORK/npm). Five servers in all; each is stopped with SIGTERM and must exit 0.
+loopback-only rule without a key, curl, the official OpenAI SDK for Node (tests/engine/openai_client.mjs,
+openai@4 installed into WORK/npm), structured output, logprobs, tool calls, and the agent frameworks (the AI SDK
+and LangChain: tests/engine/agent_sdks.mjs, installed into WORK/npm-agents). Five servers in all; each is stopped with SIGTERM and must exit 0.
 """
 
 import http.client
@@ -1092,37 +1093,54 @@ def part_host(cli, model):
         stop_and_check(srv)
 
 
-def part_sdk(work, source, base, model_id):
+def run_node_checks(work, source, base, model_id, label, script_name, packages, subdir):
+    """Installs `packages` into WORK/subdir (once), runs tests/engine/<script_name> there against `base`, and turns
+    its PASS/FAIL lines into checks named "<label>: …"."""
     npm, node = shutil.which("npm"), shutil.which("node")
     if not npm or not node:
-        check("the OpenAI SDK: npm and node are installed", False, "npm %s, node %s" % (npm, node))
+        check("%s: npm and node are installed" % label, False, "npm %s, node %s" % (npm, node))
         return
-    npm_dir = os.path.join(work, "npm")
-    if not os.path.isdir(os.path.join(npm_dir, "node_modules", "openai")):
+    npm_dir = os.path.join(work, subdir)
+    stamp = os.path.join(npm_dir, ".installed-" + "-".join(p.replace("/", "_") for p in packages))
+    if not os.path.exists(stamp):
         os.makedirs(npm_dir, exist_ok=True)
-        p = subprocess.run([npm, "install", "--prefix", npm_dir, "openai@4", "--no-audit", "--no-fund",
+        p = subprocess.run([npm, "install", "--prefix", npm_dir] + packages + ["--no-audit", "--no-fund",
                             "--loglevel=error"], capture_output=True, timeout=600)
         if p.returncode != 0:
-            check("the OpenAI SDK: npm install openai@4", False, short((p.stdout + p.stderr).decode("utf-8", "replace"),
-                                                                       1500))
+            check("%s: npm install %s" % (label, " ".join(packages)), False,
+                  short((p.stdout + p.stderr).decode("utf-8", "replace"), 1500))
             return
-    script = os.path.join(npm_dir, "openai_client.mjs")
-    shutil.copyfile(os.path.join(source, "tests", "engine", "openai_client.mjs"), script)
-    p = subprocess.run([node, script, base, KEY, model_id], capture_output=True, timeout=300, cwd=npm_dir)
+        open(stamp, "w").close()
+    script = os.path.join(npm_dir, script_name)
+    shutil.copyfile(os.path.join(source, "tests", "engine", script_name), script)
+    p = subprocess.run([node, script, base, KEY, model_id], capture_output=True, timeout=600, cwd=npm_dir,
+                       env=dict(os.environ, AI_SDK_LOG_WARNINGS="false"))
     out = p.stdout.decode("utf-8", "replace")
     reported = 0
     for line in out.splitlines():
         if line.startswith("PASS ") or line.startswith("FAIL "):
             name, _, detail = line[5:].partition(" -- ")
-            check("sdk: " + name, line.startswith("PASS "), detail)
+            check(label + ": " + name, line.startswith("PASS "), detail)
             reported += 1
         elif line.strip():
             print("     " + line)
-    if p.returncode != 0 and not any(not ok for n, ok in RESULTS if n.startswith("sdk: ")):
-        check("sdk: openai_client.mjs ran", False, "rc %d: %s" % (p.returncode,
-                                                                   short(p.stderr.decode("utf-8", "replace"), 1500)))
+    if p.returncode != 0 and not any(not ok for n, ok in RESULTS if n.startswith(label + ": ")):
+        check("%s: %s ran" % (label, script_name), False,
+              "rc %d: %s" % (p.returncode, short(p.stderr.decode("utf-8", "replace"), 1500)))
     elif reported == 0:
-        check("sdk: openai_client.mjs reported its checks", False, short(out + p.stderr.decode("utf-8", "replace")))
+        check("%s: %s reported its checks" % (label, script_name), False,
+              short(out + p.stderr.decode("utf-8", "replace")))
+
+
+def part_sdk(work, source, base, model_id):
+    run_node_checks(work, source, base, model_id, "sdk", "openai_client.mjs", ["openai@4"], "npm")
+
+
+def part_agent_sdks(work, source, base, model_id):
+    """Vercel's AI SDK (openai-compatible and deepseek providers) and LangChain, with tools and zod schemas."""
+    run_node_checks(work, source, base, model_id, "agents", "agent_sdks.mjs",
+                    ["ai@5", "@ai-sdk/openai-compatible@1", "@ai-sdk/deepseek@1", "zod@3", "@langchain/openai@0",
+                     "@langchain/core@0"], "npm-agents")
 
 
 def guarded(name, fn, *args):
@@ -1174,6 +1192,7 @@ def main():
             guarded("slow and vanishing clients", part_slow_and_vanishing, main_srv, model_id)
             guarded("concurrency", part_concurrency, port, model_id)
             guarded("OpenAI SDK", part_sdk, work, source, base, model_id)
+            guarded("agent SDKs", part_agent_sdks, work, source, base, model_id)
         servers.remove(main_srv)
         stop_and_check(main_srv)
 
