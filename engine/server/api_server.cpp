@@ -98,6 +98,8 @@ struct ApiServer::Impl {
     bool authorized(const httplib::Request& req, httplib::Response& res) const;
     void listModels(httplib::Response& res) const;
     void chatCompletions(const std::string& requestBody, httplib::Response& res);
+    void textCompletions(const std::string& requestBody, httplib::Response& res);
+    void serve(server::ChatRequest request, httplib::Response& res); ///< checked request → its job and response
     void stream(std::shared_ptr<server::CompletionJob> job, httplib::Response& res);
     void respondWhenDone(std::shared_ptr<server::CompletionJob> job, httplib::Response& res);
 };
@@ -170,6 +172,70 @@ void ApiServer::Impl::chatCompletions(const std::string& requestBody, httplib::R
             return;
         }
     }
+    serve(std::move(request), res);
+}
+
+void ApiServer::Impl::textCompletions(const std::string& requestBody, httplib::Response& res) {
+    if (shutdown.stop_requested()) {
+        sendError(res, apiError(503, "The server is stopping.", "server_error", "server_shutting_down"));
+        return;
+    }
+    json body;
+    try {
+        body = json::parse(requestBody);
+    } catch (const json::exception& e) {
+        sendError(res, apiError(400, std::string("The request body is not valid JSON: ") + e.what(),
+                                "invalid_request_error", "invalid_json"));
+        return;
+    }
+    if (!body.is_object()) {
+        sendError(res, server::invalidField("", "the request body must be a JSON object"));
+        return;
+    }
+    // prompt: a string (or a list of one); suffix: fill in the middle; echo; logprobs: an integer (0-5)
+    json p = body.value("prompt", json());
+    if (p.is_array() && p.size() == 1) p = p[0];
+    if (!p.is_string()) {
+        sendError(res, server::invalidField("prompt", "prompt is required: a string (one prompt per request)"));
+        return;
+    }
+    const json suffix = body.value("suffix", json());
+    if (!suffix.is_null() && !suffix.is_string()) {
+        sendError(res, server::invalidField("suffix", "suffix must be a string"));
+        return;
+    }
+    const json echo = body.value("echo", json(false));
+    const json logprobs = body.value("logprobs", json());
+    if (!echo.is_boolean() || (!logprobs.is_null() && !(logprobs.is_number_integer() && logprobs.get<int>() >= 0 &&
+                                                         logprobs.get<int>() <= 5))) {
+        sendError(res, server::invalidField(echo.is_boolean() ? "logprobs" : "echo",
+                                            echo.is_boolean() ? "logprobs must be an integer in [0, 5]"
+                                                              : "echo must be a boolean"));
+        return;
+    }
+    // The sampling fields are the chat endpoint's: checked by the same code.
+    json chatBody = body;
+    for (const char* k : {"prompt", "suffix", "echo", "logprobs", "top_logprobs", "messages"}) chatBody.erase(k);
+    chatBody["messages"] = json::array({{{"role", "user"}, {"content", "-"}}});
+    if (!logprobs.is_null()) {
+        chatBody["logprobs"] = true;
+        chatBody["top_logprobs"] = logprobs;
+    }
+    if (!body.contains("max_tokens") || body["max_tokens"].is_null()) chatBody["max_tokens"] = 16; // OpenAI's default
+    server::ChatRequest request;
+    if (auto e = server::parseChatRequest(chatBody, options.defaultMaxTokens, freshSeed(), request)) {
+        sendError(res, *e);
+        return;
+    }
+    request.messages.clear();
+    request.text = server::TextCompletion{.prompt = p.get<std::string>(),
+                                          .suffix = suffix.is_string() ? std::optional(suffix.get<std::string>())
+                                                                       : std::nullopt,
+                                          .echo = echo.get<bool>()};
+    serve(std::move(request), res);
+}
+
+void ApiServer::Impl::serve(server::ChatRequest request, httplib::Response& res) {
     auto [m, id] = current();
     if (!m) {
         res.set_header("Retry-After", "5");
@@ -183,13 +249,31 @@ void ApiServer::Impl::chatCompletions(const std::string& requestBody, httplib::R
                                 "invalid_request_error", "model_not_found", "model"));
         return;
     }
-    auto rendered = m->tokenizer().renderChat(request.messages, true);
-    if (!rendered) {
-        sendError(res, apiError(400, rendered.status().message(), "invalid_request_error", "invalid_value",
-                                "messages"));
-        return;
+    const Tokenizer& tok = m->tokenizer();
+    std::vector<TokenId> prompt;
+    if (request.text && request.text->suffix) {
+        // Fill in the middle, in DeepSeek's FIM tokens: <｜fim▁begin｜>PROMPT<｜fim▁hole｜>SUFFIX<｜fim▁end｜>
+        for (const char* t : {"<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>"})
+            if (!tok.tokenId(t)) {
+                sendError(res, server::invalidField("suffix", std::string("this model has no fill-in-the-middle token ") +
+                                                                  t + ": send the prompt without a suffix"));
+                return;
+            }
+        prompt = tok.encode("<｜fim▁begin｜>" + request.text->prompt + "<｜fim▁hole｜>" + *request.text->suffix +
+                                "<｜fim▁end｜>",
+                            true);
+    } else if (request.text) {
+        prompt = tok.encode(request.text->prompt, tok.addBosByDefault());
+    } else {
+        auto rendered = tok.renderChat(request.messages, true);
+        if (!rendered) {
+            sendError(res, apiError(400, rendered.status().message(), "invalid_request_error", "invalid_value",
+                                    "messages"));
+            return;
+        }
+        if (request.assistantPrefix) rendered.value() += *request.assistantPrefix; // the answer continues it
+        prompt = tok.encode(rendered.value(), false);
     }
-    std::vector<TokenId> prompt = m->tokenizer().encode(rendered.value(), false);
     const int context = options.contextLimit > 0 ? options.contextLimit : m->config().max_position_embeddings;
     if (prompt.size() >= static_cast<std::size_t>(context)) {
         sendError(res, apiError(400,
@@ -254,7 +338,7 @@ void ApiServer::Impl::stream(std::shared_ptr<server::CompletionJob> job, httplib
                 job->cancel("client disconnected");
                 return false;
             };
-            if (!*started) {
+            if (!*started && !job->request().text) {
                 *started = true;
                 // The first delta of every choice carries the role, before any text is ready.
                 json roles = json::array();
@@ -387,13 +471,15 @@ void ApiServer::Impl::routes() {
                         "application/json");
     };
     // Each path also without /v1: DeepSeek documents https://api.deepseek.com as its base URL (and the AI SDK's
-    // DeepSeek provider uses that form).
-    for (const std::string prefix : {"/v1", ""}) {
+    // DeepSeek provider uses that form); and under /beta, its base URL for prefix and FIM completion.
+    for (const std::string prefix : {"/v1", "", "/beta"}) {
         http.Get(prefix + "/models",
                  guarded([this](const httplib::Request&, httplib::Response& res) { listModels(res); }));
         http.Get(prefix + R"(/models/(.+))", guarded(modelById));
         http.Post(prefix + "/chat/completions",
                   guardedPost([this](const std::string& body, httplib::Response& res) { chatCompletions(body, res); }));
+        http.Post(prefix + "/completions",
+                  guardedPost([this](const std::string& body, httplib::Response& res) { textCompletions(body, res); }));
     }
 
     // Responses that httplib produced itself (404 for an unknown path, 413, 400 for a malformed request line)

@@ -198,8 +198,27 @@ std::optional<ApiError> parseChatRequest(const nlohmann::json& body, int default
     for (std::size_t i = 0; i < messages->size(); ++i) {
         ChatMessage m;
         if (auto e = message((*messages)[i], i, m)) return e;
+        const json& raw = (*messages)[i];
+        // Chat prefix completion (DeepSeek's /beta): the last message, an assistant one with "prefix": true, is the
+        // start of the answer, which the model continues.
+        if (const auto prefix = raw.find("prefix"); prefix != raw.end() && !prefix->is_null()) {
+            const std::string param = "messages[" + std::to_string(i) + "].prefix";
+            if (!prefix->is_boolean()) return wrongType(param, "a boolean", *prefix);
+            if (prefix->get<bool>()) {
+                if (m.role != "assistant" || i + 1 != messages->size())
+                    return invalidField(param, param + ": only the last message, an assistant one, can be a prefix");
+                if (!m.toolCalls.empty() || !m.content)
+                    return invalidField(param, param + ": a prefix message needs text content and no tool_calls");
+                if (const auto rc = raw.find("reasoning_content"); rc != raw.end() && !rc->is_null())
+                    return invalidField("messages[" + std::to_string(i) + "].reasoning_content",
+                                        "a reasoning_content prefix needs a thinking model; this one does not think");
+                out.assistantPrefix = *m.content;
+                continue;
+            }
+        }
         out.messages.push_back(std::move(m));
     }
+    if (out.messages.empty()) return invalidField("messages", "messages needs more than the assistant prefix");
 
     SamplingParams& s = out.sampling;
     if (auto e = number(body, "temperature", 0.0, 2.0, s.temperature)) return e;

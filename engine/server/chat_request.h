@@ -35,6 +35,13 @@ ApiError invalidField(std::string param, std::string message);
 
 constexpr int kMaxChoices = 16;
 
+/// /v1/completions and /beta/completions: a raw prompt (and a suffix: fill in the middle).
+struct TextCompletion {
+    std::string prompt;
+    std::optional<std::string> suffix;
+    bool echo = false; ///< the answer starts with the prompt
+};
+
 struct ChatRequest {
     std::string model;
     std::vector<ChatMessage> messages;
@@ -45,6 +52,8 @@ struct ChatRequest {
     bool stream = false;
     bool includeUsage = false;    ///< stream_options.include_usage
     int logprobs = -1;            ///< -1: logprobs off; else top_logprobs (0..20)
+    std::optional<std::string> assistantPrefix; ///< the last message had "prefix": true: the answer continues it
+    std::optional<TextCompletion> text; ///< a text completion (text_completion objects), not a chat
     /// response_format json_object / json_schema, or a forced tool call: the grammar every choice is constrained
     /// to (null: free text).
     std::shared_ptr<const Grammar> grammar;

@@ -12,12 +12,12 @@ namespace {
 
 using nlohmann::json;
 
-std::string newCompletionId() {
+std::string newCompletionId(const char* prefix) {
     static std::mutex mutex;
     static std::mt19937_64 rng{std::random_device{}()};
     std::lock_guard lock(mutex);
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string id = "chatcmpl-";
+    std::string id = prefix;
     for (int i = 0; i < 24; ++i) id += kHex[rng() % 16];
     return id;
 }
@@ -42,7 +42,7 @@ json Usage::toJson() const {
 CompletionJob::CompletionJob(ChatRequest request, std::vector<TokenId> prompt, std::shared_ptr<const Model> model,
                              std::string modelId, std::uint64_t ticket)
     : m_request(std::move(request)), m_prompt(std::move(prompt)), m_model(std::move(model)),
-      m_modelId(std::move(modelId)), m_id(newCompletionId()),
+      m_modelId(std::move(modelId)), m_id(newCompletionId(m_request.text ? "cmpl-" : "chatcmpl-")),
       m_created(std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count()),
@@ -212,14 +212,42 @@ void CompletionJob::generateChoices(JobContext& context) {
             }
             push(std::move(e));
         };
-        auto result = generate(*session.value(), tokenizer, m_prompt, sampler, options,
-                               [&](const TokenEvent& ev) { deliver(splitter.push(ev.text), ev.logprobs); });
+        // A text completion: no <think> split, the prompt first when echoed, logprobs in the legacy shape.
+        std::size_t offset = 0; ///< text_offset of the next token
+        if (m_request.text && m_request.text->echo) {
+            push(JobEvent::delta(i, m_request.text->prompt, ""));
+            offset = m_request.text->prompt.size();
+        }
+        const auto textToken = [&](const TokenEvent& ev) {
+            JobEvent e = JobEvent::delta(i, std::string(ev.text), "");
+            if (ev.logprobs) {
+                const TokenLogprobs& lp = *ev.logprobs;
+                std::string token;
+                detail::appendRepairedUtf8(token, tokenizer.tokenBytes(lp.id));
+                json top = json::object();
+                for (const auto& [id, logprob] : lp.top) {
+                    std::string t;
+                    detail::appendRepairedUtf8(t, tokenizer.tokenBytes(id));
+                    if (!top.contains(t)) top[t] = logprob;
+                }
+                e.logprobs = {{"tokens", {token}},
+                              {"token_logprobs", {lp.logprob}},
+                              {"top_logprobs", json::array({std::move(top)})},
+                              {"text_offset", {offset}}};
+                offset += tokenizer.tokenBytes(lp.id).size();
+            }
+            if (!e.content.empty() || ev.logprobs) push(std::move(e));
+        };
+        auto result = generate(*session.value(), tokenizer, m_prompt, sampler, options, [&](const TokenEvent& ev) {
+            if (m_request.text) textToken(ev);
+            else deliver(splitter.push(ev.text), ev.logprobs);
+        });
         if (!result) {
             failure = ApiError{.status = 500, .message = "the engine failed: " + result.status().message(),
                                .type = "server_error", .param = "", .code = "engine_error"};
             break;
         }
-        deliver(splitter.flush(), nullptr, true);
+        if (!m_request.text) deliver(splitter.flush(), nullptr, true);
         if (i == 0) cacheHit = result.value().cachedTokens;
         generated += result.value().outputIds.size();
         {
@@ -270,6 +298,12 @@ bool CompletionBuilder::add(const JobEvent& event) {
         m_choices.at(static_cast<std::size_t>(event.index)).reasoning += event.reasoning;
         if (event.logprobs.is_array())
             for (const json& e : event.logprobs) m_choices.at(static_cast<std::size_t>(event.index)).logprobs.push_back(e);
+        if (event.logprobs.is_object()) { // a text completion's: concatenate the lists
+            json& l = m_choices.at(static_cast<std::size_t>(event.index)).logprobs;
+            if (!l.is_object()) l = json::object();
+            for (const auto& [k, v] : event.logprobs.items())
+                for (const json& x : v) l[k].push_back(x);
+        }
         if (event.toolCalls.is_array())
             for (const json& d : event.toolCalls) {
                 json& calls = m_choices.at(static_cast<std::size_t>(event.index)).toolCalls;
@@ -295,6 +329,28 @@ bool CompletionBuilder::add(const JobEvent& event) {
 }
 
 json CompletionBuilder::completion(const CompletionJob& job) const {
+    if (job.request().text) {
+        json choices = json::array();
+        for (std::size_t i = 0; i < m_choices.size(); ++i) {
+            const Choice& c = m_choices[i];
+            choices.push_back({{"text", c.content},
+                               {"index", i},
+                               {"logprobs", m_logprobs ? (c.logprobs.is_object() ? c.logprobs
+                                                                                  : json{{"tokens", json::array()},
+                                                                                         {"token_logprobs", json::array()},
+                                                                                         {"top_logprobs", json::array()},
+                                                                                         {"text_offset", json::array()}})
+                                                       : json(nullptr)},
+                               {"finish_reason", finishReasonName(c.finish)}});
+        }
+        return json{{"id", job.id()},
+                    {"object", "text_completion"},
+                    {"created", job.created()},
+                    {"model", job.modelId()},
+                    {"system_fingerprint", "whalesong"},
+                    {"choices", std::move(choices)},
+                    {"usage", job.usage().toJson()}};
+    }
     json choices = json::array();
     for (std::size_t i = 0; i < m_choices.size(); ++i) {
         const Choice& c = m_choices[i];
@@ -320,7 +376,7 @@ json CompletionBuilder::completion(const CompletionJob& job) const {
 
 json completionChunk(const CompletionJob& job, json choices) {
     json chunk = {{"id", job.id()},
-                  {"object", "chat.completion.chunk"},
+                  {"object", job.request().text ? "text_completion" : "chat.completion.chunk"},
                   {"created", job.created()},
                   {"model", job.modelId()},
                   {"system_fingerprint", "whalesong"},
@@ -333,6 +389,13 @@ std::string sseForEvent(const CompletionJob& job, const JobEvent& event) {
     json choice;
     switch (event.kind) {
     case JobEvent::Kind::Delta: {
+        if (job.request().text) {
+            choice = {{"text", event.content},
+                      {"index", event.index},
+                      {"logprobs", event.logprobs.is_object() ? event.logprobs : json(nullptr)},
+                      {"finish_reason", nullptr}};
+            break;
+        }
         json delta = json::object();
         if (!event.reasoning.empty()) delta["reasoning_content"] = event.reasoning;
         if (!event.content.empty()) delta["content"] = event.content;
@@ -344,6 +407,13 @@ std::string sseForEvent(const CompletionJob& job, const JobEvent& event) {
         break;
     }
     case JobEvent::Kind::ChoiceEnd:
+        if (job.request().text) {
+            choice = {{"text", ""},
+                      {"index", event.index},
+                      {"logprobs", nullptr},
+                      {"finish_reason", finishReasonName(event.finish)}};
+            break;
+        }
         choice = {{"index", event.index},
                   {"delta", json::object()},
                   {"logprobs", nullptr},

@@ -644,6 +644,71 @@ def part_tools(port, model_id):
               "%d %s" % (st, short(raw)))
 
 
+def part_beta(port, model_id):
+    """DeepSeek's /beta: chat prefix completion and FIM; /v1/completions; each checked against the equivalent raw
+    prompt (greedy, so the answers must be equal)."""
+    def post(path, payload):
+        st, _, raw = request(port, "POST", path, payload)
+        return st, loads(raw), raw
+
+    prefix = "```python\n"
+    st, b, raw = post("/beta/chat/completions", {"model": model_id, "max_tokens": 6, "temperature": 0, "messages": [
+        {"role": "user", "content": "Write code"}, {"role": "assistant", "content": prefix, "prefix": True}]})
+    st2, b2, raw2 = post("/v1/completions", {"model": model_id, "max_tokens": 6, "temperature": 0,
+                                             "prompt": "<｜User｜>Write code<｜Assistant｜>" + prefix})
+    check("/beta/chat/completions prefix: the answer continues the assistant's prefix (as the raw prompt does)",
+          st == 200 and st2 == 200 and b["choices"][0]["message"]["content"] == b2["choices"][0]["text"]
+          and b2["object"] == "text_completion" and b2["id"].startswith("cmpl-"),
+          "%s / %s" % (short(raw), short(raw2)))
+    st, b3, raw = post("/v1/chat/completions", {"model": model_id, "max_tokens": 6, "temperature": 0, "messages": [
+        {"role": "user", "content": "Write code"}, {"role": "assistant", "content": prefix, "prefix": True}]})
+    check("prefix also on /v1", st == 200 and b3["choices"][0]["message"]["content"]
+          == b["choices"][0]["message"]["content"], short(raw))
+    # FIM
+    fim = {"model": model_id, "prompt": "def add(a, b):\n    ", "suffix": "\n    return c", "max_tokens": 6,
+           "temperature": 0}
+    st, b, raw = post("/beta/completions", fim)
+    st2, b2, raw2 = post("/v1/completions", {"model": model_id, "max_tokens": 6, "temperature": 0, "prompt":
+                                             "<｜fim▁begin｜>def add(a, b):\n    <｜fim▁hole｜>\n    return c"
+                                             "<｜fim▁end｜>"})
+    check("/beta/completions with a suffix: fill in the middle through the FIM tokens",
+          st == 200 and st2 == 200 and b["choices"][0]["text"] == b2["choices"][0]["text"]
+          and b["usage"]["prompt_tokens"] == b2["usage"]["prompt_tokens"], "%s / %s" % (short(raw), short(raw2)))
+    st, b, raw = post("/v1/completions", {"model": model_id, "prompt": "Once upon", "max_tokens": 5, "seed": 3,
+                                          "echo": True, "logprobs": 2})
+    lp = b["choices"][0]["logprobs"] if st == 200 else {}
+    check("/v1/completions echo and logprobs 2: the text starts with the prompt; tokens, token_logprobs, "
+          "top_logprobs (2 each) and text_offset per token", st == 200 and b["choices"][0]["text"].startswith("Once upon")
+          and len(lp["tokens"]) == b["usage"]["completion_tokens"] == len(lp["token_logprobs"])
+          == len(lp["top_logprobs"]) == len(lp["text_offset"]) and all(len(t) <= 2 for t in lp["top_logprobs"])
+          and lp["text_offset"][0] == len("Once upon"), short(raw, 500))
+    st, _, raw = request(port, "POST", "/v1/completions", {"model": model_id, "prompt": "Once upon", "max_tokens": 5,
+                                                          "seed": 3, "stream": True})
+    text = "".join(json.loads(l[6:])["choices"][0]["text"] for l in raw.decode().split("\n")
+                   if l.startswith("data: {") and json.loads(l[6:])["choices"])
+    st2, b2, _ = post("/v1/completions", {"model": model_id, "prompt": "Once upon", "max_tokens": 5, "seed": 3})
+    check("/v1/completions streamed: the chunks join into the non-streamed text", st == 200 and st2 == 200
+          and text == b2["choices"][0]["text"] and raw.decode().rstrip().endswith("data: [DONE]"), short(raw, 400))
+    st, b, raw = post("/v1/completions", {"model": model_id, "prompt": "x"})
+    check("/v1/completions: max_tokens defaults to 16 (OpenAI's)", st == 200 and b["usage"]["completion_tokens"] <= 16,
+          short(raw))
+    for path, payload, param in (
+            ("/v1/completions", {"model": model_id, "prompt": 3}, "prompt"),
+            ("/v1/completions", {"model": model_id, "prompt": "x", "suffix": 1}, "suffix"),
+            ("/v1/completions", {"model": model_id, "prompt": "x", "logprobs": 9}, "logprobs"),
+            ("/v1/completions", {"model": model_id, "prompt": "x", "temperature": 9}, "temperature"),
+            ("/beta/chat/completions", {"model": model_id, "messages": [
+                {"role": "assistant", "content": "a", "prefix": True}, {"role": "user", "content": "b"}]},
+             "messages[0].prefix"),
+            ("/beta/chat/completions", {"model": model_id, "messages": [
+                {"role": "user", "content": "b"},
+                {"role": "assistant", "content": "a", "reasoning_content": "hm", "prefix": True}]},
+             "messages[1].reasoning_content")):
+        st, b, raw = post(path, payload)
+        check("%s %s: 400 naming %s" % (path, short(payload, 60), param), st == 400 and err_param(b) == param,
+              "%d %s" % (st, short(raw)))
+
+
 def part_completion(port, model_id):
     base = {"model": model_id, "messages": msgs("Say something.", "You are terse."), "temperature": 1.0}
     st, body, raw = chat(port, dict(base, max_tokens=5, seed=7))
@@ -813,7 +878,7 @@ def part_errors(port, model_id):
     st, body, raw = chat(port, dict(good, model="gpt-4o"))
     check("unknown model: 404 naming model", st == 404 and err_param(body) == "model", "%d %s" % (st, short(raw)))
     st, _, raw = request(port, "GET", "/v1/nothing-here")
-    st2, _, raw2 = request(port, "POST", "/v1/completions", good)
+    st2, _, raw2 = request(port, "POST", "/v1/embeddings", good)
     check("unknown path: 404 with an error object", st == 404 and error_shaped(loads(raw)) and st2 == 404,
           "%d %s / %d %s" % (st, short(raw), st2, short(raw2)))
     st, body, raw = chat(port, dict(good, foo=1, logit_bias={}, user="u-1", metadata={"k": "v"}))
@@ -1187,6 +1252,7 @@ def main():
             guarded("structured output", part_structured_output, port, model_id)
             guarded("logprobs", part_logprobs, port, model_id)
             guarded("tools", part_tools, port, model_id)
+            guarded("beta", part_beta, port, model_id)
             guarded("errors", part_errors, port, model_id)
             guarded("prefix cache", part_prefix_cache, port, model_id)
             guarded("slow and vanishing clients", part_slow_and_vanishing, main_srv, model_id)
