@@ -214,8 +214,15 @@ void ApiServer::Impl::textCompletions(const std::string& requestBody, httplib::R
         return;
     }
     // The sampling fields are the chat endpoint's: checked by the same code.
+    for (const char* k : {"messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "thinking",
+                          "reasoning_effort", "top_logprobs", "max_completion_tokens"})
+        if (body.contains(k) && !body[k].is_null()) {
+            sendError(res, server::invalidField(k, std::string("the field \"") + k +
+                                                       "\" belongs to /chat/completions, not /completions"));
+            return;
+        }
     json chatBody = body;
-    for (const char* k : {"prompt", "suffix", "echo", "logprobs", "top_logprobs", "messages"}) chatBody.erase(k);
+    for (const char* k : {"prompt", "suffix", "echo", "logprobs"}) chatBody.erase(k);
     chatBody["messages"] = json::array({{{"role", "user"}, {"content", "-"}}});
     if (!logprobs.is_null()) {
         chatBody["logprobs"] = true;
@@ -265,7 +272,17 @@ void ApiServer::Impl::serve(server::ChatRequest request, httplib::Response& res)
     } else if (request.text) {
         prompt = tok.encode(request.text->prompt, tok.addBosByDefault());
     } else {
-        auto rendered = tok.renderChat(request.messages, true);
+        ChatTemplateOptions templateOptions;
+        if (request.thinking) {
+            if (!tok.chatTemplateHasThinkingSwitch() && *request.thinking) {
+                sendError(res, server::invalidField(request.thinkingField,
+                                                    "this model cannot think: its chat template has no thinking "
+                                                    "switch (DeepSeek-V3.1's); leave " + request.thinkingField + " out"));
+                return;
+            }
+            if (tok.chatTemplateHasThinkingSwitch()) templateOptions.thinking = *request.thinking;
+        }
+        auto rendered = tok.renderChat(request.messages, true, templateOptions);
         if (!rendered) {
             sendError(res, apiError(400, rendered.status().message(), "invalid_request_error", "invalid_value",
                                     "messages"));

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <mutex>
 
 #include "server/tool_calls.h"
@@ -283,6 +284,40 @@ std::optional<ApiError> parseChatRequest(const nlohmann::json& body, int default
         std::erase_if(out.stop, [](const std::string& x) { return x.empty(); });
     }
 
+    if (const auto t = body.find("thinking"); t != body.end() && !t->is_null()) {
+        // DeepSeek's form {"type": "enabled" | "disabled"}; a boolean too
+        if (t->is_boolean()) {
+            out.thinking = t->get<bool>();
+        } else if (t->is_object() && t->value("type", json()).is_string() &&
+                   ((*t)["type"] == "enabled" || (*t)["type"] == "disabled")) {
+            out.thinking = (*t)["type"] == "enabled";
+        } else {
+            return invalidField("thinking", "thinking must be {\"type\": \"enabled\"} or {\"type\": \"disabled\"}");
+        }
+        out.thinkingField = "thinking";
+    }
+    if (const auto r = body.find("reasoning_effort"); r != body.end() && !r->is_null()) {
+        if (!r->is_string() || (*r != "low" && *r != "medium" && *r != "high"))
+            return invalidField("reasoning_effort", "reasoning_effort must be \"low\", \"medium\" or \"high\"");
+        if (!out.thinking) {
+            out.thinking = true; // the model has one effort: thinking on
+            out.thinkingField = "reasoning_effort";
+        }
+    }
+    // Every field is honoured, ignored on purpose, or refused: a field silently dropped is a wrong answer the
+    // client cannot see.
+    static const std::set<std::string> honoured = {
+        "model", "messages", "temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
+        "repetition_penalty", "seed", "n", "max_tokens", "max_completion_tokens", "stream", "stream_options",
+        "stop", "logprobs", "top_logprobs", "response_format", "tools", "tool_choice", "parallel_tool_calls",
+        "thinking", "reasoning_effort"};
+    // Ignored on purpose: bookkeeping for the caller's own records or a hosted service's billing, which change
+    // nothing in the answer here.
+    static const std::set<std::string> ignored = {"user", "metadata", "store", "service_tier", "safety_identifier",
+                                                  "prompt_cache_key"};
+    for (const auto& [key, value] : body.items())
+        if (!honoured.count(key) && !ignored.count(key) && !value.is_null())
+            return invalidField(key, "the field \"" + key + "\" is not supported by this server");
     if (Status st = s.validate(); !st) return invalidField("", st.message());
     return std::nullopt;
 }

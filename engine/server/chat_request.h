@@ -54,6 +54,10 @@ struct ChatRequest {
     int logprobs = -1;            ///< -1: logprobs off; else top_logprobs (0..20)
     std::optional<std::string> assistantPrefix; ///< the last message had "prefix": true: the answer continues it
     std::optional<TextCompletion> text; ///< a text completion (text_completion objects), not a chat
+    /// thinking {"type": "enabled"|"disabled"} or reasoning_effort: the V3.1 template's `thinking` switch; which
+    /// field set it (for the 400 when the model has no such switch).
+    std::optional<bool> thinking;
+    std::string thinkingField;
     /// response_format json_object / json_schema, or a forced tool call: the grammar every choice is constrained
     /// to (null: free text).
     std::shared_ptr<const Grammar> grammar;

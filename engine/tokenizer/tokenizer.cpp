@@ -43,6 +43,7 @@ class BpeTokenizer final : public Tokenizer {
     std::string chatTemplateSource() const override {
         return m_templateSource.empty() ? "built-in DeepSeek-V3 (the model ships no chat template)" : m_templateSource;
     }
+    bool chatTemplateHasThinkingSwitch() const override { return m_template.has_value() && m_templateThinks; }
 
     Status loadTokenizerJson(const json& j, const std::string& file);
     Status loadConfig(const json* config, const std::string& file);
@@ -71,10 +72,12 @@ class BpeTokenizer final : public Tokenizer {
     std::optional<jinja::Template> m_template; ///< the model's chat template; none: the built-in V3 one
     Status m_templateError;                    ///< why the model's template did not parse
     std::string m_templateSource;              ///< "tokenizer_config.json", "GGUF metadata"; empty: built-in
+    bool m_templateThinks = false;             ///< the template reads a `thinking` variable (V3.1)
 };
 
 void BpeTokenizer::setChatTemplate(const std::string& text, const std::string& source) {
     m_templateSource = source;
+    m_templateThinks = text.find("thinking") != std::string::npos;
     auto t = jinja::Template::parse(text, source + " chat_template");
     if (t)
         m_template = std::move(t.value());

@@ -881,9 +881,20 @@ def part_errors(port, model_id):
     st2, _, raw2 = request(port, "POST", "/v1/embeddings", good)
     check("unknown path: 404 with an error object", st == 404 and error_shaped(loads(raw)) and st2 == 404,
           "%d %s / %d %s" % (st, short(raw), st2, short(raw2)))
-    st, body, raw = chat(port, dict(good, foo=1, logit_bias={}, user="u-1", metadata={"k": "v"}))
-    check("unknown fields are ignored: 200", st == 200 and body.get("object") == "chat.completion",
-          "%d %s" % (st, short(raw)))
+    st, body, raw = chat(port, dict(good, user="u-1", metadata={"k": "v"}, store=False, service_tier="auto"))
+    check("fields ignored on purpose (user, metadata, store, service_tier): 200",
+          st == 200 and body.get("object") == "chat.completion", "%d %s" % (st, short(raw)))
+    for field, value in (("foo", 1), ("logit_bias", {"5": 10}), ("audio", {}), ("prediction", {})):
+        st, body, raw = chat(port, dict(good, **{field: value}))
+        check("a field the server does not implement (%s): 400 naming it" % field,
+              st == 400 and err_param(body) == field, "%d %s" % (st, short(raw)))
+    st, body, raw = chat(port, dict(good, thinking={"type": "disabled"}))
+    st2, body2, raw2 = chat(port, dict(good, thinking={"type": "enabled"}))
+    st3, body3, raw3 = chat(port, dict(good, reasoning_effort="high"))
+    check("thinking: disabled is accepted; enabled or reasoning_effort on a model whose template cannot think "
+          "is a 400 naming the field", st == 200 and st2 == 400 and err_param(body2) == "thinking" and st3 == 400
+          and err_param(body3) == "reasoning_effort", "%d %s / %d %s / %d %s" % (st, short(raw), st2, short(raw2),
+                                                                                st3, short(raw3)))
     st, body, raw = chat(port, dict(good, messages=msgs("word " * 5000)))
     check("a prompt beyond the context: 400 context_length_exceeded naming messages",
           st == 400 and err_param(body) == "messages" and body["error"]["code"] == "context_length_exceeded",

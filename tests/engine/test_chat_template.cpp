@@ -258,6 +258,12 @@ TEST(ChatTemplate, ThinkingReachesTheTemplate) {
     EXPECT_EQ(t->renderChat(msgs, true).value(), "unset");
     EXPECT_EQ(t->renderChat(msgs, true, ws::ChatTemplateOptions{true}).value(), "on");
     EXPECT_EQ(t->renderChat(msgs, true, ws::ChatTemplateOptions{false}).value(), "off");
+    // a template with the switch says so (the server passes thinking / reasoning_effort only then); V3's has none
+    EXPECT_TRUE(t->chatTemplateHasThinkingSwitch());
+    EXPECT_FALSE(tok->chatTemplateHasThinkingSwitch());
+    auto plain = withConfig("no-thinking", {{"bos_token", kBos}, {"chat_template", "{{ messages[0].content }}"}});
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(plain->chatTemplateHasThinkingSwitch());
 }
 
 } // namespace

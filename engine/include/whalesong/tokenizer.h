@@ -72,6 +72,8 @@ public:
     /// Where renderChat's template comes from: "tokenizer_config.json", "GGUF metadata", or "built-in DeepSeek-V3
     /// (the model ships no chat template)".
     virtual std::string chatTemplateSource() const = 0;
+    /// The model's template has DeepSeek-V3.1's `thinking` switch (renderChat honours ChatTemplateOptions::thinking).
+    virtual bool chatTemplateHasThinkingSwitch() const = 0;
 };
 
 /// Turns a stream of ids into text deltas that never split a UTF-8 sequence. Not thread-safe.
