@@ -34,6 +34,7 @@
 #include "whalesong/sampler.h"
 #include "whalesong/tokenizer.h"
 
+#include "cli/batch.h"
 #include "cli/render_template.h"
 #include "model/gguf.h"  // gguf-tensor: the engine's own reader and dequantiser, internal headers
 #include "model/quant.h"
@@ -70,6 +71,8 @@ const char* kUsage =
     "           [--json-schema FILE | --json-object]   (constrained: the output satisfies the schema)\n"
     "  bench    --model DIR [--prompt N] [--gen M] [--threads T] [--json]\n"
     "  (logits, generate, bench, serve: [--backend cpu|cuda|auto] [--gpu N]; auto says what it chose and why)\n"
+    "  batch    --model DIR --input REQUESTS.jsonl --output RESULTS.jsonl [--parallel N] [--max-batch N]\n"
+    "           (OpenAI's Batch API format; run again after an interruption, it resumes)\n"
     "  serve    --model DIR [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--model-name NAME] [--threads N]\n"
     "           [--context N] [--parallel N] [--queue N] [--max-batch N] [--cache-mb N] [--keep-alive-ms N]\n"
     "           the OpenAI-compatible API: GET /v1/models, POST /v1/chat/completions (key also from\n"
@@ -558,6 +561,36 @@ std::string oneLine(std::string s) {
 
 /// `serve`: the API server in the foreground until SIGINT / SIGTERM (waited for with sigwait, so no handler runs
 /// inside the server's threads).
+/// The id the API serves the model under: --model-name, else the folder's (or GGUF file's) name.
+std::string servedName(const Args& a) {
+    std::string name = a.has("model-name") ? a.str("model-name")
+                                           : std::filesystem::absolute(a.str("model")).lexically_normal().filename().string();
+    if (name.empty()) name = std::filesystem::absolute(a.str("model")).parent_path().filename().string();
+    // A GGUF file: its name without ".gguf" (and without a split set's "-00001-of-0000N").
+    if (!a.has("model-name") && name.size() > 5 && name.compare(name.size() - 5, 5, ".gguf") == 0) {
+        name.resize(name.size() - 5);
+        if (name.size() > 15 && name.compare(name.size() - 15, 4, "-000") == 0 && name.compare(name.size() - 10, 4, "-of-") == 0)
+            name.resize(name.size() - 15);
+    }
+    return name;
+}
+
+int cmdBatch(const Args& a) {
+    a.allowOnly({"model", "input", "output", "parallel", "model-name", "threads", "context", "max-batch", "backend",
+                 "gpu"});
+    ws::cli::BatchOptions o;
+    o.input = a.str("input");
+    o.output = a.str("output");
+    o.parallel = static_cast<int>(a.integer("parallel", 8));
+    if (o.parallel < 1 || o.parallel > 256) fail("--parallel must be in [1, 256]");
+    o.server.contextLimit = static_cast<int>(a.integer("context", 0));
+    o.server.maxBatch = static_cast<int>(a.integer("max-batch", 32));
+    if (o.server.maxBatch < 1 || o.server.maxBatch > 256) fail("--max-batch must be in [1, 256]");
+    if (!std::filesystem::exists(o.input)) fail(o.input.string() + ": no such file");
+    std::shared_ptr<const ws::Model> model = loadModel(a);
+    return ws::cli::runBatch(o, std::move(model), servedName(a));
+}
+
 int cmdServe(const Args& a) {
     a.allowOnly({"model", "host", "port", "api-key", "model-name", "threads", "context", "parallel", "queue",
                  "max-batch", "cache-mb", "keep-alive-ms", "backend", "gpu"});
@@ -608,15 +641,7 @@ int cmdServe(const Args& a) {
     std::shared_ptr<const ws::Model> model = unwrap(std::move(loaded));
     if (o.contextLimit < 0 || o.contextLimit > model->config().max_position_embeddings)
         fail("--context must be in [0, " + std::to_string(model->config().max_position_embeddings) + "]");
-    std::string name = a.has("model-name") ? a.str("model-name")
-                                           : std::filesystem::absolute(a.str("model")).lexically_normal().filename().string();
-    if (name.empty()) name = std::filesystem::absolute(a.str("model")).parent_path().filename().string();
-    // A GGUF file: its name without ".gguf" (and without a split set's "-00001-of-0000N").
-    if (!a.has("model-name") && name.size() > 5 && name.compare(name.size() - 5, 5, ".gguf") == 0) {
-        name.resize(name.size() - 5);
-        if (name.size() > 15 && name.compare(name.size() - 15, 4, "-000") == 0 && name.compare(name.size() - 10, 4, "-of-") == 0)
-            name.resize(name.size() - 15);
-    }
+    const std::string name = servedName(a);
     auto server = unwrap(ws::ApiServer::start(o, model, name));
     std::cerr << "serving " << name << " (" << model->backendName() << ") at " << server->baseUrl()
               << (o.apiKey.empty() ? " without a key" : " (Bearer key required)") << "\n"
@@ -646,6 +671,7 @@ int main(int argc, char** argv) {
         if (cmd == "generate") return cmdGenerate(Args(argc, argv, {"chat", "json", "json-object"}));
         if (cmd == "bench") return cmdBench(Args(argc, argv, {"json"}));
         if (cmd == "serve") return cmdServe(Args(argc, argv, {}));
+        if (cmd == "batch") return cmdBatch(Args(argc, argv, {}));
         if (cmd == "devices") return cmdDevices(Args(argc, argv, {}));
         if (cmd == "gguf-tensor") return cmdGgufTensor(Args(argc, argv, {}));
         if (cmd == "template") {
