@@ -82,6 +82,11 @@ ChatController::ChatController(const QString& dataDir, const AppSettings& settin
                 m_runningReasoning += reasoning;
                 if (m_generating->conversationId == m_current) emit textArrived(id, content, reasoning);
             });
+    connect(m_worker, &EngineWorker::toolCallsChanged, this, [this](qint64 id, const QJsonArray& calls) {
+        if (!m_generating || m_generating->answerId != id) return;
+        m_runningToolCalls = calls;
+        if (m_generating->conversationId == m_current) emit toolCallsChanged(id, calls);
+    });
     connect(m_worker, &EngineWorker::generationFinished, this, &ChatController::finishAnswer);
 
     m_draftTimer.setSingleShot(true);
@@ -186,6 +191,7 @@ void ChatController::setBranch(qint64 conversationId, std::vector<ChatEntry> ent
             if (e.record.id == m_generating->answerId) {
                 e.record.content = m_runningContent;
                 e.record.reasoning = m_runningReasoning;
+                e.record.toolCalls = m_runningToolCalls;
                 e.record.status = MessageStatus::Streaming;
             }
     if (changed) emit currentConversationChanged(conversationId);
@@ -383,6 +389,7 @@ void ChatController::startAnswer(const Turn& turn) {
     m_generating = Running{turn.conversationId, answerId};
     m_runningContent.clear();
     m_runningReasoning.clear();
+    m_runningToolCalls = QJsonArray();
     if (turn.created) refreshConversations();
     // Show the new turn: appended when it continues what is shown, else the whole (new) branch.
     const bool continues = turn.conversationId == m_current || (m_current == 0 && turn.created);

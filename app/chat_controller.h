@@ -84,6 +84,8 @@ class ChatController : public QObject {
     void branchLoaded(const std::vector<ChatEntry>& entries);
     void entryAppended(const ChatEntry& entry);
     void textArrived(qint64 messageId, const QString& contentDelta, const QString& reasoningDelta);
+    /// The answer being written has these tool calls now (the whole list).
+    void toolCallsChanged(qint64 messageId, const QJsonArray& toolCalls);
     void entryUpdated(const ChatEntry& entry);
     void generatingChanged(bool generating);
     void modelLoadProgress(int permille, const QString& stage);
@@ -139,6 +141,7 @@ class ChatController : public QObject {
     bool canStartAnswer();
     QString m_runningContent;   ///< every delta of the answer being written (the store has its last checkpoint)
     QString m_runningReasoning;
+    QJsonArray m_runningToolCalls;
     int m_loadGeneration = 0; ///< ignores branch loads overtaken by a later one
 
     QTimer m_draftTimer;

@@ -1,6 +1,7 @@
 // ConversationStore's export (lossless JSON, Markdown, OpenAI JSONL) and import (our JSON, ChatGPT's export).
 // Written over the store's public API only: the formats never see SQL.
 #include "conversation_store.h"
+#include "tool_call_collector.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -198,6 +199,35 @@ struct Parsed {
 // ---- our format
 // --------------------------------------------------------------------------------------------
 
+/// A message's "tool_calls" in OpenAI's form. Arguments are a string of JSON as the model wrote it (kept as it is,
+/// even when it is not valid JSON: a call cut off by the length limit is stored that way too).
+ws::Result<QJsonArray> parseToolCalls(const Fields& message) {
+    WS_ASSIGN(calls, message.array(QStringLiteral("tool_calls")));
+    const QString path = message.at(QStringLiteral("tool_calls"));
+    QJsonArray out;
+    for (qsizetype i = 0; i < calls.size(); ++i) {
+        const QString at = indexed(path, i);
+        if (!calls.at(i).isObject())
+            return formatError(at, QLatin1String("expected an object"));
+        const Fields call(calls.at(i).toObject(), at);
+        WS_ASSIGN(id, call.string(QStringLiteral("id")));
+        WS_ASSIGN(type, call.string(QStringLiteral("type"), QStringLiteral("function")));
+        if (type != QLatin1String("function"))
+            return formatError(call.at(QStringLiteral("type")), QLatin1String("unknown type ") + quoted(type));
+        if (!call.has(QStringLiteral("function")))
+            return formatError(call.at(QStringLiteral("function")), QLatin1String("missing"));
+        WS_ASSIGN(function, call.object(QStringLiteral("function")));
+        const Fields fn(function, call.at(QStringLiteral("function")));
+        WS_ASSIGN(name, fn.requiredString(QStringLiteral("name")));
+        WS_ASSIGN(arguments, fn.string(QStringLiteral("arguments")));
+        out.append(QJsonObject{{QStringLiteral("id"), id},
+                               {QStringLiteral("type"), type},
+                               {QStringLiteral("function"), QJsonObject{{QStringLiteral("name"), name},
+                                                                        {QStringLiteral("arguments"), arguments}}}});
+    }
+    return out;
+}
+
 ws::Result<MessageRecord> parseOurMessage(const QJsonValue& value, const QString& path,
                                           const QSet<qint64>& earlierIds, qint64 defaultTime) {
     if (!value.isObject())
@@ -260,6 +290,8 @@ ws::Result<MessageRecord> parseOurMessage(const QJsonValue& value, const QString
     if (reasoningMs && *reasoningMs < 0)
         return formatError(s.at(QStringLiteral("reasoning_ms")), QLatin1String("out of range"));
     m.stats.reasoningMs = reasoningMs;
+    WS_ASSIGN(toolCalls, parseToolCalls(f)); // absent in files of schema versions 1 and 2
+    m.toolCalls = toolCalls;
     return m;
 }
 
@@ -604,6 +636,8 @@ QJsonObject ConversationStore::exportJson(const std::vector<qint64>& ids) const 
             o.insert(QLatin1String("model"), m.model);
             o.insert(QLatin1String("backend"), m.backend);
             o.insert(QLatin1String("stats"), statsJson(m.stats));
+            if (!m.toolCalls.isEmpty())
+                o.insert(QLatin1String("tool_calls"), m.toolCalls);
             messagesJson.append(o);
         }
 
@@ -646,6 +680,12 @@ QString ConversationStore::exportMarkdown(qint64 conversationId) const {
                   QLatin1String("\n\n</details>\n\n");
         if (!m.content.isEmpty())
             md += m.content + QLatin1String("\n\n");
+        for (const QJsonValue& v : m.toolCalls) {
+            const QJsonObject fn = v.toObject().value(QLatin1String("function")).toObject();
+            md += QLatin1String("**Tool call: ") + fn.value(QLatin1String("name")).toString() +
+                  QLatin1String("**\n\n```json\n") + formatJsonText(fn.value(QLatin1String("arguments")).toString()) +
+                  QLatin1String("\n```\n\n");
+        }
         switch (m.status) {
         case MessageStatus::Complete:
             break;
@@ -679,6 +719,8 @@ QByteArray ConversationStore::exportOpenAiJsonl(qint64 conversationId) const {
         QJsonObject o{{QLatin1String("role"), m.role}, {QLatin1String("content"), m.content}};
         if (m.role == QLatin1String("assistant") && !m.reasoning.isEmpty())
             o.insert(QLatin1String("reasoning_content"), m.reasoning);
+        if (m.role == QLatin1String("assistant") && !m.toolCalls.isEmpty())
+            o.insert(QLatin1String("tool_calls"), m.toolCalls);
         line(o);
     }
     return out;

@@ -31,7 +31,7 @@
 #define WS_MESSAGE_COLUMNS                                                                                   \
     "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.reasoning, m.status, m.error, "              \
     "m.created_at, m.prompt_tokens, m.completion_tokens, m.ttft_ms, m.prefill_tps, m.decode_tps, m.model, "  \
-    "m.backend, m.reasoning_ms"
+    "m.backend, m.reasoning_ms, m.tool_calls"
 #define WS_CONVERSATION_COLUMNS                                                                              \
     "c.id, c.uuid, c.title, c.created_at, c.updated_at, c.pinned, c.deleted_at, c.model, c.system_prompt, "  \
     "c.settings, c.current_leaf_id"
@@ -98,6 +98,10 @@ QString settingsText(const QJsonObject& settings) {
     return QString::fromUtf8(QJsonDocument(settings).toJson(QJsonDocument::Compact));
 }
 
+QString toolCallsText(const QJsonArray& calls) {
+    return QString::fromUtf8(QJsonDocument(calls).toJson(QJsonDocument::Compact));
+}
+
 MessageRecord readMessage(const Statement& st) {
     MessageRecord m;
     m.id = st.int64(0);
@@ -119,6 +123,7 @@ MessageRecord readMessage(const Statement& st) {
     m.model = st.text(14);
     m.backend = st.text(15);
     m.stats.reasoningMs = st.optionalReal(16);
+    m.toolCalls = QJsonDocument::fromJson(st.text(17).toUtf8()).array();
     return m;
 }
 
@@ -158,7 +163,8 @@ qint64 insertMessage(Database& db, qint64 conversationId, std::optional<qint64> 
     Statement st(
         db, "INSERT INTO messages (conversation_id, parent_id, role, content, reasoning, status, error, "
             "created_at, prompt_tokens, completion_tokens, ttft_ms, prefill_tps, decode_tps, model, backend, "
-            "reasoning_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+            "reasoning_ms, tool_calls) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+            "?17)");
     st.bind(1, conversationId)
         .bind(2, parentId)
         .bind(3, m.role)
@@ -174,7 +180,8 @@ qint64 insertMessage(Database& db, qint64 conversationId, std::optional<qint64> 
         .bind(13, m.stats.decodeTokensPerSecond)
         .bind(14, m.model)
         .bind(15, m.backend)
-        .bind(16, m.stats.reasoningMs);
+        .bind(16, m.stats.reasoningMs)
+        .bind(17, toolCallsText(m.toolCalls));
     st.run();
     return db.lastInsertRowId();
 }
@@ -617,15 +624,16 @@ ws::Result<qint64> ConversationStore::beginAnswer(qint64 conversationId, qint64 
     });
 }
 
-ws::Status ConversationStore::checkpoint(qint64 messageId, const QString& content, const QString& reasoning) {
+ws::Status ConversationStore::checkpoint(qint64 messageId, const QString& content, const QString& reasoning,
+                                         const QJsonArray& toolCalls) {
     return guarded("checkpoint", [&]() -> ws::Status {
         // 'interrupted' is accepted too: another instance opening the same file meanwhile marks every
         // streaming answer interrupted, this one included; the writer is still alive and puts it back to
         // streaming.
         Transaction t(*m_db);
-        Statement st(*m_db, "UPDATE messages SET content = ?2, reasoning = ?3, status = 'streaming' "
+        Statement st(*m_db, "UPDATE messages SET content = ?2, reasoning = ?3, tool_calls = ?4, status = 'streaming' "
                             "WHERE id = ?1 AND status IN ('streaming', 'interrupted')");
-        st.bind(1, messageId).bind(2, content).bind(3, reasoning).run();
+        st.bind(1, messageId).bind(2, content).bind(3, reasoning).bind(4, toolCallsText(toolCalls)).run();
         if (m_db->changes() == 0)
             return notStreaming(*m_db, messageId);
         t.commit();
@@ -635,7 +643,7 @@ ws::Status ConversationStore::checkpoint(qint64 messageId, const QString& conten
 
 ws::Status ConversationStore::finishAnswer(qint64 messageId, const QString& content, const QString& reasoning,
                                            MessageStatus status, const MessageStats& stats,
-                                           const QString& error) {
+                                           const QString& error, const QJsonArray& toolCalls) {
     return guarded("finishAnswer", [&]() -> ws::Status {
         if (status != MessageStatus::Complete && status != MessageStatus::Stopped &&
             status != MessageStatus::Error)
@@ -644,7 +652,8 @@ ws::Status ConversationStore::finishAnswer(qint64 messageId, const QString& cont
         Transaction t(*m_db);
         Statement st(*m_db, "UPDATE messages SET content = ?2, reasoning = ?3, status = ?4, error = ?5, "
                             "prompt_tokens = ?6, completion_tokens = ?7, ttft_ms = ?8, prefill_tps = ?9, "
-                            "decode_tps = ?10, reasoning_ms = ?11 WHERE id = ?1 AND status IN ('streaming', 'interrupted')");
+                            "decode_tps = ?10, reasoning_ms = ?11, tool_calls = ?12 "
+                            "WHERE id = ?1 AND status IN ('streaming', 'interrupted')");
         st.bind(1, messageId)
             .bind(2, content)
             .bind(3, reasoning)
@@ -656,6 +665,7 @@ ws::Status ConversationStore::finishAnswer(qint64 messageId, const QString& cont
             .bind(9, stats.prefillTokensPerSecond)
             .bind(10, stats.decodeTokensPerSecond)
             .bind(11, stats.reasoningMs)
+            .bind(12, toolCallsText(toolCalls))
             .run();
         if (m_db->changes() == 0)
             return notStreaming(*m_db, messageId);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 
@@ -45,6 +46,9 @@ struct MessageRecord {
     MessageStats stats;
     QString model;
     QString backend;
+    /// An answer's tool calls in OpenAI's form: [{"id", "type": "function", "function": {"name", "arguments"}}],
+    /// arguments as the model wrote them (a string); empty for none.
+    QJsonArray toolCalls;
 };
 
 struct ConversationRecord {
@@ -78,7 +82,7 @@ struct OpenNotice {
 /// Not thread-safe: one instance per thread (several instances, also in several processes, may share a file).
 class ConversationStore {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     static constexpr qint64 kTrashDays = 30;
     static constexpr int kBackupsKept = 7;
 
@@ -115,10 +119,11 @@ public:
     ws::Result<qint64> beginAnswer(qint64 conversationId, qint64 parentId, const QString& model,
                                    const QString& backend);
     /// Checkpoints a streaming answer: the whole text so far (one short transaction).
-    ws::Status checkpoint(qint64 messageId, const QString& content, const QString& reasoning);
+    ws::Status checkpoint(qint64 messageId, const QString& content, const QString& reasoning,
+                          const QJsonArray& toolCalls = {});
     /// Ends an answer: final text, status (Complete, Stopped or Error), error text, statistics.
     ws::Status finishAnswer(qint64 messageId, const QString& content, const QString& reasoning, MessageStatus status,
-                            const MessageStats& stats, const QString& error = {});
+                            const MessageStats& stats, const QString& error = {}, const QJsonArray& toolCalls = {});
     std::optional<MessageRecord> message(qint64 id) const;
     /// The current branch: root → current leaf, in order.
     std::vector<MessageRecord> currentBranch(qint64 conversationId) const;

@@ -2,6 +2,7 @@
 
 #include "remote_chat_client.h"
 #include "stream_checkpointer.h"
+#include "tool_call_collector.h"
 #include "whalesong/think_splitter.h"
 
 #include <QElapsedTimer>
@@ -21,7 +22,18 @@ struct EngineWorker::RemoteRun {
     QElapsedTimer clock;
     std::optional<double> reasoningMs;
     bool sawReasoning = false;
+    ToolCallCollector tools;
 };
+
+namespace {
+/// The collector's calls, when they changed, into the checkpoint and to the view.
+template <typename Emit> void publishToolCalls(ToolCallCollector& tools, StreamCheckpointer& checkpointer, Emit emitChanged) {
+    if (!tools.takeChanged())
+        return;
+    (void)checkpointer.setToolCalls(tools.calls()); // a failed checkpoint keeps them for the next one
+    emitChanged(tools.calls());
+}
+} // namespace
 
 EngineWorker::EngineWorker(QString dataDir) : m_dataDir(std::move(dataDir)) {}
 EngineWorker::~EngineWorker() = default;
@@ -79,6 +91,7 @@ GenerationOutcome EngineWorker::failed(const GenerationJob& job, StreamCheckpoin
     out.error = message;
     out.content = checkpointer.content();
     out.reasoning = checkpointer.reasoning();
+    out.toolCalls = checkpointer.toolCalls();
     if (const ws::Status s = checkpointer.finish(MessageStatus::Error, out.stats, message); !s)
         out.error += QLatin1Char('\n') + tr("The answer could not be saved: %1").arg(fromStd(s.message()));
     return out;
@@ -92,15 +105,27 @@ void EngineWorker::startRemote(const GenerationJob& job) {
     }
     if (!m_remote) {
         m_remote = new RemoteChatClient(this);
-        connect(m_remote, &RemoteChatClient::delta, this, [this](const QString& content, const QString& reasoning) {
+        connect(m_remote, &RemoteChatClient::delta, this, [this](const QString& rawContent, const QString& reasoning) {
             if (!m_remoteRun)
                 return;
             RemoteRun& r = *m_remoteRun;
             r.sawReasoning = r.sawReasoning || !reasoning.isEmpty();
-            if (r.sawReasoning && !r.reasoningMs && !content.isEmpty())
+            if (r.sawReasoning && !r.reasoningMs && !rawContent.isEmpty())
                 r.reasoningMs = static_cast<double>(r.clock.nsecsElapsed()) / 1e6;
+            // A server without a tool-call parser sends the model's call text as content.
+            const QString content = r.tools.pushContent(rawContent);
+            publishToolCalls(r.tools, *r.checkpointer, [&](const QJsonArray& calls) { emit toolCallsChanged(r.job.answerId, calls); });
+            if (content.isEmpty() && reasoning.isEmpty())
+                return;
             (void)r.checkpointer->append(content, reasoning); // a failed checkpoint keeps the text for the next
             emit textArrived(r.job.answerId, content, reasoning);
+        });
+        connect(m_remote, &RemoteChatClient::toolCallsDelta, this, [this](const QJsonArray& deltas) {
+            if (!m_remoteRun)
+                return;
+            RemoteRun& r = *m_remoteRun;
+            r.tools.pushDeltas(deltas);
+            publishToolCalls(r.tools, *r.checkpointer, [&](const QJsonArray& calls) { emit toolCallsChanged(r.job.answerId, calls); });
         });
         connect(m_remote, &RemoteChatClient::finished, this, &EngineWorker::finishRemote);
         m_flushTimer = new QTimer(this);
@@ -130,6 +155,11 @@ void EngineWorker::finishRemote(const RemoteResult& result) {
     std::unique_ptr<RemoteRun> run = std::move(m_remoteRun);
     m_flushTimer->stop();
     run->onStop.reset();
+    if (const QString held = run->tools.flush(); !held.isEmpty()) {
+        (void)run->checkpointer->append(held);
+        emit textArrived(run->job.answerId, held, {});
+    }
+    publishToolCalls(run->tools, *run->checkpointer, [&](const QJsonArray& calls) { emit toolCallsChanged(run->job.answerId, calls); });
     if (result.outcome == RemoteResult::Outcome::Failed) {
         emit generationFinished(failed(run->job, *run->checkpointer, result.error));
         return;
@@ -151,6 +181,7 @@ void EngineWorker::finishRemote(const RemoteResult& result) {
     out.status = result.outcome == RemoteResult::Outcome::Stopped ? MessageStatus::Stopped : MessageStatus::Complete;
     out.content = run->checkpointer->content();
     out.reasoning = run->checkpointer->reasoning();
+    out.toolCalls = run->checkpointer->toolCalls();
     if (const ws::Status s = run->checkpointer->finish(out.status, out.stats); !s) {
         out.status = MessageStatus::Error;
         out.error = tr("The answer could not be saved: %1").arg(fromStd(s.message()));
@@ -200,20 +231,25 @@ GenerationOutcome EngineWorker::run(const GenerationJob& job, ConversationStore&
     options.stopToken = job.stop.get_token();
 
     emit generationStarted(job.answerId, promptTokens);
-    ws::ThinkSplitter splitter;
+    // A prompt that opens the <think> block itself (V3.1 with thinking on, R1's later templates): the answer
+    // starts as thinking.
+    ws::ThinkSplitter splitter(ws::ThinkSplitter::endsInsideThinking(rendered.value()));
+    ToolCallCollector tools; // DeepSeek-V3's call text becomes tool calls, shown and stored apart from the text
     QElapsedTimer clock;
     clock.start();
-    const auto deliver = [&](const ws::ThinkSplitter::Delta& d) {
+    const auto deliver = [&](const ws::ThinkSplitter::Delta& d, bool last) {
         if (d.reasoningEnded) out.stats.reasoningMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
-        if (d.content.empty() && d.reasoning.empty()) return;
-        const QString content = fromStd(d.content);
+        QString content = tools.pushContent(fromStd(d.content));
+        if (last) content += tools.flush();
+        publishToolCalls(tools, checkpointer, [&](const QJsonArray& calls) { emit toolCallsChanged(job.answerId, calls); });
+        if (content.isEmpty() && d.reasoning.empty()) return;
         const QString reasoning = fromStd(d.reasoning);
         (void)checkpointer.append(content, reasoning); // a failed checkpoint keeps the text for the next one
         emit textArrived(job.answerId, content, reasoning);
     };
     auto result = ws::generate(*m_session, tokenizer, prompt, sampler, options,
-                               [&](const ws::TokenEvent& e) { deliver(splitter.push(e.text)); });
-    deliver(splitter.flush());
+                               [&](const ws::TokenEvent& e) { deliver(splitter.push(e.text), false); });
+    deliver(splitter.flush(), true);
     if (splitter.inReasoning() && !out.stats.reasoningMs)
         out.stats.reasoningMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
     out.contextUsed = static_cast<int>(m_session->tokens().size());
@@ -230,6 +266,7 @@ GenerationOutcome EngineWorker::run(const GenerationJob& job, ConversationStore&
     out.status = r.finishReason == ws::FinishReason::Cancelled ? MessageStatus::Stopped : MessageStatus::Complete;
     out.content = checkpointer.content();
     out.reasoning = checkpointer.reasoning();
+    out.toolCalls = checkpointer.toolCalls();
     if (const ws::Status s = checkpointer.finish(out.status, out.stats); !s) {
         out.status = MessageStatus::Error;
         out.error = tr("The answer could not be saved: %1").arg(fromStd(s.message()));

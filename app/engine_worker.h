@@ -6,6 +6,7 @@
 #include "conversation_store.h"
 #include "settings.h"
 
+#include <QJsonArray>
 #include <QObject>
 #include <QString>
 
@@ -37,6 +38,7 @@ struct GenerationOutcome {
     QString error;
     QString content;
     QString reasoning;
+    QJsonArray toolCalls; ///< see MessageRecord::toolCalls
     MessageStats stats;
     QString finishReason; ///< "stop" | "length" | "cancelled" | "error"
     int contextUsed = 0;  ///< tokens in the session after the answer
@@ -74,6 +76,8 @@ class EngineWorker : public QObject {
     void generationStarted(qint64 answerId, int promptTokens);
     /// Only the new text of the answer and of its thinking.
     void textArrived(qint64 answerId, const QString& contentDelta, const QString& reasoningDelta);
+    /// The answer's tool calls changed: the whole list as it stands (a call's arguments grow as they stream).
+    void toolCallsChanged(qint64 answerId, const QJsonArray& toolCalls);
     void generationFinished(const GenerationOutcome& outcome);
 
   private:

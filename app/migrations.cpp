@@ -1,5 +1,5 @@
 // Migrations: schema version 1 (STRICT tables, a message tree, FTS5 trigram search), version 2 (how long an answer
-// thought) and the upgrade loop.
+// thought), version 3 (an answer's tool calls) and the upgrade loop.
 #include "migrations.h"
 
 #include "sqlite/database.h"
@@ -90,6 +90,14 @@ const char* const kVersion2 = R"sql(
 ALTER TABLE messages ADD COLUMN reasoning_ms REAL;
 )sql";
 
+// Version 3: messages.tool_calls, the tool calls of an answer in OpenAI's form — a JSON array of
+// {"id", "type": "function", "function": {"name", "arguments"}} with the arguments as the model wrote them (a
+// string, not re-serialised: lossless). Old rows get '[]'. The CHECK holds for every row, old ones included.
+const char* const kVersion3 = R"sql(
+ALTER TABLE messages ADD COLUMN tool_calls TEXT NOT NULL DEFAULT '[]'
+    CHECK (json_valid(tool_calls) AND json_type(tool_calls) = 'array');
+)sql";
+
 std::optional<std::vector<Migration>>& overridden() {
     static std::optional<std::vector<Migration>> list;
     return list;
@@ -98,7 +106,7 @@ std::optional<std::vector<Migration>>& overridden() {
 } // namespace
 
 const std::vector<Migration>& Migrations::list() {
-    static const std::vector<Migration> kList = {{1, kVersion1}, {2, kVersion2}};
+    static const std::vector<Migration> kList = {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}};
     return overridden() ? *overridden() : kList;
 }
 

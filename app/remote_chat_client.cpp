@@ -182,6 +182,12 @@ void RemoteChatClient::handleEvent(const QByteArray& data) {
         const QString reasoning = d.value(QStringLiteral("reasoning_content")).toString();
         const ws::ThinkSplitter::Delta split = m_splitter.push(d.value(QStringLiteral("content")).toString().toStdString());
         emitDelta(fromStd(split.content), reasoning + fromStd(split.reasoning));
+        if (const QJsonArray calls = d.value(QStringLiteral("tool_calls")).toArray(); !calls.isEmpty() && !m_aborted) {
+            if (m_firstTokenMs < 0)
+                m_firstTokenMs = static_cast<double>(m_clock.nsecsElapsed()) / 1e6;
+            ++m_deltas;
+            emit toolCallsDelta(calls);
+        }
         if (choice.value(QStringLiteral("finish_reason")).isString())
             m_result.finishReason = choice.value(QStringLiteral("finish_reason")).toString();
     }

@@ -1,12 +1,13 @@
 // RemoteChatClient: one streamed chat completion from an OpenAI-compatible endpoint (DeepSeek's API, SGLang,
 // vLLM, another Whalesong) through QNetworkAccessManager — deltas as they come, reasoning_content as thinking,
-// failures (401, 402, 429, 5xx, unreachable) as plain sentences that never contain the key.
+// delta.tool_calls as they come, failures (401, 402, 429, 5xx, unreachable) as plain sentences that never contain the key.
 #pragma once
 
 #include "settings.h"
 #include "sse_parser.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -61,6 +62,8 @@ class RemoteChatClient : public QObject {
 
   signals:
     void delta(const QString& content, const QString& reasoning);
+    /// One chunk's delta.tool_calls, as the server sent them (ToolCallCollector joins them).
+    void toolCallsDelta(const QJsonArray& calls);
     void finished(const RemoteResult& result);
     void modelsListed(const QStringList& models, const QString& error);
 

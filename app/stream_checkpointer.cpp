@@ -20,10 +20,20 @@ ws::Status StreamCheckpointer::append(const QString& textDelta, const QString& r
     return ws::Status::ok();
 }
 
+ws::Status StreamCheckpointer::setToolCalls(const QJsonArray& calls) {
+    if (calls == m_toolCalls)
+        return ws::Status::ok();
+    m_toolCalls = calls;
+    ++m_pending;
+    if (m_pending >= m_maxTokens || now() - m_lastCheckpointMs >= m_maxIntervalMs)
+        return flush();
+    return ws::Status::ok();
+}
+
 ws::Status StreamCheckpointer::flush() {
     if (m_pending == 0)
         return ws::Status::ok();
-    WS_TRY(m_store.checkpoint(m_messageId, m_content, m_reasoning));
+    WS_TRY(m_store.checkpoint(m_messageId, m_content, m_reasoning, m_toolCalls));
     m_pending = 0;
     ++m_checkpoints;
     m_lastCheckpointMs = now();
@@ -31,7 +41,7 @@ ws::Status StreamCheckpointer::flush() {
 }
 
 ws::Status StreamCheckpointer::finish(MessageStatus status, const MessageStats& stats, const QString& error) {
-    WS_TRY(m_store.finishAnswer(m_messageId, m_content, m_reasoning, status, stats, error));
+    WS_TRY(m_store.finishAnswer(m_messageId, m_content, m_reasoning, status, stats, error, m_toolCalls));
     m_pending = 0;
     return ws::Status::ok();
 }

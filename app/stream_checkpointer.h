@@ -22,6 +22,8 @@ class StreamCheckpointer {
 
     /// Adds one delta (about a token). A failed checkpoint is returned, and the text kept for the next one.
     ws::Status append(const QString& textDelta, const QString& reasoningDelta = {});
+    /// The answer's tool calls as they stand now (the whole list); checkpointed like a delta.
+    ws::Status setToolCalls(const QJsonArray& calls);
     /// Checkpoints now if anything is pending.
     ws::Status flush();
     /// Writes the final text with `status` (Complete, Stopped or Error) and the statistics.
@@ -29,6 +31,7 @@ class StreamCheckpointer {
 
     const QString& content() const { return m_content; }
     const QString& reasoning() const { return m_reasoning; }
+    const QJsonArray& toolCalls() const { return m_toolCalls; }
     int checkpoints() const { return m_checkpoints; } ///< successful checkpoints so far
     int pendingTokens() const { return m_pending; }   ///< deltas not yet checkpointed
 
@@ -46,4 +49,5 @@ class StreamCheckpointer {
     int m_checkpoints = 0;
     QString m_content;
     QString m_reasoning;
+    QJsonArray m_toolCalls;
 };

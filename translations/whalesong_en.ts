@@ -1156,4 +1156,15 @@ The data commands below work without opening a window.</translation>
         <translation>Show or hide the model's reasoning</translation>
     </message>
 </context>
+<context>
+    <name>ToolCallsView</name>
+    <message>
+        <source>Tool call</source>
+        <translation>Tool call</translation>
+    </message>
+    <message>
+        <source>Calls tool %1</source>
+        <translation>Calls tool %1</translation>
+    </message>
+</context>
 </TS>

@@ -1152,4 +1152,15 @@ The data commands below work without opening a window.</source>
         <translation>显示或隐藏模型的思考过程</translation>
     </message>
 </context>
+<context>
+    <name>ToolCallsView</name>
+    <message>
+        <source>Tool call</source>
+        <translation>工具调用</translation>
+    </message>
+    <message>
+        <source>Calls tool %1</source>
+        <translation>调用工具 %1</translation>
+    </message>
+</context>
 </TS>

@@ -149,6 +149,14 @@ void ChatView::appendText(qint64 messageId, const QString& contentDelta, const Q
         m_flushTimer.start();
 }
 
+void ChatView::setToolCalls(qint64 messageId, const QJsonArray& toolCalls) {
+    if (!m_indexById.contains(messageId))
+        return;
+    m_pending[messageId].toolCalls = toolCalls;
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
 void ChatView::flushPendingText() {
     m_flushTimer.stop();
     const QHash<qint64, PendingText> pending = std::exchange(m_pending, {});
@@ -159,8 +167,14 @@ void ChatView::flushPendingText() {
         MessageRecord& r = m_entries[*index].record;
         r.content += it->content;
         r.reasoning += it->reasoning;
-        if (MessageWidget* w = messageWidget(it.key()))
-            w->appendText(it->content, it->reasoning);
+        if (it->toolCalls)
+            r.toolCalls = *it->toolCalls;
+        MessageWidget* w = messageWidget(it.key());
+        if (!w)
+            continue;
+        w->appendText(it->content, it->reasoning);
+        if (it->toolCalls)
+            w->setToolCalls(*it->toolCalls);
     }
 }
 

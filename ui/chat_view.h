@@ -38,6 +38,8 @@ class ChatView : public QWidget {
     /// kFlushIntervalMs, re-rendering only the message's last block. The view follows the end only when the
     /// user was at the end.
     void appendText(qint64 messageId, const QString& contentDelta, const QString& reasoningDelta);
+    /// Streaming: the answer's tool calls now (coalesced with the text into one update per frame).
+    void setToolCalls(qint64 messageId, const QJsonArray& toolCalls);
     /// The final state of a message (status, statistics, full text); drops its buffered deltas.
     void updateEntry(const ChatEntry& e);
     void clear();
@@ -69,6 +71,7 @@ class ChatView : public QWidget {
     struct PendingText {
         QString content;
         QString reasoning;
+        std::optional<QJsonArray> toolCalls; ///< the latest list, when it changed
     };
 
     void retranslateUi();

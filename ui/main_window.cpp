@@ -159,6 +159,7 @@ void MainWindow::connectController() {
     connect(&c, &ChatController::branchLoaded, m_chatView, &ChatView::setEntries);
     connect(&c, &ChatController::entryAppended, m_chatView, &ChatView::appendEntry);
     connect(&c, &ChatController::textArrived, m_chatView, &ChatView::appendText);
+    connect(&c, &ChatController::toolCallsChanged, m_chatView, &ChatView::setToolCalls);
     connect(&c, &ChatController::entryUpdated, m_chatView, &ChatView::updateEntry);
     connect(m_chatView, &ChatView::regenerateRequested, &c, &ChatController::regenerate);
     connect(m_chatView, &ChatView::editRequested, &c, &ChatController::editAndResend);

@@ -3,6 +3,8 @@
 
 #include "message_body.h"
 #include "thinking_section.h"
+#include "tool_call_collector.h"
+#include "tool_calls_view.h"
 
 #include <QClipboard>
 #include <QEvent>
@@ -17,6 +19,8 @@
 #include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <tuple>
 
 namespace {
 
@@ -35,7 +39,7 @@ QString rate(double v) { return QLocale().toString(v, 'f', v >= 100 ? 0 : 1); }
 
 MessageWidget::MessageWidget(const ChatEntry& entry, QWidget* parent)
     : QFrame(parent), m_entry(entry), m_role(new QLabel(this)), m_thinking(new ThinkingSection(this)),
-      m_body(new MessageBody(this)), m_statusIcon(new QLabel(this)), m_status(new QLabel(this)),
+      m_body(new MessageBody(this)), m_toolCalls(new ToolCallsView(this)), m_statusIcon(new QLabel(this)), m_status(new QLabel(this)),
       m_stats(new QLabel(this)), m_actions(new QWidget(this)),
       m_prev(actionButton(QStringLiteral("previous"), m_actions)), m_siblingLabel(new QLabel(m_actions)),
       m_next(actionButton(QStringLiteral("next"), m_actions)),
@@ -48,6 +52,7 @@ MessageWidget::MessageWidget(const ChatEntry& entry, QWidget* parent)
     m_role->setObjectName(QStringLiteral("role"));
     m_thinking->setObjectName(QStringLiteral("thinking"));
     m_body->setObjectName(QStringLiteral("body"));
+    m_toolCalls->setObjectName(QStringLiteral("toolCalls"));
     m_body->setPlain(isQuestion()); // a question is shown as typed
     const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
     m_statusIcon->setPixmap(
@@ -90,6 +95,7 @@ MessageWidget::MessageWidget(const ChatEntry& entry, QWidget* parent)
     layout->addWidget(m_role);
     layout->addWidget(m_thinking);
     layout->addWidget(m_body);
+    layout->addWidget(m_toolCalls);
     layout->addLayout(statusRow);
     layout->addWidget(m_stats);
     layout->addWidget(m_actions);
@@ -98,18 +104,36 @@ MessageWidget::MessageWidget(const ChatEntry& entry, QWidget* parent)
         setBackgroundRole(QPalette::AlternateBase);
         setAutoFillBackground(true);
     }
-    m_thinking->setText(m_entry.record.reasoning);
-    m_body->setText(m_entry.record.content);
+    showContent();
     updateState();
     retranslateUi();
 }
 
 void MessageWidget::setEntry(const ChatEntry& entry) {
     m_entry = entry;
-    m_thinking->setText(m_entry.record.reasoning);
-    m_body->setText(m_entry.record.content);
+    showContent();
     updateState();
     retranslateUi();
+}
+
+void MessageWidget::showContent() {
+    MessageRecord& r = m_entry.record;
+    // Answers saved before tool calls were kept apart (or imported) may still hold the model's call text.
+    if (isAnswer() && r.toolCalls.isEmpty() && r.status != MessageStatus::Streaming)
+        std::tie(r.content, r.toolCalls) = ToolCallCollector::split(r.content);
+    m_thinking->setText(r.reasoning);
+    m_body->setText(r.content);
+    m_body->setVisible(!r.content.isEmpty() || r.toolCalls.isEmpty());
+    m_toolCalls->setCalls(r.toolCalls);
+}
+
+void MessageWidget::setToolCalls(const QJsonArray& toolCalls) {
+    const bool started = m_entry.record.toolCalls.isEmpty() && !toolCalls.isEmpty();
+    m_entry.record.toolCalls = toolCalls;
+    m_toolCalls->setCalls(toolCalls);
+    m_body->setVisible(!m_entry.record.content.isEmpty() || toolCalls.isEmpty());
+    if (started)
+        updateState();
 }
 
 void MessageWidget::appendText(const QString& contentDelta, const QString& reasoningDelta) {
@@ -119,13 +143,20 @@ void MessageWidget::appendText(const QString& contentDelta, const QString& reaso
     m_entry.record.reasoning += reasoningDelta;
     if (!reasoningDelta.isEmpty())
         m_thinking->appendText(reasoningDelta);
-    if (!contentDelta.isEmpty())
+    if (!contentDelta.isEmpty()) {
         m_body->appendText(contentDelta);
+        m_body->show();
+    }
     if (contentStarted || reasoningStarted)
         updateState();
 }
 
-QString MessageWidget::renderedText() const { return m_body->renderedText(); }
+QString MessageWidget::renderedText() const {
+    const QString body = m_body->isHidden() ? QString() : m_body->renderedText();
+    if (m_toolCalls->count() == 0)
+        return body;
+    return body.isEmpty() ? m_toolCalls->renderedText() : body + QStringLiteral("\n\n") + m_toolCalls->renderedText();
+}
 
 int MessageWidget::renderCount() const { return m_body->renderCount() + m_thinking->body()->renderCount(); }
 
@@ -196,7 +227,7 @@ void MessageWidget::updateState() {
     const MessageRecord& r = m_entry.record;
     const bool streaming = r.status == MessageStatus::Streaming;
     m_thinking->setVisible(!r.reasoning.isEmpty());
-    m_thinking->setState(streaming && r.content.isEmpty(), r.stats.reasoningMs);
+    m_thinking->setState(streaming && r.content.isEmpty() && r.toolCalls.isEmpty(), r.stats.reasoningMs);
     const bool problem = r.status == MessageStatus::Stopped || r.status == MessageStatus::Error ||
                          r.status == MessageStatus::Interrupted;
     m_status->setVisible(problem);

@@ -1,11 +1,12 @@
-// MessageWidget: one message of the chat — role, collapsible thinking, the Markdown body, status and speed of
-// an answer, and its actions (Copy; Regenerate on answers; Edit & resend on questions; ‹ 1/2 › between
+// MessageWidget: one message of the chat — role, collapsible thinking, the Markdown body, tool calls, status and
+// speed of an answer, and its actions (Copy; Regenerate on answers; Edit & resend on questions; ‹ 1/2 › between
 // versions).
 #pragma once
 
 #include "chat_entry.h"
 
 #include <QFrame>
+#include <QJsonArray>
 
 class MessageBody;
 class QLabel;
@@ -13,6 +14,7 @@ class QPlainTextEdit;
 class QPushButton;
 class QToolButton;
 class ThinkingSection;
+class ToolCallsView;
 
 class MessageWidget : public QFrame {
     Q_OBJECT
@@ -26,6 +28,8 @@ class MessageWidget : public QFrame {
     void setEntry(const ChatEntry& entry);
     /// Streaming: appends to the content and to the reasoning; only the last block(s) re-render.
     void appendText(const QString& contentDelta, const QString& reasoningDelta);
+    /// Streaming: the answer's tool calls as they stand now.
+    void setToolCalls(const QJsonArray& toolCalls);
 
     /// The answer's text as shown (plain text of the rendered blocks).
     QString renderedText() const;
@@ -34,6 +38,7 @@ class MessageWidget : public QFrame {
 
     MessageBody* body() const { return m_body; }
     ThinkingSection* thinking() const { return m_thinking; }
+    ToolCallsView* toolCalls() const { return m_toolCalls; }
     QString statusText() const;
     QString statsText() const;
     /// Opens the inline editor of a question (what Edit does); Send emits editRequested.
@@ -55,6 +60,7 @@ class MessageWidget : public QFrame {
   private:
     void retranslateUi();
     void updateState(); ///< what depends on role, status, stats and siblings
+    void showContent(); ///< the record's text, thinking and tool calls
     void showSibling(int delta);
     void finishEditing(bool send);
     bool isAnswer() const { return m_entry.record.role == QLatin1String("assistant"); }
@@ -64,6 +70,7 @@ class MessageWidget : public QFrame {
     QLabel* m_role;
     ThinkingSection* m_thinking;
     MessageBody* m_body;
+    ToolCallsView* m_toolCalls;
     QWidget* m_editPanel = nullptr; ///< built on first Edit
     QPlainTextEdit* m_editor = nullptr;
     QPushButton* m_editSend = nullptr;

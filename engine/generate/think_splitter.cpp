@@ -17,6 +17,11 @@ std::size_t partialTagSuffix(std::string_view text, std::string_view tag) {
 }
 } // namespace
 
+bool ThinkSplitter::endsInsideThinking(std::string_view prompt) {
+    const std::size_t open = prompt.rfind(kOpen);
+    return open != std::string_view::npos && prompt.find(kClose, open) == std::string_view::npos;
+}
+
 ThinkSplitter::Delta ThinkSplitter::push(std::string_view text) {
     Delta out;
     m_held.append(text);

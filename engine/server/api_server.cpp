@@ -17,6 +17,7 @@
 #include "server/chat_request.h"
 #include "server/completion_job.h"
 #include "server/session_pool.h"
+#include "whalesong/think_splitter.h"
 
 namespace ws {
 
@@ -66,6 +67,7 @@ struct ApiServer::Impl {
     httplib::Server http;
     std::thread listener;
     int boundPort = 0;
+    socket_t listenSocket = -1; ///< set by the socket-options callback when the server socket is made
     server::SessionPool pool;
     server::Admission admission;
     TurnTaker turns; ///< the running requests take turns on the model, one forward pass each
@@ -288,8 +290,26 @@ void ApiServer::Impl::serve(server::ChatRequest request, httplib::Response& res)
                                     "messages"));
             return;
         }
-        if (request.assistantPrefix) rendered.value() += *request.assistantPrefix; // the answer continues it
-        prompt = tok.encode(rendered.value(), false);
+        std::string& text = rendered.value();
+        if (request.reasoningPrefix) {
+            // DeepSeek's reasoner prefix: the thinking goes on from reasoning_content; with content as well, the
+            // thinking is closed and the answer goes on from the content.
+            if (!ThinkSplitter::endsInsideThinking(text)) {
+                sendError(res, server::invalidField(request.reasoningPrefixField,
+                                                    request.reasoningPrefixField +
+                                                        " continues the model's thinking, but this prompt opens no "
+                                                        "<think> block: turn thinking on (thinking {\"type\": "
+                                                        "\"enabled\"}) on a model that thinks"));
+                return;
+            }
+            text += *request.reasoningPrefix;
+            if (request.assistantPrefix && !request.assistantPrefix->empty())
+                text += "</think>" + *request.assistantPrefix;
+        } else if (request.assistantPrefix) {
+            text += *request.assistantPrefix; // the answer continues it
+        }
+        request.answerStartsInReasoning = ThinkSplitter::endsInsideThinking(text);
+        prompt = tok.encode(text, false);
     }
     const int context = options.contextLimit > 0 ? options.contextLimit : m->config().max_position_embeddings;
     if (prompt.size() >= static_cast<std::size_t>(context)) {
@@ -447,9 +467,10 @@ void ApiServer::Impl::routes() {
 
     // SO_REUSEADDR only (httplib's default adds SO_REUSEPORT, which would let a second server share the port
     // and split the connections between them silently).
-    http.set_socket_options([](socket_t sock) {
+    http.set_socket_options([this](socket_t sock) {
         int yes = 1;
         setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        listenSocket = sock; // the listening socket, made just before the bind
     });
     http.set_keep_alive_timeout(2); // an idle pooled connection holds a thread (and delays a stop) this long
     // The key is checked in each /v1 handler, after the body was read: answering before that would leave the
@@ -558,6 +579,9 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(ApiServerOptions options, st
                                              " (the port is in use, or the address is not this machine's)");
         impl->boundPort = o.port;
     }
+    // Debian's cpp-httplib listens with a backlog of 5: a burst of clients connecting at once (64 agents starting
+    // together) overflows it and some connections are reset. Listening again on the bound socket widens it.
+    if (impl->listenSocket >= 0) ::listen(impl->listenSocket, SOMAXCONN);
     Impl* raw = impl.get();
     impl->listener = std::thread([raw] { raw->http.listen_after_bind(); });
     // stop() only stops a server that is already running: wait for it, so the destructor can never hang.

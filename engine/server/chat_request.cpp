@@ -208,12 +208,16 @@ std::optional<ApiError> parseChatRequest(const nlohmann::json& body, int default
             if (prefix->get<bool>()) {
                 if (m.role != "assistant" || i + 1 != messages->size())
                     return invalidField(param, param + ": only the last message, an assistant one, can be a prefix");
-                if (!m.toolCalls.empty() || !m.content)
-                    return invalidField(param, param + ": a prefix message needs text content and no tool_calls");
-                if (const auto rc = raw.find("reasoning_content"); rc != raw.end() && !rc->is_null())
-                    return invalidField("messages[" + std::to_string(i) + "].reasoning_content",
-                                        "a reasoning_content prefix needs a thinking model; this one does not think");
-                out.assistantPrefix = *m.content;
+                const std::string rcParam = "messages[" + std::to_string(i) + "].reasoning_content";
+                if (const auto rc = raw.find("reasoning_content"); rc != raw.end() && !rc->is_null()) {
+                    if (!rc->is_string()) return wrongType(rcParam, "a string", *rc);
+                    out.reasoningPrefix = rc->get<std::string>();
+                    out.reasoningPrefixField = rcParam;
+                }
+                if (!m.toolCalls.empty() || (!m.content && !out.reasoningPrefix))
+                    return invalidField(param, param + ": a prefix message needs text content (or reasoning_content) "
+                                                       "and no tool_calls");
+                out.assistantPrefix = m.content.value_or(std::string());
                 continue;
             }
         }

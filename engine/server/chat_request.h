@@ -53,6 +53,11 @@ struct ChatRequest {
     bool includeUsage = false;    ///< stream_options.include_usage
     int logprobs = -1;            ///< -1: logprobs off; else top_logprobs (0..20)
     std::optional<std::string> assistantPrefix; ///< the last message had "prefix": true: the answer continues it
+    /// That message's reasoning_content: the model's thinking continues it (the prompt must open a <think> block).
+    std::optional<std::string> reasoningPrefix;
+    std::string reasoningPrefixField;
+    /// Set when the prompt is built: it ends inside a <think> block, so the answer starts as reasoning_content.
+    bool answerStartsInReasoning = false;
     std::optional<TextCompletion> text; ///< a text completion (text_completion objects), not a chat
     /// thinking {"type": "enabled"|"disabled"} or reasoning_effort: the V3.1 template's `thinking` switch; which
     /// field set it (for the 400 when the model has no such switch).

@@ -165,7 +165,7 @@ void CompletionJob::generateChoices(JobContext& context) {
             options.constraint = &*constraint;
         }
         options.logprobs = m_request.logprobs;
-        ThinkSplitter splitter;
+        ThinkSplitter splitter(m_request.answerStartsInReasoning);
         const Tokenizer& tokenizer = m_model->tokenizer();
         // OpenAI's entry: {token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}
         const auto entry = [&](TokenId id, double logprob) {

@@ -1,19 +1,22 @@
 // tst_chat_view (offscreen): streaming deltas coalesced into few renders of only the last block, lazy
 // building of a 1,000-message conversation, code blocks (monospace, Copy), thinking, Markdown lists and
 // tables, inline math, the per-message actions (‹ › versions, Edit & resend, Regenerate), status and speed
-// lines, re-translation.
+// lines, re-translation, tool calls as blocks (streamed, stored, and in answers saved with the model's call text).
 #include "ui/chat_view.h"
 #include "ui/code_block_view.h"
 #include "ui/message_body.h"
 #include "ui/message_widget.h"
 #include "ui/text_block_view.h"
 #include "ui/thinking_section.h"
+#include "ui/tool_calls_view.h"
 
 #include <QAbstractButton>
 #include <QApplication>
 #include <QClipboard>
 #include <QElapsedTimer>
 #include <QFontDatabase>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -82,6 +85,7 @@ class TestChatView : public QObject {
     void regenerateAndCopy();
     void statusAndSpeedLines();
     void languageChangeRetranslates();
+    void toolCallsAreBlocks();
 };
 
 void TestChatView::initTestCase() { QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates)); }
@@ -495,6 +499,66 @@ void TestChatView::languageChangeRetranslates() {
     QCOMPARE(copy->text(), QStringLiteral("Copy"));
     QCOMPARE(copyCode->text(), QStringLiteral("Copy"));
     QCOMPARE(role->text(), QStringLiteral("Assistant"));
+}
+
+void TestChatView::toolCallsAreBlocks() {
+    const auto call = [](const QString& name, const QString& arguments) {
+        return QJsonObject{{QStringLiteral("id"), QStringLiteral("call_1")},
+                           {QStringLiteral("type"), QStringLiteral("function")},
+                           {QStringLiteral("function"), QJsonObject{{QStringLiteral("name"), name},
+                                                                    {QStringLiteral("arguments"), arguments}}}};
+    };
+    Shown s;
+    s.view.appendEntry(entry(2, QStringLiteral("assistant"), {}, MessageStatus::Streaming));
+    s.view.appendText(2, QStringLiteral("Let me check."), {});
+    s.view.setToolCalls(2, QJsonArray{call(QStringLiteral("get_weather"), QStringLiteral("{\"city\": \"杭"))});
+    s.view.flushPendingText();
+    MessageWidget* w = s.view.messageWidget(2);
+    ToolCallsView* calls = w->toolCalls();
+    QVERIFY(calls->isVisibleTo(&s.view));
+    QCOMPARE(calls->count(), 1);
+    QCOMPARE(calls->title(0), QStringLiteral("Calls tool get_weather"));
+    QCOMPARE(calls->arguments(0)->code(), QStringLiteral("{\"city\": \"杭")); // still coming: as it is
+    QCOMPARE(calls->arguments(0)->languageText(), QStringLiteral("json"));
+    QCOMPARE(w->entry().record.toolCalls.size(), 1);
+
+    // The arguments complete, a second call: laid out as JSON; the finished answer from the store the same.
+    const QJsonArray both{call(QStringLiteral("get_weather"), QStringLiteral("{\"city\": \"杭州\", \"days\": 2}")),
+                          call(QStringLiteral("get_time"), QStringLiteral("{}"))};
+    s.view.setToolCalls(2, both);
+    s.view.flushPendingText();
+    QCOMPARE(calls->count(), 2);
+    QCOMPARE(calls->arguments(0)->code(), QStringLiteral("{\n  \"city\": \"杭州\",\n  \"days\": 2\n}"));
+    QCOMPARE(calls->title(1), QStringLiteral("Calls tool get_time"));
+    ChatEntry done = entry(2, QStringLiteral("assistant"), QStringLiteral("Let me check."));
+    done.record.toolCalls = both;
+    s.view.updateEntry(done);
+    QCOMPARE(calls->count(), 2);
+    QCOMPARE(s.view.renderedText(2), QStringLiteral("Let me check.\n\nCalls tool get_weather\n{\n  \"city\": \"杭州\",\n"
+                                                    "  \"days\": 2\n}\n\nCalls tool get_time\n{}"));
+
+    // An answer saved with the model's raw call text (before tool calls had their own column): a block too,
+    // no special tokens on screen; an answer of calls only shows no empty text block.
+    s.view.appendEntry(entry(3, QStringLiteral("assistant"),
+                             QStringLiteral("<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>search\n"
+                                            "```json\n{\"q\":\"鲸歌\"}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>")));
+    MessageWidget* old = s.view.messageWidget(3);
+    QCOMPARE(old->toolCalls()->count(), 1);
+    QCOMPARE(old->toolCalls()->title(0), QStringLiteral("Calls tool search"));
+    QCOMPARE(old->toolCalls()->arguments(0)->code(), QStringLiteral("{\n  \"q\": \"鲸歌\"\n}"));
+    QVERIFY(!old->body()->isVisibleTo(&s.view));
+    QVERIFY(!s.view.renderedText(3).contains(QStringLiteral("｜")));
+
+    // No calls: no block.
+    s.view.appendEntry(entry(4, QStringLiteral("assistant"), QStringLiteral("Plain.")));
+    QVERIFY(!s.view.messageWidget(4)->toolCalls()->isVisibleTo(&s.view));
+
+    // Re-translated with the rest.
+    auto* title = calls->findChild<QLabel*>(QStringLiteral("toolCallTitle"));
+    title->setText(QStringLiteral("x"));
+    QEvent change(QEvent::LanguageChange);
+    QCoreApplication::sendEvent(&s.view, &change);
+    QCOMPARE(calls->title(0), QStringLiteral("Calls tool get_weather"));
 }
 
 QTEST_MAIN(TestChatView)

@@ -120,6 +120,7 @@ void TestConversationStore::migrationFromEveryEarlierVersion_data() {
     QTest::newRow("v0: empty file") << QStringLiteral("empty") << 0;
     QTest::newRow("v0: blank SQLite file") << QStringLiteral("blank") << 0;
     QTest::newRow("v1") << QStringLiteral("schema_v1.sql") << 1;
+    QTest::newRow("v2") << QStringLiteral("schema_v2.sql") << 1;
 }
 
 void TestConversationStore::migrationFromEveryEarlierVersion() {
@@ -166,6 +167,22 @@ void TestConversationStore::migrationFromEveryEarlierVersion() {
         QCOMPARE(
             backup.queryInt("SELECT count(*) FROM pragma_table_info('messages') WHERE name = 'reasoning_ms'"),
             qint64(0));
+    } else if (fixture == QLatin1String("schema_v2.sql")) {
+        const auto c = store->conversations().front();
+        QCOMPARE(c.title, QStringLiteral("鲸歌 fixture v2"));
+        const auto branch = store->currentBranch(c.id);
+        QCOMPARE(int(branch.size()), 2);
+        QCOMPARE(branch[1].stats.reasoningMs, std::optional<double>(1234.5));
+        // v3's column: no tool calls for old rows; the call text an old answer holds stays in its content as it
+        // was saved (the chat view shows it as a tool call, tst_chat_view).
+        QVERIFY(branch[0].toolCalls.isEmpty());
+        QVERIFY(branch[1].toolCalls.isEmpty());
+        QVERIFY(branch[1].content.contains(QStringLiteral("<｜tool▁calls▁begin｜>")));
+        QVERIFY2(notice.backupPath.endsWith(QLatin1String("-before-v3.db")), qPrintable(notice.backupPath));
+        Database backup(notice.backupPath, Database::Mode::ReadWrite);
+        QCOMPARE(backup.queryInt("PRAGMA user_version"), qint64(2));
+        QCOMPARE(backup.queryInt("SELECT count(*) FROM pragma_table_info('messages') WHERE name = 'tool_calls'"),
+                 qint64(0));
     } else {
         QVERIFY2(notice.backupPath.isEmpty() || !notice.backupPath.contains(QLatin1String("-before-v")),
                  qPrintable(notice.backupPath)); // nothing to lose in a new file
@@ -175,6 +192,17 @@ void TestConversationStore::migrationFromEveryEarlierVersion() {
         QCOMPARE(raw.queryText("SELECT type FROM pragma_table_info('messages') WHERE name = 'reasoning_ms'"),
                  QStringLiteral("REAL"));
         QCOMPARE(raw.queryInt("SELECT strict FROM pragma_table_list WHERE name = 'messages'"), qint64(1));
+        QCOMPARE(raw.queryText("SELECT type FROM pragma_table_info('messages') WHERE name = 'tool_calls'"),
+                 QStringLiteral("TEXT"));
+        QCOMPARE(raw.queryInt("SELECT count(*) FROM messages WHERE tool_calls <> '[]'"), qint64(0));
+        // The column takes only a JSON array.
+        bool refused = false;
+        try {
+            raw.exec("UPDATE messages SET tool_calls = '{\"not\": \"an array\"}'");
+        } catch (const SqliteError&) {
+            refused = true;
+        }
+        QCOMPARE(refused, conversations > 0); // nothing to update in an empty file
     }
     // And the upgraded schema takes new data.
     const qint64 c = *store->createConversation(QStringLiteral("new"));
@@ -187,8 +215,14 @@ void TestConversationStore::migrationFromEveryEarlierVersion() {
     MessageStats stats;
     stats.reasoningMs = 1500.25;
     WS_VERIFY_OK(
-        store->finishAnswer(*a, QStringLiteral("ok"), QStringLiteral("hmm"), MessageStatus::Complete, stats));
+        store->finishAnswer(*a, QStringLiteral("ok"), QStringLiteral("hmm"), MessageStatus::Complete, stats, {},
+                            QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("call_1")},
+                                                   {QStringLiteral("type"), QStringLiteral("function")},
+                                                   {QStringLiteral("function"),
+                                                    QJsonObject{{QStringLiteral("name"), QStringLiteral("f")},
+                                                                {QStringLiteral("arguments"), QStringLiteral("{}")}}}}}));
     QCOMPARE(store->message(*a)->stats.reasoningMs, std::optional<double>(1500.25));
+    QCOMPARE(store->message(*a)->toolCalls.size(), 1);
 }
 
 void TestConversationStore::newerVersionRefusedUntouched() {
@@ -830,6 +864,7 @@ void TestConversationStore::insertConversationKeepsEverything() {
                    1600000001000,
                    {},
                    {},
+                   {},
                    {}};
     messages[1] = {20,
                    0,
@@ -842,7 +877,12 @@ void TestConversationStore::insertConversationKeepsEverything() {
                    1600000002000,
                    {},
                    QStringLiteral("m1"),
-                   QStringLiteral("cuda")};
+                   QStringLiteral("cuda"),
+                   QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("call_x")},
+                                          {QStringLiteral("type"), QStringLiteral("function")},
+                                          {QStringLiteral("function"),
+                                           QJsonObject{{QStringLiteral("name"), QStringLiteral("look_up")},
+                                                       {QStringLiteral("arguments"), QStringLiteral("{\"q\": 1}")}}}}}};
     messages[1].stats.promptTokens = 5;
     messages[1].stats.timeToFirstTokenMs = 40.5;
     messages[2] = {30,
@@ -856,6 +896,7 @@ void TestConversationStore::insertConversationKeepsEverything() {
                    1600000003000,
                    {},
                    {},
+                   {},
                    {}};
     messages[3] = {40,
                    0,
@@ -866,6 +907,7 @@ void TestConversationStore::insertConversationKeepsEverything() {
                    MessageStatus::Complete,
                    {},
                    1600000004000,
+                   {},
                    {},
                    {},
                    {}};
@@ -886,6 +928,8 @@ void TestConversationStore::insertConversationKeepsEverything() {
     QCOMPARE(stored[1].stats.promptTokens, std::optional<int>(5));
     QCOMPARE(stored[1].stats.timeToFirstTokenMs, std::optional<double>(40.5));
     QCOMPARE(stored[1].backend, QStringLiteral("cuda"));
+    QCOMPARE(stored[1].toolCalls, messages[1].toolCalls);
+    QVERIFY(stored[0].toolCalls.isEmpty());
     QCOMPARE(stored[2].error, QStringLiteral("failed"));
     QCOMPARE(stored[3].createdAt, qint64(1600000004000));
     QCOMPARE(ids(store->currentBranch(id)), (std::vector<qint64>{stored[0].id, stored[2].id}));

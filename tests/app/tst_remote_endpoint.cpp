@@ -7,11 +7,14 @@
 #include "app/remote_chat_client.h"
 #include "app/settings.h"
 #include "app/sse_parser.h"
+#include "app/tool_call_collector.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -316,7 +319,7 @@ class TestRemoteEndpoint : public QObject {
         QFETCH(int, status);
         QFETCH(QString, expected);
         CannedServer canned(httpResponse(status, "Oops", "application/json",
-                                         R"({"error":{"message":"Insufficient Balance","type":"unknown_error","param":null,"code":"invalid_request_error"}})"));
+                                         "{\"error\":{\"message\":\"Insufficient Balance\",\"type\":\"unknown_error\",\"param\":null,\"code\":\"invalid_request_error\"}}"));
         RemoteEndpoint e = ourServer();
         e.baseUrl = canned.baseUrl();
         RemoteChatClient client;
@@ -428,6 +431,128 @@ class TestRemoteEndpoint : public QObject {
         const MessageRecord local = controller.branch().back().record;
         QVERIFY2(local.backend.startsWith(QStringLiteral("cpu")), qPrintable(local.backend));
         QCOMPARE(controller.branch().at(1).record.content, remote.content);
+    }
+
+    void toolCallCollectorJoinsDeltas() {
+        // OpenAI's form: index on every delta, id and name on the first.
+        ToolCallCollector c;
+        c.pushDeltas(QJsonDocument::fromJson("[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]").array());
+        QVERIFY(c.takeChanged());
+        QVERIFY(!c.takeChanged());
+        c.pushDeltas(QJsonDocument::fromJson("[{\"index\":0,\"function\":{\"arguments\":\"{\\\"x\\\"\"}}]").array());
+        c.pushDeltas(QJsonDocument::fromJson("[{\"index\":0,\"function\":{\"arguments\":\": 1}\"}},\n                                                 {\"index\":1,\"id\":\"call_b\",\"function\":{\"name\":\"g\",\"arguments\":\"{}\"}}]").array());
+        QCOMPARE(QJsonDocument(c.calls()).toJson(QJsonDocument::Compact),
+                 QByteArray("[{\"function\":{\"arguments\":\"{\\\"x\\\": 1}\",\"name\":\"f\"},\"id\":\"call_a\",\"type\":\"function\"},"
+                            "{\"function\":{\"arguments\":\"{}\",\"name\":\"g\"},\"id\":\"call_b\",\"type\":\"function\"}]"));
+        // Servers that leave out the index, send the name again, or send the arguments as an object.
+        ToolCallCollector d;
+        d.pushDeltas(QJsonDocument::fromJson("[{\"id\":\"1\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":\"}}]").array());
+        d.pushDeltas(QJsonDocument::fromJson("[{\"id\":\"1\",\"function\":{\"name\":\"f\",\"arguments\":\"2}\"}}]").array());
+        d.pushDeltas(QJsonDocument::fromJson("[{\"id\":\"2\",\"function\":{\"name\":\"g\",\"arguments\":{\"b\":[1]}}}]").array());
+        d.pushDeltas(QJsonDocument::fromJson("[{\"index\":5000,\"function\":{\"arguments\":\"x\"}}]").array()); // absurd: dropped
+        QCOMPARE(d.calls().size(), 2);
+        QCOMPARE(d.calls().at(0).toObject().value(QStringLiteral("function")).toObject(),
+                 (QJsonObject{{QStringLiteral("name"), QStringLiteral("f")}, {QStringLiteral("arguments"), QStringLiteral("{\"a\":2}")}}));
+        QCOMPARE(d.calls().at(1).toObject().value(QStringLiteral("function")).toObject().value(QStringLiteral("arguments")).toString(),
+                 QStringLiteral("{\"b\":[1]}"));
+
+        // DeepSeek-V3's call text inside content, cut anywhere: the same calls, the text around them kept.
+        const QString text = QStringLiteral("Sure.<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n"
+                                            "```json\n{\"city\": \"杭州\"}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>");
+        for (qsizetype cut = 0; cut <= text.size(); ++cut) {
+            ToolCallCollector e;
+            QString content = e.pushContent(text.left(cut));
+            content += e.pushContent(text.mid(cut));
+            content += e.flush();
+            QCOMPARE(content, QStringLiteral("Sure."));
+            QCOMPARE(e.calls().size(), 1);
+            const QJsonObject fn = e.calls().at(0).toObject().value(QStringLiteral("function")).toObject();
+            QCOMPARE(fn.value(QStringLiteral("name")).toString(), QStringLiteral("get_weather"));
+            QCOMPARE(fn.value(QStringLiteral("arguments")).toString(), QStringLiteral("{\"city\": \"杭州\"}"));
+            QVERIFY(e.calls().at(0).toObject().value(QStringLiteral("id")).toString().startsWith(QLatin1String("call_")));
+        }
+        // Garbled call text stays text; plain text is untouched.
+        const QString garbled = QStringLiteral("<｜tool▁calls▁begin｜>not a call");
+        QCOMPARE(ToolCallCollector::split(garbled).first, garbled);
+        QVERIFY(ToolCallCollector::split(garbled).second.isEmpty());
+        QCOMPARE(ToolCallCollector::split(QStringLiteral("plain")).first, QStringLiteral("plain"));
+
+        // Arguments laid out for reading in the written order; what is not JSON comes back unchanged.
+        QCOMPARE(formatJsonText(u"{\"b\":1,\"a\":{\"s\":\"x, y: {z}\",\"e\":[]},\"l\":[1,2]}"),
+                 QStringLiteral("{\n  \"b\": 1,\n  \"a\": {\n    \"s\": \"x, y: {z}\",\n    \"e\": []\n  },\n"
+                                "  \"l\": [\n    1,\n    2\n  ]\n}"));
+        QCOMPARE(formatJsonText(u"{\"city\": \"杭"), QStringLiteral("{\"city\": \"杭"));
+        QCOMPARE(formatJsonText(u"{\"q\": \"say \\\"hi\\\", {ok}\"}"), QStringLiteral("{\n  \"q\": \"say \\\"hi\\\", {ok}\"\n}"));
+    }
+
+    void toolCallsAreStoredApartFromTheText_data() {
+        QTest::addColumn<QByteArray>("sse");
+        // DeepSeek's API (and any server with a tool parser): delta.tool_calls, finish_reason "tool_calls".
+        QTest::newRow("delta.tool_calls")
+            << QByteArray("data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Let me check.\"}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_w\",\"type\":\"function\","
+                          "\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\"\"}}]}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\": \\\"杭州\\\"}\"}}]}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_t\",\"type\":\"function\","
+                          "\"function\":{\"name\":\"get_time\",\"arguments\":\"{}\"}}]}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}],"
+                          "\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":25,\"total_tokens\":55}}\n\n"
+                          "data: [DONE]\n\n");
+        // A server without a tool parser (or a plain completion server) passes the model's call text as content.
+        QTest::newRow("call text in content")
+            << QByteArray("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Let me check.<｜tool▁calls\"}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\\n```json\\n{\\\"city\\\"\"}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\": \\\"杭州\\\"}\\n```<｜tool▁call▁end｜>\\n<｜tool▁call▁begin｜>function<｜tool▁sep｜>\"}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"get_time\\n```json\\n{}\\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>\"}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                          "data: [DONE]\n\n");
+    }
+
+    void toolCallsAreStoredApartFromTheText() {
+        QFETCH(QByteArray, sse);
+        CannedServer canned(httpResponse(200, "OK", "text/event-stream", sse));
+        RemoteEndpoint e = RemoteEndpoint::deepSeekPreset();
+        e.name = QStringLiteral("DeepSeek");
+        e.apiKey = kKey;
+        e.baseUrl = canned.baseUrl();
+        QTemporaryDir data;
+        AppSettings s;
+        s.model.threads = 2;
+        s.model.contextLength = 1024;
+        s.generation = settings(100, 3);
+        s.endpoints = {e};
+        s.activeEndpoint = s.endpoints.at(0).id;
+        qint64 answerId = 0;
+        {
+            ChatController controller(data.path(), s);
+            QSignalSpy loaded(&controller, &ChatController::modelLoaded);
+            QSignalSpy calls(&controller, &ChatController::toolCallsChanged);
+            QSignalSpy generating(&controller, &ChatController::generatingChanged);
+            controller.start();
+            QVERIFY(loaded.wait(kTimeoutMs));
+            controller.send(QStringLiteral("Weather in 杭州?"));
+            QTRY_COMPARE_WITH_TIMEOUT(generating.size(), 2, kTimeoutMs);
+            QTRY_COMPARE_WITH_TIMEOUT(int(controller.branch().back().record.status), int(MessageStatus::Complete),
+                                      kTimeoutMs);
+            QVERIFY(!calls.isEmpty()); // the view saw them while they streamed
+            answerId = controller.branch().back().record.id;
+        }
+        // In the store, read back by a fresh connection: the text without the call text, the calls apart.
+        auto store = ConversationStore::open(data.path());
+        QVERIFY2(store, store ? "" : store.status().message().c_str());
+        const std::optional<MessageRecord> m = store.value()->message(answerId);
+        QVERIFY(m);
+        QCOMPARE(m->content, QStringLiteral("Let me check."));
+        QCOMPARE(m->toolCalls.size(), 2);
+        const QJsonObject first = m->toolCalls.at(0).toObject();
+        QCOMPARE(first.value(QStringLiteral("type")).toString(), QStringLiteral("function"));
+        QVERIFY(!first.value(QStringLiteral("id")).toString().isEmpty());
+        QCOMPARE(first.value(QStringLiteral("function")).toObject(),
+                 (QJsonObject{{QStringLiteral("name"), QStringLiteral("get_weather")},
+                              {QStringLiteral("arguments"), QStringLiteral("{\"city\": \"杭州\"}")}}));
+        QCOMPARE(m->toolCalls.at(1).toObject().value(QStringLiteral("function")).toObject().value(QStringLiteral("name")).toString(),
+                 QStringLiteral("get_time"));
     }
 
     void stoppedRemoteAnswerIsKept() {

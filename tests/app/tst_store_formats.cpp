@@ -53,6 +53,17 @@ QStringList contents(const std::vector<MessageRecord>& messages) {
     return out;
 }
 
+const QJsonArray kToolCalls{
+    QJsonObject{{QStringLiteral("id"), QStringLiteral("call_0123456789abcdef01234567")},
+                {QStringLiteral("type"), QStringLiteral("function")},
+                {QStringLiteral("function"),
+                 QJsonObject{{QStringLiteral("name"), QStringLiteral("get_weather")},
+                             {QStringLiteral("arguments"), QStringLiteral("{\"city\": \"杭州\",\n \"days\":3, \"a\": [] }")}}}},
+    QJsonObject{{QStringLiteral("id"), QStringLiteral("call_2")},
+                {QStringLiteral("type"), QStringLiteral("function")},
+                {QStringLiteral("function"), QJsonObject{{QStringLiteral("name"), QStringLiteral("get_time")},
+                                                         {QStringLiteral("arguments"), QStringLiteral("{}")}}}}};
+
 /// A store with everything the lossless format must keep: branches (an edited question, three answers to one
 /// question), reasoning, full and partial statistics, every status, a pinned and a trashed conversation,
 /// settings, Chinese, emoji, combining marks, a 3 MB message. Returns the ids of its conversations.
@@ -107,8 +118,9 @@ std::vector<qint64> fillRichStore(ConversationStore& s, qsizetype bigSize = 3 * 
     const qint64 sys =
         ok(s.addMessage(b, std::nullopt, QStringLiteral("system"), QStringLiteral("Use tools.")));
     const qint64 q = ok(s.addMessage(b, sys, QStringLiteral("user"), QStringLiteral("Weather in 杭州?")));
-    const qint64 call =
-        ok(s.addMessage(b, q, QStringLiteral("assistant"), QStringLiteral("get_weather(杭州)")));
+    // An answer with two tool calls; the arguments are kept as the model wrote them (spacing, order, 中文).
+    const qint64 call = ok(s.beginAnswer(b, q, QStringLiteral("deepseek-v3"), QStringLiteral("cpu")));
+    ok(s.finishAnswer(call, QStringLiteral("Let me check."), {}, MessageStatus::Complete, {}, {}, kToolCalls));
     ok(s.addMessage(b, call, QStringLiteral("tool"), QStringLiteral("{\"temp\": 21}")));
 
     // Every status, and times and models as another machine wrote them.
@@ -319,6 +331,14 @@ void TestStoreFormats::jsonRoundTripIsLossless() {
     QCOMPARE(everyBranch.back().status, MessageStatus::Stopped);
     QCOMPARE(b->messages(every->id).back().status, MessageStatus::Interrupted);
     QCOMPARE(b->messages(every->id)[3].error, QStringLiteral("backend crashed"));
+    const auto tools = byUuid(*b, convs.at(1).toObject().value(QLatin1String("uuid")).toString());
+    QVERIFY(tools);
+    QCOMPARE(tools->title, QStringLiteral("Tools"));
+    const auto toolBranch = b->currentBranch(tools->id);
+    QCOMPARE(toolBranch.size(), size_t(4));
+    QCOMPARE(toolBranch[2].content, QStringLiteral("Let me check."));
+    QCOMPARE(toolBranch[2].toolCalls, kToolCalls);
+    QVERIFY(toolBranch[1].toolCalls.isEmpty());
 }
 
 void TestStoreFormats::jsonRoundTripOfChosenConversationsKeepsTrash() {
@@ -453,6 +473,26 @@ void TestStoreFormats::malformedFieldsNameTheirPlace_data() {
                                              QStringLiteral("role")},
                                             QJsonValue::Null)
                                   << QStringLiteral("conversations[1].messages[0].role: missing");
+    QTest::newRow("tool calls not a list")
+        << broken({QStringLiteral("messages"), QStringLiteral("1"), QStringLiteral("tool_calls")},
+                  QStringLiteral("get_weather"))
+        << QStringLiteral("conversations[1].messages[1].tool_calls: expected an array");
+    QTest::newRow("tool call without a name")
+        << broken({QStringLiteral("messages"), QStringLiteral("1"), QStringLiteral("tool_calls")},
+                  QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("call_1")},
+                                         {QStringLiteral("function"),
+                                          QJsonObject{{QStringLiteral("arguments"), QStringLiteral("{}")}}}}})
+        << QStringLiteral("conversations[1].messages[1].tool_calls[0].function.name: missing");
+    QTest::newRow("tool call of another type")
+        << broken({QStringLiteral("messages"), QStringLiteral("1"), QStringLiteral("tool_calls")},
+                  QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("retrieval")}}})
+        << QStringLiteral("conversations[1].messages[1].tool_calls[0].type: unknown type 'retrieval'");
+    QTest::newRow("tool call arguments as an object")
+        << broken({QStringLiteral("messages"), QStringLiteral("1"), QStringLiteral("tool_calls")},
+                  QJsonArray{QJsonObject{{QStringLiteral("function"),
+                                          QJsonObject{{QStringLiteral("name"), QStringLiteral("f")},
+                                                      {QStringLiteral("arguments"), QJsonObject{}}}}}})
+        << QStringLiteral("conversations[1].messages[1].tool_calls[0].function.arguments: expected a string");
     QTest::newRow("bad leaf") << broken({QStringLiteral("current_leaf_id")}, 7)
                               << QStringLiteral("conversations[1].current_leaf_id: no message with id 7");
     QTest::newRow("stats")
@@ -673,6 +713,15 @@ void TestStoreFormats::markdownExport() {
     QCOMPARE(md, expected);
     QVERIFY(!md.contains(QLatin1String("OTHER BRANCH")));
     QVERIFY(store->exportMarkdown(424242).isEmpty());
+
+    // Tool calls: a heading each and the arguments laid out as JSON, in the model's key order.
+    const std::vector<qint64> ids = fillRichStore(*store, 16);
+    const QString tools = store->exportMarkdown(ids[1]);
+    QVERIFY2(tools.contains(QStringLiteral("## Assistant\n\nLet me check.\n\n"
+                                           "**Tool call: get_weather**\n\n```json\n{\n  \"city\": \"杭州\",\n  \"days\": 3,\n"
+                                           "  \"a\": []\n}\n```\n\n"
+                                           "**Tool call: get_time**\n\n```json\n{}\n```\n\n## Tool\n\n")),
+             qPrintable(tools));
 }
 
 void TestStoreFormats::openAiJsonlExport() {
@@ -705,6 +754,10 @@ void TestStoreFormats::openAiJsonlExport() {
     // No system prompt: no system line; the tool conversation keeps its own system message.
     const QList<QByteArray> tools = lines(store->exportOpenAiJsonl(ids[1]));
     QCOMPARE(tools.size(), 4);
+    QCOMPARE(QJsonDocument::fromJson(tools[2]).object(),
+             (QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
+                          {QStringLiteral("content"), QStringLiteral("Let me check.")},
+                          {QStringLiteral("tool_calls"), kToolCalls}}));
     QCOMPARE(QJsonDocument::fromJson(tools[3]).object().value(QLatin1String("role")).toString(),
              QStringLiteral("tool"));
     QVERIFY(store->exportOpenAiJsonl(424242).isEmpty());

@@ -703,10 +703,88 @@ def part_beta(port, model_id):
             ("/beta/chat/completions", {"model": model_id, "messages": [
                 {"role": "user", "content": "b"},
                 {"role": "assistant", "content": "a", "reasoning_content": "hm", "prefix": True}]},
+             "messages[1].reasoning_content"),
+            ("/beta/chat/completions", {"model": model_id, "messages": [
+                {"role": "user", "content": "b"},
+                {"role": "assistant", "content": "", "reasoning_content": 3, "prefix": True}]},
              "messages[1].reasoning_content")):
         st, b, raw = post(path, payload)
         check("%s %s: 400 naming %s" % (path, short(payload, 60), param), st == 400 and err_param(b) == param,
               "%d %s" % (st, short(raw)))
+
+
+def thinking_model(demo, source, work):
+    """The demo model with DeepSeek-V3.1's real chat template (thinking switch; the prompt opens <think>)."""
+    d = os.path.join(work, "models", "demo-v3.1-template")
+    os.makedirs(d, exist_ok=True)
+    for name in os.listdir(demo):
+        if name == "tokenizer_config.json":
+            continue
+        link = os.path.join(d, name)
+        if not os.path.lexists(link):
+            os.symlink(os.path.join(demo, name), link)
+    with open(os.path.join(demo, "tokenizer_config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    with open(os.path.join(source, "tests", "engine", "fixtures", "chat_templates", "deepseek-ai-DeepSeek-V3.1.jinja"),
+              encoding="utf-8") as f:
+        config["chat_template"] = f.read()
+    with open(os.path.join(d, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, ensure_ascii=False)
+    return d
+
+
+def part_thinking(port, model_id):
+    """A model that thinks (V3.1's template): thinking on opens <think> in the prompt, so the answer is
+    reasoning_content up to </think>; DeepSeek's reasoner prefix continues the thinking. Each checked against the
+    raw prompt through /v1/completions (greedy: equal text)."""
+    def post(path, payload):
+        st, _, raw = request(port, "POST", path, payload)
+        return st, loads(raw), raw
+
+    def raw_split(prompt, n, starts_thinking):
+        st, b, raw = post("/v1/completions", {"model": model_id, "max_tokens": n, "temperature": 0, "prompt": prompt})
+        text = b["choices"][0]["text"] if st == 200 else None
+        if text is None or not starts_thinking:
+            return text, ""
+        reasoning, _, content = text.partition("</think>")
+        return reasoning, content.lstrip(" \n\r\t")
+
+    user = [{"role": "user", "content": "hi"}]
+    base = {"model": model_id, "max_tokens": 8, "temperature": 0}
+    reasoning, content = raw_split("<｜User｜>hi<｜Assistant｜><think>", 8, True)
+    st, b, raw = post("/v1/chat/completions", dict(base, messages=user, thinking={"type": "enabled"}))
+    m = b["choices"][0]["message"] if st == 200 else {}
+    check("thinking enabled: the prompt opens <think>, the answer streams as reasoning_content (as the raw prompt)",
+          st == 200 and reasoning and m.get("reasoning_content") == reasoning and (m.get("content") or "") == content,
+          "%r / %s" % (reasoning, short(raw)))
+    st, _, raw = request(port, "POST", "/v1/chat/completions",
+                         dict(base, messages=user, reasoning_effort="high", stream=True))
+    chunks = [json.loads(l[6:]) for l in raw.decode().split("\n") if l.startswith("data: {")] if st == 200 else []
+    streamed = "".join(c["choices"][0]["delta"].get("reasoning_content") or "" for c in chunks if c["choices"])
+    check("reasoning_effort, streamed: the same reasoning_content in deltas", st == 200 and streamed == reasoning,
+          short(raw, 500))
+    text, _ = raw_split("<｜User｜>hi<｜Assistant｜><think></think>", 8, False)
+    st, b, raw = post("/v1/chat/completions", dict(base, messages=user, thinking={"type": "disabled"}))
+    m = b["choices"][0]["message"] if st == 200 else {}
+    check("thinking disabled: the prompt closes the thinking, the answer is content",
+          st == 200 and m.get("content") == text and not m.get("reasoning_content"), short(raw))
+
+    reasoning, content = raw_split("<｜User｜>hi<｜Assistant｜><think>Let me think", 8, True)
+    prefixed = user + [{"role": "assistant", "content": "", "reasoning_content": "Let me think", "prefix": True}]
+    st, b, raw = post("/beta/chat/completions", dict(base, messages=prefixed, thinking={"type": "enabled"}))
+    m = b["choices"][0]["message"] if st == 200 else {}
+    check("reasoning_content prefix: the thinking goes on from it (as the raw prompt does)",
+          st == 200 and m.get("reasoning_content") == reasoning and (m.get("content") or "") == content,
+          "%r / %s" % (reasoning, short(raw)))
+    text, _ = raw_split("<｜User｜>hi<｜Assistant｜><think>Let me think</think>The answer:", 8, False)
+    prefixed[-1]["content"] = "The answer:"
+    st, b, raw = post("/beta/chat/completions", dict(base, messages=prefixed, thinking={"type": "enabled"}))
+    m = b["choices"][0]["message"] if st == 200 else {}
+    check("reasoning_content and content prefix: the thinking is closed, the answer continues the content",
+          st == 200 and m.get("content") == text and not m.get("reasoning_content"), short(raw))
+    st, b, raw = post("/beta/chat/completions", dict(base, messages=prefixed, thinking={"type": "disabled"}))
+    check("reasoning_content prefix with thinking off: 400 naming messages[1].reasoning_content",
+          st == 400 and err_param(b) == "messages[1].reasoning_content", "%d %s" % (st, short(raw)))
 
 
 def part_completion(port, model_id):
@@ -1297,7 +1375,16 @@ def main():
         else:
             stop_and_check(one)
 
-        # 4 and 5. beyond loopback
+        # 4. a model that thinks (V3.1's chat template)
+        think = Server(cli, thinking_model(demo, source, work), ["--api-key", KEY], "server with V3.1's template")
+        servers.append(think)
+        check("%s starts" % think.name, think.port is not None, short(think.stderr()))
+        if think.port:
+            guarded("thinking", part_thinking, think.port, "demo-v3.1-template")
+        servers.remove(think)
+        stop_and_check(think)
+
+        # 5 and 6. beyond loopback
         guarded("host", part_host, cli, demo)
     finally:
         for s in servers:

@@ -15,6 +15,13 @@ class ThinkSplitter {
         std::string reasoning;
         bool reasoningEnded = false; ///< </think> was seen in this delta
     };
+    ThinkSplitter() = default;
+    /// `inReasoning`: the prompt itself opened the <think> block (DeepSeek-V3.1 with thinking on, R1's later
+    /// templates, a reasoning_content prefix), so the answer starts inside it.
+    explicit ThinkSplitter(bool inReasoning)
+        : m_state(inReasoning ? State::Reasoning : State::Start), m_sawReasoning(inReasoning) {}
+    /// Whether `prompt` ends inside a <think> block: its last "<think>" has no "</think>" after it.
+    static bool endsInsideThinking(std::string_view prompt);
     /// Feeds raw model text. Text that may be the start of a tag is held back until it is decided.
     Delta push(std::string_view text);
     /// End of the stream: releases what was held back (an unclosed <think> stays reasoning).
