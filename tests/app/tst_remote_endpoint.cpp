@@ -1,7 +1,8 @@
 // Remote endpoints: SSE framing under any chunking, the request body, and RemoteChatClient end to end against our
 // own API server (ws::ApiServer on the demo model, in this process) and against a canned server for the failures
 // (401, 402, 429, 5xx, unreachable) and DeepSeek-reasoner-style thinking; a conversation that moves between an
-// endpoint and the local model; no key in any log line.
+// endpoint and the local model; tool calls (delta.tool_calls, or the model's call text) stored apart from the text;
+// a local model whose template opens <think> answers as thinking; no key in any log line.
 #include "app/chat_controller.h"
 #include "app/demo_model.h"
 #include "app/remote_chat_client.h"
@@ -12,6 +13,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -553,6 +555,45 @@ class TestRemoteEndpoint : public QObject {
                               {QStringLiteral("arguments"), QStringLiteral("{\"city\": \"杭州\"}")}}));
         QCOMPARE(m->toolCalls.at(1).toObject().value(QStringLiteral("function")).toObject().value(QStringLiteral("name")).toString(),
                  QStringLiteral("get_time"));
+    }
+
+    void localAnswerOfAThinkingTemplateIsThinking() {
+        // The demo model with R1's chat template (llama.cpp's copy), whose generation prompt opens "<think>\n":
+        // the local answer starts as thinking, never as text with a stray </think>.
+        QTemporaryDir data, model;
+        const QDir demo(DemoModel::defaultFolder());
+        for (const QString& name : demo.entryList(QDir::Files))
+            if (name != QLatin1String("tokenizer_config.json"))
+                QVERIFY(QFile::link(demo.filePath(name), QDir(model.path()).filePath(name)));
+        QFile config(demo.filePath(QStringLiteral("tokenizer_config.json")));
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        QJsonObject tc = QJsonDocument::fromJson(config.readAll()).object();
+        QFile r1(QStringLiteral(WS_SOURCE_DIR "/tests/engine/fixtures/chat_templates/llama-cpp-deepseek-r1.jinja"));
+        QVERIFY(r1.open(QIODevice::ReadOnly));
+        tc.insert(QStringLiteral("chat_template"), QString::fromUtf8(r1.readAll()));
+        QFile out(QDir(model.path()).filePath(QStringLiteral("tokenizer_config.json")));
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(QJsonDocument(tc).toJson());
+        out.close();
+
+        AppSettings s;
+        s.model.folder = model.path();
+        s.model.threads = 2;
+        s.model.contextLength = 1024;
+        s.generation = settings(12, 5);
+        ChatController controller(data.path(), s);
+        QSignalSpy loaded(&controller, &ChatController::modelLoaded);
+        QSignalSpy generating(&controller, &ChatController::generatingChanged);
+        controller.start();
+        QVERIFY(loaded.wait(kTimeoutMs));
+        controller.send(QStringLiteral("Why is the sea salty?"));
+        QTRY_COMPARE_WITH_TIMEOUT(generating.size(), 2, kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(int(controller.branch().back().record.status), int(MessageStatus::Complete),
+                                  kTimeoutMs);
+        const MessageRecord answer = controller.branch().back().record;
+        QVERIFY2(!answer.reasoning.isEmpty(), qPrintable(answer.content));
+        QVERIFY2(!answer.content.contains(QLatin1String("</think>")), qPrintable(answer.content));
+        QVERIFY(answer.stats.reasoningMs.has_value());
     }
 
     void stoppedRemoteAnswerIsKept() {

@@ -50,9 +50,16 @@ TEST(ChatRequest, DefaultsAndEveryHonouredField) {
     b["presence_penalty"] = -1.5;
     b["frequency_penalty"] = 2;
     b["seed"] = 42;
-    b["logit_bias"] = json::object(); // unknown fields are ignored
-    b["user"] = "someone";
+    b["user"] = "someone";           // bookkeeping fields are ignored on purpose
+    b["metadata"] = {{"k", "v"}};
+    b["logit_bias"] = nullptr;       // null is "not given"
     ASSERT_FALSE(parse(b, r));
+    {
+        // A field this server does not honour is refused, never dropped silently.
+        json other = b;
+        other["logit_bias"] = {{"1", 5}};
+        EXPECT_EQ(errorParam(other), "logit_bias|400");
+    }
     EXPECT_FLOAT_EQ(r.sampling.temperature, 0.7f);
     EXPECT_FLOAT_EQ(r.sampling.top_p, 0.5f);
     EXPECT_EQ(r.n, 3);
