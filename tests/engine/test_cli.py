@@ -107,6 +107,15 @@ def main():
     r1, r2, r3 = run(cli, seeded), run(cli, seeded), run(cli, base + ["--max-tokens", "12", "--seed", "6"])
     o1, o2, o3 = (json.loads(r[1])["output_ids"] if r[0] == 0 else None for r in (r1, r2, r3))
     check("generate: same seed, same output; another seed differs", o1 is not None and o1 == o2 and o1 != o3)
+    rc, out, err = run(cli, seeded + ["--runs", "2"])
+    runs = [json.loads(l) for l in out.splitlines() if l.strip()] if rc == 0 else []
+    r6 = run(cli, base + ["--max-tokens", "12", "--temperature", "1.0", "--seed", "6"])
+    check("generate --runs 2: one JSON line per run, seeds 5 and 6, each as a run of its own",
+          r6[0] == 0 and len(runs) == 2 and [r["run"] for r in runs] == [1, 2] and [r["seed"] for r in runs] == [5, 6]
+          and runs[0]["output_ids"] == o1 and runs[1]["output_ids"] == json.loads(r6[1])["output_ids"],
+          err.strip() or out[:300])
+    rc, out, err = run(cli, seeded + ["--runs", "0"])
+    check("generate --runs 0: refused, naming --runs", rc == 1 and "--runs" in err, err.strip())
     rc, out, err = run(cli, ["generate", "--model", model, "--prompt", "The whale", "--max-tokens", "5",
                              "--temperature", "0"])
     check("generate --prompt streams text", rc == 0 and len(out) > 0, err.strip())
