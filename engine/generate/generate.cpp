@@ -170,17 +170,20 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
             res.finishReason = FinishReason::Cancelled;
             break;
         }
+        // constraintSeconds: the mask and the parser's step, not the sampling between them
         const auto tc = Clock::now();
         if (options.constraint && options.constraint->maskLogits(row) == 0)
             return Status(Code::Internal, "the grammar allows no token here (the vocabulary cannot continue it)");
+        if (options.constraint) res.constraintSeconds += seconds(Clock::now() - tc);
         const TokenId id = sampler.sample(row);
         std::optional<TokenLogprobs> logprobs;
         if (options.logprobs >= 0) logprobs = sampler.logprobs(row, id, options.logprobs);
         if (options.constraint) {
+            const auto ta = Clock::now();
             if (!options.constraint->accept(id))
                 return Status(Code::Internal,
                               "the sampler picked token " + std::to_string(id) + ", which the grammar refuses");
-            res.constraintSeconds += seconds(Clock::now() - tc);
+            res.constraintSeconds += seconds(Clock::now() - ta);
         }
         sampler.accept(id);
         res.outputIds.push_back(id);

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 
 namespace ws::grammar {
 
@@ -140,6 +141,16 @@ struct Automaton::Local {
     std::vector<std::pair<std::uint8_t, std::uint32_t>> exits; ///< (next byte, trie node after it), by byte
 };
 
+/// The walk from a position of a chain's unbounded rule, with the repetitions completed on the way counted (a node
+/// where the state is the rule's start again completes one). A node where the walk goes on is reached from rule k
+/// of the chain when k + need <= max, need being the count, plus one inside a repetition (rule k + count must
+/// still have its bodies): `reachable[T]` holds the tokens of the nodes with need <= T. A node where the rule can
+/// end (`ends`) counts when k + count is within [min, max]; its tokens are inside then, and its children exits.
+struct Automaton::ChainWalk {
+    std::vector<std::vector<std::uint64_t>> reachable; ///< by need: cumulative token bits
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> ends; ///< (trie node, count)
+};
+
 namespace {
 constexpr int kMaxDepth = 2048;     ///< expansion depth: beyond it a path is dropped (never reached by our grammars)
 constexpr std::size_t kMaxStateMasks = 256;
@@ -164,6 +175,86 @@ Automaton::Automaton(const Cfg& cfg, std::shared_ptr<const TokenVocabulary> voca
     m_stepResults.emplace_back(); // result 0: rejected
     // One stack set per trie depth, sized once: the walks hold references into it while they recurse.
     m_scratch.resize(m_vocab->maxLength + 2);
+    findChainPositions();
+}
+
+void Automaton::findChainPositions() {
+    const std::vector<Elem>& e = m_cfg.elems;
+    const auto length = [&](std::uint32_t first) {
+        std::uint32_t n = 0;
+        while (e[first + n].kind != Elem::Kind::End) ++n;
+        return n;
+    };
+    const auto calls = [&](std::uint32_t first, std::uint32_t n, std::uint32_t rule) {
+        return n >= 2 && e[first + n - 1].kind == Elem::Kind::Call && e[first + n - 1].arg == rule;
+    };
+    m_chainStarts.resize(m_cfg.chains.size());
+    for (std::uint32_t ci = 0; ci < m_cfg.chains.size(); ++ci) {
+        const Chain& ch = m_cfg.chains[ci];
+        const std::uint32_t u = ch.unbounded;
+        if (ch.rules.size() != ch.max + 1 || u >= m_cfg.alts.size()) continue;
+        // The unbounded rule: bodies (bytes, then a call of itself) and exits (one byte, or nothing). Anything else
+        // would break the arithmetic below: the chain is then walked position by position, as any rule.
+        std::vector<std::uint32_t> bodies, exits;
+        bool ok = true;
+        for (const std::uint32_t a : m_cfg.alts[u]) {
+            const std::uint32_t n = length(a);
+            const bool body = calls(a, n, u);
+            if (!body && n > 1) ok = false;
+            for (std::uint32_t o = 0; o + (body ? 1 : 0) < n; ++o) ok = ok && e[a + o].kind == Elem::Kind::Bytes;
+            (body ? bodies : exits).push_back(a);
+        }
+        // Each rule of the chain: the exits when k >= min, the bodies (calling rule k + 1) when k < max.
+        std::vector<std::pair<std::uint32_t, ChainPosition>> found;
+        for (std::uint32_t k = 0; ok && k < ch.rules.size(); ++k) {
+            const std::uint32_t r = ch.rules[k];
+            if (r >= m_cfg.alts.size()) {
+                ok = false;
+                break;
+            }
+            std::size_t bodyCount = 0, exitCount = 0;
+            for (const std::uint32_t a : m_cfg.alts[r]) {
+                const std::uint32_t n = length(a);
+                const bool body = k + 1 < ch.rules.size() && calls(a, n, ch.rules[k + 1]);
+                const std::uint32_t own = n - (body ? 1 : 0); // the elements before the call
+                std::optional<std::uint32_t> match;
+                for (const std::uint32_t b : body ? bodies : exits) {
+                    if (length(b) != n) continue;
+                    bool same = true;
+                    for (std::uint32_t o = 0; o < own; ++o)
+                        same = same && e[a + o].kind == e[b + o].kind && e[a + o].arg == e[b + o].arg;
+                    if (same) {
+                        match = b;
+                        break;
+                    }
+                }
+                if (!match) {
+                    ok = false;
+                    break;
+                }
+                ++(body ? bodyCount : exitCount);
+                for (std::uint32_t o = 0; o < own; ++o) found.push_back({a + o, ChainPosition{ci, k, *match + o}});
+            }
+            if (ok && (exitCount != (k >= ch.min ? exits.size() : 0) || bodyCount != (k < ch.max ? bodies.size() : 0)))
+                ok = false;
+        }
+        if (!ok) continue;
+        for (const auto& [elem, position] : found) m_chainPositions.emplace(elem, position);
+        // The unbounded rule's shape: its alternatives' elements (byte classes written out, the call of itself
+        // marked). Equal shapes walk the trie alike, whatever the grammar.
+        std::string shape;
+        for (const std::uint32_t a : m_cfg.alts[u]) {
+            for (std::uint32_t o = 0; e[a + o].kind != Elem::Kind::End; ++o)
+                shape += e[a + o].kind == Elem::Kind::Call ? std::string("@") : m_cfg.classes[e[a + o].arg].to_string();
+            shape += '|';
+        }
+        if (m_chainShapes.size() <= ci) m_chainShapes.resize(ci + 1);
+        m_chainShapes[ci] = std::move(shape);
+        std::vector<std::uint32_t> start;
+        for (const std::uint32_t a : m_cfg.alts[u]) normalize(push(0, a), start, 0);
+        sortUnique(start);
+        m_chainStarts[ci] = std::move(start);
+    }
 }
 
 Automaton::~Automaton() = default;
@@ -265,13 +356,98 @@ bool Automaton::canContinue(const std::vector<std::uint32_t>& state) {
     return std::any_of(state.begin(), state.end(), [](std::uint32_t id) { return id != 0; });
 }
 
+const Automaton::ChainWalk& Automaton::chainWalk(std::uint32_t chain, std::uint32_t unboundedElem) {
+    auto& slot = m_chainWalks[unboundedElem];
+    if (slot) return *slot;
+    // Another grammar over this vocabulary may have walked the same shape from the same place already.
+    const std::vector<std::uint32_t>& alts = m_cfg.alts[m_cfg.chains[chain].unbounded];
+    std::size_t alt = 0; // the alternative holding the element (alternatives are laid out in order)
+    for (std::size_t i = 0; i < alts.size(); ++i)
+        if (alts[i] <= unboundedElem) alt = i;
+    const std::string key =
+        m_chainShapes[chain] + "#" + std::to_string(alt) + "+" + std::to_string(unboundedElem - alts[alt]);
+    {
+        std::lock_guard lock(m_vocab->sharedWalksMutex);
+        if (const auto it = m_vocab->sharedWalks.find(key); it != m_vocab->sharedWalks.end()) {
+            slot = std::static_pointer_cast<const ChainWalk>(it->second);
+            return *slot;
+        }
+    }
+    auto w = std::make_shared<ChainWalk>();
+    ++m_stats.localWalks;
+    const TokenVocabulary& v = *m_vocab;
+    const std::vector<std::uint32_t>& start = m_chainStarts[chain];
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> going; ///< (trie node, need)
+    std::function<void(std::uint32_t, std::size_t, std::uint32_t)> go = [&](std::uint32_t node, std::size_t depth,
+                                                                             std::uint32_t count) {
+        const TokenVocabulary::Node& tn = v.nodes[node];
+        for (std::uint32_t c = 0; c < tn.childCount; ++c) {
+            const std::uint32_t child = v.childNodes[tn.firstChild + c];
+            std::vector<std::uint32_t>& next = m_scratch[depth + 1];
+            stepSet(m_scratch[depth], v.childBytes[tn.firstChild + c], next);
+            if (next.empty()) continue;
+            const bool boundary = next == start; // one more repetition done: the rule starts again
+            const std::uint32_t done = count + (boundary ? 1 : 0);
+            if (next.front() == 0) {
+                w->ends.emplace_back(child, done);
+                next.erase(next.begin());
+            }
+            if (next.empty()) continue;
+            going.emplace_back(child, done + (boundary ? 0 : 1));
+            go(child, depth + 1, done);
+        }
+    };
+    m_scratch[0] = {push(0, unboundedElem)};
+    go(0, 0, 0);
+    std::uint32_t most = 0;
+    for (const auto& g : going) most = std::max(most, g.second);
+    w->reachable.assign(going.empty() ? 0 : most + 1, std::vector<std::uint64_t>(m_words, 0));
+    for (const auto& [node, need] : going) {
+        const TokenVocabulary::Node& cn = v.nodes[node];
+        for (std::uint32_t t = 0; t < cn.tokenCount; ++t)
+            setBit(w->reachable[need], static_cast<std::size_t>(v.nodeTokens[cn.firstToken + t]));
+    }
+    for (std::size_t n = 1; n < w->reachable.size(); ++n)
+        for (std::size_t i = 0; i < m_words; ++i) w->reachable[n][i] |= w->reachable[n - 1][i];
+    {
+        std::lock_guard lock(m_vocab->sharedWalksMutex);
+        m_vocab->sharedWalks.emplace(key, w);
+    }
+    slot = std::move(w);
+    return *slot;
+}
+
 const Automaton::Local& Automaton::local(std::uint32_t elem) {
     auto& slot = m_locals[elem];
     if (slot) return *slot;
     auto l = std::make_unique<Local>();
     l->inside.assign(m_words, 0);
-    ++m_stats.localWalks;
     const TokenVocabulary& v = *m_vocab;
+    if (const auto p = m_chainPositions.find(elem); p != m_chainPositions.end()) {
+        // A position of rule k of a chain: the unbounded rule's walk, keeping what the bounds allow (see
+        // ChainWalk). Once a node is out of reach, so is everything below it: the count only grows.
+        const ChainPosition at = p->second;
+        const Chain& ch = m_cfg.chains[at.chain];
+        const ChainWalk& w = chainWalk(at.chain, at.unboundedElem);
+        if (!w.reachable.empty()) {
+            const std::size_t room = ch.max - at.k; // k <= max for every rule of the chain
+            l->inside = w.reachable[std::min(room, w.reachable.size() - 1)];
+        }
+        for (const auto& [node, count] : w.ends) {
+            const std::size_t written = std::size_t{at.k} + count;
+            if (written < ch.min || written > ch.max) continue;
+            const TokenVocabulary::Node& cn = v.nodes[node];
+            for (std::uint32_t t = 0; t < cn.tokenCount; ++t)
+                setBit(l->inside, static_cast<std::size_t>(v.nodeTokens[cn.firstToken + t]));
+            for (std::uint32_t g = 0; g < cn.childCount; ++g)
+                l->exits.emplace_back(v.childBytes[cn.firstChild + g], v.childNodes[cn.firstChild + g]);
+        }
+        std::stable_sort(l->exits.begin(), l->exits.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        slot = std::move(l);
+        return *slot;
+    }
+    ++m_stats.localWalks;
     // Depth-first over the trie with the stack set of each node (the scratch vector of its depth).
     std::function<void(std::uint32_t, std::size_t)> go = [&](std::uint32_t node, std::size_t depth) {
         const TokenVocabulary::Node& tn = v.nodes[node];

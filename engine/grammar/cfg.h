@@ -13,6 +13,7 @@
 #include <bitset>
 #include <deque>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -31,11 +32,23 @@ struct Elem {
 
 using ByteClass = std::bitset<256>;
 
+/// A bounded repetition written as a chain of rules (a JSON string of minLength..maxLength characters): rules[k]
+/// stands for "k repetitions written"; its alternatives are the exit alternatives (when k >= min) and the body
+/// alternatives, each ending in a call of rules[k+1] (when k < max). `unbounded` is the same repetition without
+/// bounds (the body alternatives call it again; the exits are always there). The automaton walks the vocabulary
+/// once from `unbounded` and derives every position of the chain from that walk (see Automaton::local).
+struct Chain {
+    std::vector<std::uint32_t> rules; ///< max + 1 rules
+    std::uint32_t unbounded = 0;
+    std::size_t min = 0, max = 0;
+};
+
 struct Cfg {
     std::vector<Elem> elems;
     std::vector<std::vector<std::uint32_t>> alts; ///< per rule: the first element of each alternative
     std::vector<std::string> names;               ///< per rule (a schema path, for messages)
     std::vector<ByteClass> classes;
+    std::vector<Chain> chains;
     std::uint32_t root = 0;
 };
 
@@ -57,6 +70,8 @@ public:
 
     std::uint32_t rule(std::string name); ///< a new rule with no alternatives yet
     void alt(std::uint32_t rule, const std::vector<Item>& items);
+    /// Declares a chain (see Chain); the automaton checks its shape and ignores one that does not fit.
+    void chain(Chain c) { m_cfg.chains.push_back(std::move(c)); }
     /// Removes alternatives that can never finish (calls of rules without a finite derivation) and checks that no
     /// rule calls itself before consuming input (left recursion). Errors name the rule.
     Status finish(std::uint32_t root);
@@ -99,12 +114,19 @@ private:
         std::uint32_t elem, parent;
     };
     struct Local; // per terminal position: tokens that stay inside its rule, and where that rule can end
+    struct ChainWalk; // per terminal position of a chain's unbounded rule: its walk, with repetitions counted
+    struct ChainPosition {
+        std::uint32_t chain = 0, k = 0; ///< the chain, and the index of the position's rule in it
+        std::uint32_t unboundedElem = 0; ///< the same position in the unbounded rule
+    };
 
     std::uint32_t push(std::uint32_t parent, std::uint32_t elem);
     void normalize(std::uint32_t id, std::vector<std::uint32_t>& out, int depth);
     const std::vector<std::uint32_t>& step(std::uint32_t id, std::uint32_t byte);
     void stepSet(const std::vector<std::uint32_t>& in, std::uint32_t byte, std::vector<std::uint32_t>& out);
     const Local& local(std::uint32_t elem);
+    void findChainPositions();
+    const ChainWalk& chainWalk(std::uint32_t chain, std::uint32_t unboundedElem);
     void walk(std::uint32_t node, const std::vector<std::uint32_t>& state, std::vector<std::uint64_t>& out,
               std::size_t depth);
     void maskLocked(const std::vector<std::uint32_t>& state, std::vector<std::uint64_t>& out);
@@ -119,6 +141,10 @@ private:
     std::vector<std::int32_t> m_trans;
     std::deque<std::vector<std::uint32_t>> m_stepResults; ///< a deque: references stay valid as it grows
     std::unordered_map<std::uint32_t, std::unique_ptr<Local>> m_locals;
+    std::unordered_map<std::uint32_t, ChainPosition> m_chainPositions; ///< terminal elem of a chain rule → where
+    std::unordered_map<std::uint32_t, std::shared_ptr<const ChainWalk>> m_chainWalks; ///< by unbounded elem
+    std::vector<std::string> m_chainShapes; ///< per chain: its unbounded rule's shape (the key of shared walks)
+    std::vector<std::vector<std::uint32_t>> m_chainStarts; ///< per chain: the state at the unbounded rule's start
     std::vector<std::vector<std::uint32_t>> m_scratch; ///< per walk depth
     struct StateHash {
         std::size_t operator()(const std::vector<std::uint32_t>& v) const;

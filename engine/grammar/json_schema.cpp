@@ -36,14 +36,7 @@ public:
 
     std::uint32_t ws() {
         if (m_ws) return *m_ws;
-        std::uint32_t next = m_b.rule("indentation");
-        m_b.alt(next, {});
-        for (int k = 0; k < 20; ++k) {
-            const std::uint32_t r = m_b.rule("indentation");
-            m_b.alt(r, {});
-            m_b.alt(r, {Builder::cls(Builder::range(" \t")), Builder::call(next)});
-            next = r;
-        }
+        const std::uint32_t next = upTo(20, Builder::range(" \t"), "indentation", m_unboundedIndentation);
         const std::uint32_t w = m_b.rule("whitespace");
         m_b.alt(w, {});
         m_b.alt(w, {Builder::lit(" ")});
@@ -103,32 +96,57 @@ public:
             m_b.alt(loop, {Builder::lit("\"")});
         }
         std::uint32_t next = loop;
+        std::vector<std::uint32_t> bodies(chain + 1);
         for (std::size_t i = chain + 1; i-- > 0;) {
             if (maxLen < 0 && i == chain) continue; // the loop is body_chain
             const std::uint32_t r = m_b.rule("string");
             if (i >= minLen) m_b.alt(r, {Builder::lit("\"")});
             if (maxLen < 0 || i < static_cast<std::size_t>(maxLen)) charAlts(r, {Builder::call(next)});
+            bodies[i] = r;
             next = r;
         }
         if (maxLen < 0 && chain == 0) next = loop;
+        if (maxLen >= 0) {
+            // A bounded string: one rule per number of characters written. The automaton derives the masks of all
+            // of them from one walk of an unbounded string with the same characters (see grammar::Chain).
+            if (!m_unboundedString) {
+                m_unboundedString = m_b.rule("string");
+                charAlts(*m_unboundedString, {Builder::call(*m_unboundedString)});
+                m_b.alt(*m_unboundedString, {Builder::lit("\"")});
+            }
+            m_b.chain(grammar::Chain{bodies, *m_unboundedString, minLen, static_cast<std::size_t>(maxLen)});
+        }
         const std::uint32_t s = m_b.rule("string");
         m_b.alt(s, {Builder::lit("\""), Builder::call(next)});
         m_strings.emplace(key, s);
         return s;
     }
 
-    /// Up to `n` more digits.
-    std::uint32_t digits(int n) {
-        std::uint32_t r = m_b.rule("digits");
+    /// Up to `n` more bytes of `cls` (digits, indentation): a chain of rules, declared as one (grammar::Chain) so
+    /// that the automaton walks the vocabulary once for all of them.
+    std::uint32_t upTo(int n, const grammar::ByteClass& cls, const std::string& name, std::optional<std::uint32_t>& unbounded) {
+        if (!unbounded) {
+            unbounded = m_b.rule(name);
+            m_b.alt(*unbounded, {});
+            m_b.alt(*unbounded, {Builder::cls(cls), Builder::call(*unbounded)});
+        }
+        std::vector<std::uint32_t> rules(static_cast<std::size_t>(n) + 1);
+        std::uint32_t r = m_b.rule(name);
         m_b.alt(r, {});
-        for (int k = 0; k < n; ++k) {
-            const std::uint32_t q = m_b.rule("digits");
+        rules[static_cast<std::size_t>(n)] = r;
+        for (int k = n; k-- > 0;) {
+            const std::uint32_t q = m_b.rule(name);
             m_b.alt(q, {});
-            m_b.alt(q, {Builder::cls(Builder::range("0-9")), Builder::call(r)});
+            m_b.alt(q, {Builder::cls(cls), Builder::call(r)});
+            rules[static_cast<std::size_t>(k)] = q;
             r = q;
         }
+        m_b.chain(grammar::Chain{rules, *unbounded, 0, static_cast<std::size_t>(n)});
         return r;
     }
+
+    /// Up to `n` more digits.
+    std::uint32_t digits(int n) { return upTo(n, Builder::range("0-9"), "digits", m_unboundedDigits); }
 
     std::uint32_t integer() {
         if (m_integer) return *m_integer;
@@ -230,7 +248,8 @@ public:
 
 private:
     Builder& m_b;
-    std::optional<std::uint32_t> m_ws, m_integer, m_number, m_any;
+    std::optional<std::uint32_t> m_ws, m_integer, m_number, m_any, m_unboundedString, m_unboundedDigits,
+        m_unboundedIndentation;
     std::map<std::pair<std::size_t, long>, std::uint32_t> m_strings;
     std::map<std::uint32_t, std::uint32_t> m_objects;
 };

@@ -316,6 +316,29 @@ TEST(Grammar, FullVocabularyMaskEqualsBruteForce) {
     EXPECT_FALSE(m.allows(*tok->tokenId("<｜tool▁calls▁begin｜>")));
 }
 
+// Bounded strings share one walk of the vocabulary across their positions (grammar::Chain): every position, below
+// minLength, in between and at maxLength, must still give exactly the brute-force mask on the real vocabulary.
+TEST(Grammar, BoundedStringPositionsEqualBruteForceOnTheFullVocabulary) {
+    REQUIRE_DEEPSEEK();
+    const auto vocab = TokenVocabulary::build(*tok);
+    const ordered_json schema = ordered_json::parse(R"({"type": "object", "properties": {
+        "a": {"type": "string", "minLength": 3, "maxLength": 6}, "b": {"type": "string", "maxLength": 2},
+        "c": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 3}, "maxItems": 2}},
+        "required": ["a", "b", "c"], "additionalProperties": false})");
+    auto g = Grammar::fromJsonSchema(schema, "schema");
+    ASSERT_TRUE(g.isOk()) << g.status().message();
+    GrammarMatcher m(g.value(), vocab);
+    // characters one at a time: 鲸 (3 bytes: the walk inside a character), an escape, ASCII; then the bound
+    for (const char* piece : {"{\"a\": \"", "鲸", "\\n", "x", "\\u00e9", "y", "z", "\", \"b\": \"", "q", "r",
+                              "\", \"c\": [\"", "s", "\", \"", "t", "u", "v"}) {
+        ASSERT_TRUE(m.acceptBytes(piece)) << piece;
+        ASSERT_EQ(compareWithBruteForce(m, *vocab), "") << "after " << piece;
+    }
+    EXPECT_FALSE(m.acceptBytes("w")); // a fourth character of c's second item: refused
+    ASSERT_TRUE(m.acceptBytes("\"]}"));
+    EXPECT_TRUE(m.finished());
+}
+
 TEST(Grammar, AnyJsonObjectAcceptsRealJsonAndNothingElse) {
     REQUIRE_DEEPSEEK();
     const auto vocab = TokenVocabulary::build(*tok);

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -97,6 +98,12 @@ public:
     std::size_t size = 0; ///< ids 0..size-1
     std::size_t maxLength = 0; ///< the longest token, in bytes (the trie's depth)
     TokenId eos = -1;
+
+    /// Walks of the trie that depend only on the shape of a rule, shared by every grammar over this vocabulary:
+    /// the repetitions of JSON strings, digits and indentation are the same in every schema (grammar/cfg.cpp keys
+    /// them by that shape). Filled on demand, under the mutex.
+    mutable std::mutex sharedWalksMutex;
+    mutable std::unordered_map<std::string, std::shared_ptr<const void>> sharedWalks;
 };
 
 /// Follows one generation through a grammar: which tokens may come next, and the state after each token. Not
