@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <optional>
 
 namespace ws::grammar {
@@ -141,12 +142,13 @@ struct Automaton::Local {
     std::vector<std::pair<std::uint8_t, std::uint32_t>> exits; ///< (next byte, trie node after it), by byte
 };
 
-/// The walk from a position of a chain's unbounded rule, with the repetitions completed on the way counted (a node
-/// where the state is the rule's start again completes one). A node where the walk goes on is reached from rule k
-/// of the chain when k + need <= max, need being the count, plus one inside a repetition (rule k + count must
-/// still have its bodies): `reachable[T]` holds the tokens of the nodes with need <= T. A node where the rule can
-/// end (`ends`) counts when k + count is within [min, max]; its tokens are inside then, and its children exits.
-struct Automaton::ChainWalk {
+/// The walk from a position of a repetition rule, with the repetitions completed on the way counted (a node where
+/// the state is the rule's start again completes one). For a chain: a node where the walk goes on is reached from
+/// rule k of the chain when k + need <= max, need being the count, plus one inside a repetition (rule k + count
+/// must still have its bodies): `reachable[T]` holds the tokens of the nodes with need <= T. A node where the rule
+/// can end (`ends`) counts when k + count is within [min, max]; its tokens are inside then, and its children exits.
+/// Without bounds (the repetition rule itself), every node counts.
+struct Automaton::RepeatWalk {
     std::vector<std::vector<std::uint64_t>> reachable; ///< by need: cumulative token bits
     std::vector<std::pair<std::uint32_t, std::uint32_t>> ends; ///< (trie node, count)
 };
@@ -175,7 +177,41 @@ Automaton::Automaton(const Cfg& cfg, std::shared_ptr<const TokenVocabulary> voca
     m_stepResults.emplace_back(); // result 0: rejected
     // One stack set per trie depth, sized once: the walks hold references into it while they recurse.
     m_scratch.resize(m_vocab->maxLength + 2);
+    m_ruleOf.assign(m_cfg.elems.size(), 0);
+    for (std::uint32_t r = 0; r < m_cfg.alts.size(); ++r)
+        for (const std::uint32_t a : m_cfg.alts[r])
+            for (std::uint32_t i = a; i < m_cfg.elems.size(); ++i) {
+                m_ruleOf[i] = r;
+                if (m_cfg.elems[i].kind == Elem::Kind::End) break;
+            }
+    findRepetitions();
     findChainPositions();
+}
+
+void Automaton::findRepetitions() {
+    const std::vector<Elem>& e = m_cfg.elems;
+    for (std::uint32_t r = 0; r < m_cfg.alts.size(); ++r) {
+        // Bodies: bytes, then a call of the rule itself; exits: one byte, or nothing.
+        bool ok = !m_cfg.alts[r].empty(), body = false;
+        std::string shape;
+        for (const std::uint32_t a : m_cfg.alts[r]) {
+            std::uint32_t n = 0;
+            while (e[a + n].kind != Elem::Kind::End) ++n;
+            const bool calls = n >= 2 && e[a + n - 1].kind == Elem::Kind::Call && e[a + n - 1].arg == r;
+            if (!calls && n > 1) ok = false;
+            for (std::uint32_t o = 0; o + (calls ? 1 : 0) < n; ++o) ok = ok && e[a + o].kind == Elem::Kind::Bytes;
+            if (!ok) break;
+            body = body || calls;
+            for (std::uint32_t o = 0; o < n; ++o)
+                shape += e[a + o].kind == Elem::Kind::Call ? std::string("@") : m_cfg.classes[e[a + o].arg].to_string();
+            shape += '|';
+        }
+        if (!ok || !body) continue;
+        std::vector<std::uint32_t> start;
+        for (const std::uint32_t a : m_cfg.alts[r]) normalize(push(0, a), start, 0);
+        sortUnique(start);
+        m_repetitions.emplace(r, Repetition{std::move(shape), std::move(start)});
+    }
 }
 
 void Automaton::findChainPositions() {
@@ -188,23 +224,16 @@ void Automaton::findChainPositions() {
     const auto calls = [&](std::uint32_t first, std::uint32_t n, std::uint32_t rule) {
         return n >= 2 && e[first + n - 1].kind == Elem::Kind::Call && e[first + n - 1].arg == rule;
     };
-    m_chainStarts.resize(m_cfg.chains.size());
     for (std::uint32_t ci = 0; ci < m_cfg.chains.size(); ++ci) {
         const Chain& ch = m_cfg.chains[ci];
         const std::uint32_t u = ch.unbounded;
-        if (ch.rules.size() != ch.max + 1 || u >= m_cfg.alts.size()) continue;
-        // The unbounded rule: bodies (bytes, then a call of itself) and exits (one byte, or nothing). Anything else
-        // would break the arithmetic below: the chain is then walked position by position, as any rule.
+        // The unbounded rule must be a repetition rule: anything else would break the arithmetic below, and the
+        // chain is then walked position by position, as any rule.
+        if (ch.rules.size() != ch.max + 1 || !m_repetitions.contains(u)) continue;
         std::vector<std::uint32_t> bodies, exits;
-        bool ok = true;
-        for (const std::uint32_t a : m_cfg.alts[u]) {
-            const std::uint32_t n = length(a);
-            const bool body = calls(a, n, u);
-            if (!body && n > 1) ok = false;
-            for (std::uint32_t o = 0; o + (body ? 1 : 0) < n; ++o) ok = ok && e[a + o].kind == Elem::Kind::Bytes;
-            (body ? bodies : exits).push_back(a);
-        }
+        for (const std::uint32_t a : m_cfg.alts[u]) (calls(a, length(a), u) ? bodies : exits).push_back(a);
         // Each rule of the chain: the exits when k >= min, the bodies (calling rule k + 1) when k < max.
+        bool ok = true;
         std::vector<std::pair<std::uint32_t, ChainPosition>> found;
         for (std::uint32_t k = 0; ok && k < ch.rules.size(); ++k) {
             const std::uint32_t r = ch.rules[k];
@@ -240,20 +269,6 @@ void Automaton::findChainPositions() {
         }
         if (!ok) continue;
         for (const auto& [elem, position] : found) m_chainPositions.emplace(elem, position);
-        // The unbounded rule's shape: its alternatives' elements (byte classes written out, the call of itself
-        // marked). Equal shapes walk the trie alike, whatever the grammar.
-        std::string shape;
-        for (const std::uint32_t a : m_cfg.alts[u]) {
-            for (std::uint32_t o = 0; e[a + o].kind != Elem::Kind::End; ++o)
-                shape += e[a + o].kind == Elem::Kind::Call ? std::string("@") : m_cfg.classes[e[a + o].arg].to_string();
-            shape += '|';
-        }
-        if (m_chainShapes.size() <= ci) m_chainShapes.resize(ci + 1);
-        m_chainShapes[ci] = std::move(shape);
-        std::vector<std::uint32_t> start;
-        for (const std::uint32_t a : m_cfg.alts[u]) normalize(push(0, a), start, 0);
-        sortUnique(start);
-        m_chainStarts[ci] = std::move(start);
     }
 }
 
@@ -287,9 +302,15 @@ void Automaton::normalize(std::uint32_t id, std::vector<std::uint32_t>& out, int
     }
 }
 
+void Automaton::growTransitions(std::size_t slot) {
+    // Geometrically: stacks keep coming as a generation goes on, and each growth copies the table.
+    const std::size_t rows = std::max(slot / 256 + 1, m_trans.size() / 256 * 2);
+    m_trans.resize(std::max<std::size_t>(rows, 64) * 256, -1);
+}
+
 const std::vector<std::uint32_t>& Automaton::step(std::uint32_t id, std::uint32_t byte) {
     const std::size_t slot = std::size_t{id} * 256 + byte;
-    if (slot >= m_trans.size()) m_trans.resize((std::size_t{id} + 1) * 256 + 64 * 256, -1);
+    if (slot >= m_trans.size()) growTransitions(slot);
     if (m_trans[slot] >= 0) return m_stepResults[static_cast<std::size_t>(m_trans[slot])];
     std::vector<std::uint32_t> next;
     if (id != 0) {
@@ -306,7 +327,7 @@ const std::vector<std::uint32_t>& Automaton::step(std::uint32_t id, std::uint32_
         m_stepResults.push_back(std::move(next));
     }
     // normalize() may have added stacks, and m_trans grown: index it afresh
-    if (slot >= m_trans.size()) m_trans.resize(slot + 1 + 64 * 256, -1);
+    if (slot >= m_trans.size()) growTransitions(slot);
     m_trans[slot] = index;
     return m_stepResults[static_cast<std::size_t>(index)];
 }
@@ -356,27 +377,26 @@ bool Automaton::canContinue(const std::vector<std::uint32_t>& state) {
     return std::any_of(state.begin(), state.end(), [](std::uint32_t id) { return id != 0; });
 }
 
-const Automaton::ChainWalk& Automaton::chainWalk(std::uint32_t chain, std::uint32_t unboundedElem) {
-    auto& slot = m_chainWalks[unboundedElem];
+const Automaton::RepeatWalk& Automaton::repeatWalk(std::uint32_t rule, std::uint32_t elem) {
+    auto& slot = m_repeatWalks[elem];
     if (slot) return *slot;
     // Another grammar over this vocabulary may have walked the same shape from the same place already.
-    const std::vector<std::uint32_t>& alts = m_cfg.alts[m_cfg.chains[chain].unbounded];
+    const Repetition& rep = m_repetitions.at(rule);
+    const std::vector<std::uint32_t>& alts = m_cfg.alts[rule];
     std::size_t alt = 0; // the alternative holding the element (alternatives are laid out in order)
     for (std::size_t i = 0; i < alts.size(); ++i)
-        if (alts[i] <= unboundedElem) alt = i;
-    const std::string key =
-        m_chainShapes[chain] + "#" + std::to_string(alt) + "+" + std::to_string(unboundedElem - alts[alt]);
+        if (alts[i] <= elem) alt = i;
+    const std::string key = rep.shape + "#" + std::to_string(alt) + "+" + std::to_string(elem - alts[alt]);
     {
         std::lock_guard lock(m_vocab->sharedWalksMutex);
         if (const auto it = m_vocab->sharedWalks.find(key); it != m_vocab->sharedWalks.end()) {
-            slot = std::static_pointer_cast<const ChainWalk>(it->second);
+            slot = std::static_pointer_cast<const RepeatWalk>(it->second);
             return *slot;
         }
     }
-    auto w = std::make_shared<ChainWalk>();
+    auto w = std::make_shared<RepeatWalk>();
     ++m_stats.localWalks;
     const TokenVocabulary& v = *m_vocab;
-    const std::vector<std::uint32_t>& start = m_chainStarts[chain];
     std::vector<std::pair<std::uint32_t, std::uint32_t>> going; ///< (trie node, need)
     std::function<void(std::uint32_t, std::size_t, std::uint32_t)> go = [&](std::uint32_t node, std::size_t depth,
                                                                              std::uint32_t count) {
@@ -386,7 +406,7 @@ const Automaton::ChainWalk& Automaton::chainWalk(std::uint32_t chain, std::uint3
             std::vector<std::uint32_t>& next = m_scratch[depth + 1];
             stepSet(m_scratch[depth], v.childBytes[tn.firstChild + c], next);
             if (next.empty()) continue;
-            const bool boundary = next == start; // one more repetition done: the rule starts again
+            const bool boundary = next == rep.start; // one more repetition done: the rule starts again
             const std::uint32_t done = count + (boundary ? 1 : 0);
             if (next.front() == 0) {
                 w->ends.emplace_back(child, done);
@@ -397,7 +417,7 @@ const Automaton::ChainWalk& Automaton::chainWalk(std::uint32_t chain, std::uint3
             go(child, depth + 1, done);
         }
     };
-    m_scratch[0] = {push(0, unboundedElem)};
+    m_scratch[0] = {push(0, elem)};
     go(0, 0, 0);
     std::uint32_t most = 0;
     for (const auto& g : going) most = std::max(most, g.second);
@@ -417,25 +437,38 @@ const Automaton::ChainWalk& Automaton::chainWalk(std::uint32_t chain, std::uint3
     return *slot;
 }
 
+void Automaton::prepareRepetitions() {
+    std::lock_guard lock(m_mutex);
+    for (const auto& [rule, rep] : m_repetitions)
+        for (const std::uint32_t a : m_cfg.alts[rule])
+            for (std::uint32_t i = a; m_cfg.elems[i].kind == Elem::Kind::Bytes; ++i) repeatWalk(rule, i);
+}
+
 const Automaton::Local& Automaton::local(std::uint32_t elem) {
     auto& slot = m_locals[elem];
     if (slot) return *slot;
     auto l = std::make_unique<Local>();
     l->inside.assign(m_words, 0);
     const TokenVocabulary& v = *m_vocab;
-    if (const auto p = m_chainPositions.find(elem); p != m_chainPositions.end()) {
-        // A position of rule k of a chain: the unbounded rule's walk, keeping what the bounds allow (see
-        // ChainWalk). Once a node is out of reach, so is everything below it: the count only grows.
-        const ChainPosition at = p->second;
-        const Chain& ch = m_cfg.chains[at.chain];
-        const ChainWalk& w = chainWalk(at.chain, at.unboundedElem);
+    // A position of rule k of a chain: the unbounded rule's walk, keeping what the bounds allow (see RepeatWalk).
+    // Once a node is out of reach, so is everything below it: the count only grows. A position of a repetition
+    // rule itself: the same walk, unbounded.
+    const auto chainAt = m_chainPositions.find(elem);
+    const std::uint32_t rule = chainAt != m_chainPositions.end() ? m_cfg.chains[chainAt->second.chain].unbounded
+                                                                  : m_ruleOf[elem];
+    if (chainAt != m_chainPositions.end() || m_repetitions.contains(rule)) {
+        const bool bounded = chainAt != m_chainPositions.end();
+        const ChainPosition at = bounded ? chainAt->second : ChainPosition{0, 0, elem};
+        const std::size_t min = bounded ? m_cfg.chains[at.chain].min : 0;
+        const std::size_t max = bounded ? m_cfg.chains[at.chain].max : std::numeric_limits<std::size_t>::max();
+        const RepeatWalk& w = repeatWalk(rule, at.unboundedElem);
         if (!w.reachable.empty()) {
-            const std::size_t room = ch.max - at.k; // k <= max for every rule of the chain
+            const std::size_t room = max - at.k; // k <= max for every rule of the chain
             l->inside = w.reachable[std::min(room, w.reachable.size() - 1)];
         }
         for (const auto& [node, count] : w.ends) {
             const std::size_t written = std::size_t{at.k} + count;
-            if (written < ch.min || written > ch.max) continue;
+            if (written < min || written > max) continue;
             const TokenVocabulary::Node& cn = v.nodes[node];
             for (std::uint32_t t = 0; t < cn.tokenCount; ++t)
                 setBit(l->inside, static_cast<std::size_t>(v.nodeTokens[cn.firstToken + t]));

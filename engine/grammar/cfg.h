@@ -104,6 +104,10 @@ public:
     static bool accepting(const std::vector<std::uint32_t>& state) { return !state.empty() && state.front() == 0; }
     static bool canContinue(const std::vector<std::uint32_t>& state);
 
+    /// Walks the vocabulary from every position of every repetition rule (see RepeatWalk) and keeps the walks in
+    /// the vocabulary, where every later grammar with the same repetitions finds them (prepareJsonWalks).
+    void prepareRepetitions();
+
     struct Stats {
         std::size_t stacks = 0, localWalks = 0, stateMaskHits = 0, stateMaskMisses = 0;
     };
@@ -114,19 +118,28 @@ private:
         std::uint32_t elem, parent;
     };
     struct Local; // per terminal position: tokens that stay inside its rule, and where that rule can end
-    struct ChainWalk; // per terminal position of a chain's unbounded rule: its walk, with repetitions counted
+    struct RepeatWalk; // per terminal position of a repetition rule: its walk, with repetitions counted
     struct ChainPosition {
         std::uint32_t chain = 0, k = 0; ///< the chain, and the index of the position's rule in it
         std::uint32_t unboundedElem = 0; ///< the same position in the unbounded rule
+    };
+    /// A repetition rule: alternatives of bytes that call the rule again (bodies), and alternatives of at most one
+    /// byte (exits) — JSON's string characters, digits, indentation; a chain's unbounded rule is one. Its walks
+    /// depend on its shape only, so they are shared through the vocabulary.
+    struct Repetition {
+        std::string shape;                ///< its alternatives' byte classes written out (the key of shared walks)
+        std::vector<std::uint32_t> start; ///< the state at the rule's start
     };
 
     std::uint32_t push(std::uint32_t parent, std::uint32_t elem);
     void normalize(std::uint32_t id, std::vector<std::uint32_t>& out, int depth);
     const std::vector<std::uint32_t>& step(std::uint32_t id, std::uint32_t byte);
+    void growTransitions(std::size_t slot); ///< m_trans to hold `slot`
     void stepSet(const std::vector<std::uint32_t>& in, std::uint32_t byte, std::vector<std::uint32_t>& out);
     const Local& local(std::uint32_t elem);
+    void findRepetitions();
     void findChainPositions();
-    const ChainWalk& chainWalk(std::uint32_t chain, std::uint32_t unboundedElem);
+    const RepeatWalk& repeatWalk(std::uint32_t rule, std::uint32_t elem);
     void walk(std::uint32_t node, const std::vector<std::uint32_t>& state, std::vector<std::uint64_t>& out,
               std::size_t depth);
     void maskLocked(const std::vector<std::uint32_t>& state, std::vector<std::uint64_t>& out);
@@ -142,9 +155,9 @@ private:
     std::deque<std::vector<std::uint32_t>> m_stepResults; ///< a deque: references stay valid as it grows
     std::unordered_map<std::uint32_t, std::unique_ptr<Local>> m_locals;
     std::unordered_map<std::uint32_t, ChainPosition> m_chainPositions; ///< terminal elem of a chain rule → where
-    std::unordered_map<std::uint32_t, std::shared_ptr<const ChainWalk>> m_chainWalks; ///< by unbounded elem
-    std::vector<std::string> m_chainShapes; ///< per chain: its unbounded rule's shape (the key of shared walks)
-    std::vector<std::vector<std::uint32_t>> m_chainStarts; ///< per chain: the state at the unbounded rule's start
+    std::unordered_map<std::uint32_t, std::shared_ptr<const RepeatWalk>> m_repeatWalks; ///< by elem
+    std::unordered_map<std::uint32_t, Repetition> m_repetitions; ///< by rule
+    std::vector<std::uint32_t> m_ruleOf; ///< per element: its rule
     std::vector<std::vector<std::uint32_t>> m_scratch; ///< per walk depth
     struct StateHash {
         std::size_t operator()(const std::vector<std::uint32_t>& v) const;

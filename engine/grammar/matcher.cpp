@@ -1,5 +1,6 @@
 // TokenVocabulary (the byte trie), Grammar's shared parts, and GrammarMatcher (one generation's state and mask).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -69,6 +70,13 @@ std::shared_ptr<const TokenVocabulary> TokenVocabulary::fromTokens(std::vector<s
         v->nodeTokens.insert(v->nodeTokens.end(), t.tokens.begin(), t.tokens.end());
     }
     return v;
+}
+
+void prepareJsonWalks(const std::shared_ptr<const TokenVocabulary>& vocab) {
+    // Any JSON value holds every repetition rule that JSON grammars share (strings, digits, indentation): the walks
+    // stay in the vocabulary when this automaton goes.
+    const auto json = Grammar::anyJson(false);
+    if (json) grammar::Automaton(json->cfg(), vocab).prepareRepetitions();
 }
 
 Grammar::Grammar(std::unique_ptr<grammar::Cfg> cfg) : m_cfg(std::move(cfg)) {}
@@ -144,12 +152,28 @@ const std::vector<std::uint64_t>& GrammarMatcher::allowedTokens() {
 
 std::size_t GrammarMatcher::maskLogits(std::span<float> logits) {
     const auto& m = allowedTokens();
+    constexpr float kOut = -std::numeric_limits<float>::infinity();
+    const std::size_t n = std::min(logits.size(), m_vocab->size);
     std::size_t allowed = 0;
-    for (std::size_t i = 0; i < logits.size(); ++i) {
-        const bool ok = i < m_vocab->size && ((m[i >> 6] >> (i & 63)) & 1);
-        if (ok) ++allowed;
-        else logits[i] = -std::numeric_limits<float>::infinity();
+    // A word at a time: masks are mostly all-allowed (inside a string) or all-refused (between values) words.
+    for (std::size_t w = 0; w * 64 < n; ++w) {
+        const std::size_t base = w * 64, end = std::min(base + 64, n);
+        const std::uint64_t valid = end - base < 64 ? (std::uint64_t{1} << (end - base)) - 1 : ~std::uint64_t{0};
+        const std::uint64_t bits = m[w] & valid;
+        allowed += static_cast<std::size_t>(std::popcount(bits));
+        if (bits == valid) continue;
+        float* row = logits.data() + base;
+        if (std::popcount(bits) >= 32) { // refuse the few refused ones
+            for (std::uint64_t z = ~bits & valid; z; z &= z - 1) row[std::countr_zero(z)] = kOut;
+            continue;
+        }
+        // keep the few allowed ones
+        float kept[64];
+        for (std::uint64_t b = bits; b; b &= b - 1) kept[std::countr_zero(b)] = row[std::countr_zero(b)];
+        std::fill(row, row + (end - base), kOut);
+        for (std::uint64_t b = bits; b; b &= b - 1) row[std::countr_zero(b)] = kept[std::countr_zero(b)];
     }
+    std::fill(logits.begin() + static_cast<std::ptrdiff_t>(n), logits.end(), kOut); // beyond the vocabulary
     return allowed;
 }
 

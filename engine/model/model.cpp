@@ -109,7 +109,10 @@ private:
 Model::~Model() = default;
 
 std::shared_ptr<const TokenVocabulary> Model::tokenVocabulary() const {
-    std::call_once(m_vocabOnce, [this] { m_vocab = TokenVocabulary::build(*m_tokenizer); });
+    std::call_once(m_vocabOnce, [this] {
+        m_vocab = TokenVocabulary::build(*m_tokenizer);
+        prepareJsonWalks(m_vocab);
+    });
     return m_vocab;
 }
 

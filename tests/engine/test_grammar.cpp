@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <mutex>
 #include <random>
 #include <set>
 
@@ -337,6 +339,67 @@ TEST(Grammar, BoundedStringPositionsEqualBruteForceOnTheFullVocabulary) {
     EXPECT_FALSE(m.acceptBytes("w")); // a fourth character of c's second item: refused
     ASSERT_TRUE(m.acceptBytes("\"]}"));
     EXPECT_TRUE(m.finished());
+}
+
+// The walks every JSON grammar shares (string characters, digits, indentation) are made once per vocabulary by
+// prepareJsonWalks, as a model does when it builds its vocabulary: a schema compiled afterwards finds every one of
+// them there (none is walked again), and its masks at those positions — plain and bounded strings, mid-character,
+// escapes, digits, indentation — are still exactly the brute-force masks on the real vocabulary.
+TEST(Grammar, PreparedJsonWalksServeLaterSchemasExactly) {
+    REQUIRE_DEEPSEEK();
+    const auto vocab = TokenVocabulary::build(*tok);
+    prepareJsonWalks(vocab);
+    const auto prepared = [&] {
+        std::lock_guard lock(vocab->sharedWalksMutex);
+        return vocab->sharedWalks.size();
+    };
+    const std::size_t before = prepared();
+    EXPECT_GT(before, 20u); // every position of the string rule (UTF-8, escapes), digits, indentation
+    const ordered_json schema = ordered_json::parse(R"({"type": "object", "properties": {
+        "note": {"type": "string"}, "code": {"type": "string", "maxLength": 4}, "n": {"type": "integer"},
+        "x": {"type": "number"}}, "required": ["note", "code", "n", "x"], "additionalProperties": false})");
+    auto g = Grammar::fromJsonSchema(schema, "schema");
+    ASSERT_TRUE(g.isOk()) << g.status().message();
+    GrammarMatcher m(g.value(), vocab);
+    for (const char* piece : {"{\n  \"note\": \"", "\xE9\xB2", "\xB8", "\\u00", "e9 \\\"", "\", \"code\": \"",
+                              "a", "\xE6\xAD", "\xA3", "\",\n\t\t\"n\": -1", "20", ", \"x\": 3.", "25e-", "7"}) {
+        ASSERT_TRUE(m.acceptBytes(piece)) << piece;
+        ASSERT_EQ(compareWithBruteForce(m, *vocab), "") << "after " << piece;
+    }
+    ASSERT_TRUE(m.acceptBytes("}"));
+    EXPECT_TRUE(m.finished());
+    EXPECT_EQ(prepared(), before) << "a repetition was walked again instead of found in the vocabulary";
+}
+
+// maskLogits over a row longer than the vocabulary (the model's 129,280 logits, 128,815 tokens): exactly the
+// allowed tokens keep their logits, every other one — beyond the vocabulary too — is -inf, on masks that are
+// mostly allowed (inside a string) and mostly refused (between values).
+TEST(Grammar, MaskLogitsKeepsExactlyTheAllowedTokens) {
+    REQUIRE_DEEPSEEK();
+    const auto vocab = TokenVocabulary::build(*tok);
+    auto g = Grammar::fromJsonSchema(ordered_json::parse(R"({"type": "object", "properties": {"s": {"type": "string"}},
+        "required": ["s"], "additionalProperties": false})"), "schema");
+    ASSERT_TRUE(g.isOk()) << g.status().message();
+    GrammarMatcher m(g.value(), vocab);
+    std::mt19937 rng(20261205);
+    std::normal_distribution<float> normal;
+    for (const char* piece : {"", "{\"s\": \"", "abc", "\"", "}"}) {
+        ASSERT_TRUE(m.acceptBytes(piece)) << piece;
+        std::vector<float> row(vocab->size + 465);
+        for (float& x : row) x = normal(rng);
+        const std::vector<float> original = row;
+        const auto& mask = m.allowedTokens();
+        const std::size_t allowed = m.maskLogits(row);
+        std::size_t expected = 0;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            const bool ok = i < vocab->size && ((mask[i >> 6] >> (i & 63)) & 1);
+            expected += ok ? 1 : 0;
+            if (ok) ASSERT_EQ(row[i], original[i]) << "token " << i << " after " << piece;
+            else ASSERT_TRUE(std::isinf(row[i]) && row[i] < 0) << "token " << i << " after " << piece;
+        }
+        EXPECT_EQ(allowed, expected) << "after " << piece;
+        EXPECT_GT(allowed, 0u);
+    }
 }
 
 TEST(Grammar, AnyJsonObjectAcceptsRealJsonAndNothingElse) {
