@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QLocale>
 #include <QRegularExpression>
 #include <QRandomGenerator>
 #include <QtConcurrent/QtConcurrentRun>
@@ -12,6 +13,7 @@
 struct ChatController::Turn {
     qint64 conversationId = 0;
     bool created = false;          ///< the conversation was created for this turn
+    QString sentText;              ///< send()'s question, once saved (else null)
     std::vector<ChatEntry> branch; ///< root → the new answer (streaming)
     QJsonObject overrides;
     QString error;
@@ -57,23 +59,39 @@ ChatController::ChatController(const QString& dataDir, const AppSettings& settin
     QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->openStore(); }, Qt::QueuedConnection);
 
     connect(&m_store, &AsyncStore::opened, this, [this](const OpenNotice& n) {
+        m_storeState = StoreState::Open;
         emit storeOpened(n);
         refreshConversations();
+        updateSendBlocker();
     });
-    connect(&m_store, &AsyncStore::openFailed, this, &ChatController::storeFailed);
+    connect(&m_store, &AsyncStore::openFailed, this, [this](const QString& message) {
+        m_storeState = StoreState::Failed;
+        emit storeFailed(message);
+        updateSendBlocker();
+    });
 
     connect(&m_loader, &ModelLoader::progressChanged, this, &ChatController::modelLoadProgress);
     connect(&m_loader, &ModelLoader::loaded, this, [this](const LoadedModel& m) {
         m_model = m;
+        m_modelLoading = false;
         QMetaObject::invokeMethod(m_worker, [w = m_worker, model = m.model, ctx = m.contextLength] {
             w->setModel(model, ctx);
         }, Qt::QueuedConnection);
         updateApiServerModel();
         emit modelLoaded();
         runDraftCount();
+        updateSendBlocker();
     });
-    connect(&m_loader, &ModelLoader::failed, this, &ChatController::modelLoadFailed);
-    connect(&m_loader, &ModelLoader::cancelled, this, &ChatController::modelLoadCancelled);
+    connect(&m_loader, &ModelLoader::failed, this, [this](const QString& message) {
+        m_modelLoading = false;
+        emit modelLoadFailed(message);
+        updateSendBlocker();
+    });
+    connect(&m_loader, &ModelLoader::cancelled, this, [this] {
+        m_modelLoading = false;
+        emit modelLoadCancelled();
+        updateSendBlocker();
+    });
 
     connect(m_worker, &EngineWorker::textArrived, this,
             [this](qint64 id, const QString& content, const QString& reasoning) {
@@ -97,8 +115,11 @@ ChatController::ChatController(const QString& dataDir, const AppSettings& settin
         const auto [draftTokens, baseTokens] = m_draftWatcher.result();
         // An endpoint's context is its server's business (DeepSeek's API: 128K); it refuses what does not fit.
         const int limit = m_settings.answeringEndpoint() ? 131072 : m_model.contextLength;
+        m_draftTokens = draftTokens;
+        m_contextLeft = limit - baseTokens;
         emit contextChanged(baseTokens, limit);
         emit draftCounted(draftTokens, limit - baseTokens);
+        updateSendBlocker();
     });
 }
 
@@ -122,7 +143,9 @@ void ChatController::reloadModel() {
     m_model = LoadedModel{};
     QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->setModel(nullptr, 0); }, Qt::QueuedConnection);
     updateApiServerModel();
+    m_modelLoading = true;
     m_loader.load(m_settings.model);
+    updateSendBlocker();
 }
 
 void ChatController::updateApiServerModel() {
@@ -137,6 +160,7 @@ void ChatController::applySettings(const AppSettings& settings) {
     m_apiServer.apply(m_settings.server);
     if (reload) reloadModel();
     else runDraftCount();
+    updateSendBlocker(); // an endpoint chosen, or set up
 }
 
 void ChatController::refreshConversations() {
@@ -262,27 +286,40 @@ void ChatController::setConversationOverrides(const QJsonObject& overrides) {
 
 // ---- answers ---------------------------------------------------------------------------------------------
 
-bool ChatController::canStartAnswer() {
-    if (m_generating) {
-        emit errorOccurred(tr("An answer is being written. Wait for it, or stop it with Esc."));
-        return false;
-    }
-    if (!m_store.isOpen()) {
-        emit errorOccurred(tr("Your conversations could not be opened, so nothing can be saved or answered."));
-        return false;
-    }
+QString ChatController::blocker(bool draft) const {
+    if (m_generating) return tr("An answer is being written. Wait for it, or stop it with Esc.");
+    if (m_storeState == StoreState::Opening) return tr("Your conversations are still being opened.");
+    if (m_storeState == StoreState::Failed || !m_store.isOpen())
+        return tr("Your conversations could not be opened, so nothing can be saved or answered.");
     if (const RemoteEndpoint* e = m_settings.answeringEndpoint()) {
-        if (const QStringList problems = e->problems(); !problems.isEmpty()) {
-            emit errorOccurred(tr("The endpoint “%1” is not set up: %2").arg(e->name, problems.join(QLatin1Char(' '))));
-            return false;
-        }
-        return true;
+        if (const QStringList problems = e->problems(); !problems.isEmpty())
+            return tr("The endpoint “%1” is not set up: %2").arg(e->name, problems.join(QLatin1Char(' ')));
+    } else if (!m_model.model) {
+        return m_modelLoading
+                   ? tr("The model is not loaded yet.")
+                   : tr("No model is loaded. Choose one under Settings → Model and generation…, or answer with an "
+                        "API endpoint.");
     }
-    if (!m_model.model) {
-        emit errorOccurred(tr("The model is not loaded yet."));
-        return false;
+    if (draft && m_draftTokens >= 0 && m_contextLeft >= 0 && m_draftTokens > m_contextLeft) {
+        const QLocale locale;
+        return tr("Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it "
+                  "or start a new conversation.")
+            .arg(locale.toString(m_draftTokens), locale.toString(m_contextLeft));
     }
-    return true;
+    return {};
+}
+
+void ChatController::updateSendBlocker() {
+    const QString now = sendBlocker();
+    if (m_sendBlocker && *m_sendBlocker == now) return;
+    m_sendBlocker = now;
+    emit sendBlockerChanged(now);
+}
+
+bool ChatController::canStartAnswer() {
+    const QString why = blocker(false);
+    if (!why.isEmpty()) emit errorOccurred(why);
+    return why.isEmpty();
 }
 
 QString ChatController::localModelName() const {
@@ -328,8 +365,12 @@ void ChatController::postTurn(QuestionStep question) {
     beginRunning(conversation); // nothing else is sent until this one ends
 }
 
-void ChatController::send(const QString& text) {
-    if (text.trimmed().isEmpty() || !canStartAnswer()) return;
+bool ChatController::send(const QString& text) {
+    if (text.trimmed().isEmpty()) return false;
+    if (const QString why = sendBlocker(); !why.isEmpty()) {
+        emit errorOccurred(why);
+        return false;
+    }
     const QString modelName = modelLabel();
     postTurn([text, modelName](ConversationStore& s, Turn& t) -> std::optional<qint64> {
         if (t.conversationId == 0) {
@@ -348,8 +389,10 @@ void ChatController::send(const QString& text) {
             if (const auto c = s.conversation(t.conversationId); c && c->currentLeafId) parent = c->currentLeafId;
         auto q = s.addMessage(t.conversationId, parent, QStringLiteral("user"), text);
         if (!q) t.error = err(q.status());
+        else t.sentText = text;
         return q ? std::optional(q.value()) : std::nullopt;
     });
+    return true;
 }
 
 void ChatController::regenerate(qint64 answerId) {
@@ -382,9 +425,11 @@ void ChatController::startAnswer(const Turn& turn) {
     if (!turn.error.isEmpty() || turn.branch.empty()) {
         m_generating.reset();
         emit generatingChanged(false);
+        updateSendBlocker();
         emit errorOccurred(turn.error.isEmpty() ? tr("The question could not be saved.") : turn.error);
         return;
     }
+    if (!turn.sentText.isNull()) emit questionSaved(turn.sentText);
     const qint64 answerId = turn.branch.back().record.id;
     m_generating = Running{turn.conversationId, answerId};
     m_runningContent.clear();
@@ -453,11 +498,13 @@ void ChatController::beginRunning(qint64 conversationId) {
     m_stop = std::stop_source(); // a stop pressed before the engine starts still reaches this answer
     m_generating = Running{conversationId, 0};
     emit generatingChanged(true);
+    updateSendBlocker();
 }
 
 void ChatController::finishAnswer(const GenerationOutcome& outcome) {
     m_generating.reset();
     emit generatingChanged(false);
+    updateSendBlocker();
     if (outcome.contextLimit > 0) emit contextChanged(outcome.contextUsed, outcome.contextLimit);
     if (outcome.stats.decodeTokensPerSecond) emit decodeSpeedChanged(*outcome.stats.decodeTokensPerSecond);
     const qint64 id = outcome.answerId;

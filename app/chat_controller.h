@@ -38,7 +38,7 @@ class ChatController : public QObject {
     ApiServerHost* apiServer() { return &m_apiServer; }
     const AppSettings& settings() const { return m_settings; }
     const LoadedModel& model() const { return m_model; }
-    bool isModelLoading() const { return m_loader.isLoading(); }
+    bool isModelLoading() const { return m_modelLoading; }
     bool isGenerating() const { return m_generating.has_value(); }
     qint64 currentConversationId() const { return m_current; }
     const std::vector<ChatEntry>& branch() const { return m_branch; }
@@ -58,8 +58,14 @@ class ChatController : public QObject {
     void setConversationOverrides(const QJsonObject& overrides);
 
     // ---- answers ----------------------------------------------------------------------------------------
-    /// Adds `text` as a question under the current branch and answers it.
-    void send(const QString& text);
+    /// Why a message cannot be sent now, in words for the user; empty when it can. The one place that decides:
+    /// an answer being written, the conversations not open (yet), the answering endpoint not set up, no local
+    /// model loaded (or still loading), the last counted draft longer than the context left. The composer shows
+    /// it (sendBlockerChanged), send() refuses by it.
+    QString sendBlocker() const { return blocker(true); }
+    /// Adds `text` as a question under the current branch and answers it. False when refused (errorOccurred says
+    /// why); the caller keeps its draft until questionSaved(text).
+    bool send(const QString& text);
     /// Stops the answer being produced, at once (it is kept, marked stopped).
     void stop();
     /// A new answer to the question of `answerId` (a sibling of it).
@@ -99,6 +105,10 @@ class ChatController : public QObject {
     void searchResults(const std::vector<SearchHit>& hits);
     void conversationDeleted(qint64 id, const QString& title);
     void errorOccurred(const QString& message);
+    /// sendBlocker() changed (empty: sending is possible).
+    void sendBlockerChanged(const QString& reason);
+    /// The question `text` of send() is saved (its answer starts): the draft may go.
+    void questionSaved(const QString& text);
 
   private:
     struct Turn; ///< what the store hands back when a question or answer was added
@@ -137,6 +147,10 @@ class ChatController : public QObject {
     std::optional<Running> m_generating;
     std::stop_source m_stop; ///< the running answer's; the engine holds a copy
     void beginRunning(qint64 conversationId);
+    /// Why no answer may start now (empty: one may), with the draft's length (`draft`) or without it.
+    QString blocker(bool draft) const;
+    /// Emits sendBlockerChanged when sendBlocker() differs from what it said last.
+    void updateSendBlocker();
     /// Whether a new answer may start now; says why not (errorOccurred) when it may not.
     bool canStartAnswer();
     QString m_runningContent;   ///< every delta of the answer being written (the store has its last checkpoint)
@@ -147,4 +161,8 @@ class ChatController : public QObject {
     QTimer m_draftTimer;
     QString m_draft;
     QFutureWatcher<std::pair<int, int>> m_draftWatcher;
+    int m_draftTokens = -1, m_contextLeft = -1; ///< the last count (-1: none yet)
+    bool m_modelLoading = false; ///< from reloadModel() until the loader's loaded/failed/cancelled arrives
+    enum class StoreState { Opening, Open, Failed } m_storeState = StoreState::Opening;
+    std::optional<QString> m_sendBlocker; ///< what sendBlockerChanged said last (none: nothing yet)
 };

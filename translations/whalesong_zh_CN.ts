@@ -83,6 +83,18 @@ Example: %2</source>
         <source>The endpoint “%1” is not set up: %2</source>
         <translation>端点“%1”尚未设置好：%2</translation>
     </message>
+    <message>
+        <source>Your conversations are still being opened.</source>
+        <translation>正在打开你的对话记录，请稍候。</translation>
+    </message>
+    <message>
+        <source>No model is loaded. Choose one under Settings → Model and generation…, or answer with an API endpoint.</source>
+        <translation>尚未加载模型。请在“设置 → 模型与生成…”中选择一个，或改用 API 端点回答。</translation>
+    </message>
+    <message>
+        <source>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</source>
+        <translation>未发送：这条消息有 %1 个 token，但上下文只剩 %2 个。请缩短消息或开始新对话。</translation>
+    </message>
 </context>
 <context>
     <name>ChatView</name>
@@ -260,10 +272,6 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Tokens in the draft / tokens left in the model&apos;s context</source>
         <translation>草稿的 token 数 / 模型上下文剩余的 token 数</translation>
-    </message>
-    <message>
-        <source>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</source>
-        <translation>未发送：这条消息有 %1 个 token，但上下文只剩 %2 个。请缩短消息或开始新对话。</translation>
     </message>
 </context>
 <context>

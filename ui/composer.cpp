@@ -87,14 +87,15 @@ void Composer::setGenerating(bool generating) {
 void Composer::setTokenCount(int draftTokens, int contextLeft) {
     m_draftTokens = draftTokens;
     m_contextLeft = contextLeft;
-    if (!overflows())
-        m_refused = false;
     retranslateUi();
 }
 
-void Composer::setSendEnabled(bool enabled) {
-    m_sendEnabled = enabled;
+void Composer::setSendBlocker(const QString& reason) {
+    m_blocker = reason;
+    if (m_blocker.isEmpty())
+        m_refused = false;
     updateButton();
+    retranslateUi();
 }
 
 QString Composer::tokenText() const { return m_tokens->text(); }
@@ -107,9 +108,9 @@ bool Composer::overflows() const {
 
 void Composer::trySend() {
     const QString text = draft();
-    if (m_generating || !m_sendEnabled || text.trimmed().isEmpty())
+    if (m_generating || text.trimmed().isEmpty())
         return;
-    if (overflows()) { // never cut the draft: tell the user why nothing was sent
+    if (!m_blocker.isEmpty()) { // never lose or cut the draft: tell the user why nothing was sent
         m_refused = true;
         retranslateUi();
         return;
@@ -128,7 +129,7 @@ void Composer::onButtonClicked() {
 }
 
 void Composer::updateButton() {
-    m_button->setEnabled(m_generating || (m_sendEnabled && !draft().trimmed().isEmpty()));
+    m_button->setEnabled(m_generating || (m_blocker.isEmpty() && !draft().trimmed().isEmpty()));
 }
 
 void Composer::changeEvent(QEvent* e) {
@@ -141,8 +142,9 @@ void Composer::retranslateUi() {
     const QLocale locale;
     m_edit->setPlaceholderText(tr("Ask anything… (Enter to send, Shift+Enter for a new line)"));
     m_button->setText(m_generating ? tr("Stop") : tr("Send"));
-    m_button->setToolTip(m_generating ? tr("Stop generating (the answer so far is kept)")
-                                      : tr("Send (Enter)"));
+    m_button->setToolTip(m_generating            ? tr("Stop generating (the answer so far is kept)")
+                         : m_blocker.isEmpty() ? tr("Send (Enter)")
+                                               : m_blocker);
     if (m_draftTokens < 0 || m_contextLeft < 0) {
         m_tokens->clear();
     } else {
@@ -156,11 +158,8 @@ void Composer::retranslateUi() {
     font.setBold(overflows());
     m_tokens->setFont(font);
     m_tokens->setForegroundRole(overflows() ? QPalette::WindowText : QPalette::PlaceholderText);
-    if (m_refused && overflows()) {
-        m_notice->setText(
-            tr("Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it "
-               "or start a new conversation.")
-                .arg(locale.toString(m_draftTokens), locale.toString(m_contextLeft)));
+    if (m_refused && !m_blocker.isEmpty()) {
+        m_notice->setText(m_blocker);
         m_notice->show();
     } else {
         m_notice->hide();

@@ -1,6 +1,6 @@
 // Composer: the input box under the chat — a multi-line editor, a Send/Stop button and the draft's token
-// count. Enter sends, Shift+Enter starts a new line; a draft longer than the context left is refused with a
-// message.
+// count. Enter sends, Shift+Enter starts a new line; a send the controller refuses (no model, an endpoint not set
+// up, a draft longer than the context left…) keeps the draft and says why.
 #pragma once
 
 #include <QWidget>
@@ -24,13 +24,14 @@ class Composer : public QWidget {
     /// While generating the button is Stop (emits stopRequested) and Enter sends nothing.
     void setGenerating(bool generating);
     bool isGenerating() const { return m_generating; }
-    /// "120 / 3,900 tokens". When draftTokens > contextLeft the label warns and sending is refused with a
-    /// visible message (the draft is never cut). Until the first call the count is unknown and sending is not
-    /// limited.
+    /// "120 / 3,900 tokens"; when draftTokens > contextLeft the label says it is too long. Until the first call
+    /// the count is unknown.
     void setTokenCount(int draftTokens, int contextLeft);
-    /// Off (no model loaded, say): Enter and Send do nothing; Stop still works.
-    void setSendEnabled(bool enabled);
-    bool isSendEnabled() const { return m_sendEnabled; }
+    /// Why sending is refused now (ChatController::sendBlocker, the one place that decides), or empty. While
+    /// refused, Send is off (its tooltip says why) and Enter shows the reason under the draft, which stays; Stop
+    /// still works.
+    void setSendBlocker(const QString& reason);
+    bool isSendEnabled() const { return m_blocker.isEmpty(); }
 
     ComposerEdit* editor() const { return m_edit; }
     QPushButton* button() const { return m_button; }
@@ -61,8 +62,8 @@ class Composer : public QWidget {
     QLabel* m_tokens;
     QPushButton* m_button;
     bool m_generating = false;
-    bool m_sendEnabled = true;
-    bool m_refused = false; ///< the last send was refused for length; the notice is shown
+    QString m_blocker;      ///< why sending is refused (empty: it is not)
+    bool m_refused = false; ///< the last send was refused; the notice shows m_blocker
     int m_draftTokens = -1; ///< -1: not counted yet
     int m_contextLeft = -1;
 };

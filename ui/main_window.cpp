@@ -74,7 +74,7 @@ void MainWindow::buildUi() {
 
     m_chatView = new ChatView(right);
     m_composer = new Composer(right);
-    m_composer->setSendEnabled(false);
+    m_composer->setSendBlocker(m_controller.sendBlocker());
     column->addWidget(m_noticeBar);
     column->addWidget(m_chatView, 1);
     column->addWidget(m_composer);
@@ -165,11 +165,13 @@ void MainWindow::connectController() {
     connect(m_chatView, &ChatView::editRequested, &c, &ChatController::editAndResend);
     connect(m_chatView, &ChatView::siblingRequested, &c, &ChatController::selectSibling);
 
-    connect(m_composer, &Composer::sendRequested, this, [this](const QString& text) {
-        if (m_controller.isGenerating() || !m_controller.model().model)
-            return;
-        m_controller.send(text);
-        m_composer->clearDraft();
+    // Whether a message can be sent is the controller's to say (sendBlocker); the draft goes only once the
+    // question is saved, and only if it is still what was sent (typing meanwhile is kept).
+    connect(&c, &ChatController::sendBlockerChanged, m_composer, &Composer::setSendBlocker);
+    connect(m_composer, &Composer::sendRequested, &c, &ChatController::send);
+    connect(&c, &ChatController::questionSaved, this, [this](const QString& text) {
+        if (m_composer->draft() == text)
+            m_composer->clearDraft();
     });
     connect(m_composer, &Composer::stopRequested, &c, &ChatController::stop);
     connect(m_composer, &Composer::draftChanged, &c, &ChatController::countDraft);
@@ -196,14 +198,12 @@ void MainWindow::connectController() {
         m_loadProgress->setValue(permille);
         m_loadProgress->show();
         m_cancelLoad->show();
-        m_composer->setSendEnabled(false);
         updateModelStatus();
     });
     const auto loadEnded = [this] {
         m_loadProgress->hide();
         m_cancelLoad->hide();
         m_loadStage.clear();
-        m_composer->setSendEnabled(m_controller.model().model != nullptr);
         updateModelStatus();
     };
     connect(&c, &ChatController::modelLoaded, this, [this, loadEnded] {
@@ -376,6 +376,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 
 void MainWindow::retranslateUi() {
     setWindowTitle(tr("Whalesong"));
+    if (m_composer) // the controller's words, in the language now
+        m_composer->setSendBlocker(m_controller.sendBlocker());
     m_fileMenu->setTitle(tr("&File"));
     m_newChat->setText(tr("&New chat"));
     m_search->setText(tr("&Search conversations"));

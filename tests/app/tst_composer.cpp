@@ -108,6 +108,7 @@ void TestComposer::enterRightAfterCommitDoesNotSend() {
 }
 
 void TestComposer::overflowIsRefusedWithAMessage() {
+    // The count says "too long"; the refusal itself is the controller's (sendBlocker), shown as it words it.
     Composer c;
     c.show();
     QSignalSpy spy(&c, &Composer::sendRequested);
@@ -117,14 +118,16 @@ void TestComposer::overflowIsRefusedWithAMessage() {
     c.setTokenCount(5000, 3900);
     QVERIFY(c.tokenText().startsWith(QStringLiteral("5,000 / 3,900 tokens")));
     QVERIFY(c.tokenText() != QStringLiteral("5,000 / 3,900 tokens")); // says it is too long
-    QCOMPARE(c.noticeText(), QString());
+    const QString why = QStringLiteral("Not sent: the message is 5,000 tokens but only 3,900 are left.");
+    c.setSendBlocker(why);
+    QCOMPARE(c.noticeText(), QString()); // nothing said until the user tries
     QTest::keyClick(c.editor(), Qt::Key_Return);
     QCOMPARE(spy.count(), 0);
-    QVERIFY(c.noticeText().contains(QStringLiteral("5,000")));
-    QVERIFY(c.noticeText().contains(QStringLiteral("3,900")));
+    QCOMPARE(c.noticeText(), why);
     QVERIFY(c.findChild<QWidget*>(QStringLiteral("notice"))->isVisible());
     QCOMPARE(c.draft(), QStringLiteral("a very long paste")); // never cut
-    c.setTokenCount(10, 3900);                                // shortened
+    c.setTokenCount(10, 3900); // shortened: the controller lifts its refusal
+    c.setSendBlocker(QString());
     QCOMPARE(c.noticeText(), QString());
     QTest::keyClick(c.editor(), Qt::Key_Return);
     QCOMPARE(spy.count(), 1);
@@ -149,15 +152,28 @@ void TestComposer::sendBecomesStopWhileGenerating() {
 
 void TestComposer::sendDisabled() {
     Composer c;
+    c.show();
     QSignalSpy spy(&c, &Composer::sendRequested);
     c.setDraft(QStringLiteral("hello"));
-    c.setSendEnabled(false);
+    c.setSendBlocker(QStringLiteral("No model is loaded."));
+    QVERIFY(!c.isSendEnabled());
     QVERIFY(!c.button()->isEnabled());
+    QCOMPARE(c.button()->toolTip(), QStringLiteral("No model is loaded.")); // says why on the button too
     QTest::keyClick(c.editor(), Qt::Key_Return);
     QCOMPARE(spy.count(), 0);
-    c.setSendEnabled(true);
+    QCOMPARE(c.draft(), QStringLiteral("hello"));
+    QCOMPARE(c.noticeText(), QStringLiteral("No model is loaded."));
+    c.setSendBlocker(QStringLiteral("The model is not loaded yet.")); // another reason: the notice follows
+    QCOMPARE(c.noticeText(), QStringLiteral("The model is not loaded yet."));
+    c.setSendBlocker(QString());
+    QVERIFY(c.button()->isEnabled());
+    QCOMPARE(c.noticeText(), QString());
     QTest::keyClick(c.editor(), Qt::Key_Return);
     QCOMPARE(spy.count(), 1);
+    QCOMPARE(c.draft(), QStringLiteral("hello")); // sending does not clear it: the window does, once saved
+    c.setGenerating(true);
+    c.setSendBlocker(QStringLiteral("An answer is being written."));
+    QVERIFY(c.button()->isEnabled()); // Stop still works
 }
 
 void TestComposer::draftChangedAndFocus() {

@@ -128,7 +128,7 @@ class TestMainWindow : public QObject {
         QSignalSpy deltas(m_controller.get(), &ChatController::textArrived);
         typeAndSend(QStringLiteral("Hello whale 你好"));
         QTRY_VERIFY(m_controller->isGenerating() || !deltas.isEmpty());
-        QVERIFY(m_window->composer()->draft().isEmpty()); // accepted: the draft is cleared
+        QTRY_VERIFY(m_window->composer()->draft().isEmpty()); // the question is saved: the draft goes
         waitForAnswer();
         QVERIFY(!deltas.isEmpty()); // streamed token by token, only the new text each time
         const auto& branch = m_controller->branch();
@@ -309,6 +309,91 @@ class TestMainWindow : public QObject {
         QVERIFY(!m_window->composer()->noticeText().isEmpty());
         QCOMPARE(m_window->composer()->draft(), longDraft); // nothing cut, nothing sent
         QCOMPARE(sends.count(), 0);
+    }
+
+    /// A window whose controller refuses to send; until its store is open and its model settled.
+    void openRefusingWindow(const AppSettings& s) {
+        m_languages = std::make_unique<LanguageManager>();
+        m_languages->apply(s.language);
+        m_controller = std::make_unique<ChatController>(m_data->path(), s);
+        m_window = std::make_unique<MainWindow>(*m_controller, *m_languages);
+        m_window->show();
+        QSignalSpy opened(m_controller.get(), &ChatController::storeOpened);
+        QSignalSpy loaded(m_controller.get(), &ChatController::modelLoaded);
+        QSignalSpy failed(m_controller.get(), &ChatController::modelLoadFailed);
+        m_controller->start();
+        QVERIFY(opened.wait(kAnswerTimeoutMs));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() + failed.count() > 0, kAnswerTimeoutMs);
+        QVERIFY(!m_controller->isModelLoading());
+    }
+    /// Sends `draft` with Enter and by the controller itself: refused, the draft kept whole, the reason shown
+    /// under it and on the Send button, nothing saved or started.
+    void expectRefusedKeepingTheDraft(const QString& draft, const QString& reasonPart) {
+        Composer* composer = m_window->composer();
+        QSignalSpy generating(m_controller.get(), &ChatController::generatingChanged);
+        QSignalSpy errors(m_controller.get(), &ChatController::errorOccurred);
+        QVERIFY(!composer->isSendEnabled());
+        QVERIFY2(m_controller->sendBlocker().contains(reasonPart), qPrintable(m_controller->sendBlocker()));
+        composer->setDraft(draft);
+        QTest::keyClick(static_cast<QWidget*>(composer->editor()), Qt::Key_Return);
+        QCOMPARE(composer->draft(), draft);
+        QVERIFY2(composer->noticeText().contains(reasonPart), qPrintable(composer->noticeText()));
+        QVERIFY(!composer->button()->isEnabled());
+        QVERIFY2(composer->button()->toolTip().contains(reasonPart), qPrintable(composer->button()->toolTip()));
+        QVERIFY(!m_controller->send(draft)); // the controller asks the same question
+        QCOMPARE(errors.count(), 1);
+        QVERIFY(errors.at(0).at(0).toString().contains(reasonPart));
+        QTest::qWait(100);
+        QCOMPARE(composer->draft(), draft);
+        QCOMPARE(generating.count(), 0);
+        auto store = openStore();
+        QVERIFY(store);
+        QCOMPARE(store->conversations().size(), std::size_t(0)); // nothing saved
+    }
+
+    void refusedSendWithAnEndpointNotSetUpKeepsTheDraft() {
+        AppSettings s = testSettings();
+        RemoteEndpoint e = RemoteEndpoint::deepSeekPreset(); // no key yet
+        e.id = QStringLiteral("ds");
+        e.name = QStringLiteral("DeepSeek");
+        s.endpoints = {e};
+        s.activeEndpoint = e.id;
+        QVERIFY(!e.problems().isEmpty());
+        openRefusingWindow(s);
+        QVERIFY(m_controller->model().model); // the local model is loaded, but the endpoint answers
+        expectRefusedKeepingTheDraft(QStringLiteral("A long question I typed carefully, 一个问题"),
+                                     QStringLiteral("“DeepSeek” is not set up"));
+        // Choosing the local model instead makes sending possible, the draft still there.
+        AppSettings local = s;
+        local.activeEndpoint.clear();
+        m_controller->applySettings(local);
+        QTRY_VERIFY(m_window->composer()->isSendEnabled());
+        QVERIFY(m_window->composer()->button()->isEnabled());
+        QTest::keyClick(static_cast<QWidget*>(m_window->composer()->editor()), Qt::Key_Return);
+        QTRY_VERIFY(m_window->composer()->draft().isEmpty());
+        waitForAnswer();
+        QCOMPARE(m_controller->branch().front().record.content, QStringLiteral("A long question I typed carefully, 一个问题"));
+    }
+
+    void refusedSendWithNoModelKeepsTheDraft() {
+        AppSettings s = testSettings();
+        s.model.folder = QDir(m_data->path()).filePath(QStringLiteral("no-such-model"));
+        openRefusingWindow(s);
+        QVERIFY(!m_controller->model().model);
+        expectRefusedKeepingTheDraft(QStringLiteral("hello?"), QStringLiteral("No model is loaded"));
+    }
+
+    void languageSwitchRetranslatesTheRefusal() {
+        AppSettings s = testSettings();
+        s.model.folder = QDir(m_data->path()).filePath(QStringLiteral("no-such-model"));
+        openRefusingWindow(s);
+        const QString english = m_window->composer()->button()->toolTip();
+        QVERIFY(english.contains(QLatin1String("No model is loaded")));
+        m_languages->apply(QStringLiteral("zh_CN"));
+        QTRY_VERIFY(m_window->composer()->button()->toolTip() != english);
+        QVERIFY(m_window->composer()->button()->toolTip() == m_controller->sendBlocker());
+        m_languages->apply(QStringLiteral("en"));
+        QTRY_COMPARE(m_window->composer()->button()->toolTip(), english);
     }
 
     void appServesTheLoadedModelOverTheApi() {

@@ -435,6 +435,41 @@ class TestRemoteEndpoint : public QObject {
         QCOMPARE(controller.branch().at(1).record.content, remote.content);
     }
 
+    void endpointAnswersWhenNoLocalModelLoads() {
+        // Sending needs a local model OR an endpoint that is set up: with the model folder missing, the endpoint
+        // still answers (the window once refused this, and cleared the draft besides).
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        AppSettings s;
+        s.model.folder = QDir(data.path()).filePath(QStringLiteral("missing-model"));
+        s.model.threads = 2;
+        s.generation = settings(4, 5);
+        s.language = QStringLiteral("en");
+        s.endpoints = {ourServer()};
+        s.activeEndpoint = s.endpoints.at(0).id;
+        ChatController controller(data.path(), s);
+        QSignalSpy failed(&controller, &ChatController::modelLoadFailed);
+        QSignalSpy opened(&controller, &ChatController::storeOpened);
+        QSignalSpy saved(&controller, &ChatController::questionSaved);
+        controller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty() && !opened.isEmpty(), kTimeoutMs);
+        QVERIFY(!controller.model().model);
+        QCOMPARE(controller.sendBlocker(), QString());
+        QVERIFY(controller.send(QStringLiteral("Only the endpoint can answer")));
+        QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, kTimeoutMs);
+        QCOMPARE(saved.at(0).at(0).toString(), QStringLiteral("Only the endpoint can answer"));
+        QTRY_COMPARE_WITH_TIMEOUT(int(controller.branch().size()), 2, kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(int(controller.branch().back().record.status), int(MessageStatus::Complete),
+                                  kTimeoutMs);
+        QCOMPARE(controller.branch().back().record.backend, QStringLiteral("Test server"));
+        // Without the endpoint nothing can answer: refused, and said why.
+        s.activeEndpoint.clear();
+        controller.applySettings(s);
+        QTRY_VERIFY_WITH_TIMEOUT(!controller.isModelLoading(), kTimeoutMs);
+        QVERIFY(controller.sendBlocker().contains(QStringLiteral("No model is loaded")));
+        QVERIFY(!controller.send(QStringLiteral("and now?")));
+    }
+
     void toolCallCollectorJoinsDeltas() {
         // OpenAI's form: index on every delta, id and name on the first.
         ToolCallCollector c;
