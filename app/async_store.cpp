@@ -36,6 +36,19 @@ ConversationStore* AsyncStore::storeOnThread() {
     return m_store.get();
 }
 
+ws::Status AsyncStore::call(const std::function<ws::Status(ConversationStore&)>& work) {
+    ws::Status result(ws::Code::IoError, tr("The conversation store is not open.").toStdString());
+    const auto runIt = [&] {
+        if (ConversationStore* store = storeOnThread())
+            result = work(*store);
+    };
+    if (QThread::currentThread() == &m_thread)
+        runIt();
+    else
+        QMetaObject::invokeMethod(m_worker, runIt, Qt::BlockingQueuedConnection);
+    return result;
+}
+
 void AsyncStore::waitForIdle() {
     if (QThread::currentThread() == &m_thread) return;
     QMetaObject::invokeMethod(m_worker, [] {}, Qt::BlockingQueuedConnection);

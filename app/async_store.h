@@ -9,6 +9,7 @@
 #include <QString>
 #include <QThread>
 
+#include <functional>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -54,6 +55,10 @@ class AsyncStore : public QObject {
             if (ConversationStore* store = storeOnThread()) work(*store);
         }, Qt::QueuedConnection);
     }
+    /// Runs `work` on the store thread and waits for its status, after the work posted before it (the engine's
+    /// final write of an answer). From the store thread itself it runs at once. An error when the store is not
+    /// open. Never from the GUI thread: it would wait on the disk.
+    ws::Status call(const std::function<ws::Status(ConversationStore&)>& work);
     /// Blocks until every piece of work posted so far has run (shutdown, tests). Results still arrive queued.
     void waitForIdle();
 

@@ -50,13 +50,12 @@ QString err(const ws::Status& s) { return QString::fromStdString(s.message()); }
 } // namespace
 
 ChatController::ChatController(const QString& dataDir, const AppSettings& settings, QObject* parent)
-    : QObject(parent), m_settings(settings), m_worker(new EngineWorker(dataDir)) {
+    : QObject(parent), m_settings(settings), m_worker(new EngineWorker(m_store)) {
     m_engineThread.setObjectName(QStringLiteral("whalesong-engine"));
     m_worker->moveToThread(&m_engineThread);
     connect(&m_engineThread, &QThread::finished, m_worker, &EngineWorker::shutdown, Qt::DirectConnection);
     m_engineThread.start();
     m_store.open(dataDir);
-    QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->openStore(); }, Qt::QueuedConnection);
 
     connect(&m_store, &AsyncStore::opened, this, [this](const OpenNotice& n) {
         m_storeState = StoreState::Open;

@@ -35,7 +35,7 @@ template <typename Emit> void publishToolCalls(ToolCallCollector& tools, StreamC
 }
 } // namespace
 
-EngineWorker::EngineWorker(QString dataDir) : m_dataDir(std::move(dataDir)) {}
+EngineWorker::EngineWorker(AsyncStore& store) : m_store(store) {}
 EngineWorker::~EngineWorker() = default;
 
 void EngineWorker::shutdown() {
@@ -51,33 +51,12 @@ void EngineWorker::setModel(std::shared_ptr<const ws::Model> model, int contextL
     m_contextLength = contextLength;
 }
 
-void EngineWorker::openStore() {
-    if (m_store) return;
-    auto store = ConversationStore::open(m_dataDir);
-    if (!store) {
-        m_storeError = fromStd(store.status().message());
-        return;
-    }
-    m_store = std::move(store.value());
-}
-
 void EngineWorker::generate(const GenerationJob& job) {
-    openStore();
-    if (!m_store) {
-        GenerationOutcome out;
-        out.conversationId = job.conversationId;
-        out.answerId = job.answerId;
-        out.status = MessageStatus::Error;
-        out.finishReason = QStringLiteral("error");
-        out.error = tr("The conversation store could not be opened: %1").arg(m_storeError);
-        emit generationFinished(out);
-        return;
-    }
     if (job.endpoint) {
         startRemote(job);
         return;
     }
-    emit generationFinished(run(job, *m_store));
+    emit generationFinished(run(job));
 }
 
 GenerationOutcome EngineWorker::failed(const GenerationJob& job, StreamCheckpointer& checkpointer,
@@ -98,7 +77,7 @@ GenerationOutcome EngineWorker::failed(const GenerationJob& job, StreamCheckpoin
 }
 
 void EngineWorker::startRemote(const GenerationJob& job) {
-    auto checkpointer = std::make_unique<StreamCheckpointer>(*m_store, job.answerId);
+    auto checkpointer = std::make_unique<StreamCheckpointer>(m_store, job.answerId);
     if (const QStringList problems = job.endpoint->problems() + job.settings.problems(); !problems.isEmpty()) {
         emit generationFinished(failed(job, *checkpointer, problems.join(QLatin1Char('\n'))));
         return;
@@ -189,11 +168,11 @@ void EngineWorker::finishRemote(const RemoteResult& result) {
     emit generationFinished(out);
 }
 
-GenerationOutcome EngineWorker::run(const GenerationJob& job, ConversationStore& store) {
+GenerationOutcome EngineWorker::run(const GenerationJob& job) {
     GenerationOutcome out;
     out.conversationId = job.conversationId;
     out.answerId = job.answerId;
-    StreamCheckpointer checkpointer(store, job.answerId);
+    StreamCheckpointer checkpointer(m_store, job.answerId);
     const auto fail = [&](const QString& message) {
         GenerationOutcome f = failed(job, checkpointer, message, out.stats);
         f.contextUsed = out.contextUsed;

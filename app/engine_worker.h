@@ -1,5 +1,6 @@
 // EngineWorker: the engine on a thread of its own. It owns the session (KV cache, reused across the turns of a
-// conversation) and a store connection of its own, so a streaming answer is checkpointed where it is produced.
+// conversation); a streaming answer's checkpoints go to the store's own thread (AsyncStore, the one connection of
+// the process), posted without waiting, and its final write waits there until it is committed.
 // The GUI talks to it only through queued calls and signals; stop is a std::stop_source the caller keeps, which works at once.
 #pragma once
 
@@ -45,6 +46,7 @@ struct GenerationOutcome {
     int contextLimit = 0;
 };
 
+class AsyncStore;
 class RemoteChatClient;
 struct RemoteResult;
 class StreamCheckpointer;
@@ -53,15 +55,11 @@ class QTimer;
 class EngineWorker : public QObject {
     Q_OBJECT
   public:
-    /// `dataDir`: where the conversation store lives (opened on the worker thread by openStore(), else at the
-    /// first answer).
-    explicit EngineWorker(QString dataDir);
+    /// `store`: where answers are written; it must outlive the worker's thread.
+    explicit EngineWorker(AsyncStore& store);
     ~EngineWorker() override;
 
     // ---- called on the worker thread (queue them with QMetaObject::invokeMethod) --------------------------
-    /// Opens the worker's store connection now. Queue it at start-up: opening runs the start-up recovery
-    /// (answers left 'streaming' become interrupted), which must not meet an answer of this session.
-    void openStore();
     /// Uses `model` from now on with a context of `contextLength` tokens (the old session is dropped).
     void setModel(std::shared_ptr<const ws::Model> model, int contextLength);
     /// Produces the answer, streaming it (textArrived), checkpointing it, and finishing it in the store. With
@@ -81,7 +79,7 @@ class EngineWorker : public QObject {
     void generationFinished(const GenerationOutcome& outcome);
 
   private:
-    GenerationOutcome run(const GenerationJob& job, ConversationStore& store);
+    GenerationOutcome run(const GenerationJob& job);
     void startRemote(const GenerationJob& job);
     void finishRemote(const RemoteResult& result);
     GenerationOutcome failed(const GenerationJob& job, StreamCheckpointer& checkpointer, const QString& message,
@@ -92,9 +90,7 @@ class EngineWorker : public QObject {
     std::unique_ptr<RemoteRun> m_remoteRun;
     RemoteChatClient* m_remote = nullptr; ///< created on the worker thread at the first remote answer
     QTimer* m_flushTimer = nullptr;       ///< checkpoints a remote answer whose stream stalls
-    QString m_storeError; ///< why the store could not be opened
-    QString m_dataDir;
-    std::unique_ptr<ConversationStore> m_store;
+    AsyncStore& m_store;
     std::shared_ptr<const ws::Model> m_model;
     std::unique_ptr<ws::Session> m_session;
     int m_contextLength = 0;

@@ -1,12 +1,32 @@
 // StreamCheckpointer: the token/time batching of durable streaming.
 #include "stream_checkpointer.h"
 
+#include "async_store.h"
+
+#include <mutex>
+#include <optional>
 #include <utility>
+
+struct StreamCheckpointer::Queued {
+    struct Text {
+        QString content, reasoning;
+        QJsonArray toolCalls;
+    };
+    std::mutex mutex;
+    std::optional<Text> text;
+};
 
 StreamCheckpointer::StreamCheckpointer(ConversationStore& store, qint64 messageId, int maxIntervalMs,
                                        int maxTokens, Clock clock)
-    : m_store(store), m_messageId(messageId), m_maxIntervalMs(maxIntervalMs), m_maxTokens(maxTokens),
+    : m_store(&store), m_messageId(messageId), m_maxIntervalMs(maxIntervalMs), m_maxTokens(maxTokens),
       m_clock(std::move(clock)) {
+    m_timer.start();
+    m_lastCheckpointMs = now();
+}
+
+StreamCheckpointer::StreamCheckpointer(AsyncStore& store, qint64 messageId, int maxIntervalMs, int maxTokens)
+    : m_async(&store), m_queued(std::make_shared<Queued>()), m_messageId(messageId), m_maxIntervalMs(maxIntervalMs),
+      m_maxTokens(maxTokens) {
     m_timer.start();
     m_lastCheckpointMs = now();
 }
@@ -33,7 +53,31 @@ ws::Status StreamCheckpointer::setToolCalls(const QJsonArray& calls) {
 ws::Status StreamCheckpointer::flush() {
     if (m_pending == 0)
         return ws::Status::ok();
-    WS_TRY(m_store.checkpoint(m_messageId, m_content, m_reasoning, m_toolCalls));
+    if (m_store) {
+        WS_TRY(m_store->checkpoint(m_messageId, m_content, m_reasoning, m_toolCalls));
+        if (m_committed)
+            m_committed(m_content.size());
+    } else {
+        bool post = false;
+        {
+            std::lock_guard lock(m_queued->mutex);
+            post = !m_queued->text.has_value(); // else the queued write takes this newer text when it runs
+            m_queued->text = Queued::Text{m_content, m_reasoning, m_toolCalls};
+        }
+        if (post)
+            m_async->run([queued = m_queued, id = m_messageId, committed = m_committed](ConversationStore& s) {
+                std::optional<Queued::Text> text;
+                {
+                    std::lock_guard lock(queued->mutex);
+                    text.swap(queued->text);
+                }
+                if (!text)
+                    return;
+                // A failed checkpoint is not retried here: the next one writes the whole text again.
+                if (s.checkpoint(id, text->content, text->reasoning, text->toolCalls).isOk() && committed)
+                    committed(text->content.size());
+            });
+    }
     m_pending = 0;
     ++m_checkpoints;
     m_lastCheckpointMs = now();
@@ -41,7 +85,18 @@ ws::Status StreamCheckpointer::flush() {
 }
 
 ws::Status StreamCheckpointer::finish(MessageStatus status, const MessageStats& stats, const QString& error) {
-    WS_TRY(m_store.finishAnswer(m_messageId, m_content, m_reasoning, status, stats, error, m_toolCalls));
+    if (m_store) {
+        WS_TRY(m_store->finishAnswer(m_messageId, m_content, m_reasoning, status, stats, error, m_toolCalls));
+    } else {
+        // After the checkpoints posted before it (one queue); a checkpoint still waiting finds nothing to write.
+        {
+            std::lock_guard lock(m_queued->mutex);
+            m_queued->text.reset();
+        }
+        WS_TRY(m_async->call([&](ConversationStore& s) {
+            return s.finishAnswer(m_messageId, m_content, m_reasoning, status, stats, error, m_toolCalls);
+        }));
+    }
     m_pending = 0;
     return ws::Status::ok();
 }

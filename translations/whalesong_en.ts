@@ -11,8 +11,8 @@
 <context>
     <name>ApiServerPage</name>
     <message>
-        <source>this-computer&apos;s-address</source>
-        <translation>this-computer&apos;s-address</translation>
+        <source>this-computer's-address</source>
+        <translation>this-computer's-address</translation>
     </message>
     <message>
         <source>Base URL for clients: %1
@@ -21,8 +21,8 @@ Example: %2</source>
 Example: %2</translation>
     </message>
     <message>
-        <source>Serve the loaded model to other programs over the OpenAI-compatible chat-completions API (the OpenAI SDKs, curl, Open WebUI, Dify…), as DeepSeek&apos;s API does. The same server runs without the app: whalesong-cli serve.</source>
-        <translation>Serve the loaded model to other programs over the OpenAI-compatible chat-completions API (the OpenAI SDKs, curl, Open WebUI, Dify…), as DeepSeek&apos;s API does. The same server runs without the app: whalesong-cli serve.</translation>
+        <source>Serve the loaded model to other programs over the OpenAI-compatible chat-completions API (the OpenAI SDKs, curl, Open WebUI, Dify…), as DeepSeek's API does. The same server runs without the app: whalesong-cli serve.</source>
+        <translation>Serve the loaded model to other programs over the OpenAI-compatible chat-completions API (the OpenAI SDKs, curl, Open WebUI, Dify…), as DeepSeek's API does. The same server runs without the app: whalesong-cli serve.</translation>
     </message>
     <message>
         <source>&amp;Serve the model over the API</source>
@@ -47,6 +47,13 @@ Example: %2</translation>
     <message>
         <source>&amp;Generate</source>
         <translation>&amp;Generate</translation>
+    </message>
+</context>
+<context>
+    <name>AsyncStore</name>
+    <message>
+        <source>The conversation store is not open.</source>
+        <translation>The conversation store is not open.</translation>
     </message>
 </context>
 <context>
@@ -145,8 +152,8 @@ Example: %2</translation>
         <translation>With --export: only the conversation UUID.</translation>
     </message>
     <message>
-        <source>Import a Whalesong export or ChatGPT&apos;s conversations.json from FILE (all or nothing).</source>
-        <translation>Import a Whalesong export or ChatGPT&apos;s conversations.json from FILE (all or nothing).</translation>
+        <source>Import a Whalesong export or ChatGPT's conversations.json from FILE (all or nothing).</source>
+        <translation>Import a Whalesong export or ChatGPT's conversations.json from FILE (all or nothing).</translation>
     </message>
     <message>
         <source>Search every conversation; one JSON object per match and line.</source>
@@ -272,8 +279,8 @@ The data commands below work without opening a window.</translation>
         <translation>%1 / %2 tokens</translation>
     </message>
     <message>
-        <source>Tokens in the draft / tokens left in the model&apos;s context</source>
-        <translation>Tokens in the draft / tokens left in the model&apos;s context</translation>
+        <source>Tokens in the draft / tokens left in the model's context</source>
+        <translation>Tokens in the draft / tokens left in the model's context</translation>
     </message>
 </context>
 <context>
@@ -381,8 +388,8 @@ The data commands below work without opening a window.</translation>
         <translation>Connecting to %1…</translation>
     </message>
     <message>
-        <source>Answer with a model served elsewhere — DeepSeek&apos;s API, or an SGLang or vLLM server for models larger than this computer. Conversations stay on this computer; a conversation can go on with another backend at any time.</source>
-        <translation>Answer with a model served elsewhere — DeepSeek&apos;s API, or an SGLang or vLLM server for models larger than this computer. Conversations stay on this computer; a conversation can go on with another backend at any time.</translation>
+        <source>Answer with a model served elsewhere — DeepSeek's API, or an SGLang or vLLM server for models larger than this computer. Conversations stay on this computer; a conversation can go on with another backend at any time.</source>
+        <translation>Answer with a model served elsewhere — DeepSeek's API, or an SGLang or vLLM server for models larger than this computer. Conversations stay on this computer; a conversation can go on with another backend at any time.</translation>
     </message>
     <message>
         <source>Answer &amp;with:</source>
@@ -425,8 +432,8 @@ The data commands below work without opening a window.</translation>
         <translation>API &amp;key:</translation>
     </message>
     <message>
-        <source>Sent as a Bearer token; stored in this computer&apos;s settings</source>
-        <translation>Sent as a Bearer token; stored in this computer&apos;s settings</translation>
+        <source>Sent as a Bearer token; stored in this computer's settings</source>
+        <translation>Sent as a Bearer token; stored in this computer's settings</translation>
     </message>
     <message>
         <source>M&amp;odel:</source>
@@ -436,10 +443,6 @@ The data commands below work without opening a window.</translation>
 <context>
     <name>EngineWorker</name>
     <message>
-        <source>The conversation store could not be opened: %1</source>
-        <translation>The conversation store could not be opened: %1</translation>
-    </message>
-    <message>
         <source>The answer could not be saved: %1</source>
         <translation>The answer could not be saved: %1</translation>
     </message>
@@ -448,8 +451,8 @@ The data commands below work without opening a window.</translation>
         <translation>No model is loaded.</translation>
     </message>
     <message>
-        <source>The model&apos;s context could not be allocated: %1</source>
-        <translation>The model&apos;s context could not be allocated: %1</translation>
+        <source>The model's context could not be allocated: %1</source>
+        <translation>The model's context could not be allocated: %1</translation>
     </message>
     <message>
         <source>The conversation could not be turned into a prompt: %1</source>
@@ -525,8 +528,8 @@ The data commands below work without opening a window.</translation>
         <translation>DeepSeek temperature mapping</translation>
     </message>
     <message>
-        <source>As DeepSeek&apos;s API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</source>
-        <translation>As DeepSeek&apos;s API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</translation>
+        <source>As DeepSeek's API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</source>
+        <translation>As DeepSeek's API does: a temperature up to 1 runs at 0.3 × T, above 1 at T − 0.7.</translation>
     </message>
     <message>
         <source>Top &amp;p:</source>
@@ -1055,8 +1058,8 @@ The data commands below work without opening a window.</translation>
         <translation>Checking the model…</translation>
     </message>
     <message>
-        <source>The model&apos;s weights could not be described.</source>
-        <translation>The model&apos;s weights could not be described.</translation>
+        <source>The model's weights could not be described.</source>
+        <translation>The model's weights could not be described.</translation>
     </message>
     <message>
         <source>Known once the model is checked.</source>
@@ -1074,8 +1077,8 @@ The data commands below work without opening a window.</translation>
         <translation>%1 refused the API key (HTTP %2). Check the key in Settings → Endpoints.</translation>
     </message>
     <message>
-        <source>%1: the account&apos;s balance is used up (HTTP 402). Top it up, then try again.</source>
-        <translation>%1: the account&apos;s balance is used up (HTTP 402). Top it up, then try again.</translation>
+        <source>%1: the account's balance is used up (HTTP 402). Top it up, then try again.</source>
+        <translation>%1: the account's balance is used up (HTTP 402). Top it up, then try again.</translation>
     </message>
     <message>
         <source>%1 does not know this model or address (HTTP 404). Check the base URL and the model name.</source>
@@ -1129,12 +1132,12 @@ The data commands below work without opening a window.</translation>
         <translation>Base URL: an http:// or https:// address is needed, such as https://api.deepseek.com/v1.</translation>
     </message>
     <message>
-        <source>Model: the model&apos;s name on that server is needed.</source>
-        <translation>Model: the model&apos;s name on that server is needed.</translation>
+        <source>Model: the model's name on that server is needed.</source>
+        <translation>Model: the model's name on that server is needed.</translation>
     </message>
     <message>
-        <source>API key: DeepSeek&apos;s API needs one (platform.deepseek.com).</source>
-        <translation>API key: DeepSeek&apos;s API needs one (platform.deepseek.com).</translation>
+        <source>API key: DeepSeek's API needs one (platform.deepseek.com).</source>
+        <translation>API key: DeepSeek's API needs one (platform.deepseek.com).</translation>
     </message>
     <message>
         <source>Port must be in [1, 65535], got %1.</source>
@@ -1160,8 +1163,8 @@ The data commands below work without opening a window.</translation>
         <translation>Thoughts</translation>
     </message>
     <message>
-        <source>Show or hide the model&apos;s reasoning</source>
-        <translation>Show or hide the model&apos;s reasoning</translation>
+        <source>Show or hide the model's reasoning</source>
+        <translation>Show or hide the model's reasoning</translation>
     </message>
 </context>
 <context>

@@ -50,6 +50,13 @@ Example: %2</source>
     </message>
 </context>
 <context>
+    <name>AsyncStore</name>
+    <message>
+        <source>The conversation store is not open.</source>
+        <translation>对话存储尚未打开。</translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message>
         <source>That conversation no longer exists.</source>
@@ -433,10 +440,6 @@ The data commands below work without opening a window.</source>
 </context>
 <context>
     <name>EngineWorker</name>
-    <message>
-        <source>The conversation store could not be opened: %1</source>
-        <translation>无法打开对话存储：%1</translation>
-    </message>
     <message>
         <source>The answer could not be saved: %1</source>
         <translation>无法保存回答：%1</translation>

@@ -31,16 +31,27 @@ void TestStoreCrash::killedMidStream() {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
 
-    constexpr int kRounds = 25;
-    int killedStreaming = 0;
-    int checkpointsReported = 0;
+    constexpr int kRounds = 40;
+    int killedStreaming = 0, killedStreamingAsync = 0;
+    int checkpointsReported = 0, checkpointsReportedAsync = 0;
     QElapsedTimer total;
     total.start();
     for (int round = 0; round < kRounds; ++round) {
         QProcess child;
         child.setProcessChannelMode(QProcess::SeparateChannels);
-        child.start(writer, {dir.path(), QString::number(rng.generate())});
+        // Every other round the app's way: through the store's own thread, checkpoints posted without waiting.
+        const QString mode = round % 2 ? QStringLiteral("async") : QStringLiteral("direct");
+        child.start(writer, {dir.path(), QString::number(rng.generate()), mode});
         QVERIFY2(child.waitForStarted(5000), qPrintable(child.errorString()));
+        // Half the kills count from the start (the open itself may be cut), half from "opened" (so that, slow
+        // as the open is under sanitizers, enough of them land in the middle of an answer).
+        if ((round / 2) % 2 == 1) {
+            QElapsedTimer wait;
+            wait.start();
+            while (!child.canReadLine() && wait.elapsed() < 30000) // the first line is "opened"
+                child.waitForReadyRead(1000);
+            QVERIFY2(child.canReadLine(), "the writer did not open the store");
+        }
         const int delayMs = static_cast<int>(rng.bounded(5, 301));
         QTest::qWait(delayMs);
         child.kill(); // SIGKILL: no destructor, no flush, no rollback
@@ -66,6 +77,7 @@ void TestStoreCrash::killedMidStream() {
             } else if (f[0] == "begin" || f[0] == "checkpoint") {
                 streaming[id] = length;
                 checkpointsReported += f[0] == "checkpoint" ? 1 : 0;
+                checkpointsReportedAsync += f[0] == "checkpoint" && mode == QLatin1String("async") ? 1 : 0;
             } else if (f[0] == "finished") {
                 streaming.remove(id);
                 committed[id] = length;
@@ -99,8 +111,10 @@ void TestStoreCrash::killedMidStream() {
                                     .arg(it.value())));
             QCOMPARE(m->content, pattern.left(m->content.size()));
             QVERIFY(m->status == MessageStatus::Interrupted || m->status == MessageStatus::Complete);
-            if (m->status == MessageStatus::Interrupted)
+            if (m->status == MessageStatus::Interrupted) {
                 ++killedStreaming;
+                killedStreamingAsync += mode == QLatin1String("async") ? 1 : 0;
+            }
         }
         Database raw(store.path(), Database::Mode::ReadWrite);
         QCOMPARE(raw.queryInt("SELECT count(*) FROM messages WHERE status = 'streaming'"), qint64(0));
@@ -116,6 +130,8 @@ void TestStoreCrash::killedMidStream() {
     // The kills did land mid-stream, after checkpoints (else the test proves little).
     QVERIFY(killedStreaming > 0);
     QVERIFY(checkpointsReported > 0);
+    QVERIFY(killedStreamingAsync > 0); // the app's way too
+    QVERIFY(checkpointsReportedAsync > 0);
 }
 
 // Two writer processes open the same data folder at the same moment (one creates the schema while the other
@@ -127,8 +143,9 @@ void TestStoreCrash::twoInstancesWriteTheSameFile() {
     QVERIFY(dir.isValid());
     for (int round = 0; round < 3; ++round) {
         QProcess a, b;
-        a.start(writer, {dir.path(), QString::number(2 * round + 1)});
-        b.start(writer, {dir.path(), QString::number(2 * round + 2)});
+        // one writes on its own thread, the other through its store's thread, as the app does
+        a.start(writer, {dir.path(), QString::number(2 * round + 1), QStringLiteral("direct")});
+        b.start(writer, {dir.path(), QString::number(2 * round + 2), QStringLiteral("async")});
         QVERIFY(a.waitForStarted(5000) && b.waitForStarted(5000));
         QTest::qWait(1200);
         for (QProcess* p : {&a, &b}) { // a writer that stopped on its own has told why on stdout (checked below)
