@@ -125,22 +125,27 @@ void MessageWidget::showContent() {
     m_body->setText(r.content);
     m_body->setVisible(!r.content.isEmpty() || r.toolCalls.isEmpty());
     m_toolCalls->setCalls(r.toolCalls);
+    // The body and the thinking section keep the text; a copy here would grow with every delta for nothing.
+    r.content.clear();
+    r.reasoning.clear();
 }
+
+const QString& MessageWidget::content() const { return m_body->text(); }
+
+QString MessageWidget::reasoning() const { return m_thinking->text(); }
 
 void MessageWidget::setToolCalls(const QJsonArray& toolCalls) {
     const bool started = m_entry.record.toolCalls.isEmpty() && !toolCalls.isEmpty();
     m_entry.record.toolCalls = toolCalls;
     m_toolCalls->setCalls(toolCalls);
-    m_body->setVisible(!m_entry.record.content.isEmpty() || toolCalls.isEmpty());
+    m_body->setVisible(!content().isEmpty() || toolCalls.isEmpty());
     if (started)
         updateState();
 }
 
 void MessageWidget::appendText(const QString& contentDelta, const QString& reasoningDelta) {
-    const bool contentStarted = m_entry.record.content.isEmpty() && !contentDelta.isEmpty();
-    const bool reasoningStarted = m_entry.record.reasoning.isEmpty() && !reasoningDelta.isEmpty();
-    m_entry.record.content += contentDelta;
-    m_entry.record.reasoning += reasoningDelta;
+    const bool contentStarted = content().isEmpty() && !contentDelta.isEmpty();
+    const bool reasoningStarted = m_thinking->text().isEmpty() && !reasoningDelta.isEmpty();
     if (!reasoningDelta.isEmpty())
         m_thinking->appendText(reasoningDelta);
     if (!contentDelta.isEmpty()) {
@@ -164,7 +169,7 @@ QString MessageWidget::statusText() const { return m_status->isHidden() ? QStrin
 
 QString MessageWidget::statsText() const { return m_stats->isHidden() ? QString() : m_stats->text(); }
 
-void MessageWidget::copyToClipboard() const { QGuiApplication::clipboard()->setText(m_entry.record.content); }
+void MessageWidget::copyToClipboard() const { QGuiApplication::clipboard()->setText(content()); }
 
 void MessageWidget::showSibling(int delta) {
     const int i = m_entry.siblingIndex() + delta;
@@ -202,7 +207,7 @@ void MessageWidget::startEditing() {
         layout->insertWidget(layout->indexOf(m_body) + 1, m_editPanel);
         retranslateUi();
     }
-    m_editor->setPlainText(m_entry.record.content);
+    m_editor->setPlainText(content());
     m_editor->moveCursor(QTextCursor::End);
     m_body->hide();
     m_actions->hide();
@@ -226,8 +231,8 @@ void MessageWidget::finishEditing(bool send) {
 void MessageWidget::updateState() {
     const MessageRecord& r = m_entry.record;
     const bool streaming = r.status == MessageStatus::Streaming;
-    m_thinking->setVisible(!r.reasoning.isEmpty());
-    m_thinking->setState(streaming && r.content.isEmpty() && r.toolCalls.isEmpty(), r.stats.reasoningMs);
+    m_thinking->setVisible(!m_thinking->text().isEmpty());
+    m_thinking->setState(streaming && content().isEmpty() && r.toolCalls.isEmpty(), r.stats.reasoningMs);
     const bool problem = r.status == MessageStatus::Stopped || r.status == MessageStatus::Error ||
                          r.status == MessageStatus::Interrupted;
     m_status->setVisible(problem);

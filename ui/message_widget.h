@@ -23,7 +23,11 @@ class MessageWidget : public QFrame {
     explicit MessageWidget(const ChatEntry& entry, QWidget* parent = nullptr);
 
     qint64 messageId() const { return m_entry.record.id; }
+    /// The entry's state — status, statistics, tool calls, siblings — without its text: the text is kept once,
+    /// by the body and the thinking section that render it (content() and reasoning()).
     const ChatEntry& entry() const { return m_entry; }
+    const QString& content() const;
+    QString reasoning() const;
     /// The whole new state (status, statistics, full text): only the blocks whose text changed re-render.
     void setEntry(const ChatEntry& entry);
     /// Streaming: appends to the content and to the reasoning; only the last block(s) re-render.
