@@ -1,3 +1,4 @@
+// The store on a thread of its own: the process's one SQLite connection, reached by queued calls and results.
 #include "async_store.h"
 
 AsyncStore::AsyncStore(QObject* parent) : QObject(parent), m_worker(new QObject) {

@@ -1,3 +1,4 @@
+// The chat's state and rules for the widgets: conversations, sending, answers streaming in, and what the window shows.
 #include "chat_controller.h"
 
 #include <QDateTime>
@@ -50,11 +51,11 @@ QString err(const ws::Status& s) { return QString::fromStdString(s.message()); }
 } // namespace
 
 ChatController::ChatController(const QString& dataDir, const AppSettings& settings, QObject* parent)
-    : QObject(parent), m_settings(settings), m_worker(new EngineWorker(m_store)) {
-    m_engineThread.setObjectName(QStringLiteral("whalesong-engine"));
-    m_worker->moveToThread(&m_engineThread);
-    connect(&m_engineThread, &QThread::finished, m_worker, &EngineWorker::shutdown, Qt::DirectConnection);
-    m_engineThread.start();
+    : QObject(parent), m_settings(settings), m_worker(new AnswerWorker(m_store)) {
+    m_answerThread.setObjectName(QStringLiteral("whalesong-engine"));
+    m_worker->moveToThread(&m_answerThread);
+    connect(&m_answerThread, &QThread::finished, m_worker, &AnswerWorker::shutdown, Qt::DirectConnection);
+    m_answerThread.start();
     m_store.open(dataDir);
 
     connect(&m_store, &AsyncStore::opened, this, [this](const OpenNotice& n) {
@@ -92,19 +93,19 @@ ChatController::ChatController(const QString& dataDir, const AppSettings& settin
         updateSendBlocker();
     });
 
-    connect(m_worker, &EngineWorker::textArrived, this,
+    connect(m_worker, &AnswerWorker::textArrived, this,
             [this](qint64 id, const QString& content, const QString& reasoning) {
                 if (!m_generating || m_generating->answerId != id) return;
                 m_runningContent += content;
                 m_runningReasoning += reasoning;
                 if (m_generating->conversationId == m_current) emit textArrived(id, content, reasoning);
             });
-    connect(m_worker, &EngineWorker::toolCallsChanged, this, [this](qint64 id, const QJsonArray& calls) {
+    connect(m_worker, &AnswerWorker::toolCallsChanged, this, [this](qint64 id, const QJsonArray& calls) {
         if (!m_generating || m_generating->answerId != id) return;
         m_runningToolCalls = calls;
         if (m_generating->conversationId == m_current) emit toolCallsChanged(id, calls);
     });
-    connect(m_worker, &EngineWorker::generationFinished, this, &ChatController::finishAnswer);
+    connect(m_worker, &AnswerWorker::generationFinished, this, &ChatController::finishAnswer);
 
     m_draftTimer.setSingleShot(true);
     m_draftTimer.setInterval(150);
@@ -127,8 +128,8 @@ ChatController::~ChatController() {
     m_loader.cancel();
     m_loader.waitForFinished();
     m_draftWatcher.waitForFinished();
-    m_engineThread.quit(); // after the answer under way is finished and saved
-    m_engineThread.wait();
+    m_answerThread.quit(); // after the answer under way is finished and saved
+    m_answerThread.wait();
     delete m_worker;
     m_store.waitForIdle();
 }
@@ -164,7 +165,11 @@ void ChatController::applySettings(const AppSettings& settings) {
 
 void ChatController::refreshConversations() {
     m_store.run(this, [](ConversationStore& s) { return s.conversations(); },
-                [this](std::vector<ConversationRecord> list) { m_conversations.setConversations(std::move(list)); });
+                [this](std::vector<ConversationRecord> list) {
+                    m_conversations.setConversations(std::move(list));
+                    m_conversationsListed = true;
+                    emit conversationsListed();
+                });
 }
 
 // ---- conversations ---------------------------------------------------------------------------------------
@@ -332,6 +337,20 @@ QString ChatController::localModelName() const {
         name.remove(split);
     }
     return name;
+}
+
+QString ChatController::answererDescription() const {
+    if (const RemoteEndpoint* e = m_settings.answeringEndpoint())
+        return tr("%1, through the endpoint “%2”").arg(e->model.trimmed(), e->name);
+    if (m_modelLoading)
+        return tr("The model is loading…");
+    if (!m_model.model)
+        return tr("No model is loaded yet.");
+    const QString backend = QString::fromStdString(m_model.model->backendName());
+    if (m_model.demo)
+        return tr("The built-in demo model, on this computer (%1): random weights, so its answers are meaningless.")
+            .arg(backend);
+    return tr("%1, on this computer (%2)").arg(localModelName(), backend);
 }
 
 QString ChatController::modelLabel() const {

@@ -7,7 +7,7 @@
 #include "async_store.h"
 #include "chat_entry.h"
 #include "conversation_list_model.h"
-#include "engine_worker.h"
+#include "answer_worker.h"
 #include "model_loader.h"
 #include "settings.h"
 
@@ -34,11 +34,16 @@ class ChatController : public QObject {
     void start();
 
     ConversationListModel* conversations() { return &m_conversations; }
+    /// The conversations have been listed from the store at least once (conversations() is then what is saved).
+    bool hasListedConversations() const { return m_conversationsListed; }
     /// The OpenAI-compatible API server over the loaded model (settings.server).
     ApiServerHost* apiServer() { return &m_apiServer; }
     const AppSettings& settings() const { return m_settings; }
     const LoadedModel& model() const { return m_model; }
     bool isModelLoading() const { return m_modelLoading; }
+    /// Who answers the next message, in words for the user: the model and where it runs (this computer and its
+    /// backend, or the endpoint), or that none is ready.
+    QString answererDescription() const;
     bool isGenerating() const { return m_generating.has_value(); }
     qint64 currentConversationId() const { return m_current; }
     const std::vector<ChatEntry>& branch() const { return m_branch; }
@@ -107,6 +112,8 @@ class ChatController : public QObject {
     void errorOccurred(const QString& message);
     /// sendBlocker() changed (empty: sending is possible).
     void sendBlockerChanged(const QString& reason);
+    /// conversations() holds the store's list now (after start, and after each change).
+    void conversationsListed();
     /// The question `text` of send() is saved (its answer starts): the draft may go.
     void questionSaved(const QString& text);
 
@@ -134,10 +141,11 @@ class ChatController : public QObject {
     ModelLoader m_loader;
     LoadedModel m_model;
     ApiServerHost m_apiServer;
-    QThread m_engineThread;
-    EngineWorker* m_worker = nullptr; ///< lives on m_engineThread
+    QThread m_answerThread;
+    AnswerWorker* m_worker = nullptr; ///< lives on m_answerThread
 
     qint64 m_current = 0;
+    bool m_conversationsListed = false;
     std::vector<ChatEntry> m_branch;
     QJsonObject m_overrides;
     struct Running {

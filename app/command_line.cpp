@@ -22,6 +22,8 @@ namespace {
 struct Options {
     QCommandLineParser parser;
     QCommandLineOption help{{QStringLiteral("h"), QStringLiteral("help")}, QCoreApplication::translate("CommandLine", "Show this help.")};
+    QCommandLineOption version{{QStringLiteral("v"), QStringLiteral("version")},
+                               QCoreApplication::translate("CommandLine", "Show the version.")};
     QCommandLineOption dataDir{QStringLiteral("data-dir"),
                                QCoreApplication::translate("CommandLine", "Keep the conversations in DIR (default: the application data "
                                                                      "folder)."),
@@ -68,7 +70,7 @@ struct Options {
             QCoreApplication::translate("CommandLine", "Whalesong: local chat with DeepSeek-V3-class models.\n"
                                                          "The data commands below work without opening a window."));
         parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-        parser.addOptions({help, dataDir, exportJson, conversation, importJson, search, limit, exportMarkdown,
+        parser.addOptions({help, version, dataDir, exportJson, conversation, importJson, search, limit, exportMarkdown,
                            exportJsonl, screenshots});
         parser.addPositionalArgument(
             QStringLiteral("FILE"),
@@ -123,7 +125,7 @@ bool CommandLine::hasDataCommand() const {
     Options o;
     if (!o.parser.parse(m_arguments))
         return true; // run() reports the mistake
-    if (o.parser.isSet(o.help))
+    if (o.parser.isSet(o.help) || o.parser.isSet(o.version))
         return true;
     for (const QCommandLineOption* c : o.commands())
         if (o.parser.isSet(*c))
@@ -154,6 +156,10 @@ int CommandLine::run(QTextStream& out, QTextStream& err) const {
         return fail(err, p.errorText());
     if (p.isSet(o.help)) {
         out << p.helpText();
+        return 0;
+    }
+    if (p.isSet(o.version)) { // "NAME VERSION": the name is also the window's WM_CLASS (the .desktop file's StartupWMClass)
+        out << QCoreApplication::applicationName() << ' ' << QCoreApplication::applicationVersion() << Qt::endl;
         return 0;
     }
     const QCommandLineOption* command = nullptr;

@@ -54,6 +54,10 @@ int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
     nameApplication();
     QApplication::setApplicationDisplayName(QStringLiteral("Whalesong 鲸歌"));
+    // The installed .desktop file's name (the window's app_id on Wayland; on X11 the window's WM_CLASS is the
+    // application name, the .desktop file's StartupWMClass) and the icon for every window.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.whalesong.Whalesong"));
+    QApplication::setWindowIcon(MainWindow::applicationIcon());
     // Chinese text needs a CJK font; fontconfig would find one anyway, these are the ones we prefer.
     QFont font = QApplication::font();
     font.setFamilies({font.family(), QStringLiteral("Noto Sans CJK SC"), QStringLiteral("Source Han Sans SC"),

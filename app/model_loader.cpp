@@ -1,3 +1,4 @@
+// Loads the local model off the GUI thread, with progress and cancel; an empty folder means the built-in demo model.
 #include "model_loader.h"
 
 #include "demo_model.h"

@@ -275,6 +275,8 @@ AppSettings AppSettings::load(QSettings& s) {
     }
     s.endArray();
     a.activeEndpoint = s.value(QStringLiteral("answer_with")).toString();
+    a.modelFolders = s.value(QStringLiteral("models/folders")).toStringList();
+    a.modelFolders.removeAll(QString());
 
     s.beginGroup(QStringLiteral("server"));
     a.server.enabled = s.value(QStringLiteral("enabled"), false).toBool();
@@ -329,6 +331,7 @@ void AppSettings::save(QSettings& s) const {
     }
     s.endArray();
     s.setValue(QStringLiteral("answer_with"), activeEndpoint);
+    s.setValue(QStringLiteral("models/folders"), modelFolders);
 
     s.beginGroup(QStringLiteral("server"));
     s.setValue(QStringLiteral("enabled"), server.enabled);

@@ -102,6 +102,7 @@ struct AppSettings {
     QString language; ///< "" = follow the system; "en" | "zh_CN"
     QList<RemoteEndpoint> endpoints;
     QString activeEndpoint; ///< the id of the endpoint that answers; empty: the local model
+    QStringList modelFolders; ///< folders the user added to look for models in (besides the hubs' caches)
     ServerSettings server;
 
     /// The endpoint that answers, if one is chosen and still exists.

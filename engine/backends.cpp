@@ -33,13 +33,16 @@ std::filesystem::path executableDir() {
 }
 
 /// Where the library may be: $WHALESONG_CUDA_LIBRARY alone when set; else beside the program, in
-/// ../lib/whalesong (an installed layout), and in the build tree that made this engine.
+/// ../lib/whalesong or ../lib/<multiarch>/whalesong (installed layouts), and in the build tree that made this engine.
 std::vector<std::filesystem::path> pluginCandidates() {
     if (const char* env = std::getenv("WHALESONG_CUDA_LIBRARY"); env && *env) return {env};
     std::vector<std::filesystem::path> out;
     if (const auto dir = executableDir(); !dir.empty()) {
         out.push_back(dir / cuda::kPluginFile);
         out.push_back(dir.parent_path() / "lib" / "whalesong" / cuda::kPluginFile);
+#ifdef WS_LIBRARY_ARCHITECTURE // Debian's multiarch folder, where the package puts it: /usr/lib/x86_64-linux-gnu/whalesong
+        out.push_back(dir.parent_path() / "lib" / WS_LIBRARY_ARCHITECTURE / "whalesong" / cuda::kPluginFile);
+#endif
     }
 #ifdef WS_CUDA_PLUGIN_BUILD_DIR
     out.push_back(std::filesystem::path(WS_CUDA_PLUGIN_BUILD_DIR) / cuda::kPluginFile);

@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git xz-utils
       libpcre2-dev nlohmann-json3-dev libcpp-httplib-dev libgtest-dev python3 python3-numpy curl
-      qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-l10n-tools qt6-translations-l10n libsqlite3-dev)
+      qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-l10n-tools qt6-translations-l10n libsqlite3-dev
+      desktop-file-utils appstream help2man man-db)
 # The API tests run the official `openai` npm package; any Node.js with npm will do (Debian's when none is there).
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()

@@ -2,6 +2,32 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AnswerWorker</name>
+    <message>
+        <source>The answer could not be saved: %1</source>
+        <translation>The answer could not be saved: %1</translation>
+    </message>
+    <message>
+        <source>No model is loaded.</source>
+        <translation>No model is loaded.</translation>
+    </message>
+    <message>
+        <source>The model's context could not be allocated: %1</source>
+        <translation>The model's context could not be allocated: %1</translation>
+    </message>
+    <message>
+        <source>The conversation could not be turned into a prompt: %1</source>
+        <translation>The conversation could not be turned into a prompt: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>The conversation is %n token(s) long; the context holds %1. Start a new conversation or raise the context length in the settings.</source>
+        <translation>
+            <numerusform>The conversation is %n token long; the context holds %1. Start a new conversation or raise the context length in the settings.</numerusform>
+            <numerusform>The conversation is %n tokens long; the context holds %1. Start a new conversation or raise the context length in the settings.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ApiServerHost</name>
     <message>
         <source>The API server could not start: %1</source>
@@ -101,6 +127,26 @@ Example: %2</translation>
     <message>
         <source>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</source>
         <translation>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</translation>
+    </message>
+    <message>
+        <source>%1, through the endpoint “%2”</source>
+        <translation>%1, through the endpoint “%2”</translation>
+    </message>
+    <message>
+        <source>The model is loading…</source>
+        <translation>The model is loading…</translation>
+    </message>
+    <message>
+        <source>No model is loaded yet.</source>
+        <translation>No model is loaded yet.</translation>
+    </message>
+    <message>
+        <source>The built-in demo model, on this computer (%1): random weights, so its answers are meaningless.</source>
+        <translation>The built-in demo model, on this computer (%1): random weights, so its answers are meaningless.</translation>
+    </message>
+    <message>
+        <source>%1, on this computer (%2)</source>
+        <translation>%1, on this computer (%2)</translation>
     </message>
 </context>
 <context>
@@ -246,6 +292,10 @@ The data commands below work without opening a window.</translation>
     <message>
         <source>--screenshots opens the window: it goes with no data command</source>
         <translation>--screenshots opens the window: it goes with no data command</translation>
+    </message>
+    <message>
+        <source>Show the version.</source>
+        <translation>Show the version.</translation>
     </message>
 </context>
 <context>
@@ -441,32 +491,6 @@ The data commands below work without opening a window.</translation>
     </message>
 </context>
 <context>
-    <name>EngineWorker</name>
-    <message>
-        <source>The answer could not be saved: %1</source>
-        <translation>The answer could not be saved: %1</translation>
-    </message>
-    <message>
-        <source>No model is loaded.</source>
-        <translation>No model is loaded.</translation>
-    </message>
-    <message>
-        <source>The model's context could not be allocated: %1</source>
-        <translation>The model's context could not be allocated: %1</translation>
-    </message>
-    <message>
-        <source>The conversation could not be turned into a prompt: %1</source>
-        <translation>The conversation could not be turned into a prompt: %1</translation>
-    </message>
-    <message numerus="yes">
-        <source>The conversation is %n token(s) long; the context holds %1. Start a new conversation or raise the context length in the settings.</source>
-        <translation>
-            <numerusform>The conversation is %n token long; the context holds %1. Start a new conversation or raise the context length in the settings.</numerusform>
-            <numerusform>The conversation is %n tokens long; the context holds %1. Start a new conversation or raise the context length in the settings.</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
     <name>GenerationSettings</name>
     <message>
         <source>max_tokens: must be from 1 to 16384, got %1</source>
@@ -606,6 +630,96 @@ The data commands below work without opening a window.</translation>
     <message>
         <source>Effective temperature: %1</source>
         <translation>Effective temperature: %1</translation>
+    </message>
+</context>
+<context>
+    <name>LocalModelsPage</name>
+    <message>
+        <source>Looking for models…</source>
+        <translation>Looking for models…</translation>
+    </message>
+    <message>
+        <source>Hugging Face cache</source>
+        <translation>Hugging Face cache</translation>
+    </message>
+    <message>
+        <source>ModelScope cache</source>
+        <translation>ModelScope cache</translation>
+    </message>
+    <message>
+        <source>Your folder</source>
+        <translation>Your folder</translation>
+    </message>
+    <message>
+        <source>%1 (%2 active)</source>
+        <translation>%1 (%2 active)</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>Ready</translation>
+    </message>
+    <message>
+        <source>No models found in the Hugging Face or ModelScope caches or in your folders.</source>
+        <translation>No models found in the Hugging Face or ModelScope caches or in your folders.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n model(s) found, %1 ready to use.</source>
+        <translation>
+            <numerusform>%n model found, %1 ready to use.</numerusform>
+            <numerusform>%n models found, %1 ready to use.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A folder that holds models</source>
+        <translation>A folder that holds models</translation>
+    </message>
+    <message>
+        <source>Models already on this computer: the Hugging Face cache (HF_HOME, HF_HUB_CACHE), the ModelScope cache (MODELSCOPE_CACHE) and the folders you add below. Those Whalesong cannot run are listed with the reason.</source>
+        <translation>Models already on this computer: the Hugging Face cache (HF_HOME, HF_HUB_CACHE), the ModelScope cache (MODELSCOPE_CACHE) and the folders you add below. Those Whalesong cannot run are listed with the reason.</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Model</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>Where</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>Parameters</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>&amp;Use this model</source>
+        <translation>&amp;Use this model</translation>
+    </message>
+    <message>
+        <source>&amp;Look again</source>
+        <translation>&amp;Look again</translation>
+    </message>
+    <message>
+        <source>Your &amp;folders of models:</source>
+        <translation>Your &amp;folders of models:</translation>
+    </message>
+    <message>
+        <source>&amp;Add folder…</source>
+        <translation>&amp;Add folder…</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>&amp;Remove</translation>
     </message>
 </context>
 <context>
@@ -962,10 +1076,6 @@ The data commands below work without opening a window.</translation>
         <translation>CUDA (not in this build)</translation>
     </message>
     <message>
-        <source>This build runs models on the CPU only; CUDA needs a build with WHALESONG_CUDA=ON.</source>
-        <translation>This build runs models on the CPU only; CUDA needs a build with WHALESONG_CUDA=ON.</translation>
-    </message>
-    <message>
         <source>&amp;GPU:</source>
         <translation>&amp;GPU:</translation>
     </message>
@@ -1064,6 +1174,38 @@ The data commands below work without opening a window.</translation>
     <message>
         <source>Known once the model is checked.</source>
         <translation>Known once the model is checked.</translation>
+    </message>
+    <message>
+        <source>On this &amp;computer</source>
+        <translation>On this &amp;computer</translation>
+    </message>
+    <message>
+        <source>CUDA (looking for GPUs…)</source>
+        <translation>CUDA (looking for GPUs…)</translation>
+    </message>
+    <message>
+        <source>Looking for GPUs…</source>
+        <translation>Looking for GPUs…</translation>
+    </message>
+    <message>
+        <source>This build runs models on the CPU only: the CUDA toolkit was not found when it was built.</source>
+        <translation>This build runs models on the CPU only: the CUDA toolkit was not found when it was built.</translation>
+    </message>
+    <message>
+        <source>CUDA (no GPU)</source>
+        <translation>CUDA (no GPU)</translation>
+    </message>
+    <message>
+        <source>No GPU can be used, so models run on the CPU: %1</source>
+        <translation>No GPU can be used, so models run on the CPU: %1</translation>
+    </message>
+    <message>
+        <source>CUDA</source>
+        <translation>CUDA</translation>
+    </message>
+    <message>
+        <source>GPU %1: %2, %3 free of %4</source>
+        <translation>GPU %1: %2, %3 free of %4</translation>
     </message>
 </context>
 <context>
@@ -1176,6 +1318,61 @@ The data commands below work without opening a window.</translation>
     <message>
         <source>Calls tool %1</source>
         <translation>Calls tool %1</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePane</name>
+    <message>
+        <source>Welcome to Whalesong</source>
+        <translation>Welcome to Whalesong</translation>
+    </message>
+    <message>
+        <source>New conversation</source>
+        <translation>New conversation</translation>
+    </message>
+    <message>
+        <source>Chat with DeepSeek models on this computer, or through an API. Three ways to begin:</source>
+        <translation>Chat with DeepSeek models on this computer, or through an API. Three ways to begin:</translation>
+    </message>
+    <message>
+        <source>Try the demo model</source>
+        <translation>Try the demo model</translation>
+    </message>
+    <message>
+        <source>A small model built into Whalesong, with random weights: its answers are meaningless text, but you can see everything work — streaming, saving, search, export. Nothing to download.</source>
+        <translation>A small model built into Whalesong, with random weights: its answers are meaningless text, but you can see everything work — streaming, saving, search, export. Nothing to download.</translation>
+    </message>
+    <message>
+        <source>Use the demo model</source>
+        <translation>Use the demo model</translation>
+    </message>
+    <message>
+        <source>Use a model on this computer</source>
+        <translation>Use a model on this computer</translation>
+    </message>
+    <message>
+        <source>A DeepSeek-V3, R1 or V2 model you have downloaded: a Hugging Face or ModelScope folder, or a GGUF file. Whalesong checks it and estimates the memory it needs.</source>
+        <translation>A DeepSeek-V3, R1 or V2 model you have downloaded: a Hugging Face or ModelScope folder, or a GGUF file. Whalesong checks it and estimates the memory it needs.</translation>
+    </message>
+    <message>
+        <source>Choose a model…</source>
+        <translation>Choose a model…</translation>
+    </message>
+    <message>
+        <source>Answer with DeepSeek's API</source>
+        <translation>Answer with DeepSeek's API</translation>
+    </message>
+    <message>
+        <source>DeepSeek's own service (deepseek-chat, deepseek-reasoner) with your API key, or any OpenAI-compatible server such as SGLang or vLLM — for models too large for one computer.</source>
+        <translation>DeepSeek's own service (deepseek-chat, deepseek-reasoner) with your API key, or any OpenAI-compatible server such as SGLang or vLLM — for models too large for one computer.</translation>
+    </message>
+    <message>
+        <source>Set up the API…</source>
+        <translation>Set up the API…</translation>
+    </message>
+    <message>
+        <source>Type your message below and press Enter to send it (Shift+Enter for a new line). Settings → This conversation… sets its system prompt and sampling.</source>
+        <translation>Type your message below and press Enter to send it (Shift+Enter for a new line). Settings → This conversation… sets its system prompt and sampling.</translation>
     </message>
 </context>
 </TS>

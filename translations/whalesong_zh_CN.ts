@@ -2,6 +2,31 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AnswerWorker</name>
+    <message>
+        <source>The answer could not be saved: %1</source>
+        <translation>无法保存回答：%1</translation>
+    </message>
+    <message>
+        <source>No model is loaded.</source>
+        <translation>未加载模型。</translation>
+    </message>
+    <message>
+        <source>The model&apos;s context could not be allocated: %1</source>
+        <translation>无法为模型分配上下文：%1</translation>
+    </message>
+    <message>
+        <source>The conversation could not be turned into a prompt: %1</source>
+        <translation>无法将对话转换为提示词：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>The conversation is %n token(s) long; the context holds %1. Start a new conversation or raise the context length in the settings.</source>
+        <translation>
+            <numerusform>该对话长 %n 个 token，而上下文只能容纳 %1 个。请开始新对话，或在设置中调大上下文长度。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ApiServerHost</name>
     <message>
         <source>The API server could not start: %1</source>
@@ -101,6 +126,26 @@ Example: %2</source>
     <message>
         <source>Not sent: the message is %1 tokens but only %2 are left in the context. Shorten it or start a new conversation.</source>
         <translation>未发送：这条消息有 %1 个 token，但上下文只剩 %2 个。请缩短消息或开始新对话。</translation>
+    </message>
+    <message>
+        <source>%1, through the endpoint “%2”</source>
+        <translation>%1，通过端点“%2”</translation>
+    </message>
+    <message>
+        <source>The model is loading…</source>
+        <translation>模型正在加载…</translation>
+    </message>
+    <message>
+        <source>No model is loaded yet.</source>
+        <translation>尚未加载模型。</translation>
+    </message>
+    <message>
+        <source>The built-in demo model, on this computer (%1): random weights, so its answers are meaningless.</source>
+        <translation>内置演示模型，在本机运行（%1）：权重是随机的，所以它的回答没有意义。</translation>
+    </message>
+    <message>
+        <source>%1, on this computer (%2)</source>
+        <translation>%1，在本机运行（%2）</translation>
     </message>
 </context>
 <context>
@@ -244,6 +289,10 @@ The data commands below work without opening a window.</source>
     <message>
         <source>--screenshots opens the window: it goes with no data command</source>
         <translation>--screenshots 会打开窗口：不能与数据命令一起使用</translation>
+    </message>
+    <message>
+        <source>Show the version.</source>
+        <translation>显示版本。</translation>
     </message>
 </context>
 <context>
@@ -439,31 +488,6 @@ The data commands below work without opening a window.</source>
     </message>
 </context>
 <context>
-    <name>EngineWorker</name>
-    <message>
-        <source>The answer could not be saved: %1</source>
-        <translation>无法保存回答：%1</translation>
-    </message>
-    <message>
-        <source>No model is loaded.</source>
-        <translation>未加载模型。</translation>
-    </message>
-    <message>
-        <source>The model&apos;s context could not be allocated: %1</source>
-        <translation>无法为模型分配上下文：%1</translation>
-    </message>
-    <message>
-        <source>The conversation could not be turned into a prompt: %1</source>
-        <translation>无法将对话转换为提示词：%1</translation>
-    </message>
-    <message numerus="yes">
-        <source>The conversation is %n token(s) long; the context holds %1. Start a new conversation or raise the context length in the settings.</source>
-        <translation>
-            <numerusform>该对话长 %n 个 token，而上下文只能容纳 %1 个。请开始新对话，或在设置中调大上下文长度。</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
     <name>GenerationSettings</name>
     <message>
         <source>max_tokens: must be from 1 to 16384, got %1</source>
@@ -603,6 +627,95 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Effective temperature: %1</source>
         <translation>实际温度：%1</translation>
+    </message>
+</context>
+<context>
+    <name>LocalModelsPage</name>
+    <message>
+        <source>Looking for models…</source>
+        <translation>正在查找模型…</translation>
+    </message>
+    <message>
+        <source>Hugging Face cache</source>
+        <translation>Hugging Face 缓存</translation>
+    </message>
+    <message>
+        <source>ModelScope cache</source>
+        <translation>魔搭（ModelScope）缓存</translation>
+    </message>
+    <message>
+        <source>Your folder</source>
+        <translation>你的文件夹</translation>
+    </message>
+    <message>
+        <source>%1 (%2 active)</source>
+        <translation>%1（激活 %2）</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>No models found in the Hugging Face or ModelScope caches or in your folders.</source>
+        <translation>在 Hugging Face 或魔搭缓存以及你的文件夹中均未找到模型。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n model(s) found, %1 ready to use.</source>
+        <translation>
+            <numerusform>找到 %n 个模型，其中 %1 个可用。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A folder that holds models</source>
+        <translation>存放模型的文件夹</translation>
+    </message>
+    <message>
+        <source>Models already on this computer: the Hugging Face cache (HF_HOME, HF_HUB_CACHE), the ModelScope cache (MODELSCOPE_CACHE) and the folders you add below. Those Whalesong cannot run are listed with the reason.</source>
+        <translation>本机上已有的模型：Hugging Face 缓存（HF_HOME、HF_HUB_CACHE）、魔搭缓存（MODELSCOPE_CACHE）以及你在下方添加的文件夹。鲸歌无法运行的模型也会列出，并注明原因。</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>&amp;Use this model</source>
+        <translation>使用此模型(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Look again</source>
+        <translation>重新查找(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Your &amp;folders of models:</source>
+        <translation>你的模型文件夹(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>&amp;Add folder…</source>
+        <translation>添加文件夹(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>移除(&amp;R)</translation>
     </message>
 </context>
 <context>
@@ -958,10 +1071,6 @@ The data commands below work without opening a window.</source>
         <translation>CUDA（此版本不支持）</translation>
     </message>
     <message>
-        <source>This build runs models on the CPU only; CUDA needs a build with WHALESONG_CUDA=ON.</source>
-        <translation>此版本只能在 CPU 上运行模型；要使用 CUDA，需要以 WHALESONG_CUDA=ON 构建。</translation>
-    </message>
-    <message>
         <source>&amp;GPU:</source>
         <translation>&amp;GPU：</translation>
     </message>
@@ -1060,6 +1169,38 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Known once the model is checked.</source>
         <translation>检查模型后可知。</translation>
+    </message>
+    <message>
+        <source>On this &amp;computer</source>
+        <translation>本机模型(&amp;C)</translation>
+    </message>
+    <message>
+        <source>CUDA (looking for GPUs…)</source>
+        <translation>CUDA（正在查找 GPU…）</translation>
+    </message>
+    <message>
+        <source>Looking for GPUs…</source>
+        <translation>正在查找 GPU…</translation>
+    </message>
+    <message>
+        <source>This build runs models on the CPU only: the CUDA toolkit was not found when it was built.</source>
+        <translation>此版本只能在 CPU 上运行模型：构建时未找到 CUDA 工具包。</translation>
+    </message>
+    <message>
+        <source>CUDA (no GPU)</source>
+        <translation>CUDA（无可用 GPU）</translation>
+    </message>
+    <message>
+        <source>No GPU can be used, so models run on the CPU: %1</source>
+        <translation>没有可用的 GPU，模型将在 CPU 上运行：%1</translation>
+    </message>
+    <message>
+        <source>CUDA</source>
+        <translation>CUDA</translation>
+    </message>
+    <message>
+        <source>GPU %1: %2, %3 free of %4</source>
+        <translation>GPU %1：%2，可用 %3，共 %4</translation>
     </message>
 </context>
 <context>
@@ -1172,6 +1313,61 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Calls tool %1</source>
         <translation>调用工具 %1</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePane</name>
+    <message>
+        <source>Welcome to Whalesong</source>
+        <translation>欢迎使用鲸歌</translation>
+    </message>
+    <message>
+        <source>New conversation</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <source>Chat with DeepSeek models on this computer, or through an API. Three ways to begin:</source>
+        <translation>在本机或通过 API 与 DeepSeek 模型对话。三种开始方式：</translation>
+    </message>
+    <message>
+        <source>Try the demo model</source>
+        <translation>试用演示模型</translation>
+    </message>
+    <message>
+        <source>A small model built into Whalesong, with random weights: its answers are meaningless text, but you can see everything work — streaming, saving, search, export. Nothing to download.</source>
+        <translation>鲸歌内置的一个小模型，权重是随机的：它的回答是无意义的文字，但你可以看到各项功能如何运作——流式输出、保存、搜索、导出。无需下载。</translation>
+    </message>
+    <message>
+        <source>Use the demo model</source>
+        <translation>使用演示模型</translation>
+    </message>
+    <message>
+        <source>Use a model on this computer</source>
+        <translation>使用本机上的模型</translation>
+    </message>
+    <message>
+        <source>A DeepSeek-V3, R1 or V2 model you have downloaded: a Hugging Face or ModelScope folder, or a GGUF file. Whalesong checks it and estimates the memory it needs.</source>
+        <translation>你已下载的 DeepSeek-V3、R1 或 V2 模型：Hugging Face 或魔搭（ModelScope）文件夹，或 GGUF 文件。鲸歌会检查它，并估算所需内存。</translation>
+    </message>
+    <message>
+        <source>Choose a model…</source>
+        <translation>选择模型…</translation>
+    </message>
+    <message>
+        <source>Answer with DeepSeek&apos;s API</source>
+        <translation>用 DeepSeek 的 API 回答</translation>
+    </message>
+    <message>
+        <source>DeepSeek&apos;s own service (deepseek-chat, deepseek-reasoner) with your API key, or any OpenAI-compatible server such as SGLang or vLLM — for models too large for one computer.</source>
+        <translation>使用你的 API 密钥调用 DeepSeek 官方服务（deepseek-chat、deepseek-reasoner），或任何兼容 OpenAI 的服务器，如 SGLang 或 vLLM——适合一台电脑放不下的模型。</translation>
+    </message>
+    <message>
+        <source>Set up the API…</source>
+        <translation>设置 API…</translation>
+    </message>
+    <message>
+        <source>Type your message below and press Enter to send it (Shift+Enter for a new line). Settings → This conversation… sets its system prompt and sampling.</source>
+        <translation>在下方输入消息，按 Enter 发送（Shift+Enter 换行）。在“设置 → 当前对话…”中可设置本对话的系统提示词和采样参数。</translation>
     </message>
 </context>
 </TS>

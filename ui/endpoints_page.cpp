@@ -123,6 +123,12 @@ void EndpointsPage::setEndpoints(const QList<RemoteEndpoint>& endpoints, const Q
     refreshAnswerWith();
 }
 
+void EndpointsPage::selectEndpoint(const QString& id) {
+    for (int row = 0; row < m_endpoints.size(); ++row)
+        if (m_endpoints[row].id == id)
+            m_list->setCurrentRow(row);
+}
+
 QString EndpointsPage::activeEndpoint() const {
     for (const RemoteEndpoint& e : m_endpoints)
         if (e.id == m_activeId)

@@ -26,6 +26,8 @@ class EndpointsPage : public QWidget {
     /// Every endpoint's problems, each prefixed with its name (translated). Empty when all are usable.
     QStringList problems() const;
 
+    /// Selects the endpoint `id` in the list (its fields shown for editing).
+    void selectEndpoint(const QString& id);
     /// Adds an endpoint from a preset (as the Add menu does) and selects it.
     void addEndpoint(const RemoteEndpoint& endpoint);
     /// Tests the selected endpoint (GET /models); testFinished() follows.

@@ -1,3 +1,4 @@
+// The main window: sidebar, chat view and composer, menus, and the dialogs they open.
 #include "main_window.h"
 
 #include "app/chat_controller.h"
@@ -8,6 +9,7 @@
 #include "conversation_settings_dialog.h"
 #include "conversation_sidebar.h"
 #include "model_settings_dialog.h"
+#include "welcome_pane.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -30,6 +32,7 @@
 
 MainWindow::MainWindow(ChatController& controller, LanguageManager& languages, QWidget* parent)
     : QMainWindow(parent), m_controller(controller), m_languages(languages) {
+    setWindowIcon(applicationIcon());
     buildUi();
     buildMenus();
     connectController();
@@ -42,6 +45,13 @@ MainWindow::MainWindow(ChatController& controller, LanguageManager& languages, Q
 }
 
 MainWindow::~MainWindow() = default;
+
+QIcon MainWindow::applicationIcon() {
+    QIcon icon;
+    for (const int size : {16, 22, 24, 32, 48, 64, 128, 256, 512})
+        icon.addFile(QStringLiteral(":/icons/%1x%1.png").arg(size), QSize(size, size));
+    return icon;
+}
 
 void MainWindow::buildUi() {
     m_splitter = new QSplitter(Qt::Horizontal, this);
@@ -73,10 +83,16 @@ void MainWindow::buildUi() {
     connect(m_noticeClose, &QToolButton::clicked, m_noticeBar, &QWidget::hide);
 
     m_chatView = new ChatView(right);
+    m_welcome = new WelcomePane(right);
+    m_welcome->hide(); // until the conversations are listed (updateWelcome)
+    connect(m_welcome, &WelcomePane::demoRequested, this, &MainWindow::useDemoModel);
+    connect(m_welcome, &WelcomePane::localModelRequested, this, &MainWindow::chooseLocalModel);
+    connect(m_welcome, &WelcomePane::endpointRequested, this, &MainWindow::setUpDeepSeekApi);
     m_composer = new Composer(right);
     m_composer->setSendBlocker(m_controller.sendBlocker());
     column->addWidget(m_noticeBar);
     column->addWidget(m_chatView, 1);
+    column->addWidget(m_welcome, 1);
     column->addWidget(m_composer);
 
     m_splitter->addWidget(m_sidebar);
@@ -158,6 +174,12 @@ void MainWindow::connectController() {
     ChatController& c = m_controller;
     connect(&c, &ChatController::branchLoaded, m_chatView, &ChatView::setEntries);
     connect(&c, &ChatController::entryAppended, m_chatView, &ChatView::appendEntry);
+    for (const auto changed : {&ChatController::conversationsListed, &ChatController::modelLoaded,
+                               &ChatController::modelLoadCancelled})
+        connect(&c, changed, this, &MainWindow::updateWelcome);
+    connect(&c, &ChatController::currentConversationChanged, this, &MainWindow::updateWelcome);
+    connect(&c, &ChatController::branchLoaded, this, &MainWindow::updateWelcome);
+    connect(&c, &ChatController::entryAppended, this, &MainWindow::updateWelcome);
     connect(&c, &ChatController::textArrived, m_chatView, &ChatView::appendText);
     connect(&c, &ChatController::toolCallsChanged, m_chatView, &ChatView::setToolCalls);
     connect(&c, &ChatController::entryUpdated, m_chatView, &ChatView::updateEntry);
@@ -314,6 +336,8 @@ void MainWindow::updateModelStatus() {
         // The local model still serves the API and counts tokens; the answers come from the endpoint.
         m_backendLabel->setText(tr("Answers from: %1 (%2)").arg(e->name, e->model));
     }
+    if (m_welcome->isVisibleTo(this))
+        m_welcome->setAnswerer(m_controller.answererDescription());
     const ApiServerHost* api = m_controller.apiServer();
     if (api->isListening())
         m_apiLabel->setText(tr("API: %1").arg(api->baseUrl()));
@@ -321,6 +345,40 @@ void MainWindow::updateModelStatus() {
         m_apiLabel->setText(api->error());
     else
         m_apiLabel->clear();
+}
+
+void MainWindow::updateWelcome() {
+    const bool empty = m_controller.currentConversationId() == 0 && m_controller.branch().empty();
+    const bool show = empty && m_controller.hasListedConversations();
+    if (show) {
+        m_welcome->setFirstRun(m_controller.conversations()->rowCount() == 0);
+        m_welcome->setAnswerer(m_controller.answererDescription());
+    }
+    m_welcome->setVisible(show);
+    m_chatView->setVisible(!show);
+}
+
+void MainWindow::useDemoModel() {
+    const AppSettings& current = m_controller.settings();
+    if (!current.model.folder.isEmpty() || current.answeringEndpoint()) {
+        AppSettings s = current;
+        s.model.folder.clear();
+        s.activeEndpoint.clear();
+        applySettings(s);
+    }
+    m_composer->setFocus();
+}
+
+void MainWindow::chooseLocalModel() {
+    openModelSettings();
+    if (ModelSettingsDialog* d = settingsDialog())
+        d->showPage(ModelSettingsDialog::Page::Model);
+}
+
+void MainWindow::setUpDeepSeekApi() {
+    openModelSettings();
+    if (ModelSettingsDialog* d = settingsDialog())
+        d->offerDeepSeekApi();
 }
 
 void MainWindow::openModelSettings() {

@@ -2,6 +2,7 @@
 // context, speed, loading progress) over a ChatController. Wiring and presentation only.
 #pragma once
 
+#include <QIcon>
 #include <QMainWindow>
 #include <QPointer>
 
@@ -11,6 +12,7 @@ class Composer;
 class ConversationSidebar;
 class LanguageManager;
 class ModelSettingsDialog;
+class WelcomePane;
 class QDialog;
 class QAction;
 class QActionGroup;
@@ -28,9 +30,14 @@ class MainWindow : public QMainWindow {
     MainWindow(ChatController& controller, LanguageManager& languages, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    /// The application's icon in every size it is drawn in (the package installs the same into the icon theme).
+    static QIcon applicationIcon();
+
     ChatView* chatView() const { return m_chatView; }
     Composer* composer() const { return m_composer; }
     ConversationSidebar* sidebar() const { return m_sidebar; }
+    /// What the chat area shows while the conversation is empty (shown only then).
+    WelcomePane* welcomePane() const { return m_welcome; }
     /// The settings dialog while it is open (tests, screenshots).
     ModelSettingsDialog* settingsDialog() const;
     /// The notice shown above the chat ("" when none): demo model, errors, store notices.
@@ -53,6 +60,12 @@ class MainWindow : public QMainWindow {
     void connectController();
     void retranslateUi();
     void updateModelStatus();
+    /// The welcome pane instead of the chat view while the conversation shown is new and empty.
+    void updateWelcome();
+    /// The first run's three ways in.
+    void useDemoModel();
+    void chooseLocalModel();
+    void setUpDeepSeekApi();
     void showNotice(const QString& text, bool error, bool offerModelChoice = false);
     void updateLanguageMenu();
 
@@ -61,6 +74,7 @@ class MainWindow : public QMainWindow {
     QSplitter* m_splitter = nullptr;
     ConversationSidebar* m_sidebar = nullptr;
     ChatView* m_chatView = nullptr;
+    WelcomePane* m_welcome = nullptr;
     Composer* m_composer = nullptr;
     QWidget* m_noticeBar = nullptr;
     QLabel* m_noticeLabel = nullptr;

@@ -7,6 +7,7 @@
 #include "app/model_card.h"
 #include "ui/api_server_page.h"
 #include "ui/endpoints_page.h"
+#include "ui/local_models_page.h"
 #include "ui/generation_settings_form.h"
 #include "ui/wrapping_label.h"
 
@@ -29,6 +30,8 @@
 #include <QTabWidget>
 #include <QThread>
 #include <QVBoxLayout>
+#include <QtConcurrent>
+
 #include <algorithm>
 
 namespace {
@@ -42,13 +45,52 @@ ModelSettingsDialog::ModelSettingsDialog(const AppSettings& current, QWidget* pa
     buildUi(current);
     retranslateUi();
     onDemoToggled(); // starts the first check at once
+    m_localModels->refresh(); // the models already on this computer, found meanwhile
+    // The GPUs: loading the CUDA backend and asking its runtime can take a moment, so off the GUI thread.
+    connect(&m_deviceCheck, &QFutureWatcher<ws::DeviceReport>::finished, this, [this] {
+        m_deviceReport = m_deviceCheck.result();
+        applyDevices();
+        emit devicesChecked();
+    });
+    m_deviceCheck.setFuture(QtConcurrent::run([] { return ws::queryDevices(); }));
     // Room for the model card and the memory estimate without squeezing them.
     resize(sizeHint().expandedTo(QSize(640, 720)));
+}
+
+void ModelSettingsDialog::showPage(Page page) {
+    m_tabs->setCurrentIndex(static_cast<int>(page));
+    if (page == Page::Model)
+        m_folder->setFocus();
+}
+
+ModelSettingsDialog::Page ModelSettingsDialog::currentPage() const { return static_cast<Page>(m_tabs->currentIndex()); }
+
+void ModelSettingsDialog::offerDeepSeekApi() {
+    QList<RemoteEndpoint> list = m_endpoints->endpoints();
+    auto it = std::find_if(list.begin(), list.end(),
+                           [](const RemoteEndpoint& e) { return e.kind == RemoteEndpoint::Kind::DeepSeekApi; });
+    if (it == list.end()) {
+        list.append(RemoteEndpoint::deepSeekPreset());
+        it = std::prev(list.end());
+    }
+    const QString id = it->id;
+    m_endpoints->setEndpoints(list, id);
+    m_endpoints->selectEndpoint(id);
+    updateOk(); // OK waits for the key
+    showPage(Page::Endpoints);
 }
 
 void ModelSettingsDialog::buildUi(const AppSettings& current) {
     m_tabs = new QTabWidget;
     m_tabs->addTab(buildModelPage(), QString());
+    m_localModels = new LocalModelsPage;
+    m_localModels->setObjectName(QStringLiteral("localModels"));
+    m_localModels->setUserFolders(current.modelFolders);
+    m_tabs->addTab(m_localModels, QString());
+    connect(m_localModels, &LocalModelsPage::modelChosen, this, [this](const QString& path) {
+        setFolder(path);
+        showPage(Page::Model);
+    });
     auto* answers = new QWidget;
     auto* av = new QVBoxLayout(answers);
     m_form = new GenerationSettingsForm;
@@ -157,7 +199,7 @@ QWidget* ModelSettingsDialog::buildModelPage() {
     m_backend->addItem(QString(), static_cast<int>(BackendChoice::Auto));
     m_backend->addItem(QString(), static_cast<int>(BackendChoice::Cpu));
     m_backend->addItem(QString(), static_cast<int>(BackendChoice::Cuda));
-    // This build has only the CPU backend (ws::Backend::Cpu): CUDA is shown, but cannot be chosen.
+    // CUDA can be chosen once the GPU check finds a GPU it can use (applyDevices).
     if (auto* model = qobject_cast<QStandardItemModel*>(m_backend->model()))
         model->item(kCudaIndex)->setEnabled(false);
     m_backendNote = newWrappingLabel();
@@ -171,7 +213,7 @@ QWidget* ModelSettingsDialog::buildModelPage() {
     m_gpuLabel = new QLabel;
     m_gpu = new QSpinBox;
     m_gpu->setObjectName(QStringLiteral("gpu"));
-    m_gpu->setEnabled(false); // no CUDA backend in this build
+    m_gpu->setEnabled(false); // until the GPU check finds one (applyDevices)
     m_gpuLabel->setBuddy(m_gpu);
     form->addRow(m_gpuLabel, m_gpu);
     m_threadsLabel = new QLabel;
@@ -195,10 +237,11 @@ QWidget* ModelSettingsDialog::buildModelPage() {
 
 void ModelSettingsDialog::retranslateUi() {
     setWindowTitle(tr("Model Settings"));
-    m_tabs->setTabText(0, tr("&Model"));
-    m_tabs->setTabText(1, tr("&Answers"));
-    m_tabs->setTabText(2, tr("&Endpoints"));
-    m_tabs->setTabText(3, tr("API &server"));
+    m_tabs->setTabText(static_cast<int>(Page::Model), tr("&Model"));
+    m_tabs->setTabText(static_cast<int>(Page::LocalModels), tr("On this &computer"));
+    m_tabs->setTabText(static_cast<int>(Page::Answers), tr("&Answers"));
+    m_tabs->setTabText(static_cast<int>(Page::Endpoints), tr("&Endpoints"));
+    m_tabs->setTabText(static_cast<int>(Page::Server), tr("API &server"));
     m_demo->setText(tr("Use the built-in &demo model"));
     m_demo->setToolTip(
         tr("A tiny model that ships with Whalesong, for trying the app without downloading one."));
@@ -210,9 +253,30 @@ void ModelSettingsDialog::retranslateUi() {
     m_backendLabel->setText(tr("Bac&kend:"));
     m_backend->setItemText(0, tr("Automatic"));
     m_backend->setItemText(1, tr("CPU"));
-    m_backend->setItemText(kCudaIndex, tr("CUDA (not in this build)"));
-    m_backendNote->setText(
-        tr("This build runs models on the CPU only; CUDA needs a build with WHALESONG_CUDA=ON."));
+    const QLocale locale;
+    if (!m_deviceReport) {
+        m_backend->setItemText(kCudaIndex, tr("CUDA (looking for GPUs…)"));
+        m_backendNote->setText(tr("Looking for GPUs…"));
+    } else if (std::find(m_deviceReport->backends.begin(), m_deviceReport->backends.end(), "cuda") ==
+               m_deviceReport->backends.end()) {
+        m_backend->setItemText(kCudaIndex, tr("CUDA (not in this build)"));
+        m_backendNote->setText(tr("This build runs models on the CPU only: the CUDA toolkit was not found when it "
+                                  "was built."));
+    } else if (m_deviceReport->gpus.empty()) {
+        m_backend->setItemText(kCudaIndex, tr("CUDA (no GPU)"));
+        m_backendNote->setText(tr("No GPU can be used, so models run on the CPU: %1")
+                                   .arg(QString::fromStdString(m_deviceReport->gpuProblem)));
+    } else {
+        m_backend->setItemText(kCudaIndex, tr("CUDA"));
+        QStringList gpus;
+        for (const ws::GpuInfo& g : m_deviceReport->gpus)
+            gpus << tr("GPU %1: %2, %3 free of %4")
+                        .arg(g.index)
+                        .arg(QString::fromStdString(g.name),
+                             locale.formattedDataSize(static_cast<qint64>(g.freeBytes)),
+                             locale.formattedDataSize(static_cast<qint64>(g.totalBytes)));
+        m_backendNote->setText(gpus.join(QLatin1Char('\n')));
+    }
     m_gpuLabel->setText(tr("&GPU:"));
     m_gpu->setToolTip(tr("The CUDA device to use; needs the CUDA backend."));
     m_threadsLabel->setText(tr("CPU &threads:"));
@@ -245,6 +309,7 @@ AppSettings ModelSettingsDialog::settings() const {
     a.language = m_language->currentData().toString();
     a.endpoints = m_endpoints->endpoints();
     a.activeEndpoint = m_endpoints->activeEndpoint();
+    a.modelFolders = m_localModels->userFolders();
     a.server = m_server->settings();
     return a;
 }
@@ -266,6 +331,23 @@ QStringList ModelSettingsDialog::shownProblems() const { return m_problems; }
 QString ModelSettingsDialog::shownCard() const { return m_card; }
 QString ModelSettingsDialog::shownMemoryEstimate() const { return m_memory->text(); }
 bool ModelSettingsDialog::isInspecting() const { return m_inspector.isBusy(); }
+bool ModelSettingsDialog::cudaSelectable() const {
+    const auto* model = qobject_cast<const QStandardItemModel*>(m_backend->model());
+    return model && model->item(kCudaIndex)->isEnabled();
+}
+
+QString ModelSettingsDialog::shownBackendNote() const { return m_backendNote->text(); }
+
+void ModelSettingsDialog::applyDevices() {
+    const bool usable = m_deviceReport && !m_deviceReport->gpus.empty();
+    if (auto* model = qobject_cast<QStandardItemModel*>(m_backend->model()))
+        model->item(kCudaIndex)->setEnabled(usable);
+    if (usable)
+        m_gpu->setRange(0, std::max(static_cast<int>(m_deviceReport->gpus.size()) - 1, m_gpu->value()));
+    m_gpu->setEnabled(usable);
+    retranslateUi();
+}
+
 bool ModelSettingsDialog::canAccept() const { return m_buttons->button(QDialogButtonBox::Ok)->isEnabled(); }
 
 QString ModelSettingsDialog::folderPath() const {

@@ -5,11 +5,17 @@
 #include "app/model_folder_inspector.h"
 #include "app/settings.h"
 
+#include "whalesong/devices.h"
+
 #include <QDialog>
+#include <QFutureWatcher>
 #include <QStringList>
+
+#include <optional>
 
 class ApiServerPage;
 class EndpointsPage;
+class LocalModelsPage;
 class GenerationSettingsForm;
 class QCheckBox;
 class QComboBox;
@@ -31,6 +37,16 @@ class ModelSettingsDialog : public QDialog {
 
     AppSettings settings() const;
 
+    /// The dialog's tabs, in order.
+    enum class Page { Model, LocalModels, Answers, Endpoints, Server };
+    void showPage(Page page);
+    Page currentPage() const;
+    /// Shows the Endpoints tab with DeepSeek's API chosen to answer: the endpoint already set up, or its preset
+    /// added (the key still to fill in, which the page asks for).
+    void offerDeepSeekApi();
+    /// The page of the models already on this computer (searched when the dialog opens).
+    LocalModelsPage* localModels() const { return m_localModels; }
+
     /// Where the built-in demo model is (DemoModel::defaultFolder() unless set). Once written there, choosing
     /// the demo shows its model card; before that, a description of the demo.
     void setDemoFolder(const QString& folder);
@@ -45,10 +61,17 @@ class ModelSettingsDialog : public QDialog {
     bool isInspecting() const;
     /// The OK button is enabled.
     bool canAccept() const;
+    /// What the GPU check found (none until devicesChecked()).
+    const std::optional<ws::DeviceReport>& devices() const { return m_deviceReport; }
+    /// The CUDA choice can be made (the backend is built in and sees a GPU).
+    bool cudaSelectable() const;
+    QString shownBackendNote() const;
 
   signals:
     /// A folder check finished and its outcome is shown.
     void inspectionFinished();
+    /// The GPUs were looked for (off the GUI thread, when the dialog opened) and what was found is shown.
+    void devicesChecked();
 
   protected:
     void changeEvent(QEvent* event) override;
@@ -70,8 +93,12 @@ class ModelSettingsDialog : public QDialog {
     void updateContextRange();
     void updateMemoryEstimate();
     void updateOk();
+    /// The backend choices as the GPU check allows them.
+    void applyDevices();
 
     ModelFolderInspector m_inspector;
+    QFutureWatcher<ws::DeviceReport> m_deviceCheck;
+    std::optional<ws::DeviceReport> m_deviceReport;
     QString m_demoFolder;
     int m_requestedContext = 0; ///< what the user asked for; the spin box shows it clamped to the model
     QStringList m_problems;     ///< shown; empty while a card (or nothing) is shown
@@ -82,6 +109,7 @@ class ModelSettingsDialog : public QDialog {
     QCheckBox* m_demo = nullptr;
     QLabel* m_folderLabel = nullptr;
     QLineEdit* m_folder = nullptr;
+    LocalModelsPage* m_localModels = nullptr;
     QPushButton* m_browse = nullptr;
     QPushButton* m_browseFile = nullptr; ///< a .gguf file instead of a folder
     QLabel* m_statusIcon = nullptr;

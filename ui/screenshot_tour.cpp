@@ -1,3 +1,4 @@
+// `whalesong --screenshots DIR`: saves pictures of the main window and settings dialog in both languages (README).
 #include "screenshot_tour.h"
 
 #include "app/chat_controller.h"

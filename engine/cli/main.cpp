@@ -58,6 +58,7 @@ T unwrap(ws::Result<T> r) {
 const char* kUsage =
     "usage: whalesong-cli COMMAND [options]\n"
     "  (--model: a model folder or a .gguf file, the first part of a split set)\n"
+    "  --version   the version; --help   this text\n"
     "  info     --model DIR [--context N] [--backend cuda|auto [--gpu N] [--gpu-memory BYTES]]  (+ the GPU memory plan)\n"
     "  tokenize --model DIR (--text STR [--bos] | --jsonl)\n"
     "  render   --model DIR [--no-generation-prompt]       (messages JSON on stdin)\n"
@@ -669,6 +670,10 @@ int main(int argc, char** argv) {
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
         std::fputs(kUsage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 1 : 0;
+    }
+    if (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version") {
+        std::printf("whalesong-cli %s\n", WS_VERSION);
+        return 0;
     }
     const std::string cmd = argv[1];
     // A closed pipe (`… | head`) is reported as an error below, not a SIGPIPE death.

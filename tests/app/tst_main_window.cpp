@@ -11,10 +11,13 @@
 #include "ui/conversation_sidebar.h"
 #include "ui/main_window.h"
 #include "ui/model_settings_dialog.h"
+#include "ui/welcome_pane.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QIcon>
+#include <QImage>
 #include <QInputMethodEvent>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -158,6 +161,94 @@ class TestMainWindow : public QObject {
         QVERIFY2(m_window->noticeText().contains(QLatin1String("demo model")), qPrintable(m_window->noticeText()));
         QVERIFY(m_window->noticeText().contains(QLatin1String("meaningless")));
         QVERIFY(m_window->statusText().contains(QLatin1String("Demo model")));
+    }
+
+    void firstRunWelcomesWithThreeWaysIn() {
+        openWindow(testSettings()); // a fresh data folder: no conversations yet
+        WelcomePane* welcome = m_window->welcomePane();
+        QTRY_VERIFY(welcome->isVisible());
+        QVERIFY(!m_window->chatView()->isVisible());
+        QVERIFY(welcome->isFirstRun());
+        const QString text = welcome->shownText();
+        for (const char* way : {"Try the demo model", "Use a model on this computer", "Answer with DeepSeek's API"})
+            QVERIFY2(text.contains(QLatin1String(way)), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("random weights")), qPrintable(text)); // says what the demo is
+        // in Chinese too, switched while it is shown
+        m_languages->apply(QStringLiteral("zh_CN"));
+        QTRY_VERIFY2(welcome->shownText().contains(QStringLiteral("欢迎使用鲸歌")), qPrintable(welcome->shownText()));
+        QVERIFY(welcome->shownText().contains(QStringLiteral("演示模型")));
+        m_languages->apply(QStringLiteral("en"));
+        QTRY_COMPARE(welcome->shownText(), text);
+
+        // "Set up the API…": the settings open on Endpoints with DeepSeek's API chosen to answer, waiting for a key
+        auto* api = welcome->findChild<QPushButton*>(QStringLiteral("welcomeEndpoint"));
+        QVERIFY(api);
+        api->click();
+        QTRY_VERIFY(m_window->settingsDialog());
+        ModelSettingsDialog* dialog = m_window->settingsDialog();
+        QCOMPARE(dialog->currentPage(), ModelSettingsDialog::Page::Endpoints);
+        const AppSettings offered = dialog->settings();
+        const RemoteEndpoint* answering = offered.answeringEndpoint();
+        QVERIFY(answering);
+        QCOMPARE(answering->kind, RemoteEndpoint::Kind::DeepSeekApi);
+        QCOMPARE(answering->baseUrl, QStringLiteral("https://api.deepseek.com/v1"));
+        QVERIFY(!dialog->canAccept()); // the key is still to fill in
+        dialog->reject();
+        QTRY_VERIFY(!m_window->settingsDialog());
+        QVERIFY(!m_controller->settings().answeringEndpoint()); // nothing changed by looking
+
+        // "Choose a model…": the settings open on the model page
+        auto* local = welcome->findChild<QPushButton*>(QStringLiteral("welcomeLocalModel"));
+        local->click();
+        QTRY_VERIFY(m_window->settingsDialog());
+        QCOMPARE(m_window->settingsDialog()->currentPage(), ModelSettingsDialog::Page::Model);
+        m_window->settingsDialog()->reject();
+        QTRY_VERIFY(!m_window->settingsDialog());
+
+        // "Use the demo model": the demo (already loaded here) answers; the composer has the focus
+        welcome->findChild<QPushButton*>(QStringLiteral("welcomeDemo"))->click();
+        QVERIFY(m_controller->model().demo);
+        QVERIFY(m_controller->sendBlocker().isEmpty());
+
+        // the first message replaces the welcome with the conversation
+        typeAndSend(QStringLiteral("Hello"));
+        QTRY_VERIFY(m_window->chatView()->isVisible());
+        QVERIFY(!welcome->isVisible());
+        waitForAnswer();
+    }
+
+    void emptyNewConversationShowsTheModelAndAHint() {
+        openWindow(testSettings());
+        typeAndSend(QStringLiteral("First"));
+        waitForAnswer();
+        QTRY_COMPARE(m_controller->conversations()->rowCount(), 1);
+        m_controller->newConversation();
+        WelcomePane* welcome = m_window->welcomePane();
+        QTRY_VERIFY(welcome->isVisible());
+        QVERIFY(!welcome->isFirstRun());
+        const QString text = welcome->shownText();
+        QVERIFY2(!text.contains(QLatin1String("Try the demo model")), qPrintable(text)); // no first-run choices
+        QVERIFY2(text.contains(m_controller->answererDescription()), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("demo model")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("Enter")), qPrintable(text));
+        // opening the saved conversation shows it again
+        m_controller->openConversation(m_controller->conversations()->idAt(0));
+        QTRY_VERIFY(m_window->chatView()->isVisible());
+        QVERIFY(!welcome->isVisible());
+        QCOMPARE(m_window->chatView()->entryCount(), 2);
+    }
+
+    void windowCarriesTheApplicationIcon() {
+        openWindow(testSettings());
+        const QIcon icon = m_window->windowIcon();
+        QVERIFY(!icon.isNull());
+        // every size the package installs into the hicolor theme, each a real picture of that size
+        for (const int size : {16, 22, 24, 32, 48, 64, 128, 256, 512}) {
+            QVERIFY2(icon.availableSizes().contains(QSize(size, size)), qPrintable(QString::number(size)));
+            const QImage image = icon.pixmap(QSize(size, size), 1.0).toImage();
+            QCOMPARE(image.size(), QSize(size, size));
+            QVERIFY(image.pixelColor(size / 2, size / 2).alpha() > 0); // not transparent in the middle
+        }
     }
 
     void escapeStopsMidAnswer() {

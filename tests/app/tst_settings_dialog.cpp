@@ -6,13 +6,17 @@
 #include "ui/conversation_settings_dialog.h"
 #include "ui/endpoints_page.h"
 #include "ui/generation_settings_form.h"
+#include "ui/local_models_page.h"
 #include "ui/model_settings_dialog.h"
+#include "whalesong/devices.h"
 #include "whalesong/random_model.h"
 
 #include <QApplication>
+#include <algorithm>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -74,6 +78,8 @@ class TestSettingsDialog : public QObject {
     void generationForm();
     void conversationOverrides();
     void endpointsAndServer();
+    void modelsOnThisComputer();
+    void backendChoicesFollowTheGpuCheck();
 
   private:
     QTemporaryDir m_dir;
@@ -83,6 +89,9 @@ class TestSettingsDialog : public QObject {
 void TestSettingsDialog::initTestCase() {
     QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
     QStandardPaths::setTestModeEnabled(true); // DemoModel::defaultFolder() away from the user's own
+    // The hubs' caches of this test, not the user's (the dialog lists the models in them).
+    qputenv("HF_HUB_CACHE", QFile::encodeName(m_dir.filePath(QStringLiteral("hf-hub"))));
+    qputenv("MODELSCOPE_CACHE", QFile::encodeName(m_dir.filePath(QStringLiteral("modelscope"))));
     QVERIFY(m_dir.isValid());
     m_model = m_dir.filePath(QStringLiteral("demo"));
     if (!QFile::exists(kTokenizerDir + QStringLiteral("/tokenizer.json")))
@@ -95,6 +104,99 @@ void TestSettingsDialog::initTestCase() {
     for (const char* f : {"tokenizer.json", "tokenizer_config.json"})
         QVERIFY(QFile::copy(kTokenizerDir + QLatin1Char('/') + QLatin1String(f),
                             m_model + QLatin1Char('/') + QLatin1String(f)));
+}
+
+void TestSettingsDialog::backendChoicesFollowTheGpuCheck() {
+    ModelSettingsDialog d{AppSettings{}};
+    QSignalSpy checked(&d, &ModelSettingsDialog::devicesChecked);
+    QVERIFY(checked.wait(60000));
+    QVERIFY(d.devices().has_value());
+    // What the engine reports here, asked again independently of the dialog's own check.
+    const ws::DeviceReport here = ws::queryDevices();
+    const bool built = ws::cudaBuilt();
+    QCOMPARE(std::find(here.backends.begin(), here.backends.end(), "cuda") != here.backends.end(), built);
+    auto* backend = child<QComboBox>(&d, "backend");
+    auto* gpu = child<QSpinBox>(&d, "gpu");
+    const QString note = d.shownBackendNote();
+    if (!here.gpus.empty()) { // a GPU machine: CUDA can be chosen, each GPU named with its memory
+        QVERIFY(d.cudaSelectable());
+        QVERIFY(gpu->isEnabled());
+        QCOMPARE(gpu->maximum(), static_cast<int>(here.gpus.size()) - 1);
+        QVERIFY2(note.contains(QString::fromStdString(here.gpus.front().name)), qPrintable(note));
+    } else {
+        QVERIFY(!d.cudaSelectable());
+        QVERIFY(!gpu->isEnabled());
+        if (built) // built with CUDA, no GPU: the runtime's reason, not "not in this build"
+            QVERIFY2(note.contains(QString::fromStdString(here.gpuProblem)) &&
+                         !backend->itemText(2).contains(QLatin1String("not in this build")),
+                     qPrintable(note + QLatin1Char('|') + backend->itemText(2)));
+        else
+            QVERIFY2(backend->itemText(2).contains(QLatin1String("not in this build")), qPrintable(backend->itemText(2)));
+    }
+}
+
+void TestSettingsDialog::modelsOnThisComputer() {
+    if (!QFile::exists(m_model + QStringLiteral("/tokenizer.json")))
+        QSKIP("no shared/tokenizers/deepseek-v3");
+    const auto copyModel = [this](const QString& to) {
+        QVERIFY(QDir().mkpath(to));
+        for (const QString& f : QDir(m_model).entryList(QDir::Files))
+            QVERIFY(QFile::copy(QDir(m_model).filePath(f), QDir(to).filePath(f)));
+    };
+    // The Hugging Face cache (HF_HUB_CACHE, set above): one snapshot that refs/main names.
+    const QString repo = m_dir.filePath(QStringLiteral("hf-hub/models--deepseek-ai--DeepSeek-Tiny"));
+    const QString snapshot = repo + QStringLiteral("/snapshots/0123abcd");
+    copyModel(snapshot);
+    {
+        QFile ref(repo + QStringLiteral("/refs/main"));
+        QVERIFY(QDir().mkpath(repo + QStringLiteral("/refs")) && ref.open(QIODevice::WriteOnly));
+        ref.write("0123abcd");
+    }
+    // The user's folder: a model of another architecture, which is listed with the reason.
+    const QString mine = m_dir.filePath(QStringLiteral("my-models"));
+    QVERIFY(QDir().mkpath(mine + QStringLiteral("/tiny-llama")));
+    {
+        QFile config(mine + QStringLiteral("/tiny-llama/config.json"));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("{\"model_type\": \"llama\"}");
+    }
+    AppSettings s;
+    s.modelFolders = {mine};
+    ModelSettingsDialog d{s};
+    LocalModelsPage* page = d.localModels();
+    QSignalSpy searched(page, &LocalModelsPage::searchFinished);
+    QVERIFY(searched.wait(60000));
+    QCOMPARE(page->found().size(), std::size_t(2));
+    int hfRow = -1, llamaRow = -1;
+    for (int row = 0; row < 2; ++row)
+        (page->rowText(row).contains(QLatin1String("DeepSeek-Tiny")) ? hfRow : llamaRow) = row;
+    QVERIFY(hfRow >= 0 && llamaRow >= 0);
+    const QString hfText = page->rowText(hfRow);
+    for (const char* part : {"deepseek-ai/DeepSeek-Tiny", "Hugging Face cache", "safetensors", "Ready"})
+        QVERIFY2(hfText.contains(QLatin1String(part)), qPrintable(hfText));
+    const QString llamaText = page->rowText(llamaRow);
+    QVERIFY2(llamaText.contains(QLatin1String("Your folder")) && llamaText.contains(QLatin1String("llama")),
+             qPrintable(llamaText));
+    QVERIFY(!page->selectRow(llamaRow)); // listed, not usable
+    QVERIFY(!child<QPushButton>(&d, "useLocalModel")->isEnabled());
+
+    // "Use this model": the Model page checks it and the settings take its path.
+    QVERIFY(page->selectRow(hfRow));
+    QSignalSpy inspected(&d, &ModelSettingsDialog::inspectionFinished);
+    child<QPushButton>(&d, "useLocalModel")->click();
+    QCOMPARE(d.currentPage(), ModelSettingsDialog::Page::Model);
+    QVERIFY(inspected.wait(60000));
+    QVERIFY2(d.shownProblems().isEmpty(), qPrintable(d.shownProblems().join(u'\n')));
+    QVERIFY(d.canAccept());
+    QCOMPARE(QDir(d.settings().model.folder).canonicalPath(), QDir(snapshot).canonicalPath());
+
+    // A folder added: searched at once, kept in the settings.
+    const QString more = m_dir.filePath(QStringLiteral("more-models"));
+    copyModel(more + QStringLiteral("/copied"));
+    page->addUserFolder(more);
+    QVERIFY(searched.wait(60000));
+    QCOMPARE(page->found().size(), std::size_t(3));
+    QCOMPARE(d.settings().modelFolders, (QStringList{mine, more}));
 }
 
 void TestSettingsDialog::demoIsAlwaysAccepted() {

@@ -1,4 +1,5 @@
-#include "engine_worker.h"
+// Produces answers on a thread of its own, from the local engine or from an OpenAI-compatible endpoint, and checkpoints them.
+#include "answer_worker.h"
 
 #include "remote_chat_client.h"
 #include "stream_checkpointer.h"
@@ -15,7 +16,7 @@ namespace {
 QString fromStd(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
 } // namespace
 
-struct EngineWorker::RemoteRun {
+struct AnswerWorker::RemoteRun {
     GenerationJob job;
     std::unique_ptr<StreamCheckpointer> checkpointer;
     std::optional<std::stop_callback<std::function<void()>>> onStop;
@@ -35,23 +36,23 @@ template <typename Emit> void publishToolCalls(ToolCallCollector& tools, StreamC
 }
 } // namespace
 
-EngineWorker::EngineWorker(AsyncStore& store) : m_store(store) {}
-EngineWorker::~EngineWorker() = default;
+AnswerWorker::AnswerWorker(AsyncStore& store) : m_store(store) {}
+AnswerWorker::~AnswerWorker() = default;
 
-void EngineWorker::shutdown() {
+void AnswerWorker::shutdown() {
     if (m_remoteRun && m_remote)
         m_remote->abort(); // finishRemote() runs now: what arrived is saved, marked stopped
     delete m_remote;       // its network objects belong to this thread
     m_remote = nullptr;
 }
 
-void EngineWorker::setModel(std::shared_ptr<const ws::Model> model, int contextLength) {
+void AnswerWorker::setModel(std::shared_ptr<const ws::Model> model, int contextLength) {
     m_session.reset(); // a session must not outlive its model
     m_model = std::move(model);
     m_contextLength = contextLength;
 }
 
-void EngineWorker::generate(const GenerationJob& job) {
+void AnswerWorker::generate(const GenerationJob& job) {
     if (job.endpoint) {
         startRemote(job);
         return;
@@ -59,7 +60,7 @@ void EngineWorker::generate(const GenerationJob& job) {
     emit generationFinished(run(job));
 }
 
-GenerationOutcome EngineWorker::failed(const GenerationJob& job, StreamCheckpointer& checkpointer,
+GenerationOutcome AnswerWorker::failed(const GenerationJob& job, StreamCheckpointer& checkpointer,
                                        const QString& message, const MessageStats& stats) {
     GenerationOutcome out;
     out.stats = stats;
@@ -76,7 +77,7 @@ GenerationOutcome EngineWorker::failed(const GenerationJob& job, StreamCheckpoin
     return out;
 }
 
-void EngineWorker::startRemote(const GenerationJob& job) {
+void AnswerWorker::startRemote(const GenerationJob& job) {
     auto checkpointer = std::make_unique<StreamCheckpointer>(m_store, job.answerId);
     if (const QStringList problems = job.endpoint->problems() + job.settings.problems(); !problems.isEmpty()) {
         emit generationFinished(failed(job, *checkpointer, problems.join(QLatin1Char('\n'))));
@@ -106,7 +107,7 @@ void EngineWorker::startRemote(const GenerationJob& job) {
             r.tools.pushDeltas(deltas);
             publishToolCalls(r.tools, *r.checkpointer, [&](const QJsonArray& calls) { emit toolCallsChanged(r.job.answerId, calls); });
         });
-        connect(m_remote, &RemoteChatClient::finished, this, &EngineWorker::finishRemote);
+        connect(m_remote, &RemoteChatClient::finished, this, &AnswerWorker::finishRemote);
         m_flushTimer = new QTimer(this);
         m_flushTimer->setInterval(250);
         connect(m_flushTimer, &QTimer::timeout, this, [this] {
@@ -128,7 +129,7 @@ void EngineWorker::startRemote(const GenerationJob& job) {
     }));
 }
 
-void EngineWorker::finishRemote(const RemoteResult& result) {
+void AnswerWorker::finishRemote(const RemoteResult& result) {
     if (!m_remoteRun)
         return;
     std::unique_ptr<RemoteRun> run = std::move(m_remoteRun);
@@ -168,7 +169,7 @@ void EngineWorker::finishRemote(const RemoteResult& result) {
     emit generationFinished(out);
 }
 
-GenerationOutcome EngineWorker::run(const GenerationJob& job) {
+GenerationOutcome AnswerWorker::run(const GenerationJob& job) {
     GenerationOutcome out;
     out.conversationId = job.conversationId;
     out.answerId = job.answerId;

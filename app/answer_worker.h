@@ -1,4 +1,5 @@
-// EngineWorker: the engine on a thread of its own. It owns the session (KV cache, reused across the turns of a
+// AnswerWorker: produces the answers, on a thread of its own — from the local engine, or from an OpenAI-compatible
+// endpoint when the job names one (RemoteChatClient). It owns the local session (KV cache, reused across the turns of a
 // conversation); a streaming answer's checkpoints go to the store's own thread (AsyncStore, the one connection of
 // the process), posted without waiting, and its final write waits there until it is committed.
 // The GUI talks to it only through queued calls and signals; stop is a std::stop_source the caller keeps, which works at once.
@@ -52,12 +53,12 @@ struct RemoteResult;
 class StreamCheckpointer;
 class QTimer;
 
-class EngineWorker : public QObject {
+class AnswerWorker : public QObject {
     Q_OBJECT
   public:
     /// `store`: where answers are written; it must outlive the worker's thread.
-    explicit EngineWorker(AsyncStore& store);
-    ~EngineWorker() override;
+    explicit AnswerWorker(AsyncStore& store);
+    ~AnswerWorker() override;
 
     // ---- called on the worker thread (queue them with QMetaObject::invokeMethod) --------------------------
     /// Uses `model` from now on with a context of `contextLength` tokens (the old session is dropped).
