@@ -13,12 +13,11 @@ KEEP = 40
 
 
 def outputs(log_text):
-    """{test name: its output}, from CTest's LastTest.log."""
+    """{test name: its output}, from CTest's LastTest.log (each test's record starts "N/M Testing: NAME")."""
     result = {}
-    for block in re.split(r"\n-{58}\n(?=\d+/\d+ Testing: )", log_text):
-        m = re.match(r"(?:-{58}\n)?\d+/\d+ Testing: (.+)\n", block)
-        if not m:
-            continue
+    starts = list(re.finditer(r"^\d+/\d+ Testing: (.+)$", log_text, re.M))
+    for i, m in enumerate(starts):
+        block = log_text[m.end():starts[i + 1].start() if i + 1 < len(starts) else len(log_text)]
         out = block.split("Output:\n" + "-" * 58 + "\n", 1)
         text = out[1] if len(out) > 1 else block
         result[m.group(1).strip()] = text.split("\n<end of output>", 1)[0]
