@@ -36,7 +36,9 @@ const deepseek = createDeepSeek({ baseURL: baseURL.replace(/\/v1$/, ''), apiKey 
 for (const [label, m] of [['AI SDK openai-compatible', compatible.chatModel(model)],
                           ['AI SDK deepseek', deepseek.chat(model)]]) {
   await part(label + ' generateText toolChoice required', async () => {
-    const r = await generateText({ model: m, prompt, maxOutputTokens: 300, seed: 4, maxRetries: 0,
+    // temperature 0: DeepSeek's provider drops `seed` (DeepSeek's API has none), and a random model sampled
+    // freely may go on calling the tool until maxOutputTokens cuts it (finish "length"), one run in a few.
+    const r = await generateText({ model: m, prompt, maxOutputTokens: 300, seed: 4, temperature: 0, maxRetries: 0,
       tools: { getWeather: tool({ description: 'The weather of a city.', inputSchema: weather }) },
       toolChoice: 'required' });
     const call = r.toolCalls[0];
