@@ -99,7 +99,6 @@ void LocalModelsPage::addUserFolder(const QString& folder) {
     if (clean.isEmpty() || m_folders.contains(clean))
         return;
     setUserFolders(m_folders + QStringList{clean});
-    emit foldersChanged();
     refresh();
 }
 
@@ -197,7 +196,6 @@ void LocalModelsPage::removeFolder() {
     QStringList folders = m_folders;
     folders.removeAt(row);
     setUserFolders(folders);
-    emit foldersChanged();
     refresh();
 }
 

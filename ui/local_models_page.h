@@ -43,8 +43,6 @@ class LocalModelsPage : public QWidget {
     void searchFinished();
     /// "Use this model" (or a double click) on a model that runs: its path, for the Model page.
     void modelChosen(const QString& path);
-    /// The user's folders changed.
-    void foldersChanged();
 
   protected:
     void changeEvent(QEvent* event) override;

@@ -47,9 +47,12 @@ MainWindow::MainWindow(ChatController& controller, LanguageManager& languages, Q
 MainWindow::~MainWindow() = default;
 
 QIcon MainWindow::applicationIcon() {
-    QIcon icon;
-    for (const int size : {16, 22, 24, 32, 48, 64, 128, 256, 512})
-        icon.addFile(QStringLiteral(":/icons/%1x%1.png").arg(size), QSize(size, size));
+    QIcon icon; // every size compiled in (ui/CMakeLists.txt: :/icons/NxN.png)
+    const QDir icons(QStringLiteral(":/icons"));
+    for (const QString& file : icons.entryList({QStringLiteral("*.png")}, QDir::Files)) {
+        const int size = file.section(QLatin1Char('x'), 0, 0).toInt();
+        icon.addFile(icons.filePath(file), QSize(size, size));
+    }
     return icon;
 }
 
