@@ -1,6 +1,8 @@
 // Model discovery: walks the hub caches and the user's folders; every model found is inspected by the engine.
 #include "model_discovery.h"
 
+#include "hub.h"
+
 #include "whalesong/inspect.h"
 
 #include <QDir>
@@ -14,8 +16,6 @@
 #include <filesystem>
 
 namespace {
-
-QString envPath(const char* name) { return QFile::decodeName(qgetenv(name)); }
 
 /// A .gguf file that starts a model: a single file, or the first part of a split set.
 bool isFirstGguf(const QFileInfo& f) {
@@ -172,22 +172,8 @@ void scanUserFolder(const QString& folder, std::vector<FoundModel>& out) {
 
 DiscoveryRoots DiscoveryRoots::fromEnvironment(const QStringList& userFolders) {
     DiscoveryRoots r;
-    const QString home = QDir::homePath();
-    QString xdgCache = envPath("XDG_CACHE_HOME");
-    if (xdgCache.isEmpty())
-        xdgCache = QDir(home).filePath(QStringLiteral(".cache"));
-    QString hf = envPath("HF_HUB_CACHE");
-    if (hf.isEmpty()) {
-        QString hfHome = envPath("HF_HOME");
-        if (hfHome.isEmpty())
-            hfHome = QDir(xdgCache).filePath(QStringLiteral("huggingface"));
-        hf = QDir(hfHome).filePath(QStringLiteral("hub"));
-    }
-    r.huggingFace << hf;
-    QString ms = envPath("MODELSCOPE_CACHE");
-    if (ms.isEmpty())
-        ms = QDir(home).filePath(QStringLiteral(".cache/modelscope/hub"));
-    r.modelScope << ms;
+    r.huggingFace << defaultHuggingFaceCache();
+    r.modelScope << defaultModelScopeCache();
     r.userFolders = userFolders;
     return r;
 }
