@@ -823,7 +823,7 @@ void DownloadManager::fail(Job& job, const QString& message) {
 }
 
 void DownloadManager::save() const {
-    if (m_stateFile.isEmpty())
+    if (m_stateFile.isEmpty() || (m_jobs.empty() && !QFileInfo::exists(m_stateFile)))
         return;
     QJsonArray jobs;
     for (const auto& j : m_jobs) {

@@ -2,6 +2,8 @@
 // persistence.
 #include "settings.h"
 
+#include "hub.h"
+
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -277,6 +279,10 @@ AppSettings AppSettings::load(QSettings& s) {
     a.activeEndpoint = s.value(QStringLiteral("answer_with")).toString();
     a.modelFolders = s.value(QStringLiteral("models/folders")).toStringList();
     a.modelFolders.removeAll(QString());
+    const QString source = s.value(QStringLiteral("downloads/source")).toString();
+    if (HubSource::parseKind(source))
+        a.downloadSource = source;
+    a.mirrorUrl = s.value(QStringLiteral("downloads/mirror_url")).toString();
 
     s.beginGroup(QStringLiteral("server"));
     a.server.enabled = s.value(QStringLiteral("enabled"), false).toBool();
@@ -332,6 +338,8 @@ void AppSettings::save(QSettings& s) const {
     s.endArray();
     s.setValue(QStringLiteral("answer_with"), activeEndpoint);
     s.setValue(QStringLiteral("models/folders"), modelFolders);
+    s.setValue(QStringLiteral("downloads/source"), downloadSource);
+    s.setValue(QStringLiteral("downloads/mirror_url"), mirrorUrl);
 
     s.beginGroup(QStringLiteral("server"));
     s.setValue(QStringLiteral("enabled"), server.enabled);

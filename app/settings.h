@@ -103,6 +103,8 @@ struct AppSettings {
     QList<RemoteEndpoint> endpoints;
     QString activeEndpoint; ///< the id of the endpoint that answers; empty: the local model
     QStringList modelFolders; ///< folders the user added to look for models in (besides the hubs' caches)
+    QString downloadSource = QStringLiteral("huggingface"); ///< HubSource::kindName: where downloads come from
+    QString mirrorUrl;        ///< the Hugging Face mirror's address; empty: HubSource::defaultMirrorUrl()
     ServerSettings server;
 
     /// The endpoint that answers, if one is chosen and still exists.

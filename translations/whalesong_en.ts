@@ -412,6 +412,332 @@ The data commands below work without opening a window.</translation>
     </message>
 </context>
 <context>
+    <name>DownloadManager</name>
+    <message>
+        <source>%1 has no repository %2 (or it is private).</source>
+        <translation>%1 has no repository %2 (or it is private).</translation>
+    </message>
+    <message>
+        <source>%1 answered HTTP %2 for %3.</source>
+        <translation>%1 answered HTTP %2 for %3.</translation>
+    </message>
+    <message>
+        <source>Could not reach %1: %2</source>
+        <translation>Could not reach %1: %2</translation>
+    </message>
+    <message>
+        <source>The file list from %1 cannot be read: %2</source>
+        <translation>The file list from %1 cannot be read: %2</translation>
+    </message>
+    <message>
+        <source>Nothing to download: no files were chosen.</source>
+        <translation>Nothing to download: no files were chosen.</translation>
+    </message>
+    <message>
+        <source>No folder to download into.</source>
+        <translation>No folder to download into.</translation>
+    </message>
+    <message>
+        <source>%1 is already being downloaded there.</source>
+        <translation>%1 is already being downloaded there.</translation>
+    </message>
+    <message>
+        <source>Not enough disk space for %1: it needs %2 more, and %3 has %4 free.</source>
+        <translation>Not enough disk space for %1: it needs %2 more, and %3 has %4 free.</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2</source>
+        <translation>Could not write %1: %2</translation>
+    </message>
+    <message>
+        <source>Could not write %1 (as %2): %3 (%4 free there). The part downloaded is kept: free some space and resume.</source>
+        <translation>Could not write %1 (as %2): %3 (%4 free there). The part downloaded is kept: free some space and resume.</translation>
+    </message>
+    <message>
+        <source>%1: the server's range did not match; starting the file again.</source>
+        <translation>%1: the server's range did not match; starting the file again.</translation>
+    </message>
+    <message>
+        <source>%1: the connection ended early.</source>
+        <translation>%1: the connection ended early.</translation>
+    </message>
+    <message>
+        <source>%1: no data for %2 s.</source>
+        <translation>%1: no data for %2 s.</translation>
+    </message>
+    <message>
+        <source>%1: the hub asks to slow down (HTTP 429).</source>
+        <translation>%1: the hub asks to slow down (HTTP 429).</translation>
+    </message>
+    <message>
+        <source>%1: the hub is unavailable (HTTP 503).</source>
+        <translation>%1: the hub is unavailable (HTTP 503).</translation>
+    </message>
+    <message>
+        <source>%1: the hub answered HTTP %2.</source>
+        <translation>%1: the hub answered HTTP %2.</translation>
+    </message>
+    <message>
+        <source>%1: the hub answered HTTP %2 %3 for %4.</source>
+        <translation>%1: the hub answered HTTP %2 %3 for %4.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>%1 (gave up after %2 attempts; resume to try again)</source>
+        <translation>%1 (gave up after %2 attempts; resume to try again)</translation>
+    </message>
+    <message>
+        <source>Could not read %1 back: %2</source>
+        <translation>Could not read %1 back: %2</translation>
+    </message>
+    <message>
+        <source>its SHA-256 is %1, the hub says %2</source>
+        <translation>its SHA-256 is %1, the hub says %2</translation>
+    </message>
+    <message>
+        <source>its blob id is %1, the hub says %2</source>
+        <translation>its blob id is %1, the hub says %2</translation>
+    </message>
+    <message>
+        <source>it has %1 bytes, the hub says %2</source>
+        <translation>it has %1 bytes, the hub says %2</translation>
+    </message>
+    <message>
+        <source>%1 did not match (%2); downloading it again.</source>
+        <translation>%1 did not match (%2); downloading it again.</translation>
+    </message>
+    <message>
+        <source>%1 is damaged: %2. It was downloaded twice and discarded both times.</source>
+        <translation>%1 is damaged: %2. It was downloaded twice and discarded both times.</translation>
+    </message>
+    <message>
+        <source>Could not move %1 into place as %2.</source>
+        <translation>Could not move %1 into place as %2.</translation>
+    </message>
+    <message>
+        <source>Could not link %1 to its blob.</source>
+        <translation>Could not link %1 to its blob.</translation>
+    </message>
+    <message>
+        <source>Could not move %1 into place.</source>
+        <translation>Could not move %1 into place.</translation>
+    </message>
+    <message>
+        <source>not JSON (%1 at byte %2)</source>
+        <translation>not JSON (%1 at byte %2)</translation>
+    </message>
+    <message>
+        <source>unknown version</source>
+        <translation>unknown version</translation>
+    </message>
+    <message>
+        <source>download %1 is incomplete</source>
+        <translation>download %1 is incomplete</translation>
+    </message>
+    <message>
+        <source>The list of downloads in %1 could not be read (%2); it was set aside as %3.</source>
+        <translation>The list of downloads in %1 could not be read (%2); it was set aside as %3.</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadsPage</name>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>Download models into</source>
+        <translation>Download models into</translation>
+    </message>
+    <message>
+        <source>%1 in %2 is not on ModelScope: choose Hugging Face or a mirror.</source>
+        <translation>%1 in %2 is not on ModelScope: choose Hugging Face or a mirror.</translation>
+    </message>
+    <message>
+        <source>Downloads are not available.</source>
+        <translation>Downloads are not available.</translation>
+    </message>
+    <message>
+        <source>Looking up %1 on %2…</source>
+        <translation>Looking up %1 on %2…</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n file(s), %2.</source>
+        <translation><numerusform>%1: %n file, %2.</numerusform><numerusform>%1: %n files, %2.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 holds %n GGUF quantization(s): choose one.</source>
+        <translation><numerusform>%1 holds %n GGUF quantization: choose one.</numerusform><numerusform>%1 holds %n GGUF quantizations: choose one.</numerusform></translation>
+    </message>
+    <message>
+        <source>Downloading %1 into %2.</source>
+        <translation>Downloading %1 into %2.</translation>
+    </message>
+    <message>
+        <source>≈ %1</source>
+        <translation>≈ %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 of %2</translation>
+    </message>
+    <message>
+        <source>%1/s, %2 left</source>
+        <translation>%1/s, %2 left</translation>
+    </message>
+    <message>
+        <source>Downloading %1</source>
+        <translation>Downloading %1</translation>
+    </message>
+    <message>
+        <source>Retrying in %1 — %2</source>
+        <translation>Retrying in %1 — %2</translation>
+    </message>
+    <message>
+        <source>Checking %1 (file %2 of %3)…</source>
+        <translation>Checking %1 (file %2 of %3)…</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>Paused</translation>
+    </message>
+    <message>
+        <source>Stopped: %1</source>
+        <translation>Stopped: %1</translation>
+    </message>
+    <message>
+        <source>Ready: %1</source>
+        <translation>Ready: %1</translation>
+    </message>
+    <message>
+        <source>Remove from list</source>
+        <translation>Remove from list</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>ModelScope's cache (%1)</source>
+        <translation>ModelScope's cache (%1)</translation>
+    </message>
+    <message>
+        <source>Hugging Face's cache (%1)</source>
+        <translation>Hugging Face's cache (%1)</translation>
+    </message>
+    <message>
+        <source>Download a DeepSeek model from a hub. Downloads go on in the background while you chat, resume where they stopped (also after closing Whalesong), and every file is checked before the model is offered.</source>
+        <translation>Download a DeepSeek model from a hub. Downloads go on in the background while you chat, resume where they stopped (also after closing Whalesong), and every file is checked before the model is offered.</translation>
+    </message>
+    <message>
+        <source>&amp;Download from:</source>
+        <translation>&amp;Download from:</translation>
+    </message>
+    <message>
+        <source>Hugging Face</source>
+        <translation>Hugging Face</translation>
+    </message>
+    <message>
+        <source>A Hugging Face mirror</source>
+        <translation>A Hugging Face mirror</translation>
+    </message>
+    <message>
+        <source>ModelScope (魔搭)</source>
+        <translation>ModelScope (魔搭)</translation>
+    </message>
+    <message>
+        <source>The mirror's address, e.g. %1</source>
+        <translation>The mirror's address, e.g. %1</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Model</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>On this computer</source>
+        <translation>On this computer</translation>
+    </message>
+    <message>
+        <source>&amp;Repository:</source>
+        <translation>&amp;Repository:</translation>
+    </message>
+    <message>
+        <source>ORGANIZATION/NAME or the model's address on the hub</source>
+        <translation>ORGANIZATION/NAME or the model's address on the hub</translation>
+    </message>
+    <message>
+        <source>&amp;Look up</source>
+        <translation>&amp;Look up</translation>
+    </message>
+    <message>
+        <source>&amp;Quantization:</source>
+        <translation>&amp;Quantization:</translation>
+    </message>
+    <message>
+        <source>&amp;Save to:</source>
+        <translation>&amp;Save to:</translation>
+    </message>
+    <message>
+        <source>Another folder…</source>
+        <translation>Another folder…</translation>
+    </message>
+    <message>
+        <source>Another folder: %1</source>
+        <translation>Another folder: %1</translation>
+    </message>
+    <message>
+        <source>Do&amp;wnload</source>
+        <translation>Do&amp;wnload</translation>
+    </message>
+    <message>
+        <source>Downloads:</source>
+        <translation>Downloads:</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Progress</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>&amp;Pause</translation>
+    </message>
+    <message>
+        <source>Res&amp;ume</source>
+        <translation>Res&amp;ume</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>Use this model</translation>
+    </message>
+</context>
+<context>
     <name>EndpointsPage</name>
     <message>
         <source>Connected. Models: %1</source>
@@ -630,6 +956,25 @@ The data commands below work without opening a window.</translation>
     <message>
         <source>Effective temperature: %1</source>
         <translation>Effective temperature: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Hub</name>
+    <message>
+        <source>“%1” is not a web address of a model.</source>
+        <translation>“%1” is not a web address of a model.</translation>
+    </message>
+    <message>
+        <source>“%1” names no repository (ORGANIZATION/NAME).</source>
+        <translation>“%1” names no repository (ORGANIZATION/NAME).</translation>
+    </message>
+    <message>
+        <source>“%1” has an empty or malformed revision after @.</source>
+        <translation>“%1” has an empty or malformed revision after @.</translation>
+    </message>
+    <message>
+        <source>“%1” is not a repository: write ORGANIZATION/NAME, e.g. deepseek-ai/DeepSeek-V2-Lite-Chat, or paste the model's address.</source>
+        <translation>“%1” is not a repository: write ORGANIZATION/NAME, e.g. deepseek-ai/DeepSeek-V2-Lite-Chat, or paste the model's address.</translation>
     </message>
 </context>
 <context>
@@ -863,6 +1208,26 @@ The data commands below work without opening a window.</translation>
         <source>API: %1</source>
         <translation>API: %1</translation>
     </message>
+    <message>
+        <source>%1 is downloaded and checked: choose it in Settings → Download (Use this model).</source>
+        <translation>%1 is downloaded and checked: choose it in Settings → Download (Use this model).</translation>
+    </message>
+    <message>
+        <source>The download of %1 stopped: %2</source>
+        <translation>The download of %1 stopped: %2</translation>
+    </message>
+    <message>
+        <source>Downloading %1: %2 %, %3 min left</source>
+        <translation>Downloading %1: %2 %, %3 min left</translation>
+    </message>
+    <message>
+        <source>Downloading %1: %2 %</source>
+        <translation>Downloading %1: %2 %</translation>
+    </message>
+    <message numerus="yes">
+        <source>Downloading %n model(s): %1 %</source>
+        <translation><numerusform>Downloading %n model: %1 %</numerusform><numerusform>Downloading %n models: %1 %</numerusform></translation>
+    </message>
 </context>
 <context>
     <name>MessageWidget</name>
@@ -1016,6 +1381,45 @@ The data commands below work without opening a window.</translation>
     <message>
         <source>Weights: GGUF %1 (%2) · %3 on disk</source>
         <translation>Weights: GGUF %1 (%2) · %3 on disk</translation>
+    </message>
+</context>
+<context>
+    <name>ModelCatalog</name>
+    <message>
+        <source>The smallest DeepSeek MoE chat model (15.7B, 2.4B active): runs on most computers.</source>
+        <translation>The smallest DeepSeek MoE chat model (15.7B, 2.4B active): runs on most computers.</translation>
+    </message>
+    <message>
+        <source>DeepSeek-V2-Lite trained for code (15.7B, 2.4B active).</source>
+        <translation>DeepSeek-V2-Lite trained for code (15.7B, 2.4B active).</translation>
+    </message>
+    <message>
+        <source>DeepSeek-V2's chat and code model merged (236B, 21B active).</source>
+        <translation>DeepSeek-V2's chat and code model merged (236B, 21B active).</translation>
+    </message>
+    <message>
+        <source>DeepSeek-V3 as updated in March 2025 (671B, 37B active): the model behind deepseek-chat.</source>
+        <translation>DeepSeek-V3 as updated in March 2025 (671B, 37B active): the model behind deepseek-chat.</translation>
+    </message>
+    <message>
+        <source>DeepSeek's reasoning model, May 2025 (671B, 37B active): thinks before it answers.</source>
+        <translation>DeepSeek's reasoning model, May 2025 (671B, 37B active): thinks before it answers.</translation>
+    </message>
+    <message>
+        <source>Fits in GPU memory (%1 of %2)</source>
+        <translation>Fits in GPU memory (%1 of %2)</translation>
+    </message>
+    <message>
+        <source>Fits in memory (%1 of %2)</source>
+        <translation>Fits in memory (%1 of %2)</translation>
+    </message>
+    <message>
+        <source>Needs about %1</source>
+        <translation>Needs about %1</translation>
+    </message>
+    <message>
+        <source>Too large: needs %1, this computer has %2 (it would run from disk, very slowly)</source>
+        <translation>Too large: needs %1, this computer has %2 (it would run from disk, very slowly)</translation>
     </message>
 </context>
 <context>
@@ -1207,6 +1611,10 @@ The data commands below work without opening a window.</translation>
         <source>GPU %1: %2, %3 free of %4</source>
         <translation>GPU %1: %2, %3 free of %4</translation>
     </message>
+    <message>
+        <source>&amp;Download</source>
+        <translation>&amp;Download</translation>
+    </message>
 </context>
 <context>
     <name>RemoteChatClient</name>
@@ -1347,18 +1755,6 @@ The data commands below work without opening a window.</translation>
         <translation>Use the demo model</translation>
     </message>
     <message>
-        <source>Use a model on this computer</source>
-        <translation>Use a model on this computer</translation>
-    </message>
-    <message>
-        <source>A DeepSeek-V3, R1 or V2 model you have downloaded: a Hugging Face or ModelScope folder, or a GGUF file. Whalesong checks it and estimates the memory it needs.</source>
-        <translation>A DeepSeek-V3, R1 or V2 model you have downloaded: a Hugging Face or ModelScope folder, or a GGUF file. Whalesong checks it and estimates the memory it needs.</translation>
-    </message>
-    <message>
-        <source>Choose a model…</source>
-        <translation>Choose a model…</translation>
-    </message>
-    <message>
         <source>Answer with DeepSeek's API</source>
         <translation>Answer with DeepSeek's API</translation>
     </message>
@@ -1373,6 +1769,22 @@ The data commands below work without opening a window.</translation>
     <message>
         <source>Type your message below and press Enter to send it (Shift+Enter for a new line). Settings → This conversation… sets its system prompt and sampling.</source>
         <translation>Type your message below and press Enter to send it (Shift+Enter for a new line). Settings → This conversation… sets its system prompt and sampling.</translation>
+    </message>
+    <message>
+        <source>Download a model</source>
+        <translation>Download a model</translation>
+    </message>
+    <message>
+        <source>DeepSeek-V2-Lite, V3, R1 and more from Hugging Face, a mirror or ModelScope (魔搭), with the size of each and whether it fits this computer. Or use a model you already have: a Hugging Face or ModelScope folder, or a GGUF file.</source>
+        <translation>DeepSeek-V2-Lite, V3, R1 and more from Hugging Face, a mirror or ModelScope (魔搭), with the size of each and whether it fits this computer. Or use a model you already have: a Hugging Face or ModelScope folder, or a GGUF file.</translation>
+    </message>
+    <message>
+        <source>Download a model…</source>
+        <translation>Download a model…</translation>
+    </message>
+    <message>
+        <source>Use a model on this computer…</source>
+        <translation>Use a model on this computer…</translation>
     </message>
 </context>
 </TS>

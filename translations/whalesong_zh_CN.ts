@@ -409,6 +409,336 @@ The data commands below work without opening a window.</source>
     </message>
 </context>
 <context>
+    <name>DownloadManager</name>
+    <message>
+        <source>%1 has no repository %2 (or it is private).</source>
+        <translation>%1 上没有仓库 %2（或它是私有的）。</translation>
+    </message>
+    <message>
+        <source>%1 answered HTTP %2 for %3.</source>
+        <translation>%1 对 %3 返回了 HTTP %2。</translation>
+    </message>
+    <message>
+        <source>Could not reach %1: %2</source>
+        <translation>无法连接 %1：%2</translation>
+    </message>
+    <message>
+        <source>The file list from %1 cannot be read: %2</source>
+        <translation>无法读取 %1 返回的文件列表：%2</translation>
+    </message>
+    <message>
+        <source>Nothing to download: no files were chosen.</source>
+        <translation>没有可下载的内容：未选择任何文件。</translation>
+    </message>
+    <message>
+        <source>No folder to download into.</source>
+        <translation>没有指定下载到哪个文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 is already being downloaded there.</source>
+        <translation>%1 已经在下载到那里了。</translation>
+    </message>
+    <message>
+        <source>Not enough disk space for %1: it needs %2 more, and %3 has %4 free.</source>
+        <translation>磁盘空间不足，无法下载 %1：还需要 %2，而 %3 只有 %4 可用。</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Could not write %1 (as %2): %3 (%4 free there). The part downloaded is kept: free some space and resume.</source>
+        <translation>无法写入 %1（文件 %2）：%3（那里还有 %4 可用）。已下载的部分会保留：请腾出一些空间后继续下载。</translation>
+    </message>
+    <message>
+        <source>%1: the server&apos;s range did not match; starting the file again.</source>
+        <translation>%1：服务器返回的范围不匹配，将重新下载该文件。</translation>
+    </message>
+    <message>
+        <source>%1: the connection ended early.</source>
+        <translation>%1：连接提前结束。</translation>
+    </message>
+    <message>
+        <source>%1: no data for %2 s.</source>
+        <translation>%1：%2 秒内没有收到数据。</translation>
+    </message>
+    <message>
+        <source>%1: the hub asks to slow down (HTTP 429).</source>
+        <translation>%1：模型站要求降低请求频率（HTTP 429）。</translation>
+    </message>
+    <message>
+        <source>%1: the hub is unavailable (HTTP 503).</source>
+        <translation>%1：模型站暂时不可用（HTTP 503）。</translation>
+    </message>
+    <message>
+        <source>%1: the hub answered HTTP %2.</source>
+        <translation>%1：模型站返回了 HTTP %2。</translation>
+    </message>
+    <message>
+        <source>%1: the hub answered HTTP %2 %3 for %4.</source>
+        <translation>%1：模型站对 %4 返回了 HTTP %2 %3。</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>%1 (gave up after %2 attempts; resume to try again)</source>
+        <translation>%1（尝试 %2 次后放弃；点“继续”可再试）</translation>
+    </message>
+    <message>
+        <source>Could not read %1 back: %2</source>
+        <translation>无法读回 %1：%2</translation>
+    </message>
+    <message>
+        <source>its SHA-256 is %1, the hub says %2</source>
+        <translation>其 SHA-256 为 %1，模型站给出的是 %2</translation>
+    </message>
+    <message>
+        <source>its blob id is %1, the hub says %2</source>
+        <translation>其 blob id 为 %1，模型站给出的是 %2</translation>
+    </message>
+    <message>
+        <source>it has %1 bytes, the hub says %2</source>
+        <translation>它有 %1 字节，模型站给出的是 %2</translation>
+    </message>
+    <message>
+        <source>%1 did not match (%2); downloading it again.</source>
+        <translation>%1 校验不符（%2），正在重新下载。</translation>
+    </message>
+    <message>
+        <source>%1 is damaged: %2. It was downloaded twice and discarded both times.</source>
+        <translation>%1 已损坏：%2。已下载两次，两次都已丢弃。</translation>
+    </message>
+    <message>
+        <source>Could not move %1 into place as %2.</source>
+        <translation>无法把 %1 移动到 %2。</translation>
+    </message>
+    <message>
+        <source>Could not link %1 to its blob.</source>
+        <translation>无法把 %1 链接到它的 blob。</translation>
+    </message>
+    <message>
+        <source>Could not move %1 into place.</source>
+        <translation>无法把 %1 移动到位。</translation>
+    </message>
+    <message>
+        <source>not JSON (%1 at byte %2)</source>
+        <translation>不是 JSON（第 %2 字节处：%1）</translation>
+    </message>
+    <message>
+        <source>unknown version</source>
+        <translation>未知版本</translation>
+    </message>
+    <message>
+        <source>download %1 is incomplete</source>
+        <translation>第 %1 个下载的记录不完整</translation>
+    </message>
+    <message>
+        <source>The list of downloads in %1 could not be read (%2); it was set aside as %3.</source>
+        <translation>无法读取 %1 中的下载列表（%2）；已将其另存为 %3。</translation>
+    </message>
+</context>
+<context>
+    <name>DownloadsPage</name>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>Download models into</source>
+        <translation>把模型下载到</translation>
+    </message>
+    <message>
+        <source>%1 in %2 is not on ModelScope: choose Hugging Face or a mirror.</source>
+        <translation>魔搭上没有 %2 格式的 %1：请选择 Hugging Face 或镜像站。</translation>
+    </message>
+    <message>
+        <source>Downloads are not available.</source>
+        <translation>下载功能不可用。</translation>
+    </message>
+    <message>
+        <source>Looking up %1 on %2…</source>
+        <translation>正在 %2 上查找 %1…</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n file(s), %2.</source>
+        <translation>
+            <numerusform>%1：%n 个文件，共 %2。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 holds %n GGUF quantization(s): choose one.</source>
+        <translation>
+            <numerusform>%1 有 %n 种 GGUF 量化版本：请选择一种。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Downloading %1 into %2.</source>
+        <translation>正在把 %1 下载到 %2。</translation>
+    </message>
+    <message>
+        <source>≈ %1</source>
+        <translation>≈ %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>%1/s, %2 left</source>
+        <translation>%1/秒，剩余 %2</translation>
+    </message>
+    <message>
+        <source>Downloading %1</source>
+        <translation>正在下载 %1</translation>
+    </message>
+    <message>
+        <source>Retrying in %1 — %2</source>
+        <translation>%1 后重试——%2</translation>
+    </message>
+    <message>
+        <source>Checking %1 (file %2 of %3)…</source>
+        <translation>正在校验 %1（第 %2 个文件，共 %3 个）…</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Stopped: %1</source>
+        <translation>已停止：%1</translation>
+    </message>
+    <message>
+        <source>Ready: %1</source>
+        <translation>已就绪：%1</translation>
+    </message>
+    <message>
+        <source>Remove from list</source>
+        <translation>从列表中移除</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>ModelScope&apos;s cache (%1)</source>
+        <translation>魔搭的缓存（%1）</translation>
+    </message>
+    <message>
+        <source>Hugging Face&apos;s cache (%1)</source>
+        <translation>Hugging Face 的缓存（%1）</translation>
+    </message>
+    <message>
+        <source>Download a DeepSeek model from a hub. Downloads go on in the background while you chat, resume where they stopped (also after closing Whalesong), and every file is checked before the model is offered.</source>
+        <translation>从模型站下载 DeepSeek 模型。下载在后台进行，不影响聊天；中断后（包括关闭鲸歌之后）会从断点继续；每个文件都经过校验，模型才会出现在可用列表中。</translation>
+    </message>
+    <message>
+        <source>&amp;Download from:</source>
+        <translation>下载来源(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>Hugging Face</source>
+        <translation>Hugging Face</translation>
+    </message>
+    <message>
+        <source>A Hugging Face mirror</source>
+        <translation>Hugging Face 镜像站</translation>
+    </message>
+    <message>
+        <source>ModelScope (魔搭)</source>
+        <translation>魔搭 ModelScope</translation>
+    </message>
+    <message>
+        <source>The mirror&apos;s address, e.g. %1</source>
+        <translation>镜像站地址，例如 %1</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>On this computer</source>
+        <translation>在本机</translation>
+    </message>
+    <message>
+        <source>&amp;Repository:</source>
+        <translation>仓库(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>ORGANIZATION/NAME or the model&apos;s address on the hub</source>
+        <translation>组织/名称，或模型在模型站上的网址</translation>
+    </message>
+    <message>
+        <source>&amp;Look up</source>
+        <translation>查找(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Quantization:</source>
+        <translation>量化版本(&amp;Q)：</translation>
+    </message>
+    <message>
+        <source>&amp;Save to:</source>
+        <translation>保存到(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>Another folder…</source>
+        <translation>其他文件夹…</translation>
+    </message>
+    <message>
+        <source>Another folder: %1</source>
+        <translation>其他文件夹：%1</translation>
+    </message>
+    <message>
+        <source>Do&amp;wnload</source>
+        <translation>下载(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Downloads:</source>
+        <translation>下载任务：</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>暂停(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Res&amp;ume</source>
+        <translation>继续(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+</context>
+<context>
     <name>EndpointsPage</name>
     <message>
         <source>Connected. Models: %1</source>
@@ -627,6 +957,25 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Effective temperature: %1</source>
         <translation>实际温度：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Hub</name>
+    <message>
+        <source>“%1” is not a web address of a model.</source>
+        <translation>“%1”不是模型的网址。</translation>
+    </message>
+    <message>
+        <source>“%1” names no repository (ORGANIZATION/NAME).</source>
+        <translation>“%1”中没有仓库名（组织/名称）。</translation>
+    </message>
+    <message>
+        <source>“%1” has an empty or malformed revision after @.</source>
+        <translation>“%1”中 @ 之后的版本为空或格式不正确。</translation>
+    </message>
+    <message>
+        <source>“%1” is not a repository: write ORGANIZATION/NAME, e.g. deepseek-ai/DeepSeek-V2-Lite-Chat, or paste the model&apos;s address.</source>
+        <translation>“%1”不是仓库：请写成 组织/名称，例如 deepseek-ai/DeepSeek-V2-Lite-Chat，或粘贴模型的网址。</translation>
     </message>
 </context>
 <context>
@@ -858,6 +1207,28 @@ The data commands below work without opening a window.</source>
         <source>API: %1</source>
         <translation>API：%1</translation>
     </message>
+    <message>
+        <source>%1 is downloaded and checked: choose it in Settings → Download (Use this model).</source>
+        <translation>%1 已下载并校验完毕：可在“设置 → 下载”中选择它（使用此模型）。</translation>
+    </message>
+    <message>
+        <source>The download of %1 stopped: %2</source>
+        <translation>%1 的下载已停止：%2</translation>
+    </message>
+    <message>
+        <source>Downloading %1: %2 %, %3 min left</source>
+        <translation>正在下载 %1：%2%，剩余 %3 分钟</translation>
+    </message>
+    <message>
+        <source>Downloading %1: %2 %</source>
+        <translation>正在下载 %1：%2%</translation>
+    </message>
+    <message numerus="yes">
+        <source>Downloading %n model(s): %1 %</source>
+        <translation>
+            <numerusform>正在下载 %n 个模型：%1%</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>MessageWidget</name>
@@ -1011,6 +1382,45 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Weights: GGUF %1 (%2) · %3 on disk</source>
         <translation>权重：GGUF %1（%2）· 磁盘占用 %3</translation>
+    </message>
+</context>
+<context>
+    <name>ModelCatalog</name>
+    <message>
+        <source>The smallest DeepSeek MoE chat model (15.7B, 2.4B active): runs on most computers.</source>
+        <translation>最小的 DeepSeek MoE 对话模型（157 亿参数，激活 24 亿）：大多数电脑都能运行。</translation>
+    </message>
+    <message>
+        <source>DeepSeek-V2-Lite trained for code (15.7B, 2.4B active).</source>
+        <translation>面向代码训练的 DeepSeek-V2-Lite（157 亿参数，激活 24 亿）。</translation>
+    </message>
+    <message>
+        <source>DeepSeek-V2&apos;s chat and code model merged (236B, 21B active).</source>
+        <translation>DeepSeek-V2 对话模型与代码模型的合并版（2360 亿参数，激活 210 亿）。</translation>
+    </message>
+    <message>
+        <source>DeepSeek-V3 as updated in March 2025 (671B, 37B active): the model behind deepseek-chat.</source>
+        <translation>2025 年 3 月更新的 DeepSeek-V3（6710 亿参数，激活 370 亿）：deepseek-chat 背后的模型。</translation>
+    </message>
+    <message>
+        <source>DeepSeek&apos;s reasoning model, May 2025 (671B, 37B active): thinks before it answers.</source>
+        <translation>DeepSeek 的推理模型，2025 年 5 月版（6710 亿参数，激活 370 亿）：先思考再回答。</translation>
+    </message>
+    <message>
+        <source>Fits in GPU memory (%1 of %2)</source>
+        <translation>显存放得下（%1 / %2）</translation>
+    </message>
+    <message>
+        <source>Fits in memory (%1 of %2)</source>
+        <translation>内存放得下（%1 / %2）</translation>
+    </message>
+    <message>
+        <source>Needs about %1</source>
+        <translation>约需 %1</translation>
+    </message>
+    <message>
+        <source>Too large: needs %1, this computer has %2 (it would run from disk, very slowly)</source>
+        <translation>太大：需要 %1，本机只有 %2（只能从磁盘读取运行，非常慢）</translation>
     </message>
 </context>
 <context>
@@ -1202,6 +1612,10 @@ The data commands below work without opening a window.</source>
         <source>GPU %1: %2, %3 free of %4</source>
         <translation>GPU %1：%2，可用 %3，共 %4</translation>
     </message>
+    <message>
+        <source>&amp;Download</source>
+        <translation>下载(&amp;D)</translation>
+    </message>
 </context>
 <context>
     <name>RemoteChatClient</name>
@@ -1342,18 +1756,6 @@ The data commands below work without opening a window.</source>
         <translation>使用演示模型</translation>
     </message>
     <message>
-        <source>Use a model on this computer</source>
-        <translation>使用本机上的模型</translation>
-    </message>
-    <message>
-        <source>A DeepSeek-V3, R1 or V2 model you have downloaded: a Hugging Face or ModelScope folder, or a GGUF file. Whalesong checks it and estimates the memory it needs.</source>
-        <translation>你已下载的 DeepSeek-V3、R1 或 V2 模型：Hugging Face 或魔搭（ModelScope）文件夹，或 GGUF 文件。鲸歌会检查它，并估算所需内存。</translation>
-    </message>
-    <message>
-        <source>Choose a model…</source>
-        <translation>选择模型…</translation>
-    </message>
-    <message>
         <source>Answer with DeepSeek&apos;s API</source>
         <translation>用 DeepSeek 的 API 回答</translation>
     </message>
@@ -1368,6 +1770,22 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Type your message below and press Enter to send it (Shift+Enter for a new line). Settings → This conversation… sets its system prompt and sampling.</source>
         <translation>在下方输入消息，按 Enter 发送（Shift+Enter 换行）。在“设置 → 当前对话…”中可设置本对话的系统提示词和采样参数。</translation>
+    </message>
+    <message>
+        <source>Download a model</source>
+        <translation>下载模型</translation>
+    </message>
+    <message>
+        <source>DeepSeek-V2-Lite, V3, R1 and more from Hugging Face, a mirror or ModelScope (魔搭), with the size of each and whether it fits this computer. Or use a model you already have: a Hugging Face or ModelScope folder, or a GGUF file.</source>
+        <translation>从 Hugging Face、镜像站或魔搭下载 DeepSeek-V2-Lite、V3、R1 等模型，并显示每个模型的大小以及本机能否运行。也可以使用已有的模型：Hugging Face 或魔搭的模型文件夹，或 GGUF 文件。</translation>
+    </message>
+    <message>
+        <source>Download a model…</source>
+        <translation>下载模型…</translation>
+    </message>
+    <message>
+        <source>Use a model on this computer…</source>
+        <translation>使用本机上的模型…</translation>
     </message>
 </context>
 </TS>

@@ -11,6 +11,8 @@
 #include "model_settings_dialog.h"
 #include "welcome_pane.h"
 
+#include "app/download_manager.h"
+
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -25,6 +27,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QToolButton>
@@ -33,6 +36,9 @@
 MainWindow::MainWindow(ChatController& controller, LanguageManager& languages, QWidget* parent)
     : QMainWindow(parent), m_controller(controller), m_languages(languages) {
     setWindowIcon(applicationIcon());
+    m_downloads = new DownloadManager(
+        QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("downloads.json")),
+        this);
     buildUi();
     buildMenus();
     connectController();
@@ -42,6 +48,48 @@ MainWindow::MainWindow(ChatController& controller, LanguageManager& languages, Q
         resize(1100, 760);
     m_splitter->restoreState(settings.value(QStringLiteral("ui/splitter")).toByteArray());
     m_composer->setFocus();
+    connect(m_downloads, &DownloadManager::changed, this, &MainWindow::updateDownloadStatus);
+    connect(m_downloads, &DownloadManager::removed, this, &MainWindow::updateDownloadStatus);
+    connect(m_downloads, &DownloadManager::finished, this, [this](const QString& id) {
+        const auto s = m_downloads->status(id);
+        if (s && s->state == DownloadState::Done)
+            showNotice(tr("%1 is downloaded and checked: choose it in Settings → Download (Use this model).").arg(s->title),
+                       false, true);
+        else if (s)
+            showNotice(tr("The download of %1 stopped: %2").arg(s->title, s->message), true);
+    });
+    if (!m_downloads->loadProblem().isEmpty())
+        showNotice(m_downloads->loadProblem(), true);
+    updateDownloadStatus();
+}
+
+void MainWindow::updateDownloadStatus() {
+    qint64 done = 0, total = 0;
+    int active = 0;
+    QString title;
+    qint64 secondsLeft = -1;
+    for (const DownloadStatus& s : m_downloads->downloads()) {
+        if (s.state != DownloadState::Downloading && s.state != DownloadState::Waiting &&
+            s.state != DownloadState::Verifying)
+            continue;
+        ++active;
+        done += s.bytesDone;
+        total += s.bytesTotal;
+        title = s.title;
+        secondsLeft = s.secondsLeft;
+    }
+    m_downloadLabel->setVisible(active > 0);
+    if (active == 0)
+        return;
+    const int percent = total > 0 ? static_cast<int>(done * 100 / total) : 0;
+    if (active == 1)
+        m_downloadLabel->setText(secondsLeft >= 0 ? tr("Downloading %1: %2 %, %3 min left")
+                                                        .arg(title)
+                                                        .arg(percent)
+                                                        .arg((secondsLeft + 59) / 60)
+                                                  : tr("Downloading %1: %2 %").arg(title).arg(percent));
+    else
+        m_downloadLabel->setText(tr("Downloading %n model(s): %1 %", nullptr, active).arg(percent));
 }
 
 MainWindow::~MainWindow() = default;
@@ -89,6 +137,7 @@ void MainWindow::buildUi() {
     m_welcome = new WelcomePane(right);
     m_welcome->hide(); // until the conversations are listed (updateWelcome)
     connect(m_welcome, &WelcomePane::demoRequested, this, &MainWindow::useDemoModel);
+    connect(m_welcome, &WelcomePane::downloadRequested, this, &MainWindow::downloadModel);
     connect(m_welcome, &WelcomePane::localModelRequested, this, &MainWindow::chooseLocalModel);
     connect(m_welcome, &WelcomePane::endpointRequested, this, &MainWindow::setUpDeepSeekApi);
     m_composer = new Composer(right);
@@ -123,6 +172,10 @@ void MainWindow::buildUi() {
     statusBar()->addWidget(m_backendLabel);
     statusBar()->addWidget(m_loadProgress);
     statusBar()->addWidget(m_cancelLoad);
+    m_downloadLabel = new QLabel(this);
+    m_downloadLabel->setObjectName(QStringLiteral("downloadStatus"));
+    m_downloadLabel->hide();
+    statusBar()->addPermanentWidget(m_downloadLabel);
     statusBar()->addPermanentWidget(m_contextLabel);
     statusBar()->addPermanentWidget(m_speedLabel);
     statusBar()->addPermanentWidget(m_apiLabel);
@@ -378,6 +431,12 @@ void MainWindow::chooseLocalModel() {
         d->showPage(ModelSettingsDialog::Page::Model);
 }
 
+void MainWindow::downloadModel() {
+    openModelSettings();
+    if (ModelSettingsDialog* d = settingsDialog())
+        d->showPage(ModelSettingsDialog::Page::Downloads);
+}
+
 void MainWindow::setUpDeepSeekApi() {
     openModelSettings();
     if (ModelSettingsDialog* d = settingsDialog())
@@ -393,6 +452,7 @@ void MainWindow::openModelSettings() {
     auto* dialog = new ModelSettingsDialog(m_controller.settings(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     m_settingsDialog = dialog;
+    dialog->setDownloadManager(m_downloads);
     connect(dialog, &QDialog::accepted, this, [this, dialog] { applySettings(dialog->settings()); });
     dialog->open();
 }

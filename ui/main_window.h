@@ -23,6 +23,7 @@ class QPushButton;
 class QSplitter;
 class QToolButton;
 struct AppSettings;
+class DownloadManager;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -36,6 +37,7 @@ class MainWindow : public QMainWindow {
     ChatView* chatView() const { return m_chatView; }
     Composer* composer() const { return m_composer; }
     ConversationSidebar* sidebar() const { return m_sidebar; }
+    DownloadManager* downloads() const { return m_downloads; }
     /// What the chat area shows while the conversation is empty (shown only then).
     WelcomePane* welcomePane() const { return m_welcome; }
     /// The settings dialog while it is open (tests, screenshots).
@@ -65,6 +67,9 @@ class MainWindow : public QMainWindow {
     /// The first run's three ways in.
     void useDemoModel();
     void chooseLocalModel();
+    void downloadModel();
+    /// The status bar's summary of the downloads under way.
+    void updateDownloadStatus();
     void setUpDeepSeekApi();
     void showNotice(const QString& text, bool error, bool offerModelChoice = false);
     void updateLanguageMenu();
@@ -102,6 +107,8 @@ class MainWindow : public QMainWindow {
     QAction* m_about = nullptr;
     QActionGroup* m_languageGroup = nullptr;
     QPointer<QDialog> m_settingsDialog; ///< a ModelSettingsDialog
+    DownloadManager* m_downloads = nullptr; ///< model downloads: outlive the settings dialog, resumed at start
+    QLabel* m_downloadLabel = nullptr;
     int m_contextUsed = -1;
     int m_contextLimit = 0;
     double m_decodeSpeed = 0.0;

@@ -6,6 +6,7 @@
 #include "app/language_manager.h"
 #include "app/model_card.h"
 #include "ui/api_server_page.h"
+#include "ui/downloads_page.h"
 #include "ui/endpoints_page.h"
 #include "ui/local_models_page.h"
 #include "ui/generation_settings_form.h"
@@ -91,6 +92,15 @@ void ModelSettingsDialog::buildUi(const AppSettings& current) {
         setFolder(path);
         showPage(Page::Model);
     });
+    m_downloads = new DownloadsPage;
+    m_downloads->setObjectName(QStringLiteral("downloads"));
+    m_downloads->setSource(current.downloadSource, current.mirrorUrl);
+    m_downloads->setContext(current.model.contextLength);
+    m_tabs->addTab(m_downloads, QString());
+    connect(m_downloads, &DownloadsPage::modelChosen, this, [this](const QString& path) {
+        setFolder(path);
+        showPage(Page::Model);
+    });
     auto* answers = new QWidget;
     auto* av = new QVBoxLayout(answers);
     m_form = new GenerationSettingsForm;
@@ -154,6 +164,7 @@ void ModelSettingsDialog::buildUi(const AppSettings& current) {
         if (!m_settingRange)
             m_requestedContext = value;
         updateMemoryEstimate();
+        m_downloads->setContext(value);
     });
     connect(m_form, &GenerationSettingsForm::changed, this, &ModelSettingsDialog::updateOk);
     connect(m_endpoints, &EndpointsPage::changed, this, &ModelSettingsDialog::updateOk);
@@ -239,6 +250,7 @@ void ModelSettingsDialog::retranslateUi() {
     setWindowTitle(tr("Model Settings"));
     m_tabs->setTabText(static_cast<int>(Page::Model), tr("&Model"));
     m_tabs->setTabText(static_cast<int>(Page::LocalModels), tr("On this &computer"));
+    m_tabs->setTabText(static_cast<int>(Page::Downloads), tr("&Download"));
     m_tabs->setTabText(static_cast<int>(Page::Answers), tr("&Answers"));
     m_tabs->setTabText(static_cast<int>(Page::Endpoints), tr("&Endpoints"));
     m_tabs->setTabText(static_cast<int>(Page::Server), tr("API &server"));
@@ -310,6 +322,8 @@ AppSettings ModelSettingsDialog::settings() const {
     a.endpoints = m_endpoints->endpoints();
     a.activeEndpoint = m_endpoints->activeEndpoint();
     a.modelFolders = m_localModels->userFolders();
+    a.downloadSource = m_downloads->sourceKindName();
+    a.mirrorUrl = m_downloads->mirrorUrl();
     a.server = m_server->settings();
     return a;
 }
@@ -338,8 +352,15 @@ bool ModelSettingsDialog::cudaSelectable() const {
 
 QString ModelSettingsDialog::shownBackendNote() const { return m_backendNote->text(); }
 
+void ModelSettingsDialog::setDownloadManager(DownloadManager* manager) { m_downloads->setManager(manager); }
+
 void ModelSettingsDialog::applyDevices() {
     const bool usable = m_deviceReport && !m_deviceReport->gpus.empty();
+    quint64 largestGpu = 0;
+    if (m_deviceReport)
+        for (const ws::GpuInfo& g : m_deviceReport->gpus)
+            largestGpu = std::max<quint64>(largestGpu, g.totalBytes);
+    m_downloads->setGpuMemory(largestGpu);
     if (auto* model = qobject_cast<QStandardItemModel*>(m_backend->model()))
         model->item(kCudaIndex)->setEnabled(usable);
     if (usable)

@@ -16,6 +16,8 @@
 class ApiServerPage;
 class EndpointsPage;
 class LocalModelsPage;
+class DownloadManager;
+class DownloadsPage;
 class GenerationSettingsForm;
 class QCheckBox;
 class QComboBox;
@@ -38,7 +40,7 @@ class ModelSettingsDialog : public QDialog {
     AppSettings settings() const;
 
     /// The dialog's tabs, in order.
-    enum class Page { Model, LocalModels, Answers, Endpoints, Server };
+    enum class Page { Model, LocalModels, Downloads, Answers, Endpoints, Server };
     void showPage(Page page);
     Page currentPage() const;
     /// Shows the Endpoints tab with DeepSeek's API chosen to answer: the endpoint already set up, or its preset
@@ -46,6 +48,9 @@ class ModelSettingsDialog : public QDialog {
     void offerDeepSeekApi();
     /// The page of the models already on this computer (searched when the dialog opens).
     LocalModelsPage* localModels() const { return m_localModels; }
+    /// The page that downloads models; `manager` (the main window's, so downloads outlive the dialog) runs them.
+    DownloadsPage* downloads() const { return m_downloads; }
+    void setDownloadManager(DownloadManager* manager);
 
     /// Where the built-in demo model is (DemoModel::defaultFolder() unless set). Once written there, choosing
     /// the demo shows its model card; before that, a description of the demo.
@@ -110,6 +115,7 @@ class ModelSettingsDialog : public QDialog {
     QLabel* m_folderLabel = nullptr;
     QLineEdit* m_folder = nullptr;
     LocalModelsPage* m_localModels = nullptr;
+    DownloadsPage* m_downloads = nullptr;
     QPushButton* m_browse = nullptr;
     QPushButton* m_browseFile = nullptr; ///< a .gguf file instead of a folder
     QLabel* m_statusIcon = nullptr;

@@ -35,10 +35,16 @@ WelcomePane::WelcomePane(QWidget* parent) : QWidget(parent) {
     m_local = addWay(m_ways);
     m_endpoint = addWay(m_ways);
     m_demo.button->setObjectName(QStringLiteral("welcomeDemo"));
-    m_local.button->setObjectName(QStringLiteral("welcomeLocalModel"));
+    m_local.button->setObjectName(QStringLiteral("welcomeDownload"));
+    m_onDisk = new QPushButton(m_local.card);
+    m_onDisk->setObjectName(QStringLiteral("welcomeLocalModel"));
+    m_onDisk->setFlat(true);
+    m_local.card->layout()->addWidget(m_onDisk);
+    m_local.card->layout()->setAlignment(m_onDisk, Qt::AlignLeft);
     m_endpoint.button->setObjectName(QStringLiteral("welcomeEndpoint"));
     connect(m_demo.button, &QPushButton::clicked, this, &WelcomePane::demoRequested);
-    connect(m_local.button, &QPushButton::clicked, this, &WelcomePane::localModelRequested);
+    connect(m_local.button, &QPushButton::clicked, this, &WelcomePane::downloadRequested);
+    connect(m_onDisk, &QPushButton::clicked, this, &WelcomePane::localModelRequested);
     connect(m_endpoint.button, &QPushButton::clicked, this, &WelcomePane::endpointRequested);
     outer->addWidget(m_ways);
 
@@ -92,7 +98,7 @@ QString WelcomePane::shownText() const {
                             m_endpoint.title, m_endpoint.text, m_answerer, m_hint})
         if (l->isVisibleTo(this) && !l->text().isEmpty())
             parts << l->text();
-    for (const QPushButton* b : {m_demo.button, m_local.button, m_endpoint.button})
+    for (const QPushButton* b : {m_demo.button, m_local.button, m_onDisk, m_endpoint.button})
         if (b->isVisibleTo(this))
             parts << b->text();
     return parts.join(QLatin1Char('\n'));
@@ -112,10 +118,12 @@ void WelcomePane::retranslateUi() {
                             "text, but you can see everything work — streaming, saving, search, export. Nothing "
                             "to download."));
     m_demo.button->setText(tr("Use the demo model"));
-    m_local.title->setText(tr("Use a model on this computer"));
-    m_local.text->setText(tr("A DeepSeek-V3, R1 or V2 model you have downloaded: a Hugging Face or ModelScope "
-                             "folder, or a GGUF file. Whalesong checks it and estimates the memory it needs."));
-    m_local.button->setText(tr("Choose a model…"));
+    m_local.title->setText(tr("Download a model"));
+    m_local.text->setText(tr("DeepSeek-V2-Lite, V3, R1 and more from Hugging Face, a mirror or ModelScope (魔搭), "
+                             "with the size of each and whether it fits this computer. Or use a model you already "
+                             "have: a Hugging Face or ModelScope folder, or a GGUF file."));
+    m_local.button->setText(tr("Download a model…"));
+    m_onDisk->setText(tr("Use a model on this computer…"));
     m_endpoint.title->setText(tr("Answer with DeepSeek's API"));
     m_endpoint.text->setText(tr("DeepSeek's own service (deepseek-chat, deepseek-reasoner) with your API key, or "
                                 "any OpenAI-compatible server such as SGLang or vLLM — for models too large for "

@@ -1,5 +1,6 @@
 // WelcomePane: what the chat area shows while the conversation is empty. On the first run (no conversations
-// yet) three ways in — the demo model, a model on this computer, DeepSeek's API or another endpoint; afterwards,
+// yet) three ways in — the demo model, a model downloaded (or one already on this computer), DeepSeek's API or
+// another endpoint; afterwards,
 // who will answer and how to write.
 #pragma once
 
@@ -25,6 +26,7 @@ class WelcomePane : public QWidget {
 
   signals:
     void demoRequested();
+    void downloadRequested();
     void localModelRequested();
     void endpointRequested();
 
@@ -45,7 +47,8 @@ class WelcomePane : public QWidget {
     QLabel* m_title = nullptr;
     QLabel* m_intro = nullptr;
     QWidget* m_ways = nullptr;
-    Way m_demo, m_local, m_endpoint;
+    Way m_demo, m_local, m_endpoint; ///< m_local: download a model (its button), or choose one on disk (m_onDisk)
+    QPushButton* m_onDisk = nullptr;
     QLabel* m_answerer = nullptr;
     QLabel* m_hint = nullptr;
 };

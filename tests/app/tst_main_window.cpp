@@ -9,6 +9,8 @@
 #include "ui/composer.h"
 #include "ui/composer_edit.h"
 #include "ui/conversation_sidebar.h"
+#include "app/download_manager.h"
+#include "ui/downloads_page.h"
 #include "ui/main_window.h"
 #include "ui/model_settings_dialog.h"
 #include "ui/welcome_pane.h"
@@ -197,11 +199,20 @@ class TestMainWindow : public QObject {
         QTRY_VERIFY(!m_window->settingsDialog());
         QVERIFY(!m_controller->settings().answeringEndpoint()); // nothing changed by looking
 
-        // "Choose a model…": the settings open on the model page
+        // "Use a model on this computer…": the settings open on the model page
         auto* local = welcome->findChild<QPushButton*>(QStringLiteral("welcomeLocalModel"));
         local->click();
         QTRY_VERIFY(m_window->settingsDialog());
         QCOMPARE(m_window->settingsDialog()->currentPage(), ModelSettingsDialog::Page::Model);
+        m_window->settingsDialog()->reject();
+        QTRY_VERIFY(!m_window->settingsDialog());
+
+        // "Download a model…": the settings open on the Download page, which runs the window's downloads
+        welcome->findChild<QPushButton*>(QStringLiteral("welcomeDownload"))->click();
+        QTRY_VERIFY(m_window->settingsDialog());
+        QCOMPARE(m_window->settingsDialog()->currentPage(), ModelSettingsDialog::Page::Downloads);
+        QVERIFY(m_window->settingsDialog()->downloads()->catalogRows().size() >= 6);
+        QVERIFY(m_window->downloads()->downloads().isEmpty());
         m_window->settingsDialog()->reject();
         QTRY_VERIFY(!m_window->settingsDialog());
 

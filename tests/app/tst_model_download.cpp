@@ -6,6 +6,7 @@
 #include "app/download_manager.h"
 #include "app/hub.h"
 #include "app/model_discovery.h"
+#include "fake_hub.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -31,25 +32,12 @@ class TestModelDownload : public QObject {
     QString m_modelDir; ///< a real (tiny) model the fake hub serves as deepseek-test/tiny-v3 (~150 MB)
     QString m_repoDir;  ///< a light repository of the same file names (random bytes, ~3 MB): deepseek-test/light
     const QString m_commit = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
-    QProcess m_hub;
+    FakeHub m_hub;
     QString m_base; ///< http://127.0.0.1:PORT
-    QNetworkAccessManager m_control;
     int m_case = 0;
 
-    QByteArray control(const QString& method, const QString& path, const QByteArray& body = {}) {
-        QNetworkRequest r(QUrl(m_base + path));
-        r.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
-        QNetworkReply* reply = method == QLatin1String("POST") ? m_control.post(r, body) : m_control.get(r);
-        QEventLoop loop;
-        connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-        loop.exec();
-        reply->deleteLater();
-        return reply->readAll();
-    }
-    void setFaults(const QJsonArray& faults) {
-        control(QStringLiteral("POST"), QStringLiteral("/_faults"), QJsonDocument(faults).toJson());
-    }
-    QJsonArray requestLog() { return QJsonDocument::fromJson(control(QStringLiteral("GET"), QStringLiteral("/_log"))).array(); }
+    void setFaults(const QJsonArray& faults) { m_hub.setFaults(faults); }
+    QJsonArray requestLog() { return m_hub.requests(); }
     /// The Range headers sent for paths ending in `suffix`, in order ("" for none).
     QStringList rangesFor(const QString& suffix) {
         QStringList out;
@@ -188,29 +176,15 @@ class TestModelDownload : public QObject {
             QCOMPARE(f.write(bytes), bytes.size());
         }
 
-        m_hub.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_hub.start(QStringLiteral(WS_PYTHON), {QStringLiteral(WS_SOURCE_DIR "/tests/app/fixtures/fake_hub.py")});
-        QVERIFY(m_hub.waitForStarted());
-        QVERIFY(m_hub.waitForReadyRead(20000));
-        const QByteArray line = m_hub.readLine().trimmed();
-        QVERIFY2(line.startsWith("PORT "), line.constData());
-        m_base = QStringLiteral("http://127.0.0.1:") + QString::fromLatin1(line.mid(5));
-        for (const auto& [id, dir] : {std::pair{QStringLiteral("deepseek-test/tiny-v3"), m_modelDir},
-                                      std::pair{QStringLiteral("deepseek-test/light"), m_repoDir}})
-            control(QStringLiteral("POST"), QStringLiteral("/_repo"),
-                    QJsonDocument(QJsonObject{{QStringLiteral("id"), id},
-                                              {QStringLiteral("dir"), dir},
-                                              {QStringLiteral("commit"), m_commit}})
-                        .toJson());
+        QVERIFY(m_hub.start());
+        m_base = m_hub.baseUrl();
+        m_hub.addRepository(QStringLiteral("deepseek-test/tiny-v3"), m_modelDir, m_commit);
+        m_hub.addRepository(QStringLiteral("deepseek-test/light"), m_repoDir, m_commit);
         // The proxy test names a host that resolves nowhere: only the proxy reaches it.
         qunsetenv("no_proxy");
         qunsetenv("NO_PROXY");
         qunsetenv("http_proxy");
         qunsetenv("HTTP_PROXY");
-    }
-    void cleanupTestCase() {
-        m_hub.kill();
-        m_hub.waitForFinished();
     }
     void init() { setFaults({}); }
 
