@@ -183,8 +183,8 @@ class TestModelDownload : public QObject {
         // The proxy test names a host that resolves nowhere: only the proxy reaches it.
         qunsetenv("no_proxy");
         qunsetenv("NO_PROXY");
-        qunsetenv("http_proxy");
-        qunsetenv("HTTP_PROXY");
+        for (const char* v : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
+            qunsetenv(v);
     }
     void init() { setFaults({}); }
 
