@@ -27,6 +27,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 namespace {
@@ -55,8 +56,9 @@ struct HashResult {
     QString error;
 };
 
-/// SHA-256 and git's blob SHA-1 of a file, in one read (any thread).
-HashResult hashFile(const QString& path) {
+/// SHA-256 of a file, and git's blob SHA-1 when `gitSha1` (one read; any thread). Stops early, with an error,
+/// once `*cancelled` is set.
+HashResult hashFile(const QString& path, bool gitSha1, std::shared_ptr<std::atomic_bool> cancelled) {
     HashResult r;
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) {
@@ -69,6 +71,10 @@ HashResult hashFile(const QString& path) {
     sha1.addData(QByteArray("blob ") + QByteArray::number(r.size) + QByteArray(1, '\0'));
     QByteArray buffer(4 << 20, Qt::Uninitialized);
     for (;;) {
+        if (cancelled->load()) {
+            r.error = QStringLiteral("cancelled");
+            return r;
+        }
         const qint64 n = f.read(buffer.data(), buffer.size());
         if (n < 0) {
             r.error = f.errorString();
@@ -78,10 +84,12 @@ HashResult hashFile(const QString& path) {
             break;
         const QByteArrayView chunk(buffer.constData(), n);
         sha256.addData(chunk);
-        sha1.addData(chunk);
+        if (gitSha1)
+            sha1.addData(chunk);
     }
     r.sha256 = QString::fromLatin1(sha256.result().toHex());
-    r.gitSha1 = QString::fromLatin1(sha1.result().toHex());
+    if (gitSha1)
+        r.gitSha1 = QString::fromLatin1(sha1.result().toHex());
     return r;
 }
 
@@ -137,6 +145,8 @@ struct DownloadManager::Job {
     QTimer stallTimer;
     QTimer retryTimer;
     QFutureWatcher<HashResult> hashing;
+    std::shared_ptr<std::atomic_bool> hashCancelled = std::make_shared<std::atomic_bool>(false);
+    bool rangeIgnored = false;       ///< the server answered a Range request with the whole file
     QElapsedTimer sampleClock;       ///< speed
     qint64 sampleBytes = 0;
     double speed = 0;
@@ -168,6 +178,13 @@ struct DownloadManager::Job {
         }
         return placedPath(i) + QLatin1String(".incomplete");
     }
+    /// Hugging Face cache: the file's blob is there already, complete (another revision or tool fetched it).
+    bool blobInCache(int i) const {
+        if (request.destination.kind != DownloadDestination::Kind::HuggingFaceCache || files[i].blob.isEmpty())
+            return false;
+        const QFileInfo blob(placedPath(i));
+        return blob.isFile() && (files[i].hub.size < 0 || blob.size() == files[i].hub.size);
+    }
     qint64 bytesTotal() const {
         qint64 n = 0;
         for (const FileEntry& f : files)
@@ -177,7 +194,7 @@ struct DownloadManager::Job {
     qint64 bytesOnDisk() const {
         qint64 n = 0;
         for (int i = 0; i < files.size(); ++i) {
-            if (files[i].done)
+            if (files[i].done || blobInCache(i))
                 n += std::max<qint64>(0, files[i].hub.size);
             else if (i == current && out.isOpen())
                 n += offset;
@@ -202,8 +219,9 @@ DownloadManager::DownloadManager(const QString& stateFile, QObject* parent)
 
 DownloadManager::~DownloadManager() {
     for (auto& job : m_jobs) {
+        job->hashCancelled->store(true); // a checksum in flight stops at its next block
         job->hashing.disconnect(this);
-        job->hashing.waitForFinished(); // a checksum in flight finishes before its job is freed
+        job->hashing.waitForFinished();
         if (job->reply) {
             job->stopping = true;
             job->reply->disconnect(this);
@@ -267,13 +285,20 @@ QString DownloadManager::start(const DownloadRequest& request, QString* error) {
         *error = tr("No folder to download into.");
         return {};
     }
+    const bool folder = request.destination.kind == DownloadDestination::Kind::Folder;
     for (const auto& j : m_jobs)
-        if (j->state != DownloadState::Done && j->request.repo.id == request.repo.id &&
+        if (j->state != DownloadState::Done && j->request.destination.kind == request.destination.kind &&
             j->request.destination.path == request.destination.path &&
-            j->request.destination.kind == request.destination.kind) {
-            *error = tr("%1 is already being downloaded there.").arg(request.repo.id);
+            (folder || j->request.repo.id == request.repo.id)) { // a folder holds one download at a time
+            *error = tr("%1 is already being downloaded into %2.")
+                         .arg(j->request.repo.id, QDir::toNativeSeparators(request.destination.path));
             return {};
         }
+    if (folder && !QDir(request.destination.path).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden)) {
+        *error = tr("%1 exists already and is not empty: choose another folder, or move it away first.")
+                     .arg(QDir::toNativeSeparators(request.destination.path));
+        return {};
+    }
     auto job = std::make_unique<Job>();
     job->id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     job->request = request;
@@ -352,8 +377,7 @@ void DownloadManager::cancel(const QString& id) {
         return;
     Job& job = **it;
     stopTransfer(job);
-    job.hashing.disconnect(this);
-    job.hashing.waitForFinished();
+    job.hashing.waitForFinished(); // cancelled by stopTransfer: ends at its next block, before files are deleted
     if (job.state != DownloadState::Done) {
         for (int i = 0; i < job.files.size(); ++i) {
             QFile::remove(job.partialPath(i));
@@ -431,12 +455,9 @@ void DownloadManager::startNextFile(Job& job) {
         if (job.files[i].done)
             continue;
         // A blob already in the cache (another revision, or another tool, downloaded it) is used as it is.
-        if (job.request.destination.kind == DownloadDestination::Kind::HuggingFaceCache && !job.files[i].blob.isEmpty()) {
-            const QFileInfo blob(job.placedPath(i));
-            if (blob.isFile() && (job.files[i].hub.size < 0 || blob.size() == job.files[i].hub.size)) {
-                job.files[i].done = true;
-                continue;
-            }
+        if (job.blobInCache(i)) {
+            job.files[i].done = true;
+            continue;
         }
         next = i;
         break;
@@ -486,6 +507,7 @@ void DownloadManager::startTransfer(Job& job) {
     job.stalled = false;
     job.stopping = false;
     job.restartFromZero = false;
+    job.rangeIgnored = false;
     job.receivedThisAttempt = 0;
     job.sampleClock.start();
     job.sampleBytes = job.bytesOnDisk();
@@ -520,12 +542,13 @@ void DownloadManager::startTransfer(Job& job) {
 
 void DownloadManager::onMetaData(Job& job) {
     const int status = job.reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (status >= 300 && status < 400)
-        return; // a redirect Qt follows
+    if ((status >= 300 && status < 400) || job.httpStatus != 0)
+        return; // a redirect Qt follows, or the final answer's headers seen already
     job.httpStatus = status;
     if (status == 200 && job.offset > 0) { // the server sends the whole file: start it again
         job.out.resize(0);
         job.offset = 0;
+        job.rangeIgnored = true;
     } else if (status == 206) {
         static const QRegularExpression range(QStringLiteral("^bytes (\\d+)-(\\d+)/(\\d+|\\*)$"));
         const auto m = range.match(QString::fromLatin1(job.reply->rawHeader("Content-Range")).trimmed());
@@ -576,7 +599,7 @@ void DownloadManager::onTransferFinished(Job& job) {
     const int i = job.current;
     const QString file = job.files[i].hub.path;
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (job.receivedThisAttempt > 0)
+    if (job.receivedThisAttempt > 0 && !job.rangeIgnored) // progress (not the same bytes again)
         job.attempts = 0;
     if (job.out.isOpen())
         job.out.close();
@@ -587,6 +610,16 @@ void DownloadManager::onTransferFinished(Job& job) {
     }
     if (status == 416 && job.files[i].hub.size >= 0 && job.offset == job.files[i].hub.size) {
         verify(job);
+        return;
+    }
+    if (status == 416) { // the partial file does not fit the file the server has: start it again
+        ++job.attempts;
+        QFile::resize(job.partialPath(i), 0);
+        if (job.attempts > m_policy.maxAttempts) {
+            fail(job, tr("%1: the server refuses every range of it (HTTP 416).").arg(file));
+            return;
+        }
+        retryLater(job, 0, tr("%1: the server's range did not match; starting the file again.").arg(file));
         return;
     }
     if (reply->error() == QNetworkReply::NoError && (status == 200 || status == 206)) {
@@ -649,12 +682,16 @@ void DownloadManager::verify(Job& job) {
     job.speed = 0;
     notify(job);
     const QString path = job.partialPath(job.current);
+    const HubFile& f = job.files[job.current].hub;
+    const bool needGitSha1 = f.sha256.isEmpty() && !f.gitSha1.isEmpty();
     job.hashing.disconnect(this);
+    job.hashing.waitForFinished(); // an earlier, cancelled checksum of this job
+    job.hashCancelled = std::make_shared<std::atomic_bool>(false);
     connect(&job.hashing, &QFutureWatcher<HashResult>::finished, this, [this, &job] {
         const HashResult r = job.hashing.result();
         onVerified(job, r.sha256, r.gitSha1, r.size, r.error);
     });
-    job.hashing.setFuture(QtConcurrent::run(hashFile, path));
+    job.hashing.setFuture(QtConcurrent::run(hashFile, path, needGitSha1, job.hashCancelled));
 }
 
 void DownloadManager::onVerified(Job& job, const QString& sha256, const QString& gitSha1, qint64 size,
@@ -685,9 +722,11 @@ void DownloadManager::onVerified(Job& job, const QString& sha256, const QString&
         return;
     }
     const QString oldPartial = partial; // named by commit and path when the hub gave no checksum
+    const QString blobBefore = f.blob;
     if (f.blob.isEmpty())
         f.blob = sha256;
     const QString placed = job.placedPath(i);
+    f.blob = blobBefore; // recorded only once the file is there
     QDir().mkpath(QFileInfo(placed).absolutePath());
     if (QFileInfo::exists(placed))
         QFile::remove(placed);
@@ -696,6 +735,8 @@ void DownloadManager::onVerified(Job& job, const QString& sha256, const QString&
                                                                  QDir::toNativeSeparators(placed)));
         return;
     }
+    if (f.blob.isEmpty())
+        f.blob = sha256;
     f.done = true;
     f.own = true;
     job.attempts = 0;
@@ -708,6 +749,24 @@ void DownloadManager::onVerified(Job& job, const QString& sha256, const QString&
 
 void DownloadManager::finalize(Job& job) {
     job.current = -1;
+    // A file recorded as done but gone since (deleted while the app was closed) is fetched again.
+    bool missing = false;
+    for (int i = 0; i < job.files.size(); ++i) {
+        const QFileInfo placed(job.placedPath(i));
+        if (!placed.isFile() || (job.files[i].hub.size >= 0 && placed.size() != job.files[i].hub.size)) {
+            if (!job.files[i].done) { // startNextFile left nothing to fetch, yet it is not there: never loop
+                fail(job, tr("%1 is missing after its download.").arg(job.files[i].hub.path));
+                return;
+            }
+            job.files[i].done = false;
+            missing = true;
+        }
+    }
+    if (missing) {
+        save();
+        startNextFile(job);
+        return;
+    }
     QStringList order; // weights first, the small files that make a folder a model (config.json …) last
     for (const FileEntry& f : job.files)
         order << f.hub.path;
@@ -746,8 +805,8 @@ void DownloadManager::finalize(Job& job) {
         const QString revision = job.request.repo.revision.isEmpty() ? job.request.source.defaultRevision()
                                                                      : job.request.repo.revision;
         if (revision != commit) {
-            QDir().mkpath(repo.filePath(QStringLiteral("refs")));
-            QSaveFile ref(repo.filePath(QLatin1String("refs/") + revision));
+            QSaveFile ref(repo.filePath(QLatin1String("refs/") + revision)); // "refs/pr/1" too
+            QDir().mkpath(QFileInfo(ref.fileName()).absolutePath());
             if (ref.open(QIODevice::WriteOnly)) {
                 ref.write(commit.toUtf8());
                 ref.commit();
@@ -807,9 +866,9 @@ void DownloadManager::stopTransfer(Job& job) {
     if (job.out.isOpen())
         job.out.close();
     job.speed = 0;
-    if (job.state == DownloadState::Verifying) {
+    if (job.state == DownloadState::Verifying) { // the checksum stops at its next block; its answer is ignored
+        job.hashCancelled->store(true);
         job.hashing.disconnect(this);
-        job.hashing.waitForFinished();
     }
 }
 

@@ -100,7 +100,8 @@ std::optional<RepoReference> parseRepoReference(const QString& text, QString* er
     } else if (const qsizetype at = t.indexOf(QLatin1Char('@')); at > 0) {
         id = t.left(at);
         ref.repo.revision = t.mid(at + 1);
-        if (ref.repo.revision.isEmpty() || ref.repo.revision.contains(QLatin1Char(' '))) {
+        if (ref.repo.revision.isEmpty() || ref.repo.revision.contains(QLatin1Char(' ')) ||
+            ref.repo.revision.contains(QLatin1String("..")) || ref.repo.revision.startsWith(QLatin1Char('/'))) {
             *error = QCoreApplication::translate("Hub", "“%1” has an empty or malformed revision after @.").arg(t);
             return std::nullopt;
         }
@@ -152,10 +153,10 @@ QUrl fileUrl(const HubSource& source, const HubRepo& repo, const QString& commit
         return QUrl(trimmedBase(source) + QLatin1Char('/') + encodedPath(repo.id) + QLatin1String("/resolve/") +
                     QString::fromLatin1(QUrl::toPercentEncoding(commit)) + QLatin1Char('/') + encodedPath(path));
     QUrl url(trimmedBase(source) + QLatin1String("/api/v1/models/") + encodedPath(repo.id) + QLatin1String("/repo"));
-    QUrlQuery q;
-    q.addQueryItem(QStringLiteral("Revision"), commit);
-    q.addQueryItem(QStringLiteral("FilePath"), path);
-    url.setQuery(q);
+    // Every byte of the values encoded but the slashes: a "+" or "%" in a file name reaches the server as itself.
+    url.setQuery(QLatin1String("Revision=") + QString::fromLatin1(QUrl::toPercentEncoding(commit)) +
+                     QLatin1String("&FilePath=") + QString::fromLatin1(QUrl::toPercentEncoding(path, "/")),
+                 QUrl::StrictMode);
     return url;
 }
 
@@ -172,6 +173,7 @@ std::optional<HubListing> parseListing(const HubSource& source, const QByteArray
         // A path that could leave the destination folder is refused, whatever the hub says.
         if (path.isEmpty() || path.startsWith(QLatin1Char('/')) || path.contains(QLatin1Char('\\')) ||
             path.split(QLatin1Char('/')).contains(QStringLiteral("..")) ||
+            path.split(QLatin1Char('/')).contains(QStringLiteral(".")) ||
             path.split(QLatin1Char('/')).contains(QString())) {
             *error = QStringLiteral("%1 is not a relative path inside the repository: “%2”").arg(field, path);
             return false;
@@ -271,7 +273,8 @@ QString huggingFaceRepoFolder(const QString& cacheRoot, const QString& repoId) {
 }
 
 QString modelScopeRepoFolder(const QString& cacheRoot, const QString& repoId) {
-    return QDir(cacheRoot).filePath(QLatin1String("models/") + repoId);
+    // ModelScope's own tools write a "." of the name as "___" (deepseek-ai/DeepSeek-V2___5).
+    return QDir(cacheRoot).filePath(QLatin1String("models/") + QString(repoId).replace(QLatin1Char('.'), QLatin1String("___")));
 }
 
 QString defaultHuggingFaceCache() {

@@ -80,7 +80,7 @@ QList<GgufChoice> ggufChoices(const HubListing& listing);
 /// The Hugging Face hub cache's folder for a repository: ROOT/models--ORG--NAME (huggingface_hub's layout:
 /// blobs/<sha256 or blob id>, snapshots/<commit>/<path> linked to ../../blobs/…, refs/<revision> holding the commit).
 QString huggingFaceRepoFolder(const QString& cacheRoot, const QString& repoId);
-/// ModelScope's cache folder for a repository: ROOT/models/ORG/NAME.
+/// ModelScope's cache folder for a repository: ROOT/models/ORG/NAME, a "." written "___" as ModelScope's tools do.
 QString modelScopeRepoFolder(const QString& cacheRoot, const QString& repoId);
 /// The caches as the hubs' tools find them (HF_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME/huggingface/hub,
 /// ~/.cache/huggingface/hub; MODELSCOPE_CACHE, ~/.cache/modelscope/hub).

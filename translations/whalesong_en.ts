@@ -438,10 +438,6 @@ The data commands below work without opening a window.</translation>
         <translation>No folder to download into.</translation>
     </message>
     <message>
-        <source>%1 is already being downloaded there.</source>
-        <translation>%1 is already being downloaded there.</translation>
-    </message>
-    <message>
         <source>Not enough disk space for %1: it needs %2 more, and %3 has %4 free.</source>
         <translation>Not enough disk space for %1: it needs %2 more, and %3 has %4 free.</translation>
     </message>
@@ -541,6 +537,22 @@ The data commands below work without opening a window.</translation>
         <source>The list of downloads in %1 could not be read (%2); it was set aside as %3.</source>
         <translation>The list of downloads in %1 could not be read (%2); it was set aside as %3.</translation>
     </message>
+    <message>
+        <source>%1 is already being downloaded into %2.</source>
+        <translation>%1 is already being downloaded into %2.</translation>
+    </message>
+    <message>
+        <source>%1 exists already and is not empty: choose another folder, or move it away first.</source>
+        <translation>%1 exists already and is not empty: choose another folder, or move it away first.</translation>
+    </message>
+    <message>
+        <source>%1: the server refuses every range of it (HTTP 416).</source>
+        <translation>%1: the server refuses every range of it (HTTP 416).</translation>
+    </message>
+    <message>
+        <source>%1 is missing after its download.</source>
+        <translation>%1 is missing after its download.</translation>
+    </message>
 </context>
 <context>
     <name>DownloadsPage</name>
@@ -578,11 +590,17 @@ The data commands below work without opening a window.</translation>
     </message>
     <message numerus="yes">
         <source>%1: %n file(s), %2.</source>
-        <translation><numerusform>%1: %n file, %2.</numerusform><numerusform>%1: %n files, %2.</numerusform></translation>
+        <translation>
+            <numerusform>%1: %n file, %2.</numerusform>
+            <numerusform>%1: %n files, %2.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%1 holds %n GGUF quantization(s): choose one.</source>
-        <translation><numerusform>%1 holds %n GGUF quantization: choose one.</numerusform><numerusform>%1 holds %n GGUF quantizations: choose one.</numerusform></translation>
+        <translation>
+            <numerusform>%1 holds %n GGUF quantization: choose one.</numerusform>
+            <numerusform>%1 holds %n GGUF quantizations: choose one.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Downloading %1 into %2.</source>
@@ -735,6 +753,10 @@ The data commands below work without opening a window.</translation>
     <message>
         <source>Use this model</source>
         <translation>Use this model</translation>
+    </message>
+    <message>
+        <source>Choose a quantization first.</source>
+        <translation>Choose a quantization first.</translation>
     </message>
 </context>
 <context>
@@ -1226,7 +1248,10 @@ The data commands below work without opening a window.</translation>
     </message>
     <message numerus="yes">
         <source>Downloading %n model(s): %1 %</source>
-        <translation><numerusform>Downloading %n model: %1 %</numerusform><numerusform>Downloading %n models: %1 %</numerusform></translation>
+        <translation>
+            <numerusform>Downloading %n model: %1 %</numerusform>
+            <numerusform>Downloading %n models: %1 %</numerusform>
+        </translation>
     </message>
 </context>
 <context>

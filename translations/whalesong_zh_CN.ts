@@ -435,10 +435,6 @@ The data commands below work without opening a window.</source>
         <translation>没有指定下载到哪个文件夹。</translation>
     </message>
     <message>
-        <source>%1 is already being downloaded there.</source>
-        <translation>%1 已经在下载到那里了。</translation>
-    </message>
-    <message>
         <source>Not enough disk space for %1: it needs %2 more, and %3 has %4 free.</source>
         <translation>磁盘空间不足，无法下载 %1：还需要 %2，而 %3 只有 %4 可用。</translation>
     </message>
@@ -537,6 +533,22 @@ The data commands below work without opening a window.</source>
     <message>
         <source>The list of downloads in %1 could not be read (%2); it was set aside as %3.</source>
         <translation>无法读取 %1 中的下载列表（%2）；已将其另存为 %3。</translation>
+    </message>
+    <message>
+        <source>%1 is already being downloaded into %2.</source>
+        <translation>%1 正在下载到 %2。</translation>
+    </message>
+    <message>
+        <source>%1 exists already and is not empty: choose another folder, or move it away first.</source>
+        <translation>%1 已存在且不是空的：请选择另一个文件夹，或先把它移走。</translation>
+    </message>
+    <message>
+        <source>%1: the server refuses every range of it (HTTP 416).</source>
+        <translation>%1：服务器拒绝了该文件的所有续传范围（HTTP 416）。</translation>
+    </message>
+    <message>
+        <source>%1 is missing after its download.</source>
+        <translation>%1 下载后却不见了。</translation>
     </message>
 </context>
 <context>
@@ -736,6 +748,10 @@ The data commands below work without opening a window.</source>
     <message>
         <source>Use this model</source>
         <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source>Choose a quantization first.</source>
+        <translation>请先选择一种量化版本。</translation>
     </message>
 </context>
 <context>

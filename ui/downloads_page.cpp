@@ -124,13 +124,16 @@ DownloadsPage::DownloadsPage(QWidget* parent)
     v->addLayout(buttons);
 
     connect(m_source, &QComboBox::currentIndexChanged, this, &DownloadsPage::onSourceChanged);
-    connect(m_mirror, &QLineEdit::textEdited, this, [this] { m_listed = false; showListing(); });
+    connect(m_mirror, &QLineEdit::textEdited, this, [this] {
+        forgetListing();
+        showListing();
+    });
     connect(m_catalogView, &QTreeWidget::currentItemChanged, this, [this] {
         if (QTreeWidgetItem* item = m_catalogView->currentItem())
             chooseCatalogRow(m_catalogView->indexOfTopLevelItem(item));
     });
     connect(m_repo, &QLineEdit::textEdited, this, [this] {
-        m_listed = false;
+        forgetListing();
         m_preferredQuant.clear();
         showListing();
     });
@@ -162,9 +165,24 @@ DownloadsPage::DownloadsPage(QWidget* parent)
             m_manager->cancel(selectedDownload());
     });
     connect(m_use, &QPushButton::clicked, this, [this] { useDownload(selectedDownload()); });
+    // "Retrying in …" counts down.
+    m_tick.setInterval(1000);
+    connect(&m_tick, &QTimer::timeout, this, [this] {
+        if (!m_manager)
+            return;
+        for (const DownloadStatus& s : m_manager->downloads())
+            if (s.state == DownloadState::Waiting)
+                updateRow(s);
+    });
+    m_tick.start();
     m_catalog = modelCatalog();
     retranslateUi();
     onSourceChanged();
+}
+
+void DownloadsPage::forgetListing() {
+    m_listed = false;
+    m_token = 0; // an answer still on its way is for another question now
 }
 
 void DownloadsPage::setManager(DownloadManager* manager) {
@@ -235,7 +253,7 @@ HubSource DownloadsPage::currentSource() const {
 
 void DownloadsPage::onSourceChanged() {
     m_mirror->setVisible(m_source->currentIndex() == static_cast<int>(HubSource::Kind::Mirror));
-    m_listed = false;
+    forgetListing();
     if (QTreeWidgetItem* item = m_catalogView->currentItem())
         chooseCatalogRow(m_catalogView->indexOfTopLevelItem(item)); // the same model, on the other hub
     retranslateUi();
@@ -243,7 +261,7 @@ void DownloadsPage::onSourceChanged() {
 
 void DownloadsPage::setRepository(const QString& text) {
     m_repo->setText(text);
-    m_listed = false;
+    forgetListing();
     m_preferredQuant.clear();
     showListing();
 }
@@ -259,7 +277,7 @@ void DownloadsPage::chooseCatalogRow(int row) {
     const CatalogFormat& format = model.formats[key % 100];
     const QString repo = currentSource().kind == HubSource::Kind::ModelScope ? format.modelScope : format.huggingFace;
     m_repo->setText(repo);
-    m_listed = false;
+    forgetListing();
     m_preferredQuant = format.ggufChoice;
     m_status = repo.isEmpty() ? tr("%1 in %2 is not on ModelScope: choose Hugging Face or a mirror.")
                                     .arg(model.name, format.format)
@@ -272,7 +290,7 @@ void DownloadsPage::chooseCatalogRow(int row) {
 void DownloadsPage::lookUp() {
     QString error;
     const auto ref = parseRepoReference(m_repo->text(), &error);
-    m_listed = false;
+    forgetListing();
     if (!ref) {
         m_status = error;
         showListing();
@@ -291,6 +309,7 @@ void DownloadsPage::lookUp() {
         if (source.kind == HubSource::Kind::Mirror)
             m_mirror->setText(source.baseUrl);
         m_mirror->setVisible(source.kind == HubSource::Kind::Mirror);
+        m_dest->setItemText(0, destinationText()); // that hub's cache
     }
     m_listedSource = source;
     m_listedRepo = ref->repo;
@@ -312,23 +331,25 @@ void DownloadsPage::onLookedUp(int token, const HubListing& listing, const QStri
         m_status.clear();
     }
     showListing();
+    m_preferredQuant.clear(); // applied once; later the user's own choice is kept
     emit lookupFinished();
 }
 
 void DownloadsPage::showListing() {
     const QList<GgufChoice> choices = m_listed ? ggufChoices(m_listing) : QList<GgufChoice>{};
-    const QString keep = m_quant->currentText();
+    const QString keep = m_quant->currentData().toString();
     {
         QSignalBlocker block(m_quant);
         m_quant->clear();
         for (const GgufChoice& c : choices)
             m_quant->addItem(tr("%1 (%2)").arg(c.name, dataSize(c.totalBytes())), c.name);
-        int pick = -1;
-        for (int i = 0; i < choices.size(); ++i)
-            if (choices[i].name == m_preferredQuant || choices[i].name.endsWith(QLatin1Char('-') + m_preferredQuant))
+        // The catalog's quantization when just looked up (exactly, else as a suffix), else what was chosen.
+        int pick = m_preferredQuant.isEmpty() ? -1 : m_quant->findData(m_preferredQuant);
+        for (int i = 0; pick < 0 && !m_preferredQuant.isEmpty() && i < choices.size(); ++i)
+            if (choices[i].name.endsWith(QLatin1Char('-') + m_preferredQuant))
                 pick = i;
         if (pick < 0)
-            pick = std::max(0, m_quant->findText(keep));
+            pick = std::max(0, m_quant->findData(keep));
         m_quant->setCurrentIndex(choices.isEmpty() ? -1 : pick);
     }
     m_quant->setVisible(!choices.isEmpty());
@@ -363,12 +384,15 @@ void DownloadsPage::download() {
     r.repo = m_listedRepo;
     r.listing = m_listing;
     const QList<GgufChoice> choices = ggufChoices(m_listing);
-    if (!choices.isEmpty()) { // a GGUF repository: the chosen quantization only
-        const QString name = m_quant->currentData().toString();
-        for (const GgufChoice& c : choices)
-            if (c.name == name)
-                r.listing.files = c.files;
-        r.title = m_listedRepo.id + QLatin1String(" · ") + name;
+    if (!choices.isEmpty()) { // a GGUF repository: the chosen quantization only (the combo lists them in order)
+        const int index = m_quant->currentIndex();
+        if (index < 0 || index >= choices.size()) {
+            m_status = tr("Choose a quantization first.");
+            showListing();
+            return;
+        }
+        r.listing.files = choices[index].files;
+        r.title = m_listedRepo.id + QLatin1String(" · ") + choices[index].name;
     }
     const QString repoName = m_listedRepo.id.section(QLatin1Char('/'), 1);
     if (!m_otherFolder.isEmpty()) {

@@ -7,6 +7,7 @@
 #include "app/model_catalog.h"
 
 #include <QPointer>
+#include <QTimer>
 #include <QWidget>
 
 class QComboBox;
@@ -65,6 +66,8 @@ class DownloadsPage : public QWidget {
 
   private:
     void retranslateUi();
+    /// The look-up shown is no longer valid (the repository, hub or mirror changed): no download from it.
+    void forgetListing();
     void fillCatalog();
     void onSourceChanged();
     void onLookedUp(int token, const HubListing& listing, const QString& error);
@@ -91,6 +94,7 @@ class DownloadsPage : public QWidget {
     bool m_listed = false;
     QString m_preferredQuant;     ///< from a catalog row
     QString m_status;
+    QTimer m_tick; ///< refreshes the retry countdowns
 
     QLabel* m_intro = nullptr;
     QLabel* m_sourceLabel = nullptr;

@@ -8,6 +8,7 @@
 #include "ui/downloads_page.h"
 #include "ui/model_settings_dialog.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -132,6 +133,10 @@ class TestDownloadsPage : public QObject {
         QVERIFY(looked.wait(20000));
         QCOMPARE(page.quantizations(), (QStringList{QStringLiteral("Q4_K_M"), QStringLiteral("Tiny-Q8_0")}));
         page.chooseQuantization(QStringLiteral("Q4_K_M"));
+        // The choice stays through a re-translation (which rebuilds the lists).
+        QEvent change(QEvent::LanguageChange);
+        QApplication::sendEvent(&page, &change);
+        QCOMPARE(page.findChild<QComboBox*>(QStringLiteral("quantization"))->currentData().toString(), QStringLiteral("Q4_K_M"));
         page.download();
         QTRY_VERIFY_WITH_TIMEOUT(manager.downloads().value(0).state == DownloadState::Done, 30000);
         const QString snapshot = QDir(huggingFaceRepoFolder(hf, QStringLiteral("deepseek-test/tiny-GGUF"))).filePath(QStringLiteral("snapshots/") + m_commit);
@@ -151,6 +156,13 @@ class TestDownloadsPage : public QObject {
         QCOMPARE(page.sourceKindName(), QStringLiteral("mirror"));
         QCOMPARE(page.mirrorUrl(), m_hub.baseUrl());
         QVERIFY(page.canDownload());
+        // An answer that comes after the question changed is not taken for the new one.
+        page.setRepository(QStringLiteral("deepseek-test/tiny-GGUF"));
+        page.lookUp();
+        page.setRepository(QStringLiteral("deepseek-test/plain"));
+        QVERIFY(!looked.wait(1500));
+        QVERIFY(!page.canDownload());
+        QVERIFY(page.quantizations().isEmpty());
         page.setRepository(QStringLiteral("not a repository"));
         page.lookUp();
         QVERIFY(!page.canDownload());

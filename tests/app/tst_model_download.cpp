@@ -201,11 +201,35 @@ class TestModelDownload : public QObject {
         QVERIFY(r && r->source->kind == HubSource::Kind::Mirror && r->source->baseUrl == QLatin1String("https://hf-mirror.com"));
         r = parseRepoReference(QStringLiteral("https://www.modelscope.cn/models/deepseek-ai/DeepSeek-R1/files"), &error);
         QVERIFY(r && r->source->kind == HubSource::Kind::ModelScope && r->repo.id == QLatin1String("deepseek-ai/DeepSeek-R1"));
-        for (const char* bad : {"DeepSeek-V3", "a/b/c", "https://huggingface.co/", "ftp://x/y/z", "org/na me", "org/name@"}) {
+        for (const char* bad : {"DeepSeek-V3", "a/b/c", "https://huggingface.co/", "ftp://x/y/z", "org/na me", "org/name@",
+                                "org/name@../../x"}) {
             error.clear();
             QVERIFY2(!parseRepoReference(QString::fromLatin1(bad), &error), bad);
             QVERIFY2(!error.isEmpty(), bad);
         }
+    }
+
+    void listingsAndPaths() {
+        QString error;
+        // A listing whose paths could leave the destination is refused, naming the entry.
+        for (const char* path : {"../x", "a/../../x", "/etc/passwd", "a/./b", "a//b", "a\\\\b"}) {
+            const QByteArray json = "{\"sha\": \"0123456789abcdef0123456789abcdef01234567\", \"siblings\": "
+                                    "[{\"rfilename\": \"ok.json\"}, {\"rfilename\": \"" + QByteArray(path) + "\"}]}";
+            error.clear();
+            QVERIFY2(!parseListing(HubSource::huggingFace(), json, &error), path);
+            QVERIFY2(error.contains(QLatin1String("siblings[1]")), qPrintable(error));
+        }
+        QVERIFY(!parseListing(HubSource::modelScope(), "{\"Code\": 10010205001, \"Message\": \"model not found\"}", &error));
+        QCOMPARE(error, QStringLiteral("model not found"));
+        // ModelScope's file address keeps a "+" or "%" of a name as itself; its cache writes "." as "___".
+        const QUrl url = fileUrl(HubSource::modelScope(), HubRepo{QStringLiteral("org/na.me"), {}}, QStringLiteral("master"),
+                                 QStringLiteral("dir/a+b%c.json"));
+        QCOMPARE(url.toString(QUrl::FullyEncoded),
+                 QStringLiteral("https://modelscope.cn/api/v1/models/org/na.me/repo?Revision=master&FilePath=dir/a%2Bb%25c.json"));
+        QCOMPARE(modelScopeRepoFolder(QStringLiteral("/c"), QStringLiteral("deepseek-ai/DeepSeek-V2.5")),
+                 QStringLiteral("/c/models/deepseek-ai/DeepSeek-V2___5"));
+        QCOMPARE(huggingFaceRepoFolder(QStringLiteral("/c"), QStringLiteral("deepseek-ai/DeepSeek-V2.5")),
+                 QStringLiteral("/c/models--deepseek-ai--DeepSeek-V2.5"));
     }
 
     void ggufChoicesGroupQuantizations() {
@@ -397,6 +421,12 @@ class TestModelDownload : public QObject {
                  qPrintable(message));
         QVERIFY(!QDir(huggingFaceRepoFolder(cache, QStringLiteral("deepseek-test/light"))).exists(QStringLiteral("snapshots")));
         QVERIFY(QFile::remove(partial));
+        // A file finished before the failure and deleted since is fetched again, not linked dangling.
+        QCOMPARE(m.status(id)->filesDone, 2);
+        const QString configBlob = QDir(huggingFaceRepoFolder(cache, QStringLiteral("deepseek-test/light")))
+                                       .filePath(QStringLiteral("blobs/") + listing.files.first().gitSha1);
+        QCOMPARE(listing.files.first().path, QStringLiteral("config.json"));
+        QVERIFY(QFile::remove(configBlob));
         QVERIFY(m.resume(id));
         QVERIFY(waitFor(m, id, DownloadState::Done));
         checkHfCache(cache);
@@ -496,6 +526,22 @@ class TestModelDownload : public QObject {
         const auto found = discoverModels(roots);
         QCOMPARE(found.size(), size_t(1));
         QVERIFY(found[0].runnable());
+        // A folder holds one model: not another download into it, nor two at once into the same new folder.
+        const HubListing light = lookUp(m, ms(), QStringLiteral("deepseek-test/light"));
+        QVERIFY(m.start(request(ms(), light, folder, DownloadDestination::Kind::Folder), &error).isEmpty());
+        QVERIFY2(error.contains(QLatin1String("not empty")), qPrintable(error));
+        setFaults(QJsonArray{QJsonObject{{QStringLiteral("file"), QStringLiteral("model.safetensors")},
+                                         {QStringLiteral("kind"), QStringLiteral("slow")},
+                                         {QStringLiteral("rate"), 300000}}});
+        const QString other = QDir(parent).filePath(QStringLiteral("other"));
+        const QString first = m.start(request(ms(), light, other, DownloadDestination::Kind::Folder), &error);
+        QVERIFY(!first.isEmpty());
+        QVERIFY(m.start(request(ms(), light, other, DownloadDestination::Kind::Folder, QStringLiteral("deepseek-test/tiny-v3")), &error)
+                    .isEmpty());
+        QVERIFY2(error.contains(QLatin1String("already being downloaded")), qPrintable(error));
+        m.cancel(first);
+        QVERIFY(!QFileInfo::exists(other));
+        QCOMPARE(QDir(parent).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList{QStringLiteral("tiny-v3")});
     }
 
     /// The system proxy (http_proxy) carries every request: the hub's host resolves nowhere else.
