@@ -498,7 +498,11 @@ int cmdBench(const Args& a) {
     a.allowOnly({"model", "prompt", "gen", "threads", "json", "context", "backend", "gpu"});
     const int n = static_cast<int>(a.integer("prompt", 128)), gen = static_cast<int>(a.integer("gen", 64));
     if (n < 1 || gen < 1) fail("--prompt and --gen must be at least 1");
-    auto m = loadModel(a);
+    // Measured warm, as llama-bench measures: the weights read into memory while loading (as the app and the
+    // server load them), then one short untimed run (thread start-up, first-touch of the working memory).
+    ws::LoadOptions lo = loadOptions(a);
+    lo.prefault = true;
+    auto m = unwrap(ws::Model::load(a.str("model"), lo));
     auto s = newSession(*m, a);
     // A fixed pseudo-random prompt of ordinary (non-added) token ids.
     std::mt19937 rng(1234);
@@ -513,6 +517,13 @@ int cmdBench(const Args& a) {
     go.maxTokens = gen;
     go.ignoreEos = true;
     if (auto st = go.validate(); !st) fail(st.message());
+    {
+        auto warm = newSession(*m, a);
+        ws::GenerateOptions wo = go;
+        wo.maxTokens = 2;
+        const std::vector<ws::TokenId> head(prompt.begin(), prompt.begin() + std::min(n, 32));
+        (void)unwrap(ws::generate(*warm, m->tokenizer(), head, sampler, wo));
+    }
     auto res = unwrap(ws::generate(*s, m->tokenizer(), prompt, sampler, go));
     struct rusage ru{};
     getrusage(RUSAGE_SELF, &ru);

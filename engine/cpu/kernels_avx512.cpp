@@ -450,36 +450,41 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
             return;
         }
     }
-    // GEMM: dequantise 4 rows once, then reuse them for every token.
+    // GEMM over tiles of up to 16 rows (F32 rows read in place, others converted once per tile; 16 rows of 2048
+    // floats are 128 KB, held in L2), tokens in the outer loop: the 4 tokens of a micro-kernel call stay in L1
+    // while the tile's rows stream past them (rows outer, each group of 4 rows would stream every token's
+    // activations from L3 again).
+    constexpr int kTileRows = 16;
     thread_local std::vector<float> buf;
     const std::int64_t ldw = (W.cols + 15) / 16 * 16;
-    buf.assign(static_cast<std::size_t>(4 * ldw), 0.0f);
-    for (int r = r0; r < r1; r += 4) {
-        const int nr = std::min(4, r1 - r);
-        // F32 rows (a dequantised tile, the attention cache) are read in place; others converted once.
+    buf.resize(static_cast<std::size_t>(kTileRows * ldw));
+    for (int r = r0; r < r1; r += kTileRows) {
+        const int nr = std::min(kTileRows, r1 - r);
         const float* w = buf.data();
         std::int64_t ldwr = ldw;
-        if (D == DType::F32 && nr == 4) {
+        if (D == DType::F32 && nr % 4 == 0) {
             w = reinterpret_cast<const float*>(W.row(r));
             ldwr = W.cols;
         } else {
             for (int i = 0; i < nr; ++i) rowToF32<D>(W, r + i, buf.data() + i * ldw);
-            for (int i = nr; i < 4; ++i) std::fill(buf.begin() + i * ldw, buf.begin() + (i + 1) * ldw, 0.0f);
+            for (int i = nr; i < (nr + 3) / 4 * 4; ++i) std::fill(buf.begin() + i * ldw, buf.begin() + (i + 1) * ldw, 0.0f);
         }
         float out[16];
-        int t = 0;
-        for (; t + 4 <= j.T; t += 4) {
-            micro4<4>(w, ldwr, j.X + t * ldx, ldx, W.cols, out);
-            for (int i = 0; i < nr; ++i)
-                for (int u = 0; u < 4; ++u) Y(t + u, r + i) = out[i * 4 + u];
+        for (int t = 0; t < j.T; t += 4) {
+            const int nt = std::min(4, j.T - t);
+            for (int g = 0; g < nr; g += 4) {
+                const float* wg = w + g * ldwr;
+                const float* x = j.X + t * ldx;
+                switch (nt) {
+                case 4: micro4<4>(wg, ldwr, x, ldx, W.cols, out); break;
+                case 3: micro4<3>(wg, ldwr, x, ldx, W.cols, out); break;
+                case 2: micro4<2>(wg, ldwr, x, ldx, W.cols, out); break;
+                default: micro4<1>(wg, ldwr, x, ldx, W.cols, out); break;
+                }
+                for (int i = 0; i < std::min(4, nr - g); ++i)
+                    for (int u = 0; u < nt; ++u) Y(t + u, r + g + i) = out[i * nt + u];
+            }
         }
-        const int rest = j.T - t;
-        if (rest == 0) continue;
-        if (rest == 1) micro4<1>(w, ldwr, j.X + t * ldx, ldx, W.cols, out);
-        if (rest == 2) micro4<2>(w, ldwr, j.X + t * ldx, ldx, W.cols, out);
-        if (rest == 3) micro4<3>(w, ldwr, j.X + t * ldx, ldx, W.cols, out);
-        for (int i = 0; i < nr; ++i)
-            for (int u = 0; u < rest; ++u) Y(t + u, r + i) = out[i * rest + u];
     }
 }
 

@@ -168,11 +168,18 @@ void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs) {
         return std::min(rows, (r + 3) / 4 * 4);
     };
     const std::uint64_t epoch = s_epoch.fetch_add(1) + 1;
-    pool.run([&](int t) {
-        const double b = total * t / nt, e = t + 1 == nt ? total * 2 : total * (t + 1) / nt;
-        for (std::size_t i = 0; i < jobs.size(); ++i) {
-            const int r0 = rowAt(i, b), r1 = rowAt(i, e);
-            if (r0 < r1) rowsOf(jobs[i], r0, r1, epoch);
+    // Shares of equal estimated cost, claimed one at a time: a thread that finishes early (the estimate is rough,
+    // and on a shared machine a thread may lose its core for a while) takes the next share instead of waiting.
+    // A few shares per thread, so that claiming costs nothing next to the work.
+    const int shares = nt == 1 ? 1 : nt * 4;
+    std::atomic<int> next{0};
+    pool.run([&](int) {
+        for (int s = next.fetch_add(1, std::memory_order_relaxed); s < shares; s = next.fetch_add(1, std::memory_order_relaxed)) {
+            const double b = total * s / shares, e = s + 1 == shares ? total * 2 : total * (s + 1) / shares;
+            for (std::size_t i = 0; i < jobs.size(); ++i) {
+                const int r0 = rowAt(i, b), r1 = rowAt(i, e);
+                if (r0 < r1) rowsOf(jobs[i], r0, r1, epoch);
+            }
         }
     });
 }

@@ -150,7 +150,10 @@ TEST_P(KernelTest, MatmulMatchesFloat64ForEveryDtypeAndShape) {
                           {DType::BF16, 1, 1, 1},
                           // decode batches: the multi-token GEMV (2..8 tokens) on every dtype
                           {DType::BF16, 67, 300, 2},    {DType::F32, 21, 130, 6},   {DType::F16, 45, 200, 8},
-                          {DType::F8_E4M3, 131, 260, 2}, {DType::F8_E4M3, 64, 256, 5}, {DType::BF16, 9, 33, 16}};
+                          {DType::F8_E4M3, 131, 260, 2}, {DType::F8_E4M3, 64, 256, 5}, {DType::BF16, 9, 33, 16},
+                          // prompts: tiles of 16 rows with a partial last tile (in place and converted), token
+                          // groups of 4 with a partial last group
+                          {DType::F32, 37, 70, 13},     {DType::F16, 50, 96, 11},   {DType::BF16, 16, 64, 17}};
     for (const Case& c : cases) {
         TestMatrix tm = makeMatrix(c.dtype, c.rows, c.cols, rng);
         const auto x = randomVec(static_cast<std::size_t>(c.T) * c.cols, rng);
@@ -327,6 +330,41 @@ INSTANTIATE_TEST_SUITE_P(Paths, KernelTest, ::testing::Values("avx512", "avx512-
                              std::replace(n.begin(), n.end(), '-', '_');
                              return n;
                          });
+
+// One matmulMany over products of different sizes and token counts, its work claimed in shares by 3 threads:
+// every row of every product written once, with the right value (against float64).
+TEST(Matmul, ManyProductsEveryRowOnce) {
+    std::mt19937 rng(std::random_device{}());
+    ws::cpu::ThreadPool pool(3);
+    const Case cases[] = {{DType::BF16, 5, 64, 1},  {DType::F32, 300, 40, 2}, {DType::BF16, 1, 33, 9},
+                          {DType::F16, 77, 128, 1}, {DType::Q8_0, 19, 64, 4}, {DType::BF16, 130, 96, 12}};
+    std::vector<TestMatrix> ms;
+    std::vector<std::vector<float>> xs, ys;
+    std::vector<ws::cpu::MatJob> jobs;
+    for (const Case& c : cases) {
+        ms.push_back(c.dtype == DType::Q8_0 ? makeQuantMatrix(c.dtype, c.rows, c.cols, rng)
+                                            : makeMatrix(c.dtype, c.rows, c.cols, rng));
+        xs.push_back(randomVec(static_cast<std::size_t>(c.T) * c.cols, rng));
+        ys.emplace_back(static_cast<std::size_t>(c.T) * c.rows, NAN);
+    }
+    for (std::size_t i = 0; i < ms.size(); ++i) jobs.push_back({&ms[i].m, xs[i].data(), cases[i].T, ys[i].data()});
+    ws::cpu::matmulMany(pool, jobs);
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+        const Case& c = cases[i];
+        for (int t = 0; t < c.T; ++t)
+            for (int r = 0; r < c.rows; ++r) {
+                double ref = 0.0, mag = 0.0;
+                for (int k = 0; k < c.cols; ++k) {
+                    const double p = ms[i].ref[static_cast<std::size_t>(r) * c.cols + k] * xs[i][static_cast<std::size_t>(t) * c.cols + k];
+                    ref += p;
+                    mag += std::abs(p);
+                }
+                const double got = ys[i][static_cast<std::size_t>(t) * c.rows + r];
+                ASSERT_TRUE(std::isfinite(got)) << "product " << i << " row " << r << " token " << t << " not written";
+                ASSERT_NEAR(got, ref, 1e-4 * mag + 1e-30) << "product " << i << " row " << r << " token " << t;
+            }
+    }
+}
 
 TEST(ThreadPool, ParallelForCoversEveryIndexOnce) {
     ws::cpu::ThreadPool pool(3);
