@@ -2,6 +2,8 @@
 // the GUI thread, the atomic move into place, and the state file that lets downloads survive a restart.
 #include "download_manager.h"
 
+#include "model_card.h"
+
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
@@ -102,7 +104,6 @@ qint64 freeSpaceAt(const QString& path) {
     return storage.isValid() ? storage.bytesAvailable() : -1;
 }
 
-QString dataSize(qint64 bytes) { return QLocale().formattedDataSize(bytes, 1); }
 
 /// Milliseconds a Retry-After header asks for (seconds, or an HTTP date); -1 when absent or unreadable.
 qint64 retryAfterMs(const QByteArray& value) {
@@ -332,7 +333,7 @@ bool DownloadManager::checkFreeSpace(const Job& job, QString* error) const {
     const qint64 free = m_freeSpace ? m_freeSpace(where) : -1;
     if (free >= 0 && needed > free) {
         *error = tr("Not enough disk space for %1: it needs %2 more, and %3 has %4 free.")
-                     .arg(job.request.title, dataSize(needed), QDir::toNativeSeparators(where), dataSize(free));
+                     .arg(job.request.title, formatDataSize(needed), QDir::toNativeSeparators(where), formatDataSize(free));
         return false;
     }
     return true;
@@ -572,7 +573,7 @@ void DownloadManager::onReadyRead(Job& job) {
                                "some space and resume.")
                                 .arg(job.files[job.current].hub.path, QDir::toNativeSeparators(job.out.fileName()),
                                      job.out.errorString(),
-                                     dataSize(std::max<qint64>(0, m_freeSpace ? m_freeSpace(job.out.fileName()) : 0)));
+                                     formatDataSize(std::max<qint64>(0, m_freeSpace ? m_freeSpace(job.out.fileName()) : 0)));
         job.out.resize(job.offset); // nothing half-written is kept
         fail(job, why);
         return;

@@ -4,9 +4,7 @@
 #include <QCoreApplication>
 #include <QLocale>
 
-namespace {
-QString dataSize(quint64 bytes) { return QLocale().formattedDataSize(static_cast<qint64>(bytes), 1); }
-} // namespace
+QString formatDataSize(qint64 bytes) { return QLocale().formattedDataSize(bytes, 1); }
 
 QString formatParameterCount(quint64 n) {
     const QLocale locale;
@@ -49,7 +47,7 @@ QStringList modelCardLines(const ws::ModelInfo& info) {
         dtypes << QString::fromStdString(d);
     if (info.tensorTypes.empty()) {
         lines << QCoreApplication::translate("ModelCard", "Weights: %1 · %2 on disk")
-                     .arg(dtypes.join(QStringLiteral(", ")), dataSize(info.weightBytes));
+                     .arg(dtypes.join(QStringLiteral(", ")), formatDataSize(info.weightBytes));
     } else {
         // GGUF: llama.cpp's file type and the share of the bytes in each tensor type, largest first.
         QStringList mix;
@@ -60,7 +58,7 @@ QStringList modelCardLines(const ws::ModelInfo& info) {
                 mix << QStringLiteral("%1 %2%").arg(QString::fromStdString(t.type)).arg(t.bytes * 100 / all);
         lines << QCoreApplication::translate("ModelCard", "Weights: GGUF %1 (%2) · %3 on disk")
                      .arg(info.fileType.empty() ? QStringLiteral("?") : QString::fromStdString(info.fileType),
-                          mix.join(QStringLiteral(", ")), dataSize(info.weightBytes));
+                          mix.join(QStringLiteral(", ")), formatDataSize(info.weightBytes));
     }
     if (info.maxContext > 0)
         lines << QCoreApplication::translate("ModelCard", "Maximum context: %1 tokens")
@@ -71,13 +69,13 @@ QStringList modelCardLines(const ws::ModelInfo& info) {
 QString memoryEstimateText(const ws::ModelInfo& info, int context, quint64 freeBytes) {
     const quint64 needed = info.memoryFor(context);
     QString text = QCoreApplication::translate("ModelCard", "%1 (weights %2 + %3 for %4 tokens of context)")
-                       .arg(dataSize(needed), dataSize(info.weightBytes),
-                            dataSize(info.kvBytesPerToken * static_cast<quint64>(context > 0 ? context : 0)),
+                       .arg(formatDataSize(needed), formatDataSize(info.weightBytes),
+                            formatDataSize(info.kvBytesPerToken * static_cast<quint64>(context > 0 ? context : 0)),
                             QLocale().toString(context));
     if (freeBytes == 0)
         return text;
     text += QLatin1Char('\n') +
-            QCoreApplication::translate("ModelCard", "Free system memory: %1").arg(dataSize(freeBytes));
+            QCoreApplication::translate("ModelCard", "Free system memory: %1").arg(formatDataSize(freeBytes));
     if (needed > freeBytes)
         text += QLatin1Char('\n') + QCoreApplication::translate("ModelCard",
                                                                 "More than the free memory: weights will "

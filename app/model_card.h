@@ -6,6 +6,9 @@
 #include <QString>
 #include <QStringList>
 
+/// "1.5 GB", "380.2 MB": a size in bytes with one decimal, in the current QLocale (the one form every page uses).
+QString formatDataSize(qint64 bytes);
+
 /// "671 B", "37 B", "1.2 M", "950": a parameter count, short, in the current QLocale.
 QString formatParameterCount(quint64 n);
 

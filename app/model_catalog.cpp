@@ -1,13 +1,13 @@
 // Model catalog: the list, the size estimate per format, and how a model fits this computer's memory.
 #include "model_catalog.h"
 
+#include "model_card.h"
+
 #include <QCoreApplication>
-#include <QLocale>
 
 #include <unistd.h>
 
 namespace {
-QString size(quint64 bytes) { return QLocale().formattedDataSize(static_cast<qint64>(bytes), 1); }
 
 // The latent KV cache per token on the CPU: (kv_lora_rank 512 + qk_rope_head_dim 64) × layers × 4 bytes.
 constexpr quint64 kvPerToken(int layers) { return quint64(512 + 64) * quint64(layers) * 4; }
@@ -57,13 +57,13 @@ QString fitDescription(quint64 weightBytes, quint64 kvBytes, quint64 ramBytes, q
     if (fits)
         *fits = (gpuBytes > 0 && needed <= gpuBytes) || (ramBytes > 0 && needed <= ramBytes);
     if (gpuBytes > 0 && needed <= gpuBytes)
-        return QCoreApplication::translate("ModelCatalog", "Fits in GPU memory (%1 of %2)").arg(size(needed), size(gpuBytes));
+        return QCoreApplication::translate("ModelCatalog", "Fits in GPU memory (%1 of %2)").arg(formatDataSize(needed), formatDataSize(gpuBytes));
     if (ramBytes > 0 && needed <= ramBytes)
-        return QCoreApplication::translate("ModelCatalog", "Fits in memory (%1 of %2)").arg(size(needed), size(ramBytes));
+        return QCoreApplication::translate("ModelCatalog", "Fits in memory (%1 of %2)").arg(formatDataSize(needed), formatDataSize(ramBytes));
     if (ramBytes == 0)
-        return QCoreApplication::translate("ModelCatalog", "Needs about %1").arg(size(needed));
+        return QCoreApplication::translate("ModelCatalog", "Needs about %1").arg(formatDataSize(needed));
     return QCoreApplication::translate("ModelCatalog", "Too large: needs %1, this computer has %2 (it would run from disk, very slowly)")
-        .arg(size(needed), size(ramBytes));
+        .arg(formatDataSize(needed), formatDataSize(ramBytes));
 }
 
 quint64 physicalMemoryBytes() {

@@ -1,6 +1,8 @@
 // The settings page that finds a model on a hub, downloads it in the background and shows the downloads.
 #include "downloads_page.h"
 
+#include "model_card.h"
+
 #include "wrapping_label.h"
 
 #include <QComboBox>
@@ -13,7 +15,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTreeWidget>
@@ -24,8 +25,6 @@ enum CatalogColumn { CatModel, CatFormat, CatSize, CatFits, CatColumns };
 enum DownloadColumn { DlModel, DlProgress, DlStatus, DlColumns };
 constexpr int kIdRole = Qt::UserRole;
 constexpr int kCatalogRole = Qt::UserRole + 1; ///< model index * 100 + format index
-
-QString dataSize(qint64 bytes) { return QLocale().formattedDataSize(bytes, 1); }
 
 QString duration(qint64 seconds) {
     if (seconds >= 3600)
@@ -342,7 +341,7 @@ void DownloadsPage::showListing() {
         QSignalBlocker block(m_quant);
         m_quant->clear();
         for (const GgufChoice& c : choices)
-            m_quant->addItem(tr("%1 (%2)").arg(c.name, dataSize(c.totalBytes())), c.name);
+            m_quant->addItem(tr("%1 (%2)").arg(c.name, formatDataSize(c.totalBytes())), c.name);
         // The catalog's quantization when just looked up (exactly, else as a suffix), else what was chosen.
         int pick = m_preferredQuant.isEmpty() ? -1 : m_quant->findData(m_preferredQuant);
         for (int i = 0; pick < 0 && !m_preferredQuant.isEmpty() && i < choices.size(); ++i)
@@ -357,7 +356,7 @@ void DownloadsPage::showListing() {
     if (m_listed)
         m_status = choices.isEmpty()
                        ? tr("%1: %n file(s), %2.", nullptr, static_cast<int>(m_listing.files.size()))
-                             .arg(m_listedRepo.id, dataSize(m_listing.totalBytes()))
+                             .arg(m_listedRepo.id, formatDataSize(m_listing.totalBytes()))
                        : tr("%1 holds %n GGUF quantization(s): choose one.", nullptr, static_cast<int>(choices.size()))
                              .arg(m_listedRepo.id);
     m_statusLabel->setText(m_status);
@@ -432,7 +431,7 @@ void DownloadsPage::fillCatalog() {
                                                m_ram, m_gpu, &fits);
             item->setText(CatModel, m.name);
             item->setText(CatFormat, f.format);
-            item->setText(CatSize, tr("≈ %1").arg(dataSize(static_cast<qint64>(bytes))));
+            item->setText(CatSize, tr("≈ %1").arg(formatDataSize(static_cast<qint64>(bytes))));
             item->setText(CatFits, fit);
             item->setData(CatModel, kCatalogRole, mi * 100 + fi);
             item->setToolTip(CatModel, m.description);
@@ -495,12 +494,12 @@ void DownloadsPage::updateRow(const DownloadStatus& s) {
     const int permille = s.bytesTotal > 0 ? static_cast<int>(s.bytesDone * 1000 / s.bytesTotal) : 0;
     if (auto* bar = qobject_cast<QProgressBar*>(m_downloads->itemWidget(item, DlProgress))) {
         bar->setValue(s.state == DownloadState::Done ? 1000 : permille);
-        bar->setFormat(tr("%1 of %2").arg(dataSize(s.bytesDone), dataSize(s.bytesTotal)));
+        bar->setFormat(tr("%1 of %2").arg(formatDataSize(s.bytesDone), formatDataSize(s.bytesTotal)));
     }
     QString text;
     switch (s.state) {
     case DownloadState::Downloading:
-        text = s.bytesPerSecond > 0 ? tr("%1/s, %2 left").arg(dataSize(static_cast<qint64>(s.bytesPerSecond)), duration(s.secondsLeft))
+        text = s.bytesPerSecond > 0 ? tr("%1/s, %2 left").arg(formatDataSize(static_cast<qint64>(s.bytesPerSecond)), duration(s.secondsLeft))
                                     : tr("Downloading %1").arg(s.currentFile);
         break;
     case DownloadState::Waiting:
