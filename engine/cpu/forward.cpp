@@ -19,13 +19,13 @@ namespace {
 // A forward pass allocates its activations layer by layer. glibc serves blocks from 128 KB up (its threshold
 // grows with use, but starts there) with fresh mmap()s and gives freed heap tops back to the system, so every
 // layer of a prompt paid page faults and zero-filling again (~10 % of a prompt's time, measured). Blocks up to
-// 32 MB (glibc's largest threshold) now come from the heap and freed memory is kept up to 1 GB, to be reused by
+// 32 MB (glibc's largest threshold) now come from the heap and freed memory is kept up to 256 MB, to be reused by
 // the next layer. Process-wide, once; other allocators than glibc's are left alone.
 void keepActivationMemory() {
 #if defined(__GLIBC__)
     static const bool once = [] {
         mallopt(M_MMAP_THRESHOLD, 32 << 20);
-        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        mallopt(M_TRIM_THRESHOLD, 256 << 20);
         return true;
     }();
     (void)once;
