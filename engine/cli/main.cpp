@@ -519,10 +519,11 @@ int cmdBench(const Args& a) {
     if (auto st = go.validate(); !st) fail(st.message());
     {
         auto warm = newSession(*m, a);
+        ws::Sampler warmSampler(p);
         ws::GenerateOptions wo = go;
-        wo.maxTokens = 2;
+        wo.maxTokens = std::min(2, gen);
         const std::vector<ws::TokenId> head(prompt.begin(), prompt.begin() + std::min(n, 32));
-        (void)unwrap(ws::generate(*warm, m->tokenizer(), head, sampler, wo));
+        (void)unwrap(ws::generate(*warm, m->tokenizer(), head, warmSampler, wo));
     }
     auto res = unwrap(ws::generate(*s, m->tokenizer(), prompt, sampler, go));
     struct rusage ru{};

@@ -20,7 +20,8 @@ namespace {
 // grows with use, but starts there) with fresh mmap()s and gives freed heap tops back to the system, so every
 // layer of a prompt paid page faults and zero-filling again (~10 % of a prompt's time, measured). Blocks up to
 // 32 MB (glibc's largest threshold) now come from the heap and freed memory is kept up to 256 MB, to be reused by
-// the next layer. Process-wide, once; other allocators than glibc's are left alone.
+// the next layer. Process-wide, once, and kept after the model is gone (the app's other allocations live with it
+// too: at most 256 MB of freed memory stays with the process); other allocators than glibc's are left alone.
 void keepActivationMemory() {
 #if defined(__GLIBC__)
     static const bool once = [] {

@@ -455,17 +455,19 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
     // while the tile's rows stream past them (rows outer, each group of 4 rows would stream every token's
     // activations from L3 again).
     constexpr int kTileRows = 16;
-    thread_local std::vector<float> buf;
+    thread_local std::vector<float> buf; // grown only when a tile is converted (F32 rows are read in place)
     const std::int64_t ldw = (W.cols + 15) / 16 * 16;
-    buf.resize(static_cast<std::size_t>(kTileRows * ldw));
     for (int r = r0; r < r1; r += kTileRows) {
         const int nr = std::min(kTileRows, r1 - r);
-        const float* w = buf.data();
+        const float* w = nullptr;
         std::int64_t ldwr = ldw;
         if (D == DType::F32 && nr % 4 == 0) {
             w = reinterpret_cast<const float*>(W.row(r));
             ldwr = W.cols;
         } else {
+            const auto need = static_cast<std::size_t>((nr + 3) / 4 * 4 * ldw); // F32: only a last partial tile
+            if (buf.size() < need) buf.resize(need);
+            w = buf.data();
             for (int i = 0; i < nr; ++i) rowToF32<D>(W, r + i, buf.data() + i * ldw);
             for (int i = nr; i < (nr + 3) / 4 * 4; ++i) std::fill(buf.begin() + i * ldw, buf.begin() + (i + 1) * ldw, 0.0f);
         }

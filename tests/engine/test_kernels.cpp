@@ -191,7 +191,7 @@ TEST_P(KernelTest, BlockQuantizedMatmulMatchesFloat64) {
         // types) within 1e-4 of Σ|w·x| — x to ~16 bits, 1/(2·127·256) of each block's largest |x|.
         const auto saved = ws::cpu::activationPrecision();
         for (const bool exact : {true, false})
-        for (int T : {1, 3, 5}) {
+        for (int T : {1, 3, 5, 13}) {
             ws::cpu::setActivationPrecision(exact ? ws::cpu::ActivationPrecision::Exact
                                                   : ws::cpu::ActivationPrecision::Split16);
             const int rows = 37, cols = 512;
@@ -331,23 +331,63 @@ INSTANTIATE_TEST_SUITE_P(Paths, KernelTest, ::testing::Values("avx512", "avx512-
                              return n;
                          });
 
+// The prompt GEMM on one thread over whole ranges: several 16-row tiles (F32 in place, a partial last tile
+// converted; BF16/F16 converted), token groups of 4 with partial last groups of 1, 2 and 3; nothing written past
+// the output.
+TEST_P(KernelTest, PromptTilesMatchFloat64) {
+    const unsigned seed = std::random_device{}();
+    std::printf("[kernels %s] prompt tiles, seed %u\n", ws::cpu::kernelName(), seed);
+    std::mt19937 rng(seed);
+    const Case cases[] = {{DType::F32, 37, 70, 14}, {DType::BF16, 40, 96, 10}, {DType::F16, 33, 50, 13},
+                          {DType::F32, 48, 64, 11}, {DType::BF16, 16, 33, 9}};
+    for (const Case& c : cases) {
+        TestMatrix tm = makeMatrix(c.dtype, c.rows, c.cols, rng);
+        const auto x = randomVec(static_cast<std::size_t>(c.T) * c.cols, rng);
+        const std::size_t n = static_cast<std::size_t>(c.T) * c.rows;
+        std::vector<float> y(n + 16, -7.0f);
+        ws::cpu::matmulRows({&tm.m, x.data(), c.T, y.data()}, 0, c.rows);
+        for (std::size_t i = n; i < y.size(); ++i) ASSERT_EQ(y[i], -7.0f) << "wrote past the output";
+        for (int tt = 0; tt < c.T; ++tt)
+            for (int r = 0; r < c.rows; ++r) {
+                double ref = 0.0, mag = 0.0;
+                for (int k = 0; k < c.cols; ++k) {
+                    const double p = tm.ref[static_cast<std::size_t>(r) * c.cols + k] * x[static_cast<std::size_t>(tt) * c.cols + k];
+                    ref += p;
+                    mag += std::abs(p);
+                }
+                ASSERT_NEAR(y[static_cast<std::size_t>(tt) * c.rows + r], ref, 1e-5 * mag + 1e-30)
+                    << ws::dtypeName(c.dtype) << " " << c.rows << "x" << c.cols << " T=" << c.T << " row " << r
+                    << " token " << tt;
+            }
+    }
+}
+
 // One matmulMany over products of different sizes and token counts, its work claimed in shares by 3 threads:
 // every row of every product written once, with the right value (against float64).
 TEST(Matmul, ManyProductsEveryRowOnce) {
-    std::mt19937 rng(std::random_device{}());
+    const unsigned seed = std::random_device{}();
+    std::printf("[matmulMany] seed %u\n", seed);
+    std::mt19937 rng(seed);
     ws::cpu::ThreadPool pool(3);
+    // The last two: quantised GEMVs reading the same activations (each thread quantises them once per call, and
+    // may run shares of both).
     const Case cases[] = {{DType::BF16, 5, 64, 1},  {DType::F32, 300, 40, 2}, {DType::BF16, 1, 33, 9},
-                          {DType::F16, 77, 128, 1}, {DType::Q8_0, 19, 64, 4}, {DType::BF16, 130, 96, 12}};
+                          {DType::F16, 77, 128, 1}, {DType::Q8_0, 19, 64, 4}, {DType::BF16, 130, 96, 12},
+                          {DType::Q8_0, 90, 256, 1}, {DType::Q8_0, 70, 256, 1}};
     std::vector<TestMatrix> ms;
     std::vector<std::vector<float>> xs, ys;
     std::vector<ws::cpu::MatJob> jobs;
     for (const Case& c : cases) {
         ms.push_back(c.dtype == DType::Q8_0 ? makeQuantMatrix(c.dtype, c.rows, c.cols, rng)
                                             : makeMatrix(c.dtype, c.rows, c.cols, rng));
-        xs.push_back(randomVec(static_cast<std::size_t>(c.T) * c.cols, rng));
+        if (&c == &cases[7])
+            xs.push_back(xs[6]); // the same activations as the product before
+        else
+            xs.push_back(randomVec(static_cast<std::size_t>(c.T) * c.cols, rng));
         ys.emplace_back(static_cast<std::size_t>(c.T) * c.rows, NAN);
     }
-    for (std::size_t i = 0; i < ms.size(); ++i) jobs.push_back({&ms[i].m, xs[i].data(), cases[i].T, ys[i].data()});
+    for (std::size_t i = 0; i < ms.size(); ++i) // the last product reads the very activations of the one before
+        jobs.push_back({&ms[i].m, (i == 7 ? xs[6] : xs[i]).data(), cases[i].T, ys[i].data()});
     ws::cpu::matmulMany(pool, jobs);
     for (std::size_t i = 0; i < ms.size(); ++i) {
         const Case& c = cases[i];
