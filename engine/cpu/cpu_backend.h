@@ -74,7 +74,9 @@ private:
     /// Absorbed attention for each row over its own session's cache, positions [0, pos[i]].
     static void attentionAbsorbed(const CpuModel& model, int layer, const float* q,
                                   std::span<CpuSession* const> owners, std::span<const int> pos, float* o);
-    void attentionNaive(int layer, const Matrix& kvb, const float* q, int T, int pos0, float* o);
+    /// Prefill in the decompressed form: kv is kv_b_proj [nh·(nope + v), R], or with vb (GGUF's split layout)
+    /// W_UK [nh·nope, R] and vb = attn_v_b [nh·v, R].
+    void attentionNaive(int layer, const Matrix& kv, const Matrix* vb, const float* q, int T, int pos0, float* o);
 
     const CpuModel& m_model;
     const ModelConfig& m_c;

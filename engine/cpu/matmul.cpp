@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/gemm_int8.h"
 #include "cpu/kernels.h"
 #include "model/quant.h"
 
@@ -38,6 +39,7 @@ ActivationPrecision fromEnv() {
     const std::string v = e ? e : "";
     if (v == "exact" || envSet("WS_EXACT_ACTIVATIONS")) return ActivationPrecision::Exact;
     if (v == "bf16-prompts") return ActivationPrecision::Bf16Prompts;
+    if (v == "int8-prompts") return ActivationPrecision::Int8Prompts;
     return ActivationPrecision::Split16;
 }
 ActivationPrecision s_precision = fromEnv();
@@ -73,9 +75,9 @@ bool useKernels(const std::string& name) {
 
 namespace {
 
-/// Block-quantised weights (GGUF). A few tokens: the fused dequantising dot (dotBlocks) per row and token, the
-/// row staying in L1 between tokens. More (a prompt): each row dequantised once, a tile at a time, then the F32
-/// GEMM kernel.
+/// Block-quantised weights (GGUF). A few tokens: the fused dequantising dot (dotBlocks, or its integer form) per
+/// row and token, the row staying in L1 between tokens. More (a prompt): the integer GEMM where the type has one
+/// (gemm_int8.h), otherwise each row dequantised once, a tile at a time, then the F32 GEMM kernel.
 void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch) {
     const Matrix& W = *j.W;
     const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
@@ -96,6 +98,19 @@ void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch) {
         }
         for (int r = r0; r < r1; ++r)
             for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = dotBlocks(W.dtype, W.row(r), j.X + t * ldx, blocks);
+        return;
+    }
+    if (s_precision != ActivationPrecision::Exact && !j.exact && hasInt8Gemm(W.dtype)) {
+        // All tokens' activations quantised once per thread for the products of one epoch that read them.
+        const bool residual = s_precision != ActivationPrecision::Int8Prompts;
+        thread_local PromptInt8 xq;
+        thread_local struct { const float* x; std::int64_t cols, ldx; int T; std::uint64_t epoch; bool residual; } cached{};
+        if (cached.x != j.X || cached.cols != W.cols || cached.ldx != ldx || cached.T != j.T || cached.epoch != epoch ||
+            cached.residual != residual) {
+            xq.assign(j.X, ldx, j.T, W.cols, residual);
+            cached = {j.X, W.cols, ldx, j.T, epoch, residual};
+        }
+        gemmInt8Rows(j, r0, r1, xq);
         return;
     }
     // Tiles of 16 rows dequantised to F32 (16 × cols floats stay in L2), then the F32 GEMM kernel over all tokens.

@@ -50,16 +50,18 @@ void axpy(float a, const float* x, float* y, int n);
 /// How activations enter the products (README "Activation precision"):
 /// - Exact: float32 throughout (WS_ACTIVATIONS=exact, or WS_EXACT_ACTIVATIONS=1); the tests that compare against
 ///   the float64 reference run this way.
-/// - Split16, the default: against block-quantised weights in a GEMV (decode, 1-3 tokens), on CPUs with AVX-512
-///   VNNI, each block of 32 activations is split into two 8-bit parts — int8 codes plus int8 residual codes, ~16
-///   significant bits — and the products run as exact integer sums (vpdpbusd): ~1e-6..1e-4 of the logits' norm.
-///   Prompts and other weight types stay float32 (a bf16 hi + lo split for BF16 GEMVs, measured, gained nothing:
-///   they run at the memory's speed already).
+/// - Split16, the default: against block-quantised weights with an integer kernel (Q8_0, Q4_0, Q5_0, Q4_K, Q6_K),
+///   on CPUs with AVX-512 VNNI, each block of 32 activations is split into two 8-bit parts — int8 codes plus int8
+///   residual codes, ~16 significant bits — and the products run as exact integer sums (vpdpbusd), in decode's
+///   GEMVs and prompts' GEMMs alike: ~1e-6..1e-4 of the logits' norm. Other weight types stay float32 (a bf16 hi +
+///   lo split for BF16 GEMVs, measured, gained nothing: they run at the memory's speed already).
 /// - Bf16Prompts (WS_ACTIVATIONS=bf16-prompts): as the default, and prompts (GEMMs over more than 8 tokens) with
 ///   bf16 activations and weights (vdpbf16ps) on CPUs with AVX512-BF16: ~1.3x the prompt speed, up to ~1e-2 of
 ///   the logits' norm.
+/// - Int8Prompts (WS_ACTIVATIONS=int8-prompts): as Bf16Prompts, and prompts against block-quantised weights with
+///   the 8-bit codes alone (no residual; what llama.cpp multiplies): up to ~1e-2 of the logits' norm.
 /// MatJob::exact keeps one product in float32 whatever the setting. Not thread-safe with running kernels.
-enum class ActivationPrecision : std::uint8_t { Exact, Split16, Bf16Prompts };
+enum class ActivationPrecision : std::uint8_t { Exact, Split16, Bf16Prompts, Int8Prompts };
 void setActivationPrecision(ActivationPrecision p);
 ActivationPrecision activationPrecision();
 

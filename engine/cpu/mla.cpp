@@ -3,6 +3,7 @@
 // W_UV after attention (the "absorbed" form), reading only c_kv and k_pe from the cache.
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,30 +66,29 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
     const std::int64_t naiveFloats = static_cast<std::int64_t>(pos[0] + T) * nh * (c.qk_nope_head_dim + c.v_head_dim);
     if (T > 1 && oneRun && naiveFloats <= naiveKvBudgetFloats()) {
         if (L.kv_b.data) {
-            owners[0]->attentionNaive(layer, L.kv_b, q.data(), T, pos[0], o.data());
+            owners[0]->attentionNaive(layer, L.kv_b, nullptr, q.data(), T, pos[0], o.data());
         } else {
-            // GGUF's split attn_k_b / attn_v_b: kv_b_proj rebuilt in float for this step (W_UK from k_b's
-            // transpose, W_UV as v_b holds it) — a few MB a layer, against a prefill's quadratic attention, which
-            // costs the decompressed form (nope + rope + v) per head and key where the absorbed one costs 2R + rope.
-            const int dn = c.qk_nope_head_dim, dv = c.v_head_dim;
-            std::vector<float> kvbBuf(static_cast<std::size_t>(nh) * (dn + dv) * R);
+            // GGUF's split attn_k_b / attn_v_b: V decompresses with v_b as it is; W_UK is rebuilt in float for this
+            // step from k_b's transpose — a few MB a layer, against a prefill's quadratic attention, which costs the
+            // decompressed form (nope + rope + v) per head and key where the absorbed one costs 2R + rope.
+            const int dn = c.qk_nope_head_dim;
+            // Not zero-filled: every element is written below.
+            const auto wukBuf = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(nh) * dn * R);
             pool.parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
                 std::vector<float> row(static_cast<std::size_t>(dn));
                 for (auto hd = static_cast<int>(b); hd < e; ++hd) {
-                    float* head = kvbBuf.data() + static_cast<std::size_t>(hd) * (dn + dv) * R;
+                    float* head = wukBuf.get() + static_cast<std::size_t>(hd) * dn * R;
                     for (int r = 0; r < R; ++r) { // k_b row hd·R + r holds W_UK[:, r] of head hd
                         L.k_b.rowToFloat(hd * R + r, 0, dn, row.data());
                         for (int d = 0; d < dn; ++d) head[static_cast<std::size_t>(d) * R + r] = row[static_cast<std::size_t>(d)];
                     }
-                    for (int d = 0; d < dv; ++d)
-                        L.v_b.rowToFloat(hd * dv + d, 0, R, head + static_cast<std::size_t>(dn + d) * R);
                 }
             });
-            Matrix kvb;
-            kvb.rows = nh * (dn + dv);
-            kvb.cols = R;
-            kvb.data = kvbBuf.data();
-            owners[0]->attentionNaive(layer, kvb, q.data(), T, pos[0], o.data());
+            Matrix wuk;
+            wuk.rows = nh * dn;
+            wuk.cols = R;
+            wuk.data = wukBuf.get();
+            owners[0]->attentionNaive(layer, wuk, &L.v_b, q.data(), T, pos[0], o.data());
         }
     } else {
         attentionAbsorbed(model, layer, q.data(), owners, pos, o.data());
@@ -215,56 +215,72 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
     }
 }
 
-// K_nope, V = kv_b_proj(c) for every cached position; then per head S = Q Kᵀ and O = softmax(S) V as two small
-// GEMMs on the same kernels as the projections (the masked upper triangle is computed and zeroed: cheaper than
-// a dot product per pair).
-void CpuSession::attentionNaive(int layer, const Matrix& kvb, const float* q, int T, int pos0, float* o) {
+// K_nope, V = kv_b_proj(c) for every cached position; then per head and block of 32 queries S = Q Kᵀ over the keys
+// that block sees (the causal mask leaves the rest of the triangle out, but for the block's own diagonal, computed
+// and zeroed) and O = softmax(S) V, two small products on the same kernels as the projections.
+void CpuSession::attentionNaive(int layer, const Matrix& kv, const Matrix* vb, const float* q, int T, int pos0, float* o) {
     const ModelConfig& c = m_c;
     const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
     const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim, W = m_kv.width, N = pos0 + T;
     const float scale = static_cast<float>(m_model.rope().softmaxScale);
     const float* cache = m_kv.at(layer, 0);
-    // kv: [N, nh, nope + v]
-    std::vector<float> kv(static_cast<std::size_t>(N) * nh * (dn + dv));
-    MatJob job{&kvb, cache, N, kv.data()};
-    job.ldx = W;
-    matmul(m_model.pool(), job);
-    const std::size_t ldkv = static_cast<std::size_t>(nh) * (dn + dv);
+    // K_nope of head hd and position t at kBase[t·ldk + hd·kHead], V at vBase[t·ldv + hd·vHead]: interleaved per
+    // head in one product (kv_b_proj), or two products (W_UK, attn_v_b).
+    // Not zero-filled (a prefill's buffers are large): every element read is written first.
+    const auto kvBuf = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * nh * (dn + dv));
+    const float *kBase = kvBuf.get(), *vBase = nullptr;
+    std::size_t ldk = 0, ldv = 0, kHead = 0, vHead = 0;
+    if (!vb) {
+        MatJob job{&kv, cache, N, kvBuf.get()};
+        job.ldx = W;
+        matmul(m_model.pool(), job);
+        ldk = ldv = static_cast<std::size_t>(nh) * (dn + dv);
+        kHead = vHead = static_cast<std::size_t>(dn + dv);
+        vBase = kvBuf.get() + dn;
+    } else {
+        float* vOut = kvBuf.get() + static_cast<std::size_t>(N) * nh * dn;
+        const MatJob jobs[] = {{&kv, cache, N, kvBuf.get(), W}, {vb, cache, N, vOut, W}};
+        matmulMany(m_model.pool(), jobs);
+        ldk = static_cast<std::size_t>(nh) * dn;
+        ldv = static_cast<std::size_t>(nh) * dv;
+        kHead = static_cast<std::size_t>(dn);
+        vHead = static_cast<std::size_t>(dv);
+        vBase = vOut;
+    }
+    constexpr int kQueryBlock = 32;
     m_model.pool().parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
-        // k: [N, nope + rope] (the shared roped key appended); vt: [v, N]; s: [T, N]
-        std::vector<float> k(static_cast<std::size_t>(N) * dq), vt(static_cast<std::size_t>(dv) * N);
-        std::vector<float> s(static_cast<std::size_t>(T) * N);
+        // k: [N, nope + rope] (the shared roped key appended); s: [block, N]
+        const auto kb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * dq);
+        const auto sb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * N);
+        float *k = kb.get(), *s = sb.get();
         for (auto hd = static_cast<int>(b); hd < e; ++hd) {
             for (int t = 0; t < N; ++t) {
-                const float* kvt = kv.data() + static_cast<std::size_t>(t) * ldkv + static_cast<std::size_t>(hd) * (dn + dv);
-                std::copy(kvt, kvt + dn, k.begin() + static_cast<std::ptrdiff_t>(t) * dq);
+                const float* kt = kBase + static_cast<std::size_t>(t) * ldk + static_cast<std::size_t>(hd) * kHead;
+                std::copy(kt, kt + dn, k + static_cast<std::size_t>(t) * dq);
                 const float* kpe = cache + static_cast<std::size_t>(t) * W + R;
-                std::copy(kpe, kpe + dr, k.begin() + static_cast<std::ptrdiff_t>(t) * dq + dn);
-                for (int d = 0; d < dv; ++d) vt[static_cast<std::size_t>(d) * N + t] = kvt[dn + d];
+                std::copy(kpe, kpe + dr, k + static_cast<std::size_t>(t) * dq + dn);
             }
             Matrix km;
             km.rows = N;
             km.cols = dq;
-            km.data = k.data();
-            MatJob qk{&km, q + static_cast<std::size_t>(hd) * dq, T, s.data()};
-            qk.ldx = static_cast<std::int64_t>(nh) * dq;
-            qk.ldy = N;
-            matmulRows(qk, 0, N);
-            for (int i = 0; i < T; ++i) {
-                float* si = s.data() + static_cast<std::size_t>(i) * N;
-                const int n = pos0 + i + 1;
-                for (int t = 0; t < n; ++t) si[t] *= scale;
-                softmax(si, n);
-                std::fill(si + n, si + N, 0.0f);
+            km.data = k;
+            for (int i0 = 0; i0 < T; i0 += kQueryBlock) {
+                const int rows = std::min(kQueryBlock, T - i0), n = pos0 + i0 + rows; // keys the block sees
+                MatJob qk{&km, q + (static_cast<std::size_t>(i0) * nh + static_cast<std::size_t>(hd)) * dq, rows, s};
+                qk.ldx = static_cast<std::int64_t>(nh) * dq;
+                qk.ldy = N;
+                matmulRows(qk, 0, n);
+                for (int i = 0; i < rows; ++i) {
+                    float* si = s + static_cast<std::size_t>(i) * N;
+                    const int len = pos0 + i0 + i + 1;
+                    for (int t = 0; t < len; ++t) si[t] *= scale;
+                    softmax(si, len);
+                    std::fill(si + len, si + n, 0.0f);
+                }
+                weightedSum(s, N, rows, vBase + static_cast<std::size_t>(hd) * vHead, static_cast<std::int64_t>(ldv), n,
+                            dv, o + (static_cast<std::size_t>(i0) * nh + static_cast<std::size_t>(hd)) * dv,
+                            static_cast<std::int64_t>(nh) * dv);
             }
-            Matrix vm;
-            vm.rows = dv;
-            vm.cols = N;
-            vm.data = vt.data();
-            MatJob pv{&vm, s.data(), T, o + static_cast<std::size_t>(hd) * dv};
-            pv.ldx = N;
-            pv.ldy = static_cast<std::int64_t>(nh) * dv;
-            matmulRows(pv, 0, dv);
         }
     });
 }

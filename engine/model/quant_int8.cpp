@@ -7,19 +7,13 @@
 // quant.cpp).
 #include "model/quant.h"
 
+#include "model/int8_codes.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-
-#if defined(__x86_64__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#endif
 
 namespace ws {
 
@@ -55,13 +49,9 @@ void quantiseBlocksPortable(const float* x, std::int64_t b0, std::int64_t b1, In
 }
 
 #if defined(__x86_64__)
-#define WS_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,f16c,fma")))
-
-WS_VNNI inline float f16(const u8* p) {
-    std::uint16_t h;
-    std::memcpy(&h, p, sizeof h);
-    return _cvtsh_ss(h);
-}
+using int8codes::f16;
+using int8codes::kScalesMins;
+using int8codes::q4q5Codes;
 
 // Lane i of a 64-weight vector → sub-block index: lanes 0-7 `a`, 8-15 `b` (32-weight sub-blocks).
 WS_VNNI inline __m512i pairIndex(int a, int b) {
@@ -108,30 +98,7 @@ WS_VNNI float dotQ8_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
     return total;
 }
 
-// block_q4_0 (18 B): d f16, qs[16]; block_q5_0 (22 B): d f16, qh u32, qs[16]. Weight j < 16 is the low nibble of
-// qs[j], weight j + 16 its high nibble; Q5_0 adds bit j of qh as 16. w = d·(u − 8) or d·(u − 16): the offset comes
-// off per lane as K·Σc. Two blocks per vector: [lo_a, hi_a, lo_b, hi_b] in 128-bit quarters.
-// The unsigned codes of two Q4_0 / Q5_0 blocks, in weight order.
-template <bool kQ5>
-WS_VNNI inline __m512i q4q5Codes(const u8* b0, const u8* b1) {
-    constexpr int kQs = kQ5 ? 6 : 2;
-    const __m256i nib = _mm256_set1_epi8(0x0F);
-    const __m256i v = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kQs))),
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + kQs)), 1);
-    const __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
-    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); // [lo_a, lo_b, hi_a, hi_b]
-    __m512i u = _mm512_shuffle_i64x2(z, z, 0xD8);                              // [lo_a, hi_a, lo_b, hi_b]
-    if constexpr (kQ5) {
-        std::uint32_t ha, hb;
-        std::memcpy(&ha, b0 + 2, 4);
-        std::memcpy(&hb, b1 + 2, 4);
-        const __mmask64 k = static_cast<__mmask64>(ha) | static_cast<__mmask64>(hb) << 32;
-        u = _mm512_or_si512(u, _mm512_maskz_mov_epi8(k, _mm512_set1_epi8(16)));
-    }
-    return u;
-}
-
+// Q4_0 / Q5_0 (int8_codes.h): the offset 8 or 16 comes off per lane as K·Σc. Two blocks per vector.
 template <bool kQ5>
 WS_VNNI float dotQ4_0Q5_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
     constexpr int kBytes = kQ5 ? 22 : 18, kShift = kQ5 ? 4 : 3; // K = 16 or 8
@@ -155,29 +122,12 @@ WS_VNNI float dotQ4_0Q5_0(const u8* w, const Int8Activations& a, std::int64_t nb
     return _mm512_reduce_add_ps(acc);
 }
 
-// The 6-bit scales (low 32 bits: sub-blocks 0-3, high: 4-7) and minimums of a Q4_K / Q5_K block, one byte each
-// (the packing is described at kScaleMin in quant.cpp).
-inline void kScalesMins(const u8* s12, std::uint64_t& sc, std::uint64_t& mn) {
-    std::uint32_t a, b, c;
-    std::memcpy(&a, s12, 4);
-    std::memcpy(&b, s12 + 4, 4);
-    std::memcpy(&c, s12 + 8, 4);
-    const std::uint32_t scLo = a & 0x3F3F3F3Fu, mLo = b & 0x3F3F3F3Fu;
-    const std::uint32_t scHi = (c & 0x0F0F0F0Fu) | ((a >> 2) & 0x30303030u);
-    const std::uint32_t mHi = ((c >> 4) & 0x0F0F0F0Fu) | ((b >> 2) & 0x30303030u);
-    sc = static_cast<std::uint64_t>(scHi) << 32 | scLo;
-    mn = static_cast<std::uint64_t>(mHi) << 32 | mLo;
-}
-
 WS_VNNI inline __m256 bytesToFloat8(std::uint64_t v) {
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
 }
 
-// block_q4_K (144 B): d, dmin f16, scales[12], qs[128]. Weights 64j … 64j + 63 are the low nibbles of
-// qs[32j … 32j + 31] then their high nibbles: one broadcast, one per-half shift. w = d·sc·q − dmin·m.
+// Q4_K (int8_codes.h): w = d·sc·q − dmin·m per 32, the minimums summed apart.
 WS_VNNI float dotQ4_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
-    const __m512i nib = _mm512_set1_epi8(0x0F);
-    const __m512i halfShift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
     const __m512i idx[4] = {pairIndex(0, 1), pairIndex(2, 3), pairIndex(4, 5), pairIndex(6, 7)};
     __m512 acc = _mm512_setzero_ps();
     __m256 mins = _mm256_setzero_ps();
@@ -190,9 +140,7 @@ WS_VNNI float dotQ4_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
         mins = _mm256_fmadd_ps(_mm256_mul_ps(bytesToFloat8(mn), _mm256_set1_ps(f16(w + 2))), xs, mins);
 #pragma GCC unroll 4
         for (int j = 0; j < 4; ++j) {
-            const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16 + 32 * j)));
-            const __m512i u = _mm512_and_si512(_mm512_srlv_epi16(v, halfShift), nib);
-            const __m512i dp = dot2(u, a, 256 * i + 64 * j);
+            const __m512i dp = dot2(int8codes::q4kCodes(w, j), a, 256 * i + 64 * j);
             acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[j], scale), acc);
         }
     }
@@ -202,12 +150,8 @@ WS_VNNI float dotQ4_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
     return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(s);
 }
 
-// block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d f16. Weight 128h + 32g + l: nibble g/2 of
-// ql[64h + 32(g%2) + l], bits 2g of qh[32h + l], minus 32; a scale per 16 weights. Weights 64k … 64k + 63
-// (k = 2h + g/2) come from the 64 bytes of ql at 64h and the 32 of qh at 32h (shifted 2 more for the upper half).
+// Q6_K (int8_codes.h): w = d·sc·(u − 32), a scale per 16 weights; the 32 comes off per lane as 32·Σc.
 WS_VNNI float dotQ6_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
-    const __m512i low4 = _mm512_set1_epi8(0x0F), low2 = _mm512_set1_epi8(3);
-    const __m512i upper2 = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
     const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     __m512i idx[4];
     for (int k = 0; k < 4; ++k)
@@ -220,20 +164,11 @@ WS_VNNI float dotQ6_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
         const __m512 xd = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
         const __m512 scale = _mm512_mul_ps(_mm512_mul_ps(sc, _mm512_set1_ps(f16(w + 208))), xd);
         const std::int32_t* s4 = a.sum4.data() + 64 * i;
-#pragma GCC unroll 2
-        for (int h = 0; h < 2; ++h) {
-            const __m512i ql = _mm512_loadu_si512(w + 64 * h);
-            const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 128 + 32 * h)));
-#pragma GCC unroll 2
-            for (int g2 = 0; g2 < 2; ++g2) {
-                const int k = 2 * h + g2;
-                const __m512i lo = _mm512_and_si512(g2 ? _mm512_srli_epi16(ql, 4) : ql, low4);
-                const __m512i shift = _mm512_add_epi16(upper2, _mm512_set1_epi16(static_cast<short>(4 * g2)));
-                const __m512i hi = _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, shift), low2), 4);
-                const __m512i u = _mm512_or_si512(lo, hi);
-                const __m512i dp = _mm512_sub_epi32(dot2(u, a, 256 * i + 64 * k), _mm512_slli_epi32(_mm512_loadu_si512(s4 + 16 * k), 5));
-                acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[k], scale), acc);
-            }
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            const __m512i dp = _mm512_sub_epi32(dot2(int8codes::q6kCodes(w, k), a, 256 * i + 64 * k),
+                                                _mm512_slli_epi32(_mm512_loadu_si512(s4 + 16 * k), 5));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[k], scale), acc);
         }
     }
     return _mm512_reduce_add_ps(acc);

@@ -3,6 +3,8 @@
 // a float64 dot, and the SIMD dequantisation bit for bit against the portable one.
 #include "model/quant.h"
 
+#include "cpu/gemm_int8.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -733,6 +735,76 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
             // and, as a whole, close to the float dot (x to ~16 bits: 1/(2·127·256) of each block's largest |x|)
             EXPECT_NEAR(got, vsFloat, 1e-4 * mag + 1e-30) << dtypeName(t) << " nblocks " << nb;
             ++tested;
+        }
+    }
+    if (tested == 0)
+        GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+}
+
+// The prompts' integer GEMM (cpu/gemm_int8.h) against float64 Σ w·x̂ — w dequantised by dequantizeBlocks, x̂ the
+// activations as quantised (with residual codes, and the 8-bit codes alone) — and against the float activations
+// within the quantisation's bound: every type, widths that end inside a 64-byte chunk, 16-row tiles with a partial
+// last one, token counts that leave 1-7 tokens after the groups of 8, strided X and Y, a row range that starts
+// mid-matrix (rowOffset), nothing written outside the rows asked for.
+TEST(Quant, Int8GemmMatchesFloat64) {
+    std::mt19937 rng(0x6e88);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    int tested = 0;
+    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K}) {
+        if (!cpu::hasInt8Gemm(t))
+            continue;
+        const BlockLayout bl = dtypeBlock(t);
+        for (int cols : bl.elems == 32 ? std::vector<int>{96, 352} : std::vector<int>{256, 768}) {
+            const int rows = 37, perRow = cols / bl.elems;
+            const Bytes b = randomBlocks(t, rows * perRow, rng);
+            const std::vector<float> w = deq(t, b);
+            Matrix W;
+            W.dtype = t;
+            W.rows = rows;
+            W.cols = cols;
+            W.data = b.data();
+            for (int T : {4, 13, 16, 23}) {
+                const std::int64_t ldx = cols + 5, ldy = rows + 3;
+                std::vector<float> X(static_cast<std::size_t>(T * ldx));
+                for (auto& v : X)
+                    v = g(rng) * (rng() % 4 == 0 ? 8.0f : 1.0f);
+                for (bool residual : {true, false}) {
+                    cpu::PromptInt8 xq;
+                    xq.assign(X.data(), ldx, T, cols, residual);
+                    const float sentinel = -12345.0f;
+                    std::vector<float> Y(static_cast<std::size_t>(T * ldy), sentinel);
+                    // Rows [0, 20) into Y, rows [20, 37) through a Y that starts at row 20 (rowOffset 20).
+                    cpu::MatJob j1{&W, X.data(), T, Y.data(), ldx, ldy, 0};
+                    cpu::gemmInt8Rows(j1, 0, 20, xq);
+                    cpu::MatJob j2{&W, X.data(), T, Y.data() + 20, ldx, ldy, 20};
+                    cpu::gemmInt8Rows(j2, 20, rows, xq);
+                    for (int tok = 0; tok < T; ++tok) {
+                        const Int8Activations& a = xq.tok[static_cast<std::size_t>(tok)];
+                        for (int r = 0; r < rows; ++r) {
+                            double exact = 0, mag = 0, vsFloat = 0, bound = 0;
+                            for (int k = 0; k < cols; ++k) {
+                                const auto kk = static_cast<std::size_t>(k);
+                                const double unit = a.unit[kk / 32];
+                                const double xh = residual ? unit * (256.0 * a.q[kk] + a.r[kk]) : unit * 256.0 * a.q[kk];
+                                const double wv = w[static_cast<std::size_t>(r * cols + k)];
+                                exact += wv * xh;
+                                mag += std::fabs(wv * xh);
+                                vsFloat += wv * X[static_cast<std::size_t>(tok * ldx + k)];
+                                // |x − x̂| ≤ half a code: 128·unit (codes alone) or unit/2 (with residuals), + rounding
+                                bound += std::fabs(wv) * (residual ? 0.5 : 128.0) * unit * 1.01;
+                            }
+                            const float got = Y[static_cast<std::size_t>(tok * ldy + r)];
+                            ASSERT_NEAR(got, exact, 1e-5 * mag + 1e-30)
+                                << dtypeName(t) << " cols " << cols << " T " << T << " token " << tok << " row " << r
+                                << (residual ? " with residuals" : " codes alone");
+                            EXPECT_NEAR(got, vsFloat, bound + 1e-5 * mag + 1e-30) << dtypeName(t) << " row " << r;
+                        }
+                        for (std::int64_t c = rows; c < ldy; ++c)
+                            EXPECT_EQ(Y[static_cast<std::size_t>(tok * ldy + c)], sentinel) << "wrote past the rows";
+                    }
+                    ++tested;
+                }
+            }
         }
     }
     if (tested == 0)

@@ -1,0 +1,33 @@
+// Prompts against block-quantised weights with integer products: the activations of all tokens as int8 codes
+// (plus int8 residual codes for ~16 significant bits, or alone, as llama.cpp multiplies), a tile of 16 weight rows
+// unpacked once to unsigned 8-bit codes laid out for vpdpbusd (16 rows × 4 weights per vector), 16 rows × 8 tokens
+// of integer sums in registers, scaled in float per group of 32 (16 for Q6_K) weights.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cpu/matmul.h"
+#include "model/quant.h"
+
+namespace ws::cpu {
+
+/// The activations of T tokens quantised for gemmInt8Rows: per token Int8Activations' blocks of 32, and per 16 and
+/// per 32 values unit·Σc over the codes the products use (the terms of the weights' offsets).
+struct PromptInt8 {
+    int T = 0;
+    std::int64_t cols = 0;
+    bool residual = true;               ///< false: the 8-bit codes alone (x ≈ d·q)
+    std::vector<Int8Activations> tok;   ///< tok[t] for t < T (kept between calls, so its buffers are reused)
+    std::vector<float> dsum16, dsum32;  ///< [T][cols / 16], [T][cols / 32]
+    void assign(const float* X, std::int64_t ldx, int T, std::int64_t cols, bool residual);
+};
+
+/// True where gemmInt8Rows handles block type `t` on this CPU (AVX-512 VNNI: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K).
+bool hasInt8Gemm(DType t);
+
+/// Rows [r0, r1) of job j (block-quantised W, T tokens) against X as quantised in xq: Y = X̂·Wᵀ with the integer
+/// products exact and the float scaling rounded. Only where hasInt8Gemm(W.dtype).
+void gemmInt8Rows(const MatJob& j, int r0, int r1, const PromptInt8& xq);
+
+} // namespace ws::cpu

@@ -1,0 +1,89 @@
+// The unsigned integer codes of ggml's block types, 64 weights at a time in weight order, as the VNNI dot products
+// (quant_int8.cpp) and the prompt GEMM's tiles (cpu/gemm_int8.cpp) read them. Layouts: ggml/src/ggml-common.h (see
+// quant.cpp). x86-64 only; each function is compiled for AVX-512 VNNI, callers check the CPU first.
+#pragma once
+
+#if defined(__x86_64__)
+#include <cstdint>
+#include <cstring>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#define WS_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,f16c,fma")))
+
+namespace ws::int8codes {
+
+using u8 = std::uint8_t;
+
+WS_VNNI inline float f16(const u8* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, sizeof h);
+    return _cvtsh_ss(h);
+}
+
+// block_q4_0 (18 B): d f16, qs[16]; block_q5_0 (22 B): d f16, qh u32, qs[16]. Weight j < 16 is the low nibble of
+// qs[j], weight j + 16 its high nibble; Q5_0 adds bit j of qh as 16. w = d·(u − 8) or d·(u − 16).
+// The unsigned codes of two blocks b0, b1, in weight order: [lo_0, hi_0, lo_1, hi_1] in 128-bit quarters.
+template <bool kQ5>
+WS_VNNI inline __m512i q4q5Codes(const u8* b0, const u8* b1) {
+    constexpr int kQs = kQ5 ? 6 : 2;
+    const __m256i nib = _mm256_set1_epi8(0x0F);
+    const __m256i v = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kQs))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + kQs)), 1);
+    const __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); // [lo_a, lo_b, hi_a, hi_b]
+    __m512i u = _mm512_shuffle_i64x2(z, z, 0xD8);                              // [lo_a, hi_a, lo_b, hi_b]
+    if constexpr (kQ5) {
+        std::uint32_t ha, hb;
+        std::memcpy(&ha, b0 + 2, 4);
+        std::memcpy(&hb, b1 + 2, 4);
+        const __mmask64 k = static_cast<__mmask64>(ha) | static_cast<__mmask64>(hb) << 32;
+        u = _mm512_or_si512(u, _mm512_maskz_mov_epi8(k, _mm512_set1_epi8(16)));
+    }
+    return u;
+}
+
+// The 6-bit scales (low 32 bits: sub-blocks 0-3, high: 4-7) and minimums of a Q4_K / Q5_K block, one byte each
+// (the packing is described at kScaleMin in quant.cpp).
+inline void kScalesMins(const u8* s12, std::uint64_t& sc, std::uint64_t& mn) {
+    std::uint32_t a, b, c;
+    std::memcpy(&a, s12, 4);
+    std::memcpy(&b, s12 + 4, 4);
+    std::memcpy(&c, s12 + 8, 4);
+    const std::uint32_t scLo = a & 0x3F3F3F3Fu, mLo = b & 0x3F3F3F3Fu;
+    const std::uint32_t scHi = (c & 0x0F0F0F0Fu) | ((a >> 2) & 0x30303030u);
+    const std::uint32_t mHi = ((c >> 4) & 0x0F0F0F0Fu) | ((b >> 2) & 0x30303030u);
+    sc = static_cast<std::uint64_t>(scHi) << 32 | scLo;
+    mn = static_cast<std::uint64_t>(mHi) << 32 | mLo;
+}
+
+// block_q4_K (144 B): d, dmin f16, scales[12], qs[128]. Weights 64j … 64j + 63 (j < 4) are the low nibbles of
+// qs[32j … 32j + 31] then their high nibbles. w = d·sc·q − dmin·m per 32.
+WS_VNNI inline __m512i q4kCodes(const u8* block, int j) {
+    const __m512i halfShift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+    const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 16 + 32 * j)));
+    return _mm512_and_si512(_mm512_srlv_epi16(v, halfShift), _mm512_set1_epi8(0x0F));
+}
+
+// block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d f16. Weight 128h + 32g + l: nibble g/2 of
+// ql[64h + 32(g%2) + l], bits 2g of qh[32h + l]; w = d·sc·(u − 32), a scale per 16 weights. Weights 64k … 64k + 63
+// (k = 2h + g/2 < 4) come from the 64 bytes of ql at 64h and the 32 of qh at 32h (shifted 2 more for the upper
+// half): their codes u in [0, 63].
+WS_VNNI inline __m512i q6kCodes(const u8* block, int k) {
+    const int h = k / 2, g2 = k % 2;
+    const __m512i ql = _mm512_loadu_si512(block + 64 * h);
+    const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 128 + 32 * h)));
+    const __m512i upper2 = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    const __m512i lo = _mm512_and_si512(g2 ? _mm512_srli_epi16(ql, 4) : ql, _mm512_set1_epi8(0x0F));
+    const __m512i shift = _mm512_add_epi16(upper2, _mm512_set1_epi16(static_cast<short>(4 * g2)));
+    const __m512i hi = _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, shift), _mm512_set1_epi8(3)), 4);
+    return _mm512_or_si512(lo, hi);
+}
+
+} // namespace ws::int8codes
+#endif
