@@ -10,6 +10,7 @@
 #include "cpu/cpu_backend.h"
 #include "cpu/matmul.h"
 #include "cpu/ops.h"
+#include "model/quant.h"
 
 namespace ws::cpu {
 
@@ -75,13 +76,21 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
             // Not zero-filled: every element is written below.
             const auto wukBuf = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(nh) * dn * R);
             pool.parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
-                std::vector<float> row(static_cast<std::size_t>(dn));
+                // k_b rows hd·R … hd·R + R − 1 (contiguous) hold W_UKᵀ of head hd: dequantised at once, then
+                // transposed in 16 × 16 squares so that reads and writes both stay within a few cache lines.
+                const auto kbt = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(R) * dn);
                 for (auto hd = static_cast<int>(b); hd < e; ++hd) {
+                    if (isBlockQuantized(L.k_b.dtype))
+                        dequantizeBlocks(L.k_b.dtype, L.k_b.row(hd * R), kbt.get(),
+                                         static_cast<std::int64_t>(R) * dn / dtypeBlock(L.k_b.dtype).elems);
+                    else
+                        for (int r = 0; r < R; ++r) L.k_b.rowToFloat(hd * R + r, 0, dn, kbt.get() + static_cast<std::size_t>(r) * dn);
                     float* head = wukBuf.get() + static_cast<std::size_t>(hd) * dn * R;
-                    for (int r = 0; r < R; ++r) { // k_b row hd·R + r holds W_UK[:, r] of head hd
-                        L.k_b.rowToFloat(hd * R + r, 0, dn, row.data());
-                        for (int d = 0; d < dn; ++d) head[static_cast<std::size_t>(d) * R + r] = row[static_cast<std::size_t>(d)];
-                    }
+                    for (int r0 = 0; r0 < R; r0 += 16)
+                        for (int d0 = 0; d0 < dn; d0 += 16)
+                            for (int d = d0; d < std::min(dn, d0 + 16); ++d)
+                                for (int r = r0; r < std::min(R, r0 + 16); ++r)
+                                    head[static_cast<std::size_t>(d) * R + r] = kbt[static_cast<std::size_t>(r) * dn + d];
                 }
             });
             Matrix wuk;
