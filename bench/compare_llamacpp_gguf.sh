@@ -103,9 +103,9 @@ for t in $types; do
   read -r p d <<<"$(ours "$f")"
   pct() { awk -v d="$1" -v b="$bytes" -v bw="$bw" 'BEGIN {printf "%.0f%%", 100 * d * b / (bw * 1e9)}'; }
   printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong" "$p" "$d" "$(pct "$d")"
-  # Other activation precisions (README "Activation precision"), same file: VARIANTS="bf16-prompts exact" by
+  # Other activation precisions (README "Activation precision"), same file: VARIANTS="int8-prompts exact" by
   # default, VARIANTS="" for none.
-  for v in ${VARIANTS-bf16-prompts exact}; do
+  for v in ${VARIANTS-int8-prompts exact}; do
     read -r vp vd <<<"$(WS_ACTIVATIONS=$v ours "$f")"
     printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong $v" "$vp" "$vd" "$(pct "$vd")"
   done

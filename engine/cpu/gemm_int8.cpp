@@ -13,17 +13,22 @@
 
 namespace ws::cpu {
 
-void PromptInt8::assign(const float* X, std::int64_t ldx, int count, std::int64_t width, bool withResidual) {
+void PromptInt8::prepare(const float* X, std::int64_t stride, int count, std::int64_t width, bool withResidual) {
+    x = X;
+    ldx = stride;
     T = count;
     cols = width;
     residual = withResidual;
     if (tok.size() < static_cast<std::size_t>(T)) tok.resize(static_cast<std::size_t>(T));
+    dsum16.resize(static_cast<std::size_t>(T * (cols / 16)));
+    dsum32.resize(static_cast<std::size_t>(T * (cols / 32)));
+}
+
+void PromptInt8::quantise(int t0, int t1) {
     const std::int64_t n16 = cols / 16;
-    dsum16.resize(static_cast<std::size_t>(T * n16));
-    dsum32.resize(static_cast<std::size_t>(T * (n16 / 2)));
-    for (int t = 0; t < T; ++t) {
+    for (int t = t0; t < t1; ++t) {
         Int8Activations& a = tok[static_cast<std::size_t>(t)];
-        a.assign(X + t * ldx, cols);
+        a.assign(x + t * ldx, cols);
         float* d16 = dsum16.data() + t * n16;
         float* d32 = dsum32.data() + t * (n16 / 2);
         std::int32_t prev = 0;

@@ -20,7 +20,16 @@ struct PromptInt8 {
     bool residual = true;               ///< false: the 8-bit codes alone (x ≈ d·q)
     std::vector<Int8Activations> tok;   ///< tok[t] for t < T (kept between calls, so its buffers are reused)
     std::vector<float> dsum16, dsum32;  ///< [T][cols / 16], [T][cols / 32]
-    void assign(const float* X, std::int64_t ldx, int T, std::int64_t cols, bool residual);
+    /// Sizes for T tokens of `cols` values (a multiple of 32) and records X; then quantise() fills tokens.
+    void prepare(const float* X, std::int64_t stride, int count, std::int64_t width, bool withResidual);
+    /// Quantises tokens [t0, t1) (ranges may run on different threads at once).
+    void quantise(int t0, int t1);
+    void assign(const float* X, std::int64_t stride, int count, std::int64_t width, bool withResidual) {
+        prepare(X, stride, count, width, withResidual);
+        quantise(0, count);
+    }
+    const float* x = nullptr;
+    std::int64_t ldx = 0;
 };
 
 /// True where gemmInt8Rows handles block type `t` on this CPU (AVX-512 VNNI: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K).

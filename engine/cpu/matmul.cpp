@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -78,7 +79,13 @@ namespace {
 /// Block-quantised weights (GGUF). A few tokens: the fused dequantising dot (dotBlocks, or its integer form) per
 /// row and token, the row staying in L1 between tokens. More (a prompt): the integer GEMM where the type has one
 /// (gemm_int8.h), otherwise each row dequantised once, a tile at a time, then the F32 GEMM kernel.
-void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch) {
+bool usesInt8Gemm(const MatJob& j) {
+    return j.T > 3 && s_precision != ActivationPrecision::Exact && !j.exact && hasInt8Gemm(j.W->dtype);
+}
+
+/// shared: j's activations quantised for the integer GEMM (usesInt8Gemm), by matmulMany once for all threads; null
+/// for a direct matmulRows call, which quantises them itself.
+void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch, const PromptInt8* shared) {
     const Matrix& W = *j.W;
     const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
     if (j.T <= 3) {
@@ -100,18 +107,11 @@ void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch) {
             for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = dotBlocks(W.dtype, W.row(r), j.X + t * ldx, blocks);
         return;
     }
-    if (s_precision != ActivationPrecision::Exact && !j.exact && hasInt8Gemm(W.dtype)) {
-        // All tokens' activations quantised once per thread for the products of one epoch that read them.
-        const bool residual = s_precision != ActivationPrecision::Int8Prompts;
-        thread_local PromptInt8 xq;
-        thread_local struct { const float* x; std::int64_t cols, ldx; int T; std::uint64_t epoch; bool residual; } cached{};
-        if (cached.x != j.X || cached.cols != W.cols || cached.ldx != ldx || cached.T != j.T || cached.epoch != epoch ||
-            cached.residual != residual) {
-            xq.assign(j.X, ldx, j.T, W.cols, residual);
-            cached = {j.X, W.cols, ldx, j.T, epoch, residual};
-        }
-        gemmInt8Rows(j, r0, r1, xq);
-        return;
+    if (usesInt8Gemm(j)) {
+        if (shared) return gemmInt8Rows(j, r0, r1, *shared);
+        PromptInt8 own;
+        own.assign(j.X, ldx, j.T, W.cols, s_precision != ActivationPrecision::Int8Prompts);
+        return gemmInt8Rows(j, r0, r1, own);
     }
     // Tiles of 16 rows dequantised to F32 (16 × cols floats stay in L2), then the F32 GEMM kernel over all tokens.
     constexpr int kTile = 16;
@@ -134,10 +134,10 @@ void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch) {
 // Numbers the calls whose inputs stay fixed: each matmulMany, each direct matmulRows.
 std::atomic<std::uint64_t> s_epoch{1};
 
-void rowsOf(const MatJob& job, int r0, int r1, std::uint64_t epoch) {
+void rowsOf(const MatJob& job, int r0, int r1, std::uint64_t epoch, const PromptInt8* xq = nullptr) {
     if (r0 >= r1 || job.T <= 0) return;
     if (isBlockQuantized(job.W->dtype))
-        quantRows(job, r0, r1, epoch);
+        quantRows(job, r0, r1, epoch, xq);
     else
         s_kernels.rows(job, r0, r1);
 }
@@ -183,6 +183,24 @@ void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs) {
         return std::min(rows, (r + 3) / 4 * 4);
     };
     const std::uint64_t epoch = s_epoch.fetch_add(1) + 1;
+    // Prompts through the integer GEMM: each distinct X quantised once, by all threads, for every product reading
+    // it (an MoE layer's gate and up, attention's K and V); held only for this call.
+    std::vector<std::unique_ptr<PromptInt8>> quantised;
+    std::vector<const PromptInt8*> xqOf(jobs.size(), nullptr);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const MatJob& j = jobs[i];
+        if (!isBlockQuantized(j.W->dtype) || !usesInt8Gemm(j)) continue;
+        const std::int64_t ldx = j.ldx ? j.ldx : j.W->cols;
+        for (const auto& p : quantised)
+            if (p->x == j.X && p->ldx == ldx && p->T == j.T && p->cols == j.W->cols) xqOf[i] = p.get();
+        if (xqOf[i]) continue;
+        auto p = std::make_unique<PromptInt8>();
+        p->prepare(j.X, ldx, j.T, j.W->cols, s_precision != ActivationPrecision::Int8Prompts);
+        PromptInt8* q = p.get();
+        pool.parallelFor(j.T, [q](std::int64_t t0, std::int64_t t1) { q->quantise(static_cast<int>(t0), static_cast<int>(t1)); });
+        xqOf[i] = q;
+        quantised.push_back(std::move(p));
+    }
     // Shares of equal estimated cost, claimed one at a time: a thread that finishes early (the estimate is rough,
     // and on a shared machine a thread may lose its core for a while) takes the next share instead of waiting.
     // A few shares per thread, so that claiming costs nothing next to the work.
@@ -193,7 +211,7 @@ void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs) {
             const double b = total * s / shares, e = s + 1 == shares ? total * 2 : total * (s + 1) / shares;
             for (std::size_t i = 0; i < jobs.size(); ++i) {
                 const int r0 = rowAt(i, b), r1 = rowAt(i, e);
-                if (r0 < r1) rowsOf(jobs[i], r0, r1, epoch);
+                if (r0 < r1) rowsOf(jobs[i], r0, r1, epoch, xqOf[i]);
             }
         }
     });

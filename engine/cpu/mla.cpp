@@ -24,6 +24,15 @@ std::int64_t naiveKvBudgetFloats() {
     return budget;
 }
 
+namespace {
+// n floats rounded up to an odd number of 64-byte lines: a row stride that spreads rows over the L1 sets (a
+// power-of-two stride puts every row of a column walk into one set).
+std::size_t oddLines(int n) {
+    const auto lines = static_cast<std::size_t>(n + 15) / 16;
+    return (lines % 2 ? lines : lines + 1) * 16;
+}
+} // namespace
+
 void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h, std::span<CpuSession* const> owners,
                                std::span<const int> pos, float* out) {
     const ModelConfig& c = model.config();
@@ -226,11 +235,11 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
 
 // K_nope, V = kv_b_proj(c) for every cached position; then per head and block of 32 queries S = Q Kᵀ over the keys
 // that block sees (the causal mask leaves the rest of the triangle out, but for the block's own diagonal, computed
-// and zeroed) and O = softmax(S) V, two small products on the same kernels as the projections.
+// and zeroed) and O = softmax(S) V.
 void CpuSession::attentionNaive(int layer, const Matrix& kv, const Matrix* vb, const float* q, int T, int pos0, float* o) {
     const ModelConfig& c = m_c;
     const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
-    const int R = c.kv_lora_rank, dr = c.qk_rope_head_dim, W = m_kv.width, N = pos0 + T;
+    const int R = c.kv_lora_rank, W = m_kv.width, N = pos0 + T;
     const float scale = static_cast<float>(m_model.rope().softmaxScale);
     const float* cache = m_kv.at(layer, 0);
     // K_nope of head hd and position t at kBase[t·ldk + hd·kHead], V at vBase[t·ldv + hd·vHead]: interleaved per
@@ -256,38 +265,49 @@ void CpuSession::attentionNaive(int layer, const Matrix& kv, const Matrix* vb, c
         vHead = static_cast<std::size_t>(dv);
         vBase = vOut;
     }
+    // Per head, both products run on the weighted-sum kernel (16 queries × 16 columns of sums in registers, no
+    // horizontal reductions): S = Q·Kᵀ over Kᵀ [dq, N] and O = P·V over V [N, v]; queries, keys and values are
+    // copied out per head into buffers whose row strides are an odd number of cache lines.
     constexpr int kQueryBlock = 32;
+    const std::size_t ldkt = oddLines(N), ldvc = oddLines(dv), ldq = oddLines(dq), lds = ldkt;
     m_model.pool().parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
-        // k: [N, nope + rope] (the shared roped key appended); s: [block, N]
-        const auto kb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * dq);
-        const auto sb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * N);
-        float *k = kb.get(), *s = sb.get();
+        // kt: [nope + rope, N] (the shared roped key as its last rows); vc: [N, v]; qb: [block, dq]; s: [block, N]
+        const auto ktb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(dq) * ldkt);
+        const auto vcb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * ldvc);
+        const auto qbb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * ldq);
+        const auto sb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * lds);
+        float *kt = ktb.get(), *vc = vcb.get(), *qb = qbb.get(), *s = sb.get();
         for (auto hd = static_cast<int>(b); hd < e; ++hd) {
-            for (int t = 0; t < N; ++t) {
-                const float* kt = kBase + static_cast<std::size_t>(t) * ldk + static_cast<std::size_t>(hd) * kHead;
-                std::copy(kt, kt + dn, k + static_cast<std::size_t>(t) * dq);
-                const float* kpe = cache + static_cast<std::size_t>(t) * W + R;
-                std::copy(kpe, kpe + dr, k + static_cast<std::size_t>(t) * dq + dn);
+            for (int t0 = 0; t0 < N; t0 += 16) { // transposed in 16 × 16 squares
+                const int t1 = std::min(N, t0 + 16);
+                for (int d0 = 0; d0 < dq; d0 += 16)
+                    for (int d = d0; d < std::min(dq, d0 + 16); ++d)
+                        for (int t = t0; t < t1; ++t)
+                            kt[static_cast<std::size_t>(d) * ldkt + static_cast<std::size_t>(t)] =
+                                d < dn ? kBase[static_cast<std::size_t>(t) * ldk + static_cast<std::size_t>(hd) * kHead + static_cast<std::size_t>(d)]
+                                       : cache[static_cast<std::size_t>(t) * W + static_cast<std::size_t>(R + d - dn)];
+                for (int t = t0; t < t1; ++t) {
+                    const float* vt = vBase + static_cast<std::size_t>(t) * ldv + static_cast<std::size_t>(hd) * vHead;
+                    std::copy(vt, vt + dv, vc + static_cast<std::size_t>(t) * ldvc);
+                }
             }
-            Matrix km;
-            km.rows = N;
-            km.cols = dq;
-            km.data = k;
             for (int i0 = 0; i0 < T; i0 += kQueryBlock) {
                 const int rows = std::min(kQueryBlock, T - i0), n = pos0 + i0 + rows; // keys the block sees
-                MatJob qk{&km, q + (static_cast<std::size_t>(i0) * nh + static_cast<std::size_t>(hd)) * dq, rows, s};
-                qk.ldx = static_cast<std::int64_t>(nh) * dq;
-                qk.ldy = N;
-                matmulRows(qk, 0, n);
                 for (int i = 0; i < rows; ++i) {
-                    float* si = s + static_cast<std::size_t>(i) * N;
+                    const float* qi = q + (static_cast<std::size_t>(i0 + i) * nh + static_cast<std::size_t>(hd)) * dq;
+                    std::copy(qi, qi + dq, qb + static_cast<std::size_t>(i) * ldq);
+                }
+                weightedSum(qb, static_cast<std::int64_t>(ldq), rows, kt, static_cast<std::int64_t>(ldkt), dq, n, s,
+                            static_cast<std::int64_t>(lds));
+                for (int i = 0; i < rows; ++i) {
+                    float* si = s + static_cast<std::size_t>(i) * lds;
                     const int len = pos0 + i0 + i + 1;
                     for (int t = 0; t < len; ++t) si[t] *= scale;
                     softmax(si, len);
                     std::fill(si + len, si + n, 0.0f);
                 }
-                weightedSum(s, N, rows, vBase + static_cast<std::size_t>(hd) * vHead, static_cast<std::int64_t>(ldv), n,
-                            dv, o + (static_cast<std::size_t>(i0) * nh + static_cast<std::size_t>(hd)) * dv,
+                weightedSum(s, static_cast<std::int64_t>(lds), rows, vc, static_cast<std::int64_t>(ldvc), n, dv,
+                            o + (static_cast<std::size_t>(i0) * nh + static_cast<std::size_t>(hd)) * dv,
                             static_cast<std::int64_t>(nh) * dv);
             }
         }

@@ -61,7 +61,7 @@ def main():
         """Our CLI on paths[0] against the reference on the dequantised file, full and incremental."""
         ck = gt.GgufCheckpoint(gguf, paths, cfg)
         for _ in range(30):
-            T = int(rng.integers(6, 11))
+            T = n_tok or int(rng.integers(6, 11))
             ids = [0] + [int(i) for i in rng.integers(0, cfg["vocab_size"], T - 1)]
             want, info = ref.forward_with(cfg, ck, ids)
             if info["min_margin"] >= MIN_ROUTING_MARGIN:
@@ -87,6 +87,9 @@ def main():
         p = os.path.join(files, "tiny-%s-kvb.gguf" % t.lower())
         paths = gt.write_gguf(gguf, ref, hf, p, t, layout="kv_b", seed=seed)
         logits_check(t + " attn_kv_b", paths)
+    # A prompt longer than two of the decompressed form's blocks of 32 queries (each block scores only the keys it
+    # sees), the split layout (V through attn_v_b, W_UK rebuilt), full and incremental.
+    logits_check("Q8_0 split, 70 tokens", [os.path.join(files, "tiny-q8_0.gguf")], n_tok=70)
     # Prompts in the absorbed form too (what long prompts take; short ones decompress K and V), both layouts.
     os.environ["WS_MLA_PREFILL"] = "absorbed"
     logits_check("Q8_0 attn_kv_b, absorbed prefill", [os.path.join(files, "tiny-q8_0-kvb.gguf")])

@@ -370,25 +370,27 @@ TEST(Matmul, ManyProductsEveryRowOnce) {
     std::printf("[matmulMany] seed %u\n", seed);
     std::mt19937 rng(seed);
     ws::cpu::ThreadPool pool(3);
-    // The last two: quantised GEMVs reading the same activations (each thread quantises them once per call, and
-    // may run shares of both).
+    // Products 6 and 7: quantised GEMVs reading the same activations (each thread quantises them once per call, and
+    // may run shares of both); 8-10: prompts on the integer GEMM reading the same activations (quantised once for
+    // all threads), of three types.
     const Case cases[] = {{DType::BF16, 5, 64, 1},  {DType::F32, 300, 40, 2}, {DType::BF16, 1, 33, 9},
                           {DType::F16, 77, 128, 1}, {DType::Q8_0, 19, 64, 4}, {DType::BF16, 130, 96, 12},
-                          {DType::Q8_0, 90, 256, 1}, {DType::Q8_0, 70, 256, 1}};
+                          {DType::Q8_0, 90, 256, 1}, {DType::Q8_0, 70, 256, 1}, {DType::Q8_0, 40, 256, 13},
+                          {DType::Q4_K, 33, 256, 13}, {DType::Q6_K, 21, 256, 13}};
     std::vector<TestMatrix> ms;
     std::vector<std::vector<float>> xs, ys;
     std::vector<ws::cpu::MatJob> jobs;
     for (const Case& c : cases) {
-        ms.push_back(c.dtype == DType::Q8_0 ? makeQuantMatrix(c.dtype, c.rows, c.cols, rng)
-                                            : makeMatrix(c.dtype, c.rows, c.cols, rng));
-        if (&c == &cases[7])
-            xs.push_back(xs[6]); // the same activations as the product before
+        ms.push_back(ws::isBlockQuantized(c.dtype) ? makeQuantMatrix(c.dtype, c.rows, c.cols, rng)
+                                                   : makeMatrix(c.dtype, c.rows, c.cols, rng));
+        if (&c == &cases[7] || &c == &cases[9] || &c == &cases[10])
+            xs.push_back(xs[static_cast<std::size_t>(&c == &cases[7] ? 6 : 8)]); // the same values as product 6 / 8
         else
             xs.push_back(randomVec(static_cast<std::size_t>(c.T) * c.cols, rng));
         ys.emplace_back(static_cast<std::size_t>(c.T) * c.rows, NAN);
     }
-    for (std::size_t i = 0; i < ms.size(); ++i) // the last product reads the very activations of the one before
-        jobs.push_back({&ms[i].m, (i == 7 ? xs[6] : xs[i]).data(), cases[i].T, ys[i].data()});
+    for (std::size_t i = 0; i < ms.size(); ++i) // 7 reads the very activations of 6; 9 and 10 those of 8
+        jobs.push_back({&ms[i].m, (i == 7 ? xs[6] : i == 9 || i == 10 ? xs[8] : xs[i]).data(), cases[i].T, ys[i].data()});
     ws::cpu::matmulMany(pool, jobs);
     for (std::size_t i = 0; i < ms.size(); ++i) {
         const Case& c = cases[i];
