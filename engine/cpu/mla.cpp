@@ -181,11 +181,16 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
         for (int i0 = a; i0 < b; i0 += block) {
             const int rows = std::min(block, b - i0);
             const int m = rows * nh; // query rows of this block
-            s.resize(static_cast<std::size_t>(m) * static_cast<std::size_t>(n));
-            matmul(pool, MatJob{&cache, qp.data() + static_cast<std::size_t>(i0) * nh * W, m, s.data()});
+            // Scores at a row stride of an odd number of cache lines: the weighted sums read 16 rows of them at
+            // once, and at a context near a multiple of 1024 a stride of n would put all 16 in one L1 set.
+            const std::size_t lds = oddLines(n);
+            s.resize(static_cast<std::size_t>(m) * lds);
+            MatJob scores{&cache, qp.data() + static_cast<std::size_t>(i0) * nh * W, m, s.data()};
+            scores.ldy = static_cast<std::int64_t>(lds);
+            matmul(pool, scores);
             pool.parallelFor(m, [&](std::int64_t k0, std::int64_t k1) {
                 for (std::int64_t k = k0; k < k1; ++k) {
-                    float* sk = s.data() + static_cast<std::size_t>(k) * static_cast<std::size_t>(n);
+                    float* sk = s.data() + static_cast<std::size_t>(k) * lds;
                     const int len = pos[static_cast<std::size_t>(i0 + k / nh)] + 1;
                     for (int t = 0; t < len; ++t) sk[t] *= scale;
                     softmax(sk, len);
@@ -198,13 +203,15 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
                 cm.rows = R;
                 cm.cols = n;
                 cm.data = ct.data();
-                matmul(pool, MatJob{&cm, s.data(), m, latBlock});
+                MatJob sums{&cm, s.data(), m, latBlock};
+                sums.ldx = static_cast<std::int64_t>(lds);
+                matmul(pool, sums);
             } else { // a few query rows: each thread sums its share of the columns over the cache, read once
                 const auto* cd = static_cast<const float*>(cache.data);
                 pool.parallelFor((R + 15) / 16, [&](std::int64_t c0, std::int64_t c1) {
                     const auto from = static_cast<int>(c0 * 16);
                     const int width = std::min(R, static_cast<int>(c1 * 16)) - from;
-                    weightedSum(s.data(), n, m, cd + from, W, n, width, latBlock + from, R);
+                    weightedSum(s.data(), static_cast<std::int64_t>(lds), m, cd + from, W, n, width, latBlock + from, R);
                 });
             }
         }
