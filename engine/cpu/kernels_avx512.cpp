@@ -444,8 +444,8 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
         return;
     }
     const ActivationPrecision precision = activationPrecision();
-    if (kBf16Path && (precision == ActivationPrecision::Bf16Prompts || precision == ActivationPrecision::Int8Prompts) && !j.exact &&
-        (D != DType::F32 || j.weightTile)) {
+    const bool bf16Prompts = precision == ActivationPrecision::Bf16Prompts || precision == ActivationPrecision::Int8Prompts;
+    if (kBf16Path && bf16Prompts && !j.exact && (D != DType::F32 || j.weightTile)) {
         if constexpr (D != DType::F8_E4M3) { // FP8 prompts: the float GEMM on its exact bf16-able rows, below
             gemmBf16<D>(j, r0, r1);
             return;
