@@ -82,6 +82,8 @@ namespace {
 bool usesInt8Gemm(const MatJob& j) {
     return j.T > 3 && s_precision != ActivationPrecision::Exact && !j.exact && hasInt8Gemm(j.W->dtype);
 }
+/// The prompts' integer GEMM keeps the residual codes except where the 8-bit codes alone were asked for.
+bool promptResidual() { return s_precision != ActivationPrecision::Int8Prompts; }
 
 /// shared: j's activations quantised for the integer GEMM (usesInt8Gemm), by matmulMany once for all threads; null
 /// for a direct matmulRows call, which quantises them itself.
@@ -110,7 +112,7 @@ void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch, const Promp
     if (usesInt8Gemm(j)) {
         if (shared) return gemmInt8Rows(j, r0, r1, *shared);
         PromptInt8 own;
-        own.assign(j.X, ldx, j.T, W.cols, s_precision != ActivationPrecision::Int8Prompts);
+        own.assign(j.X, ldx, j.T, W.cols, promptResidual());
         return gemmInt8Rows(j, r0, r1, own);
     }
     // Tiles of 16 rows dequantised to F32 (16 × cols floats stay in L2), then the F32 GEMM kernel over all tokens.
@@ -134,10 +136,10 @@ void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch, const Promp
 // Numbers the calls whose inputs stay fixed: each matmulMany, each direct matmulRows.
 std::atomic<std::uint64_t> s_epoch{1};
 
-void rowsOf(const MatJob& job, int r0, int r1, std::uint64_t epoch, const PromptInt8* xq = nullptr) {
+void rowsOf(const MatJob& job, int r0, int r1, std::uint64_t epoch, const PromptInt8* shared = nullptr) {
     if (r0 >= r1 || job.T <= 0) return;
     if (isBlockQuantized(job.W->dtype))
-        quantRows(job, r0, r1, epoch, xq);
+        quantRows(job, r0, r1, epoch, shared);
     else
         s_kernels.rows(job, r0, r1);
 }
@@ -183,24 +185,32 @@ void matmulMany(ThreadPool& pool, std::span<const MatJob> jobs) {
         return std::min(rows, (r + 3) / 4 * 4);
     };
     const std::uint64_t epoch = s_epoch.fetch_add(1) + 1;
-    // Prompts through the integer GEMM: each distinct X quantised once, by all threads, for every product reading
-    // it (an MoE layer's gate and up, attention's K and V); held only for this call.
+    // Prompts through the integer GEMM: each distinct X quantised once, by all threads in one parallel region (an
+    // MoE layer has an X per expert), for every product reading it (gate and up, attention's K and V); held only
+    // for this call.
     std::vector<std::unique_ptr<PromptInt8>> quantised;
+    std::vector<std::int64_t> firstToken{0}; // quantised[k] holds tokens [firstToken[k], firstToken[k + 1]) of all
     std::vector<const PromptInt8*> xqOf(jobs.size(), nullptr);
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         const MatJob& j = jobs[i];
-        if (!isBlockQuantized(j.W->dtype) || !usesInt8Gemm(j)) continue;
+        if (!usesInt8Gemm(j)) continue;
         const std::int64_t ldx = j.ldx ? j.ldx : j.W->cols;
         for (const auto& p : quantised)
             if (p->x == j.X && p->ldx == ldx && p->T == j.T && p->cols == j.W->cols) xqOf[i] = p.get();
         if (xqOf[i]) continue;
         auto p = std::make_unique<PromptInt8>();
-        p->prepare(j.X, ldx, j.T, j.W->cols, s_precision != ActivationPrecision::Int8Prompts);
-        PromptInt8* q = p.get();
-        pool.parallelFor(j.T, [q](std::int64_t t0, std::int64_t t1) { q->quantise(static_cast<int>(t0), static_cast<int>(t1)); });
-        xqOf[i] = q;
+        p->prepare(j.X, ldx, j.T, j.W->cols, promptResidual());
+        xqOf[i] = p.get();
         quantised.push_back(std::move(p));
+        firstToken.push_back(firstToken.back() + j.T);
     }
+    if (!quantised.empty())
+        pool.parallelFor(firstToken.back(), [&](std::int64_t b, std::int64_t e) {
+            for (std::size_t k = 0; k < quantised.size(); ++k) {
+                const std::int64_t t0 = std::max(b, firstToken[k]), t1 = std::min(e, firstToken[k + 1]);
+                if (t0 < t1) quantised[k]->quantise(static_cast<int>(t0 - firstToken[k]), static_cast<int>(t1 - firstToken[k]));
+            }
+        });
     // Shares of equal estimated cost, claimed one at a time: a thread that finishes early (the estimate is rough,
     // and on a shared machine a thread may lose its core for a while) takes the next share instead of waiting.
     // A few shares per thread, so that claiming costs nothing next to the work.
