@@ -20,6 +20,8 @@ public:
     /// Runs `tokens` at positions [pos0, pos0 + n) (the cache holds exactly pos0 positions before). Writes the
     /// logits of every position, or of the last, into `logits`. On failure the cache holds pos0 positions.
     virtual Status prefill(std::span<const TokenId> tokens, int pos0, bool allLogits, std::vector<float>& logits) = 0;
+    /// The most tokens a prefill call takes at once: Session runs longer prompts in chunks of this size.
+    virtual int prefillChunk() const { return 512; }
     /// Forgets positions from n on.
     virtual void truncate(int n) = 0;
     /// Bytes the cache holds now (allocated, not only used).

@@ -65,7 +65,7 @@ const char* kUsage =
     "  devices  backends built in and visible GPUs (JSON)\n"
     "  template --template FILE --context FILE.json   a Jinja chat template rendered as transformers would\n"
     "  gguf-tensor --model FILE.gguf --tensor NAME --out FILE   one tensor dequantised to float32\n"
-    "  logits   --model DIR --ids 0,5,9 --out FILE [--incremental] [--threads N]\n"
+    "  logits   --model DIR --ids 0,5,9 --out FILE [--incremental | --pieces K] [--threads N]\n"
     "  generate --model DIR (--prompt STR [--chat] | --ids LIST) [--max-tokens N] [--temperature T]\n"
     "           [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "           [--repetition-penalty X] [--seed S] [--stop STR]... [--threads N] [--context N] [--json]\n"
@@ -378,15 +378,19 @@ int cmdRender(const Args& a) {
 }
 
 int cmdLogits(const Args& a) {
-    a.allowOnly({"model", "ids", "out", "incremental", "threads", "context", "backend", "gpu"});
+    a.allowOnly({"model", "ids", "out", "incremental", "pieces", "threads", "context", "backend", "gpu"});
     const auto ids = parseIds(a.str("ids"));
     const std::string outPath = a.str("out");
+    // --incremental: one token at a time (decode steps); --pieces K: K tokens at a time (prompts after a context).
+    const std::size_t pieces = a.has("incremental") ? 1 : static_cast<std::size_t>(a.integer("pieces", 0));
+    if (a.has("pieces") && pieces < 1) fail("--pieces must be at least 1");
     auto m = loadModel(a);
     auto s = newSession(*m, a);
     std::vector<float> all;
-    if (a.has("incremental")) {
-        for (const ws::TokenId id : ids) {
-            auto r = unwrap(s->append(std::span<const ws::TokenId>(&id, 1)));
+    if (pieces > 0) {
+        for (std::size_t i = 0; i < ids.size(); i += pieces) {
+            const auto part = std::span<const ws::TokenId>(ids).subspan(i, std::min(pieces, ids.size() - i));
+            auto r = unwrap(s->append(part, true));
             all.insert(all.end(), r.begin(), r.end());
         }
     } else {

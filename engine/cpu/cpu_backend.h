@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "cpu/page_buffer.h"
 #include "cpu/thread_pool.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
@@ -25,6 +26,8 @@ public:
     const ModelWeights& weights() const { return m_weights; }
     const RopeParams& rope() const { return m_rope; }
     ThreadPool& pool() const { return m_pool; }
+    /// Prompt tokens run in one pass: as many as keep the activations within ~1 GiB, 512 … 4,096.
+    int prefillChunk() const { return m_prefillChunk; }
     /// The dense FFN or the MoE block of `layer` on T rows (row-wise: rows may belong to different sessions).
     void feedForward(int layer, const float* h, int T, float* out) const;
 
@@ -35,6 +38,7 @@ private:
     RopeParams m_rope;
     mutable ThreadPool m_pool;
     BackendInfo m_info;
+    int m_prefillChunk = 512;
 };
 
 /// The latent cache of MLA: per layer [positions, kv_lora_rank + qk_rope_head_dim] float32, the normalised
@@ -43,9 +47,9 @@ struct KvCache {
     int width = 0;
     int size = 0;     // positions held
     int capacity = 0; // positions allocated
-    std::vector<std::vector<float>> layers;
+    std::vector<PageBuffer> layers;
     float* at(int layer, int pos) {
-        return layers[static_cast<std::size_t>(layer)].data() + static_cast<std::size_t>(pos) * static_cast<std::size_t>(width);
+        return layers[static_cast<std::size_t>(layer)].floats() + static_cast<std::size_t>(pos) * static_cast<std::size_t>(width);
     }
 };
 
@@ -54,6 +58,7 @@ public:
     CpuSession(const CpuModel& model, int contextLimit);
     Status prefill(std::span<const TokenId> tokens, int pos0, bool allLogits, std::vector<float>& logits) override;
     void truncate(int n) override { m_kv.size = std::min(m_kv.size, n); }
+    int prefillChunk() const override { return m_model.prefillChunk(); }
     std::size_t kvBytes() const override;
 
     const CpuModel& model() const { return m_model; }
@@ -82,6 +87,7 @@ private:
     const ModelConfig& m_c;
     int m_contextLimit;
     KvCache m_kv;
+    PageBuffer m_prefillScratch; // a prompt's decompressed K and V (attentionNaive), given back when it ends
 };
 
 } // namespace ws::cpu

@@ -14,22 +14,48 @@
 
 namespace ws::cpu {
 
-// Past this many floats of decompressed K/V, prefill uses the absorbed form too (same result, less memory).
-// WS_MLA_PREFILL=absorbed makes every prefill absorbed (the tests run both forms on small models this way).
-std::int64_t naiveKvBudgetFloats() {
-    static const std::int64_t budget = [] {
+namespace {
+// How a prompt's attention runs (the tests run every form on small models): WS_MLA_PREFILL=absorbed or naive forces
+// that form; naive-by-head decompresses K and V one head at a time (as a long context on a model with many heads
+// does); unset or auto picks the cheaper form for each step.
+enum class PrefillForm : std::uint8_t { Auto, Absorbed, Naive, NaiveByHead };
+PrefillForm prefillForm() {
+    static const PrefillForm form = [] {
         const char* e = std::getenv("WS_MLA_PREFILL");
-        return e && std::string(e) == "absorbed" ? std::int64_t{-1} : std::int64_t{64} << 20;
+        const std::string v = e ? e : "";
+        if (v == "absorbed") return PrefillForm::Absorbed;
+        if (v == "naive") return PrefillForm::Naive;
+        if (v == "naive-by-head") return PrefillForm::NaiveByHead;
+        return PrefillForm::Auto;
     }();
-    return budget;
+    return form;
 }
 
-namespace {
 // n floats rounded up to an odd number of 64-byte lines: a row stride that spreads rows over the L1 sets (a
 // power-of-two stride puts every row of a column walk into one set).
 std::size_t oddLines(int n) {
     const auto lines = static_cast<std::size_t>(n + 15) / 16;
     return (lines % 2 ? lines : lines + 1) * 16;
+}
+
+// Multiply-adds per layer of each form for T query rows after pos0 cached positions (keys seen: pos0 + T/2 on
+// average). Naive: decompress K_nope and V of all N = pos0 + T positions, then per head and key score over nope +
+// rope and sum over v. Absorbed: fold W_UK into each query and W_UV after, score over R + rope and sum over R per
+// key. A long prompt is naive (decompression amortised over many queries); a short turn after a long conversation
+// is absorbed (decompressing every earlier position for a few queries would cost more than their attention) —
+// weighted 1.5× for its slower products (the scores a GEMM against the cache, not the register-blocked sums).
+bool naiveIsCheaper(const ModelConfig& c, int T, int pos0) {
+    switch (prefillForm()) {
+    case PrefillForm::Absorbed: return false;
+    case PrefillForm::Naive:
+    case PrefillForm::NaiveByHead: return true;
+    case PrefillForm::Auto: break;
+    }
+    const double nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, R = c.kv_lora_rank;
+    const double dr = c.qk_rope_head_dim, keys = pos0 + T / 2.0;
+    const double naive = (pos0 + T) * nh * R * (dn + dv) + T * nh * keys * (dn + dr + dv);
+    const double absorbed = T * nh * R * (dn + dv) + T * nh * keys * (2 * R + dr);
+    return naive < 1.5 * absorbed;
 }
 } // namespace
 
@@ -73,8 +99,7 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
     bool oneRun = true;
     for (int i = 1; i < T && oneRun; ++i)
         oneRun = owners[static_cast<std::size_t>(i)] == owners[0] && pos[static_cast<std::size_t>(i)] == pos[0] + i;
-    const std::int64_t naiveFloats = static_cast<std::int64_t>(pos[0] + T) * nh * (c.qk_nope_head_dim + c.v_head_dim);
-    if (T > 1 && oneRun && naiveFloats <= naiveKvBudgetFloats()) {
+    if (T > 1 && oneRun && naiveIsCheaper(c, T, pos[0])) {
         if (L.kv_b.data) {
             owners[0]->attentionNaive(layer, L.kv_b, nullptr, q.data(), T, pos[0], o.data());
         } else {
@@ -240,85 +265,115 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
     }
 }
 
+namespace {
+// Rows [r0, r0 + n) of W as a matrix of their own (a block-scaled W: r0 on a block's first row).
+Matrix rowRange(const Matrix& W, int r0, int n) {
+    Matrix v = W;
+    v.rows = n;
+    v.data = W.row(r0);
+    if (W.scale)
+        v.scale = W.scale + static_cast<std::size_t>(r0 / W.blockRows) *
+                                static_cast<std::size_t>((W.cols + W.blockCols - 1) / W.blockCols);
+    return v;
+}
+} // namespace
+
 // K_nope, V = kv_b_proj(c) for every cached position; then per head and block of 32 queries S = Q Kᵀ over the keys
 // that block sees (the causal mask leaves the rest of the triangle out, but for the block's own diagonal, computed
-// and zeroed) and O = softmax(S) V.
+// and zeroed) and O = softmax(S) V. Heads in groups whose decompressed K and V stay within ~256 MB (all at once
+// on the small models; V3's 128 heads at a 16K context, 16 at a time), in a buffer kept for the whole prompt.
 void CpuSession::attentionNaive(int layer, const Matrix& kv, const Matrix* vb, const float* q, int T, int pos0, float* o) {
     const ModelConfig& c = m_c;
     const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
     const int R = c.kv_lora_rank, W = m_kv.width, N = pos0 + T;
     const float scale = static_cast<float>(m_model.rope().softmaxScale);
     const float* cache = m_kv.at(layer, 0);
-    // K_nope of head hd and position t at kBase[t·ldk + hd·kHead], V at vBase[t·ldv + hd·vHead]: interleaved per
-    // head in one product (kv_b_proj), or two products (W_UK, attn_v_b).
-    // Not zero-filled (a prefill's buffers are large): every element read is written first.
-    const auto kvBuf = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * nh * (dn + dv));
-    const float *kBase = kvBuf.get(), *vBase = nullptr;
-    std::size_t ldk = 0, ldv = 0, kHead = 0, vHead = 0;
-    if (!vb) {
-        MatJob job{&kv, cache, N, kvBuf.get()};
-        job.ldx = W;
-        matmul(m_model.pool(), job);
-        ldk = ldv = static_cast<std::size_t>(nh) * (dn + dv);
-        kHead = vHead = static_cast<std::size_t>(dn + dv);
-        vBase = kvBuf.get() + dn;
-    } else {
-        float* vOut = kvBuf.get() + static_cast<std::size_t>(N) * nh * dn;
-        const MatJob jobs[] = {{&kv, cache, N, kvBuf.get(), W}, {vb, cache, N, vOut, W}};
-        matmulMany(m_model.pool(), jobs);
-        ldk = static_cast<std::size_t>(nh) * dn;
-        ldv = static_cast<std::size_t>(nh) * dv;
-        kHead = static_cast<std::size_t>(dn);
-        vHead = static_cast<std::size_t>(dv);
-        vBase = vOut;
-    }
-    // Per head, both products run on the weighted-sum kernel (16 queries × 16 columns of sums in registers, no
-    // horizontal reductions): S = Q·Kᵀ over Kᵀ [dq, N] and O = P·V over V [N, v]; queries, keys and values are
-    // copied out per head into buffers whose row strides are an odd number of cache lines.
+    ThreadPool& pool = m_model.pool();
+    // Heads per group: the budget's worth, on whole blocks of a block-scaled matrix.
+    const std::size_t perHead = static_cast<std::size_t>(N) * static_cast<std::size_t>(dn + dv);
+    int group = prefillForm() == PrefillForm::NaiveByHead
+                    ? 1
+                    : static_cast<int>(std::clamp<std::size_t>((std::size_t{64} << 20) / perHead, 1, static_cast<std::size_t>(nh)));
+    const auto aligned = [&](const Matrix* m, int rowsPerHead) {
+        return !m || !m->scale || (static_cast<std::int64_t>(group) * rowsPerHead) % m->blockRows == 0;
+    };
+    while (group < nh && !(vb ? aligned(&kv, dn) && aligned(vb, dv) : aligned(&kv, dn + dv))) ++group;
+    m_prefillScratch.grow(static_cast<std::size_t>(group) * perHead * sizeof(float));
+    float* const kvBuf = m_prefillScratch.floats();
     constexpr int kQueryBlock = 32;
     const std::size_t ldkt = oddLines(N), ldvc = oddLines(dv), ldq = oddLines(dq), lds = ldkt;
-    m_model.pool().parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
-        // kt: [nope + rope, N] (the shared roped key as its last rows); vc: [N, v]; qb: [block, dq]; s: [block, N]
-        const auto ktb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(dq) * ldkt);
-        const auto vcb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * ldvc);
-        const auto qbb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * ldq);
-        const auto sb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * lds);
-        float *kt = ktb.get(), *vc = vcb.get(), *qb = qbb.get(), *s = sb.get();
-        for (auto hd = static_cast<int>(b); hd < e; ++hd) {
-            for (int t0 = 0; t0 < N; t0 += 16) { // transposed in 16 × 16 squares
-                const int t1 = std::min(N, t0 + 16);
-                for (int d0 = 0; d0 < dq; d0 += 16)
-                    for (int d = d0; d < std::min(dq, d0 + 16); ++d)
-                        for (int t = t0; t < t1; ++t)
-                            kt[static_cast<std::size_t>(d) * ldkt + static_cast<std::size_t>(t)] =
-                                d < dn ? kBase[static_cast<std::size_t>(t) * ldk + static_cast<std::size_t>(hd) * kHead + static_cast<std::size_t>(d)]
-                                       : cache[static_cast<std::size_t>(t) * W + static_cast<std::size_t>(R + d - dn)];
-                for (int t = t0; t < t1; ++t) {
-                    const float* vt = vBase + static_cast<std::size_t>(t) * ldv + static_cast<std::size_t>(hd) * vHead;
-                    std::copy(vt, vt + dv, vc + static_cast<std::size_t>(t) * ldvc);
-                }
-            }
-            for (int i0 = 0; i0 < T; i0 += kQueryBlock) {
-                const int rows = std::min(kQueryBlock, T - i0), n = pos0 + i0 + rows; // keys the block sees
-                for (int i = 0; i < rows; ++i) {
-                    const float* qi = q + (static_cast<std::size_t>(i0 + i) * nh + static_cast<std::size_t>(hd)) * dq;
-                    std::copy(qi, qi + dq, qb + static_cast<std::size_t>(i) * ldq);
-                }
-                weightedSum(qb, static_cast<std::int64_t>(ldq), rows, kt, static_cast<std::int64_t>(ldkt), dq, n, s,
-                            static_cast<std::int64_t>(lds));
-                for (int i = 0; i < rows; ++i) {
-                    float* si = s + static_cast<std::size_t>(i) * lds;
-                    const int len = pos0 + i0 + i + 1;
-                    for (int t = 0; t < len; ++t) si[t] *= scale;
-                    softmax(si, len);
-                    std::fill(si + len, si + n, 0.0f);
-                }
-                weightedSum(s, static_cast<std::int64_t>(lds), rows, vc, static_cast<std::int64_t>(ldvc), n, dv,
-                            o + (static_cast<std::size_t>(i0) * nh + static_cast<std::size_t>(hd)) * dv,
-                            static_cast<std::int64_t>(nh) * dv);
-            }
+    for (int h0 = 0; h0 < nh; h0 += group) {
+        const int g = std::min(group, nh - h0);
+        // K_nope of group head j and position t at kBase[t·ldk + j·kHead], V at vBase[t·ldv + j·vHead]:
+        // interleaved per head in one product (kv_b_proj), or two products (W_UK, attn_v_b).
+        const float *kBase = kvBuf, *vBase = nullptr;
+        std::size_t ldk = 0, ldv = 0, kHead = 0, vHead = 0;
+        if (!vb) {
+            const Matrix part = rowRange(kv, h0 * (dn + dv), g * (dn + dv));
+            MatJob job{&part, cache, N, kvBuf};
+            job.ldx = W;
+            matmul(pool, job);
+            ldk = ldv = static_cast<std::size_t>(g) * (dn + dv);
+            kHead = vHead = static_cast<std::size_t>(dn + dv);
+            vBase = kvBuf + dn;
+        } else {
+            float* vOut = kvBuf + static_cast<std::size_t>(N) * g * dn;
+            const Matrix kPart = rowRange(kv, h0 * dn, g * dn), vPart = rowRange(*vb, h0 * dv, g * dv);
+            const MatJob jobs[] = {{&kPart, cache, N, kvBuf, W}, {&vPart, cache, N, vOut, W}};
+            matmulMany(pool, jobs);
+            ldk = static_cast<std::size_t>(g) * dn;
+            ldv = static_cast<std::size_t>(g) * dv;
+            kHead = static_cast<std::size_t>(dn);
+            vHead = static_cast<std::size_t>(dv);
+            vBase = vOut;
         }
-    });
+        // Per head, both products run on the weighted-sum kernel (16 queries × 16 columns of sums in registers, no
+        // horizontal reductions): S = Q·Kᵀ over Kᵀ [dq, N] and O = P·V over V [N, v]; queries, keys and values are
+        // copied out per head into buffers whose row strides are an odd number of cache lines.
+        pool.parallelFor(g, [&](std::int64_t b, std::int64_t e) {
+            // kt: [nope + rope, N] (the shared roped key as its last rows); vc: [N, v]; qb: [block, dq]; s: [block, N]
+            const auto ktb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(dq) * ldkt);
+            const auto vcb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * ldvc);
+            const auto qbb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * ldq);
+            const auto sb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * lds);
+            float *kt = ktb.get(), *vc = vcb.get(), *qb = qbb.get(), *s = sb.get();
+            for (auto j = static_cast<int>(b); j < e; ++j) {
+                const int hd = h0 + j;
+                for (int t0 = 0; t0 < N; t0 += 16) { // transposed in 16 × 16 squares
+                    const int t1 = std::min(N, t0 + 16);
+                    for (int d0 = 0; d0 < dq; d0 += 16)
+                        for (int d = d0; d < std::min(dq, d0 + 16); ++d)
+                            for (int t = t0; t < t1; ++t)
+                                kt[static_cast<std::size_t>(d) * ldkt + static_cast<std::size_t>(t)] =
+                                    d < dn ? kBase[static_cast<std::size_t>(t) * ldk + static_cast<std::size_t>(j) * kHead + static_cast<std::size_t>(d)]
+                                           : cache[static_cast<std::size_t>(t) * W + static_cast<std::size_t>(R + d - dn)];
+                    for (int t = t0; t < t1; ++t) {
+                        const float* vt = vBase + static_cast<std::size_t>(t) * ldv + static_cast<std::size_t>(j) * vHead;
+                        std::copy(vt, vt + dv, vc + static_cast<std::size_t>(t) * ldvc);
+                    }
+                }
+                for (int i0 = 0; i0 < T; i0 += kQueryBlock) {
+                    const int rows = std::min(kQueryBlock, T - i0), n = pos0 + i0 + rows; // keys the block sees
+                    for (int i = 0; i < rows; ++i) {
+                        const float* qi = q + (static_cast<std::size_t>(i0 + i) * nh + static_cast<std::size_t>(hd)) * dq;
+                        std::copy(qi, qi + dq, qb + static_cast<std::size_t>(i) * ldq);
+                    }
+                    weightedSum(qb, static_cast<std::int64_t>(ldq), rows, kt, static_cast<std::int64_t>(ldkt), dq, n, s,
+                                static_cast<std::int64_t>(lds));
+                    for (int i = 0; i < rows; ++i) {
+                        float* si = s + static_cast<std::size_t>(i) * lds;
+                        const int len = pos0 + i0 + i + 1;
+                        for (int t = 0; t < len; ++t) si[t] *= scale;
+                        softmax(si, len);
+                        std::fill(si + len, si + n, 0.0f);
+                    }
+                    weightedSum(s, static_cast<std::int64_t>(lds), rows, vc, static_cast<std::int64_t>(ldvc), n, dv,
+                                o + (static_cast<std::size_t>(i0) * nh + static_cast<std::size_t>(hd)) * dv,
+                                static_cast<std::int64_t>(nh) * dv);
+                }
+            }
+        });
+    }
 }
 
 } // namespace ws::cpu

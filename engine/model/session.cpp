@@ -71,8 +71,8 @@ Result<std::span<const float>> Session::append(std::span<const TokenId> tokens, 
     if (m_tokens.size() + tokens.size() > static_cast<std::size_t>(m_contextLimit))
         return R(Code::OutOfRange, std::to_string(m_tokens.size() + tokens.size()) +
                                        " tokens exceed the context limit of " + std::to_string(m_contextLimit));
-    // Run long batches in chunks so activations stay bounded.
-    constexpr std::size_t kChunk = 512;
+    // Run long batches in chunks so activations stay bounded (the backend says how many tokens fit).
+    const auto kChunk = static_cast<std::size_t>(std::max(1, m_impl->prefillChunk()));
     std::vector<float> chunkLogits;
     if (allLogits) m_logits.clear();
     for (std::size_t b = 0; b < tokens.size(); b += kChunk) {

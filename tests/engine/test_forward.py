@@ -4,9 +4,9 @@
     /usr/bin/python3 tests/engine/test_forward.py --cli PATH/whalesong-cli --source REPO_ROOT --work SCRATCH_DIR
 
 For every preset of tools/gen_tiny_model.py except "demo": generate the model (seeded), draw random token ids (first
-id BOS), run `whalesong-cli logits` (full and --incremental; both write float32 little-endian, T x vocab) and check
-each position against tools/ref/reference.py: ||engine - ref||_2 / ||ref||_2 <= 1e-4, and incremental vs full
-likewise. Also checks `whalesong-cli info`.
+id BOS), run `whalesong-cli logits` (full, --incremental and in three --pieces; all write float32 little-endian,
+T x vocab) and check each position against tools/ref/reference.py: ||engine - ref||_2 / ||ref||_2 <= 1e-4, and the
+incremental and piecewise runs against the full one likewise. Also checks `whalesong-cli info`.
 
 Each run draws a fresh random seed, printed at the start; set WS_TEST_SEED=<seed> to reproduce a run. Models are
 cached in SCRATCH_DIR/models and regenerated only when preset, seed or generator change.
@@ -52,10 +52,13 @@ def run_cli(cmd, timeout=600):
             time.time() - t0)
 
 
-def engine_logits(cli, model_dir, ids, out_path, incremental):
+def engine_logits(cli, model_dir, ids, out_path, incremental, pieces=0):
+    """incremental: one token per step; pieces=K: K tokens per step (prompts after a context); else one prompt."""
     cmd = [cli, "logits", "--model", model_dir, "--ids", ",".join(str(i) for i in ids), "--out", out_path]
     if incremental:
         cmd.append("--incremental")
+    elif pieces:
+        cmd += ["--pieces", str(pieces)]
     if os.path.exists(out_path):
         os.remove(out_path)
     rc, _, err, dt = run_cli(cmd)
@@ -139,11 +142,13 @@ def main():
               "(logits std %.3f, routing margin %.1e)" % (float(want.std()), info["min_margin"]))
 
         full = None
-        for incremental in (False, True):
-            what = "%s logits%s" % (preset, " --incremental" if incremental else "")
-            path = os.path.join(out_dir, "%s%s.f32" % (preset, ".inc" if incremental else ""))
+        # Whole, one token at a time, and in three pieces (prompts after a context).
+        pieces = (len(ids) + 2) // 3
+        for how, incremental, k in (("", False, 0), (" --incremental", True, 0), (" --pieces %d" % pieces, False, pieces)):
+            what = "%s logits%s" % (preset, how)
+            path = os.path.join(out_dir, "%s%s.f32" % (preset, ".inc" if incremental else ".pieces" if k else ""))
             try:
-                got, dt = engine_logits(cli, d, ids, path, incremental)
+                got, dt = engine_logits(cli, d, ids, path, incremental, k)
             except RuntimeError as e:
                 check(False, what, str(e))
                 continue
@@ -154,11 +159,11 @@ def main():
             err = rel_err_rows(got, want)
             detail = "max rel err vs reference %.2e (worst position %d, %.2fs)" % (err.max(), int(err.argmax()), dt)
             ok = bool(np.all(np.isfinite(got))) and bool(err.max() <= TOL)
-            if incremental and full is not None:
+            if how and full is not None:
                 e2 = rel_err_rows(got, full)
                 detail += ", vs full %.2e" % e2.max()
                 ok = ok and bool(e2.max() <= TOL)
-            if not incremental:
+            if not how:
                 full = got
             check(ok, what, detail)
 

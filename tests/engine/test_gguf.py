@@ -58,7 +58,7 @@ def main():
     os.makedirs(files)
 
     def logits_check(label, paths, n_tok=None):
-        """Our CLI on paths[0] against the reference on the dequantised file, full and incremental."""
+        """Our CLI on paths[0] against the reference on the dequantised file, full, incremental and in pieces."""
         ck = gt.GgufCheckpoint(gguf, paths, cfg)
         for _ in range(30):
             T = n_tok or int(rng.integers(6, 11))
@@ -66,17 +66,18 @@ def main():
             want, info = ref.forward_with(cfg, ck, ids)
             if info["min_margin"] >= MIN_ROUTING_MARGIN:
                 break
-        for incremental in (False, True):
+        # Whole, one token at a time, and in three pieces (prompts after a context).
+        pieces = (len(ids) + 2) // 3
+        for how, incremental, k in (("full", False, 0), ("incremental", True, 0), ("in pieces of %d" % pieces, False, pieces)):
             out = os.path.join(a.work, "logits.f32")
             try:
-                got, _ = engine_logits(a.cli, paths[0], ids, out, incremental)
+                got, _ = engine_logits(a.cli, paths[0], ids, out, incremental, k)
             except RuntimeError as e:
-                check("%s %s: logits" % (label, "incremental" if incremental else "full"), False, str(e))
+                check("%s %s: logits" % (label, how), False, str(e))
                 continue
             got = got.reshape(len(ids), -1)
             err = rel_err_rows(got, want).max() if got.shape == want.shape else float("inf")
-            check("%s %s: max |Δ|/‖ref‖ %.2e over %d positions (≤ %g)" % (
-                label, "incremental" if incremental else "full", err, len(ids), TOL), err <= TOL)
+            check("%s %s: max |Δ|/‖ref‖ %.2e over %d positions (≤ %g)" % (label, how, err, len(ids), TOL), err <= TOL)
 
     # Every type, the split MLA layout (attn_k_b / attn_v_b); two types also with attn_kv_b.
     for t in gt.TYPES:
@@ -90,10 +91,12 @@ def main():
     # A prompt longer than two of the decompressed form's blocks of 32 queries (each block scores only the keys it
     # sees), the split layout (V through attn_v_b, W_UK rebuilt), full and incremental.
     logits_check("Q8_0 split, 70 tokens", [os.path.join(files, "tiny-q8_0.gguf")], n_tok=70)
-    # Prompts in the absorbed form too (what long prompts take; short ones decompress K and V), both layouts.
-    os.environ["WS_MLA_PREFILL"] = "absorbed"
-    logits_check("Q8_0 attn_kv_b, absorbed prefill", [os.path.join(files, "tiny-q8_0-kvb.gguf")])
-    logits_check("Q8_0 split, absorbed prefill", [os.path.join(files, "tiny-q8_0.gguf")])
+    # Prompts in the absorbed form too (what a short turn after a long context takes), and decompressed one head at
+    # a time (a long context on a model with many heads), both layouts.
+    for form in ("absorbed", "naive-by-head"):
+        os.environ["WS_MLA_PREFILL"] = form
+        logits_check("Q8_0 attn_kv_b, %s prefill" % form, [os.path.join(files, "tiny-q8_0-kvb.gguf")])
+        logits_check("Q8_0 split, %s prefill" % form, [os.path.join(files, "tiny-q8_0.gguf")], n_tok=70)
     del os.environ["WS_MLA_PREFILL"]
 
     # The default path — activations split in two 8-bit parts (int8 + residual codes) against Q8_0 / Q4_K / Q6_K
