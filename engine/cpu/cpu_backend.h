@@ -79,15 +79,13 @@ private:
     /// Absorbed attention for each row over its own session's cache, positions [0, pos[i]].
     static void attentionAbsorbed(const CpuModel& model, int layer, const float* q,
                                   std::span<CpuSession* const> owners, std::span<const int> pos, float* o);
-    /// Prefill in the decompressed form: kv is kv_b_proj [nh·(nope + v), R], or with vb (GGUF's split layout)
-    /// W_UK [nh·nope, R] and vb = attn_v_b [nh·v, R].
-    void attentionNaive(int layer, const Matrix& kv, const Matrix* vb, const float* q, int T, int pos0, float* o);
+    /// Prefill in the decompressed form, K and V of one head at a time from kv_b_proj or GGUF's attn_k_b + attn_v_b.
+    void attentionNaive(int layer, const LayerWeights& L, const float* q, int T, int pos0, float* o);
 
     const CpuModel& m_model;
     const ModelConfig& m_c;
     int m_contextLimit;
     KvCache m_kv;
-    PageBuffer m_prefillScratch; // a prompt's decompressed K and V (attentionNaive), given back when it ends
 };
 
 } // namespace ws::cpu

@@ -87,9 +87,7 @@ Status CpuSession::prefill(std::span<const TokenId> tokens, int pos0, bool allLo
     const std::vector<CpuSession*> owners(static_cast<std::size_t>(T), this);
     std::vector<int> pos(static_cast<std::size_t>(T));
     for (int i = 0; i < T; ++i) pos[static_cast<std::size_t>(i)] = pos0 + i;
-    Status s = run(owners, pos, tokens, allLogits ? T : 1, logits);
-    m_prefillScratch.release();
-    return s;
+    return run(owners, pos, tokens, allLogits ? T : 1, logits);
 }
 
 Status CpuModel::decodeBatch(std::span<detail::BackendSession* const> sessions, std::span<const TokenId> tokens,

@@ -16,16 +16,14 @@ namespace ws::cpu {
 
 namespace {
 // How a prompt's attention runs (the tests run every form on small models): WS_MLA_PREFILL=absorbed or naive forces
-// that form; naive-by-head decompresses K and V one head at a time (as a long context on a model with many heads
-// does); unset or auto picks the cheaper form for each step.
-enum class PrefillForm : std::uint8_t { Auto, Absorbed, Naive, NaiveByHead };
+// that form; unset or auto picks the cheaper form for each step.
+enum class PrefillForm : std::uint8_t { Auto, Absorbed, Naive };
 PrefillForm prefillForm() {
     static const PrefillForm form = [] {
         const char* e = std::getenv("WS_MLA_PREFILL");
         const std::string v = e ? e : "";
         if (v == "absorbed") return PrefillForm::Absorbed;
         if (v == "naive") return PrefillForm::Naive;
-        if (v == "naive-by-head") return PrefillForm::NaiveByHead;
         return PrefillForm::Auto;
     }();
     return form;
@@ -47,8 +45,7 @@ std::size_t oddLines(int n) {
 bool naiveIsCheaper(const ModelConfig& c, int T, int pos0) {
     switch (prefillForm()) {
     case PrefillForm::Absorbed: return false;
-    case PrefillForm::Naive:
-    case PrefillForm::NaiveByHead: return true;
+    case PrefillForm::Naive: return true;
     case PrefillForm::Auto: break;
     }
     const double nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, R = c.kv_lora_rank;
@@ -100,39 +97,7 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
     for (int i = 1; i < T && oneRun; ++i)
         oneRun = owners[static_cast<std::size_t>(i)] == owners[0] && pos[static_cast<std::size_t>(i)] == pos[0] + i;
     if (T > 1 && oneRun && naiveIsCheaper(c, T, pos[0])) {
-        if (L.kv_b.data) {
-            owners[0]->attentionNaive(layer, L.kv_b, nullptr, q.data(), T, pos[0], o.data());
-        } else {
-            // GGUF's split attn_k_b / attn_v_b: V decompresses with v_b as it is; W_UK is rebuilt in float for this
-            // step from k_b's transpose — a few MB a layer, against a prefill's quadratic attention, which costs the
-            // decompressed form (nope + rope + v) per head and key where the absorbed one costs 2R + rope.
-            const int dn = c.qk_nope_head_dim;
-            // Not zero-filled: every element is written below.
-            const auto wukBuf = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(nh) * dn * R);
-            pool.parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
-                // k_b rows hd·R … hd·R + R − 1 (contiguous) hold W_UKᵀ of head hd: dequantised at once, then
-                // transposed in 16 × 16 squares so that reads and writes both stay within a few cache lines.
-                const auto kbt = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(R) * dn);
-                for (auto hd = static_cast<int>(b); hd < e; ++hd) {
-                    if (isBlockQuantized(L.k_b.dtype))
-                        dequantizeBlocks(L.k_b.dtype, L.k_b.row(hd * R), kbt.get(),
-                                         static_cast<std::int64_t>(R) * dn / dtypeBlock(L.k_b.dtype).elems);
-                    else
-                        for (int r = 0; r < R; ++r) L.k_b.rowToFloat(hd * R + r, 0, dn, kbt.get() + static_cast<std::size_t>(r) * dn);
-                    float* head = wukBuf.get() + static_cast<std::size_t>(hd) * dn * R;
-                    for (int r0 = 0; r0 < R; r0 += 16)
-                        for (int d0 = 0; d0 < dn; d0 += 16)
-                            for (int d = d0; d < std::min(dn, d0 + 16); ++d)
-                                for (int r = r0; r < std::min(R, r0 + 16); ++r)
-                                    head[static_cast<std::size_t>(d) * R + r] = kbt[static_cast<std::size_t>(r) * dn + d];
-                }
-            });
-            Matrix wuk;
-            wuk.rows = nh * dn;
-            wuk.cols = R;
-            wuk.data = wukBuf.get();
-            owners[0]->attentionNaive(layer, wuk, &L.v_b, q.data(), T, pos[0], o.data());
-        }
+        owners[0]->attentionNaive(layer, L, q.data(), T, pos[0], o.data());
     } else {
         attentionAbsorbed(model, layer, q.data(), owners, pos, o.data());
     }
@@ -266,114 +231,102 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
 }
 
 namespace {
-// Rows [r0, r0 + n) of W as a matrix of their own (a block-scaled W: r0 on a block's first row).
-Matrix rowRange(const Matrix& W, int r0, int n) {
-    Matrix v = W;
-    v.rows = n;
-    v.data = W.row(r0);
-    if (W.scale)
-        v.scale = W.scale + static_cast<std::size_t>(r0 / W.blockRows) *
-                                static_cast<std::size_t>((W.cols + W.blockCols - 1) / W.blockCols);
-    return v;
+// Rows [r0, r0 + n) of M, dequantised into out [n, M.cols] (contiguous).
+void rowsToFloat(const Matrix& M, int r0, int n, float* out) {
+    if (isBlockQuantized(M.dtype)) {
+        dequantizeBlocks(M.dtype, M.row(r0), out,
+                         static_cast<std::int64_t>(n) * M.cols / dtypeBlock(M.dtype).elems);
+        return;
+    }
+    for (int r = 0; r < n; ++r) M.rowToFloat(r0 + r, 0, M.cols, out + static_cast<std::size_t>(r) * static_cast<std::size_t>(M.cols));
+}
+
+// dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols, in 16 × 16 squares (reads and writes both within a few
+// cache lines).
+void transpose(const float* src, std::size_t lds, int rows, int cols, float* dst, std::size_t ldd) {
+    for (int r0 = 0; r0 < rows; r0 += 16)
+        for (int c0 = 0; c0 < cols; c0 += 16)
+            for (int c = c0; c < std::min(cols, c0 + 16); ++c)
+                for (int r = r0; r < std::min(rows, r0 + 16); ++r)
+                    dst[static_cast<std::size_t>(c) * ldd + static_cast<std::size_t>(r)] =
+                        src[static_cast<std::size_t>(r) * lds + static_cast<std::size_t>(c)];
 }
 } // namespace
 
-// K_nope, V = kv_b_proj(c) for every cached position; then per head and block of 32 queries S = Q Kᵀ over the keys
-// that block sees (the causal mask leaves the rest of the triangle out, but for the block's own diagonal, computed
-// and zeroed) and O = softmax(S) V. Heads in groups whose decompressed K and V stay within ~256 MB (all at once
-// on the small models; V3's 128 heads at a 16K context, 16 at a time), in a buffer kept for the whole prompt.
-void CpuSession::attentionNaive(int layer, const Matrix& kv, const Matrix* vb, const float* q, int T, int pos0, float* o) {
+// Per head: K_nope = C · W_UKᵀ and V = C · W_UVᵀ over the latent cache C of every position, then per block of 32
+// queries S = Q Kᵀ over the keys that block sees (the causal mask leaves the rest of the triangle out, but for the
+// block's own diagonal, computed and zeroed) and O = softmax(S) V. All four products run on the weighted-sum
+// kernel (16 × 16 sums in registers, no horizontal reductions), the head's W_UKᵀ and W_UVᵀ dequantised in float
+// first (R × (nope + v) floats): no buffer of all heads' K and V.
+void CpuSession::attentionNaive(int layer, const LayerWeights& L, const float* q, int T, int pos0, float* o) {
     const ModelConfig& c = m_c;
     const int nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, dq = c.qkHeadDim();
-    const int R = c.kv_lora_rank, W = m_kv.width, N = pos0 + T;
+    const int R = c.kv_lora_rank, W = m_kv.width, dr = W - R, N = pos0 + T;
     const float scale = static_cast<float>(m_model.rope().softmaxScale);
     const float* cache = m_kv.at(layer, 0);
     ThreadPool& pool = m_model.pool();
-    // Heads per group: the budget's worth, on whole blocks of a block-scaled matrix.
-    const std::size_t perHead = static_cast<std::size_t>(N) * static_cast<std::size_t>(dn + dv);
-    int group = prefillForm() == PrefillForm::NaiveByHead
-                    ? 1
-                    : static_cast<int>(std::clamp<std::size_t>((std::size_t{64} << 20) / perHead, 1, static_cast<std::size_t>(nh)));
-    const auto aligned = [&](const Matrix* m, int rowsPerHead) {
-        return !m || !m->scale || (static_cast<std::int64_t>(group) * rowsPerHead) % m->blockRows == 0;
-    };
-    while (group < nh && !(vb ? aligned(&kv, dn) && aligned(vb, dv) : aligned(&kv, dn + dv))) ++group;
-    m_prefillScratch.grow(static_cast<std::size_t>(group) * perHead * sizeof(float));
-    float* const kvBuf = m_prefillScratch.floats();
+    const bool split = L.kv_b.data == nullptr; // GGUF's attn_k_b [nh·R, nope] (W_UKᵀ per head) and attn_v_b
     constexpr int kQueryBlock = 32;
-    const std::size_t ldkt = oddLines(N), ldvc = oddLines(dv), ldq = oddLines(dq), lds = ldkt;
-    for (int h0 = 0; h0 < nh; h0 += group) {
-        const int g = std::min(group, nh - h0);
-        // K_nope of group head j and position t at kBase[t·ldk + j·kHead], V at vBase[t·ldv + j·vHead]:
-        // interleaved per head in one product (kv_b_proj), or two products (W_UK, attn_v_b).
-        const float *kBase = kvBuf, *vBase = nullptr;
-        std::size_t ldk = 0, ldv = 0, kHead = 0, vHead = 0;
-        if (!vb) {
-            const Matrix part = rowRange(kv, h0 * (dn + dv), g * (dn + dv));
-            MatJob job{&part, cache, N, kvBuf};
-            job.ldx = W;
-            matmul(pool, job);
-            ldk = ldv = static_cast<std::size_t>(g) * (dn + dv);
-            kHead = vHead = static_cast<std::size_t>(dn + dv);
-            vBase = kvBuf + dn;
-        } else {
-            float* vOut = kvBuf + static_cast<std::size_t>(N) * g * dn;
-            const Matrix kPart = rowRange(kv, h0 * dn, g * dn), vPart = rowRange(*vb, h0 * dv, g * dv);
-            const MatJob jobs[] = {{&kPart, cache, N, kvBuf, W}, {&vPart, cache, N, vOut, W}};
-            matmulMany(pool, jobs);
-            ldk = static_cast<std::size_t>(g) * dn;
-            ldv = static_cast<std::size_t>(g) * dv;
-            kHead = static_cast<std::size_t>(dn);
-            vHead = static_cast<std::size_t>(dv);
-            vBase = vOut;
-        }
-        // Per head, both products run on the weighted-sum kernel (16 queries × 16 columns of sums in registers, no
-        // horizontal reductions): S = Q·Kᵀ over Kᵀ [dq, N] and O = P·V over V [N, v]; queries, keys and values are
-        // copied out per head into buffers whose row strides are an odd number of cache lines.
-        pool.parallelFor(g, [&](std::int64_t b, std::int64_t e) {
-            // kt: [nope + rope, N] (the shared roped key as its last rows); vc: [N, v]; qb: [block, dq]; s: [block, N]
-            const auto ktb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(dq) * ldkt);
-            const auto vcb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * ldvc);
-            const auto qbb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * ldq);
-            const auto sb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * lds);
-            float *kt = ktb.get(), *vc = vcb.get(), *qb = qbb.get(), *s = sb.get();
-            for (auto j = static_cast<int>(b); j < e; ++j) {
-                const int hd = h0 + j;
-                for (int t0 = 0; t0 < N; t0 += 16) { // transposed in 16 × 16 squares
-                    const int t1 = std::min(N, t0 + 16);
-                    for (int d0 = 0; d0 < dq; d0 += 16)
-                        for (int d = d0; d < std::min(dq, d0 + 16); ++d)
-                            for (int t = t0; t < t1; ++t)
-                                kt[static_cast<std::size_t>(d) * ldkt + static_cast<std::size_t>(t)] =
-                                    d < dn ? kBase[static_cast<std::size_t>(t) * ldk + static_cast<std::size_t>(j) * kHead + static_cast<std::size_t>(d)]
-                                           : cache[static_cast<std::size_t>(t) * W + static_cast<std::size_t>(R + d - dn)];
-                    for (int t = t0; t < t1; ++t) {
-                        const float* vt = vBase + static_cast<std::size_t>(t) * ldv + static_cast<std::size_t>(j) * vHead;
-                        std::copy(vt, vt + dv, vc + static_cast<std::size_t>(t) * ldvc);
-                    }
-                }
-                for (int i0 = 0; i0 < T; i0 += kQueryBlock) {
-                    const int rows = std::min(kQueryBlock, T - i0), n = pos0 + i0 + rows; // keys the block sees
-                    for (int i = 0; i < rows; ++i) {
-                        const float* qi = q + (static_cast<std::size_t>(i0 + i) * nh + static_cast<std::size_t>(hd)) * dq;
-                        std::copy(qi, qi + dq, qb + static_cast<std::size_t>(i) * ldq);
-                    }
-                    weightedSum(qb, static_cast<std::int64_t>(ldq), rows, kt, static_cast<std::int64_t>(ldkt), dq, n, s,
-                                static_cast<std::int64_t>(lds));
-                    for (int i = 0; i < rows; ++i) {
-                        float* si = s + static_cast<std::size_t>(i) * lds;
-                        const int len = pos0 + i0 + i + 1;
-                        for (int t = 0; t < len; ++t) si[t] *= scale;
-                        softmax(si, len);
-                        std::fill(si + len, si + n, 0.0f);
-                    }
-                    weightedSum(s, static_cast<std::int64_t>(lds), rows, vc, static_cast<std::int64_t>(ldvc), n, dv,
-                                o + (static_cast<std::size_t>(i0) * nh + static_cast<std::size_t>(hd)) * dv,
-                                static_cast<std::int64_t>(nh) * dv);
-                }
+    // Row strides of an odd number of cache lines: the kernel walks 16 rows at a time down a column.
+    const std::size_t ldkt = oddLines(N), ldk = oddLines(dn), ldvc = oddLines(dv), ldq = oddLines(dq), lds = ldkt;
+    // The shared roped key transposed, [rope, N]: the last rows of every head's Kᵀ.
+    const auto kpeb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(dr) * ldkt);
+    transpose(cache + R, static_cast<std::size_t>(W), N, dr, kpeb.get(), ldkt);
+    pool.parallelFor(nh, [&](std::int64_t b, std::int64_t e) {
+        // kt: [nope + rope, N]; kr: [N, nope]; vc: [N, v]; qb: [block, dq]; s: [block, N]; wukt: [R, nope];
+        // wuvt: [R, v]; tmp: [nope or v, R]. Not zero-filled: every element read is written first.
+        const auto ktb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(dq) * ldkt);
+        const auto krb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * ldk);
+        const auto vcb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(N) * ldvc);
+        const auto qbb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * ldq);
+        const auto sb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(kQueryBlock) * lds);
+        const auto wuktb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(R) * ldk);
+        const auto wuvtb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(R) * ldvc);
+        const auto tmpb = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(R) * std::max(dn, dv));
+        float *kt = ktb.get(), *kr = krb.get(), *vc = vcb.get(), *qb = qbb.get(), *s = sb.get();
+        float *wukt = wuktb.get(), *wuvt = wuvtb.get(), *tmp = tmpb.get();
+        std::copy(kpeb.get(), kpeb.get() + static_cast<std::size_t>(dr) * ldkt, kt + static_cast<std::size_t>(dn) * ldkt);
+        for (auto hd = static_cast<int>(b); hd < e; ++hd) {
+            // W_UKᵀ [R, nope] and W_UVᵀ [R, v] of this head in float.
+            if (split) {
+                rowsToFloat(L.k_b, hd * R, R, tmp); // already [R, nope]
+                for (int r = 0; r < R; ++r)
+                    std::copy(tmp + static_cast<std::size_t>(r) * dn, tmp + static_cast<std::size_t>(r + 1) * dn,
+                              wukt + static_cast<std::size_t>(r) * ldk);
+                rowsToFloat(L.v_b, hd * dv, dv, tmp); // [v, R]
+            } else {
+                const int base = hd * (dn + dv);
+                rowsToFloat(L.kv_b, base, dn, tmp); // [nope, R]
+                transpose(tmp, static_cast<std::size_t>(R), dn, R, wukt, ldk);
+                rowsToFloat(L.kv_b, base + dn, dv, tmp); // [v, R]
             }
-        });
-    }
+            transpose(tmp, static_cast<std::size_t>(R), dv, R, wuvt, ldvc);
+            // K_nope [N, nope] and V [N, v]: the cache's latent columns weighted by the head's matrices (each 64 KB
+            // block of them stays in L2 while the cache rows pass), K then transposed for the scores.
+            weightedSum(cache, W, N, wukt, static_cast<std::int64_t>(ldk), R, dn, kr, static_cast<std::int64_t>(ldk));
+            weightedSum(cache, W, N, wuvt, static_cast<std::int64_t>(ldvc), R, dv, vc, static_cast<std::int64_t>(ldvc));
+            transpose(kr, ldk, N, dn, kt, ldkt);
+            for (int i0 = 0; i0 < T; i0 += kQueryBlock) {
+                const int rows = std::min(kQueryBlock, T - i0), n = pos0 + i0 + rows; // keys the block sees
+                for (int i = 0; i < rows; ++i) {
+                    const float* qi = q + (static_cast<std::size_t>(i0 + i) * nh + static_cast<std::size_t>(hd)) * dq;
+                    std::copy(qi, qi + dq, qb + static_cast<std::size_t>(i) * ldq);
+                }
+                weightedSum(qb, static_cast<std::int64_t>(ldq), rows, kt, static_cast<std::int64_t>(ldkt), dq, n, s,
+                            static_cast<std::int64_t>(lds));
+                for (int i = 0; i < rows; ++i) {
+                    float* si = s + static_cast<std::size_t>(i) * lds;
+                    const int len = pos0 + i0 + i + 1;
+                    for (int t = 0; t < len; ++t) si[t] *= scale;
+                    softmax(si, len);
+                    std::fill(si + len, si + n, 0.0f);
+                }
+                weightedSum(s, static_cast<std::int64_t>(lds), rows, vc, static_cast<std::int64_t>(ldvc), n, dv,
+                            o + (static_cast<std::size_t>(i0) * nh + static_cast<std::size_t>(hd)) * dv,
+                            static_cast<std::int64_t>(nh) * dv);
+            }
+        }
+    });
 }
 
 } // namespace ws::cpu

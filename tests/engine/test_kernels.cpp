@@ -241,12 +241,13 @@ TEST_P(KernelTest, BlockQuantizedMatmulMatchesFloat64) {
     }
 }
 
-// Attention's weighted sums over the cache: every head count (a full group of 16, a partial one, several groups)
-// and width (a partial 16-column chunk), strided rows, against float64; the outputs beyond `width` untouched.
+// Attention's weighted sums over the cache: every head count (a full group of 16, a partial one, several groups),
+// row count (several blocks of 128, none) and width (a partial 16-column chunk), strided rows, against float64; the
+// outputs beyond `width` untouched.
 TEST_P(KernelTest, WeightedSumMatchesFloat64) {
     std::mt19937 rng(11);
     for (const auto& [m, n, width] : {std::tuple{16, 300, 64}, std::tuple{5, 17, 40}, std::tuple{37, 129, 16},
-                                      std::tuple{1, 1, 3}}) {
+                                      std::tuple{1, 1, 3}, std::tuple{3, 0, 20}}) { // n = 0: zeros
         const std::int64_t ldp = n + 3, ldc = width + 7, ldy = width + 5;
         const auto p = randomVec(static_cast<std::size_t>(m * ldp), rng);
         const auto c = randomVec(static_cast<std::size_t>(n * ldc), rng);
