@@ -57,19 +57,14 @@ cc -O2 -shared -fPIC bench/noamx.c -o "$scratch/noamx.so" -ldl
 bw=$("$scratch/membw" "$threads" 5 | grep "threads=$threads " | head -1 | sed -n 's/.*read=\([0-9.]*\) GB\/s.*/\1/p')
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-ours() { # gguf → "prefill decode" medians over $reps runs
-  local pf=() dc=()
-  for ((i = 0; i < reps; i++)); do
-    local j; j=$("$cli" bench --model "$1" --prompt "$prompt" --gen "$gen" --threads "$threads" --json) || return 1
-    pf+=("$(echo "$j" | sed 's/.*"prefill_tokens_per_s":\([0-9.e+-]*\).*/\1/')")
-    dc+=("$(echo "$j" | sed 's/.*"decode_tokens_per_s":\([0-9.e+-]*\).*/\1/')")
-  done
-  echo "$(printf '%s\n' "${pf[@]}" | median) $(printf '%s\n' "${dc[@]}" | median)"
+ours_once() { # gguf → "prefill decode" of one run
+  local j; j=$("$cli" bench --model "$1" --prompt "$prompt" --gen "$gen" --threads "$threads" --json) || return 1
+  echo "$(echo "$j" | sed 's/.*"prefill_tokens_per_s":\([0-9.e+-]*\).*/\1/') $(echo "$j" | sed 's/.*"decode_tokens_per_s":\([0-9.e+-]*\).*/\1/')"
 }
-llama() { # gguf → "prefill decode": llama-bench's pp and tg means (tg after a context of the prompt's length)
-  LD_PRELOAD="$scratch/noamx.so" "$lb/bin/llama-bench" -m "$1" -p "$prompt" -n 0 -t "$threads" -r "$reps" -o json \
+llama_once() { # gguf → "prefill decode" of one llama-bench run each (tg after a context of the prompt's length)
+  LD_PRELOAD="$scratch/noamx.so" "$lb/bin/llama-bench" -m "$1" -p "$prompt" -n 0 -t "$threads" -r 1 -o json \
       2>/dev/null >"$scratch/pp.json" || { echo "failed"; return 0; }
-  LD_PRELOAD="$scratch/noamx.so" "$lb/bin/llama-bench" -m "$1" -p 0 -n "$gen" -d "$prompt" -t "$threads" -r "$reps" \
+  LD_PRELOAD="$scratch/noamx.so" "$lb/bin/llama-bench" -m "$1" -p 0 -n "$gen" -d "$prompt" -t "$threads" -r 1 \
       -o json 2>/dev/null >"$scratch/tg.json" || { echo "failed"; return 0; }
   /usr/bin/python3 -c "import json; p=json.load(open('$scratch/pp.json')); t=json.load(open('$scratch/tg.json')); print(p[0]['avg_ts'], t[0]['avg_ts'])"
 }
@@ -100,19 +95,35 @@ for t in $types; do
   f="$scratch/$shape-$t.gguf"
   bytes=$(bytes_per_token "$f")
   cat "$f" >/dev/null # into the page cache first (two 15B files do not fit together in 24 GB)
-  read -r p d <<<"$(ours "$f")"
+  # Runs alternate — ours, each variant (README "Activation precision": VARIANTS="int8-prompts exact" by default,
+  # VARIANTS="" for none), llama.cpp — so that a machine whose speed drifts over minutes (a shared VM) weighs on
+  # every engine alike; medians over the $reps rounds.
+  variants=(${VARIANTS-int8-prompts exact})
+  declare -A pf=() dc=()
+  failed=""
+  for ((i = 0; i < reps; i++)); do
+    read -r a b <<<"$(ours_once "$f")" || exit 1
+    pf[w]+="$a "; dc[w]+="$b "
+    for v in "${variants[@]}"; do
+      read -r a b <<<"$(WS_ACTIVATIONS=$v ours_once "$f")" || exit 1
+      pf[$v]+="$a "; dc[$v]+="$b "
+    done
+    res=$(llama_once "$f")
+    if [[ $res == failed* ]]; then failed=1; continue; fi
+    read -r a b <<<"$res"
+    pf[l]+="$a "; dc[l]+="$b "
+  done
+  med() { printf '%s\n' $1 | median; }
   pct() { awk -v d="$1" -v b="$bytes" -v bw="$bw" 'BEGIN {printf "%.0f%%", 100 * d * b / (bw * 1e9)}'; }
+  p=$(med "${pf[w]}") d=$(med "${dc[w]}")
   printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong" "$p" "$d" "$(pct "$d")"
-  # Other activation precisions (README "Activation precision"), same file: VARIANTS="int8-prompts exact" by
-  # default, VARIANTS="" for none.
-  for v in ${VARIANTS-int8-prompts exact}; do
-    read -r vp vd <<<"$(WS_ACTIVATIONS=$v ours "$f")"
+  for v in "${variants[@]}"; do
+    vp=$(med "${pf[$v]}") vd=$(med "${dc[$v]}")
     printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong $v" "$vp" "$vd" "$(pct "$vd")"
   done
-  cat "$f" >/dev/null
-  res=$(llama "$f")
-  if [[ $res == failed* ]]; then printf '%-10s %-22s %s\n' "$t" "llama.cpp" "$res"; continue; fi
-  read -r lp ld <<<"$res"
+  if [[ -n $failed ]]; then printf '%-10s %-22s %s\n' "$t" "llama.cpp" "failed"; continue; fi
+  lp=$(med "${pf[l]}") ld=$(med "${dc[l]}")
   printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "llama.cpp" "$lp" "$ld" "$(pct "$ld")"
   awk -v p="$p" -v d="$d" -v lp="$lp" -v ld="$ld" -v t="$t" 'BEGIN {printf "%-10s %-22s %13.2fx %13.2fx\n", t, "ratio", p / lp, d / ld}'
+  unset pf dc
 done

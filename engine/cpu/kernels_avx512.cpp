@@ -35,6 +35,8 @@ WS_AVX512 inline __m512 load16(const std::uint8_t* p, __mmask16 m) {
 }
 
 inline __mmask16 tailMask(int m) { return static_cast<__mmask16>((1u << m) - 1u); }
+/// The first m of 16 lanes, m ≤ 16.
+inline __mmask16 tailMask16(int m) { return m >= 16 ? static_cast<__mmask16>(0xFFFF) : tailMask(m); }
 
 // out[i] = Σ_c rows[i][c0 + c] · x[c] for c < n, NR rows sharing each load of x (unscaled for FP8).
 template <DType D, int NR>
@@ -175,37 +177,6 @@ WS_AVX512 void rowToF32(const Matrix& W, int r, float* out) {
             _mm512_mask_storeu_ps(out + c0 + c, k, _mm512_mul_ps(load16<D>(row + (c0 + c) * es, k), s));
         }
     }
-}
-
-// 4 weight rows (f32, stride ldw) × NT tokens: 4·NT dot products, every load shared. out[i * NT + t].
-template <int NT>
-WS_AVX512 void micro4(const float* w, std::int64_t ldw, const float* x, std::int64_t ldx, int n, float* out) {
-    __m512 acc[4][NT];
-    for (int i = 0; i < 4; ++i)
-        for (int t = 0; t < NT; ++t) acc[i][t] = _mm512_setzero_ps();
-    int c = 0;
-    for (; c + 16 <= n; c += 16) {
-        const __m512 w0 = _mm512_loadu_ps(w + c), w1 = _mm512_loadu_ps(w + ldw + c);
-        const __m512 w2 = _mm512_loadu_ps(w + 2 * ldw + c), w3 = _mm512_loadu_ps(w + 3 * ldw + c);
-        for (int t = 0; t < NT; ++t) {
-            const __m512 xv = _mm512_loadu_ps(x + t * ldx + c);
-            acc[0][t] = _mm512_fmadd_ps(w0, xv, acc[0][t]);
-            acc[1][t] = _mm512_fmadd_ps(w1, xv, acc[1][t]);
-            acc[2][t] = _mm512_fmadd_ps(w2, xv, acc[2][t]);
-            acc[3][t] = _mm512_fmadd_ps(w3, xv, acc[3][t]);
-        }
-    }
-    if (c < n) {
-        const __mmask16 k = tailMask(n - c);
-        __m512 wv[4];
-        for (int i = 0; i < 4; ++i) wv[i] = _mm512_maskz_loadu_ps(k, w + i * ldw + c);
-        for (int t = 0; t < NT; ++t) {
-            const __m512 xv = _mm512_maskz_loadu_ps(k, x + t * ldx + c);
-            for (int i = 0; i < 4; ++i) acc[i][t] = _mm512_fmadd_ps(wv[i], xv, acc[i][t]);
-        }
-    }
-    for (int i = 0; i < 4; ++i)
-        for (int t = 0; t < NT; ++t) out[i * NT + t] = _mm512_reduce_add_ps(acc[i][t]);
 }
 
 // ---- FP8 GEMV with AVX512-BF16 + VBMI ------------------------------------------------------------------------
@@ -418,6 +389,30 @@ WS_AVX512BF16 void gemmBf16(const MatJob& j, int r0, int r1) {
     }
 }
 
+// v[i] (16 rows of 16 floats) → v[u] = column u, in four rounds of in-lane unpacks and lane shuffles.
+WS_AVX512 __attribute__((always_inline)) inline void transpose16(__m512 (&v)[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) { // t[i] lane L: a[4L], b[4L], a[4L+1], b[4L+1]; t[i+1]: a[4L+2], b[4L+2], …
+        t[i] = _mm512_unpacklo_ps(v[i], v[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(v[i], v[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) { // u[i + m] lane L: column 4L + m of rows i … i + 3
+        u[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        u[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        u[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+        u[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    }
+    for (int m = 0; m < 4; ++m) {
+        // Columns m and m + 8 (0x88: lanes 0, 2) or m + 4 and m + 12 (0xDD: lanes 1, 3) of rows 0–7, then 8–15.
+        const __m512 a0 = _mm512_shuffle_f32x4(u[m], u[m + 4], 0x88), a1 = _mm512_shuffle_f32x4(u[m], u[m + 4], 0xDD);
+        const __m512 b0 = _mm512_shuffle_f32x4(u[m + 8], u[m + 12], 0x88), b1 = _mm512_shuffle_f32x4(u[m + 8], u[m + 12], 0xDD);
+        v[m] = _mm512_shuffle_f32x4(a0, b0, 0x88);
+        v[m + 8] = _mm512_shuffle_f32x4(a0, b0, 0xDD);
+        v[m + 4] = _mm512_shuffle_f32x4(a1, b1, 0x88);
+        v[m + 12] = _mm512_shuffle_f32x4(a1, b1, 0xDD);
+    }
+}
+
 // Up to this many tokens, the multi-token GEMV beats dequantising rows for the GEMM tile.
 constexpr int kMultiTokenGemvMax = 8;
 
@@ -451,41 +446,81 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
             return;
         }
     }
-    // GEMM over tiles of up to 16 rows (F32 rows read in place, others converted once per tile; 16 rows of 2048
-    // floats are 128 KB, held in L2), tokens in the outer loop: the 4 tokens of a micro-kernel call stay in L1
-    // while the tile's rows stream past them (rows outer, each group of 4 rows would stream every token's
-    // activations from L3 again).
-    constexpr int kTileRows = 16;
-    thread_local std::vector<float> buf; // grown only when a tile is converted (F32 rows are read in place)
-    const std::int64_t ldw = (W.cols + 15) / 16 * 16;
-    for (int r = r0; r < r1; r += kTileRows) {
-        const int nr = std::min(kTileRows, r1 - r);
-        const float* w = nullptr;
-        std::int64_t ldwr = ldw;
-        if (D == DType::F32 && nr % 4 == 0) {
-            w = reinterpret_cast<const float*>(W.row(r));
-            ldwr = W.cols;
-        } else {
-            const auto need = static_cast<std::size_t>((nr + 3) / 4 * 4 * ldw); // F32: only a last partial tile
-            if (buf.size() < need) buf.resize(need);
-            w = buf.data();
-            for (int i = 0; i < nr; ++i) rowToF32<D>(W, r + i, buf.data() + i * ldw);
-            for (int i = nr; i < (nr + 3) / 4 * 4; ++i) std::fill(buf.begin() + i * ldw, buf.begin() + (i + 1) * ldw, 0.0f);
-        }
-        float out[16];
-        for (int t = 0; t < j.T; t += 4) {
-            const int nt = std::min(4, j.T - t);
-            for (int g = 0; g < nr; g += 4) {
-                const float* wg = w + g * ldwr;
-                const float* x = j.X + t * ldx;
-                switch (nt) {
-                case 4: micro4<4>(wg, ldwr, x, ldx, W.cols, out); break;
-                case 3: micro4<3>(wg, ldwr, x, ldx, W.cols, out); break;
-                case 2: micro4<2>(wg, ldwr, x, ldx, W.cols, out); break;
-                default: micro4<1>(wg, ldwr, x, ldx, W.cols, out); break;
+    // GEMM: tiles of 16 rows converted to float and interleaved by column (wt[16·k + i] = W[r + i, k]) against the
+    // activations transposed (xt[k·ldt + t], once per call and thread): 16 rows × 16 tokens of sums in registers,
+    // each weight broadcast from one line and each activation vector loaded once for all 16 rows, no horizontal
+    // reductions (the 4 rows × 4 tokens dot-product kernel before reduced 16 vectors per 4 × 4 outputs). Tokens in
+    // blocks of 256 (a thread's transposed copy stays within cols × 1 KB), columns in blocks of 256 (the tile's
+    // 16 KB stays in L1 while every token chunk passes), the sums parked in yt between column blocks.
+    constexpr int kTokens = 256, kCols = 256;
+    const int K = W.cols, K16 = (W.cols + 15) / 16 * 16;
+    thread_local std::vector<float> xt, wt, yt, rows;
+    thread_local struct {
+        const float* x;
+        std::int64_t ldx;
+        int T, K;
+        std::uint64_t epoch;
+    } have{};
+    wt.resize(static_cast<std::size_t>(K16) * 16);
+    rows.resize(static_cast<std::size_t>(K16) * 16);
+    for (int tb = 0; tb < j.T; tb += kTokens) {
+        const int T = std::min(kTokens, j.T - tb), ldt = (T + 15) / 16 * 16;
+        const float* X = j.X + tb * ldx;
+        if (j.epoch == 0 || have.epoch != j.epoch || have.x != X || have.ldx != ldx || have.T != T || have.K != K) {
+            xt.resize(static_cast<std::size_t>(K16) * static_cast<std::size_t>(ldt));
+            for (int t0 = 0; t0 < ldt; t0 += 16)
+                for (int c = 0; c < K; c += 16) {
+                    const __mmask16 m = K - c >= 16 ? static_cast<__mmask16>(0xFFFF) : tailMask(K - c);
+                    __m512 v[16];
+                    for (int u = 0; u < 16; ++u)
+                        v[u] = t0 + u < T ? _mm512_maskz_loadu_ps(m, X + (t0 + u) * ldx + c) : _mm512_setzero_ps();
+                    transpose16(v);
+                    for (int u = 0; u < 16; ++u)
+                        _mm512_storeu_ps(xt.data() + static_cast<std::size_t>(c + u) * static_cast<std::size_t>(ldt) + t0, v[u]);
                 }
-                for (int i = 0; i < std::min(4, nr - g); ++i)
-                    for (int u = 0; u < nt; ++u) Y(t + u, r + g + i) = out[i * nt + u];
+            have = {X, ldx, T, K, j.epoch};
+        }
+        yt.resize(static_cast<std::size_t>(16) * static_cast<std::size_t>(ldt));
+        for (int r = r0; r < r1; r += 16) {
+            const int nr = std::min(16, r1 - r);
+            // Each row converted whole first (a contiguous read the hardware prefetcher follows; 16 rows read 32
+            // bytes at a time each stalled on memory), then interleaved from there; rows past r1 are zeros.
+            for (int i = 0; i < nr; ++i) rowToF32<D>(W, r + i, rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(K16));
+            for (int c = 0; c < K; c += 16) {
+                const __mmask16 m = K - c >= 16 ? static_cast<__mmask16>(0xFFFF) : tailMask(K - c);
+                __m512 v[16];
+                for (int i = 0; i < 16; ++i)
+                    v[i] = i < nr ? _mm512_maskz_loadu_ps(m, rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(K16) + c)
+                                  : _mm512_setzero_ps();
+                transpose16(v);
+                for (int u = 0; u < 16; ++u) _mm512_storeu_ps(wt.data() + static_cast<std::size_t>(c + u) * 16, v[u]);
+            }
+            for (int k0 = 0; k0 < K; k0 += kCols) {
+                const int k1 = std::min(K, k0 + kCols);
+                for (int t0 = 0; t0 < T; t0 += 16) {
+                    float* yb = yt.data() + t0;
+                    __m512 acc[16];
+#pragma GCC unroll 16
+                    for (int i = 0; i < 16; ++i) acc[i] = k0 == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(yb + i * ldt);
+                    const float* xp = xt.data() + static_cast<std::size_t>(k0) * static_cast<std::size_t>(ldt) + t0;
+                    const float* wp = wt.data() + static_cast<std::size_t>(k0) * 16;
+                    for (int k = k0; k < k1; ++k, xp += ldt, wp += 16) {
+                        const __m512 xv = _mm512_loadu_ps(xp);
+#pragma GCC unroll 16
+                        for (int i = 0; i < 16; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(wp[i]), xv, acc[i]);
+                    }
+#pragma GCC unroll 16
+                    for (int i = 0; i < 16; ++i) _mm512_storeu_ps(yb + i * ldt, acc[i]);
+                }
+            }
+            // yt holds the tile's outputs row by row; Y wants them token by token: back through the transpose, one
+            // masked store of nr outputs per token.
+            const __mmask16 rm = tailMask16(nr);
+            for (int t0 = 0; t0 < T; t0 += 16) {
+                __m512 v[16];
+                for (int i = 0; i < 16; ++i) v[i] = _mm512_loadu_ps(yt.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(ldt) + t0);
+                transpose16(v);
+                for (int u = 0; u < std::min(16, T - t0); ++u) _mm512_mask_storeu_ps(&Y(tb + t0 + u, r), rm, v[u]);
             }
         }
     }

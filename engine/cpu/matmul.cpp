@@ -128,7 +128,7 @@ void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch, const Promp
         f32.rows = nr;
         f32.cols = W.cols;
         f32.data = tile.data();
-        MatJob sub{&f32, j.X, j.T, j.Y + (r - j.rowOffset), ldx, ldy, 0, j.exact, true};
+        MatJob sub{&f32, j.X, j.T, j.Y + (r - j.rowOffset), ldx, ldy, 0, j.exact, true, epoch};
         s_kernels.rows(sub, 0, nr);
     }
 }
@@ -138,10 +138,13 @@ std::atomic<std::uint64_t> s_epoch{1};
 
 void rowsOf(const MatJob& job, int r0, int r1, std::uint64_t epoch, const PromptInt8* shared = nullptr) {
     if (r0 >= r1 || job.T <= 0) return;
-    if (isBlockQuantized(job.W->dtype))
+    if (isBlockQuantized(job.W->dtype)) {
         quantRows(job, r0, r1, epoch, shared);
-    else
-        s_kernels.rows(job, r0, r1);
+    } else {
+        MatJob j = job;
+        j.epoch = epoch;
+        s_kernels.rows(j, r0, r1);
+    }
 }
 
 } // namespace

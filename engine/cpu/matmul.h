@@ -25,6 +25,9 @@ struct MatJob {
     /// Set by the dequantising path only: W is an F32 tile of dequantised weights, which the bf16 GEMM may round
     /// as it rounds BF16 / F16 weights (other F32 matrices — attention's cache products — stay float).
     bool weightTile = false;
+    /// Set by matmul.cpp: numbers the call whose inputs stay fixed, so a kernel may keep work done on X (the
+    /// float GEMM's transposed activations) for the next share of the same call; 0: unknown, nothing kept.
+    std::uint64_t epoch = 0;
 };
 
 /// Runs several independent products in one parallel region, the rows of all of them split over the threads.

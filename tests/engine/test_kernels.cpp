@@ -151,9 +151,10 @@ TEST_P(KernelTest, MatmulMatchesFloat64ForEveryDtypeAndShape) {
                           // decode batches: the multi-token GEMV (2..8 tokens) on every dtype
                           {DType::BF16, 67, 300, 2},    {DType::F32, 21, 130, 6},   {DType::F16, 45, 200, 8},
                           {DType::F8_E4M3, 131, 260, 2}, {DType::F8_E4M3, 64, 256, 5}, {DType::BF16, 9, 33, 16},
-                          // prompts: tiles of 16 rows with a partial last tile (in place and converted), token
-                          // groups of 4 with a partial last group
-                          {DType::F32, 37, 70, 13},     {DType::F16, 50, 96, 11},   {DType::BF16, 16, 64, 17}};
+                          // prompts: tiles of 16 rows with a partial last tile, chunks of 16 tokens with a partial
+                          // last chunk, columns in blocks of 256 with a partial last 16, tokens in blocks of 256
+                          {DType::F32, 37, 70, 13},     {DType::F16, 50, 96, 11},   {DType::BF16, 16, 64, 17},
+                          {DType::F8_E4M3, 40, 384, 13}, {DType::F32, 17, 600, 40}, {DType::BF16, 20, 50, 300}};
     for (const Case& c : cases) {
         TestMatrix tm = makeMatrix(c.dtype, c.rows, c.cols, rng);
         const auto x = randomVec(static_cast<std::size_t>(c.T) * c.cols, rng);
