@@ -41,8 +41,11 @@ std::size_t oddLines(int n) {
 // rope and sum over v. Absorbed: fold W_UK into each query and W_UV after, score over R + rope and sum over R per
 // key. A long prompt is naive (decompression amortised over many queries); a short turn after a long conversation
 // is absorbed (decompressing every earlier position for a few queries would cost more than their attention) —
-// weighted 1.5× for its slower products (the scores a GEMM against the cache, not the register-blocked sums).
-bool naiveIsCheaper(const ModelConfig& c, int T, int pos0) {
+// weighted 1.5× for its slower products (the scores a GEMM against the cache, not the register-blocked sums; an
+// estimate, not a measured crossover). Also absorbed where the naive form's per-thread buffers (a head's Kᵀ, K, V
+// and a block of scores over every position, ~2 KB a position at V3's shapes) would pass 2 GiB for all threads
+// together (V3 at a 128K context on 64 threads would hold 17 GB).
+bool naiveIsCheaper(const ModelConfig& c, int T, int pos0, int threads) {
     switch (prefillForm()) {
     case PrefillForm::Absorbed: return false;
     case PrefillForm::Naive: return true;
@@ -50,6 +53,8 @@ bool naiveIsCheaper(const ModelConfig& c, int T, int pos0) {
     }
     const double nh = c.num_attention_heads, dn = c.qk_nope_head_dim, dv = c.v_head_dim, R = c.kv_lora_rank;
     const double dr = c.qk_rope_head_dim, keys = pos0 + T / 2.0;
+    const double perThread = (pos0 + T) * (dn + dr + dn + dv + 32) * sizeof(float);
+    if (perThread * std::min(threads, c.num_attention_heads) > 2.0 * (1 << 30)) return false;
     const double naive = (pos0 + T) * nh * R * (dn + dv) + T * nh * keys * (dn + dr + dv);
     const double absorbed = T * nh * R * (dn + dv) + T * nh * keys * (2 * R + dr);
     return naive < 1.5 * absorbed;
@@ -96,7 +101,7 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
     bool oneRun = true;
     for (int i = 1; i < T && oneRun; ++i)
         oneRun = owners[static_cast<std::size_t>(i)] == owners[0] && pos[static_cast<std::size_t>(i)] == pos[0] + i;
-    if (T > 1 && oneRun && naiveIsCheaper(c, T, pos[0])) {
+    if (T > 1 && oneRun && naiveIsCheaper(c, T, pos[0], pool.size())) {
         owners[0]->attentionNaive(layer, L, q.data(), T, pos[0], o.data());
     } else {
         attentionAbsorbed(model, layer, q.data(), owners, pos, o.data());
