@@ -1,6 +1,7 @@
 // The CPU backend: weights used in place from the mapped files, a float32 latent KV cache per session.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -59,6 +60,7 @@ public:
     Status prefill(std::span<const TokenId> tokens, int pos0, bool allLogits, std::vector<float>& logits) override;
     void truncate(int n) override { m_kv.size = std::min(m_kv.size, n); }
     int prefillChunk() const override { return m_model.prefillChunk(); }
+    void setInterrupt(std::function<bool()> interrupted) override { m_interrupted = std::move(interrupted); }
     std::size_t kvBytes() const override;
 
     const CpuModel& model() const { return m_model; }
@@ -86,6 +88,7 @@ private:
     const ModelConfig& m_c;
     int m_contextLimit;
     KvCache m_kv;
+    std::function<bool()> m_interrupted; // asked between a prefill's layers
 };
 
 } // namespace ws::cpu

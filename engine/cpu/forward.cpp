@@ -126,7 +126,12 @@ Status CpuSession::run(std::span<CpuSession* const> owners, std::span<const int>
         for (std::size_t i = 0; i < owners.size(); ++i) owners[i]->reserve(pos[i] + 1);
         std::vector<float> x(static_cast<std::size_t>(T) * H), h(x.size()), tmp(x.size());
         for (int i = 0; i < T; ++i) w.embed.rowToFloat(tokens[static_cast<std::size_t>(i)], 0, H, x.data() + i * H);
+        // A prompt (one session's rows) may be stopped between layers; a decode step is short.
+        const std::function<bool()>* interrupted = !batch && T > 1 && owners[0]->m_interrupted ? &owners[0]->m_interrupted : nullptr;
         for (int l = 0; l < c.num_hidden_layers; ++l) {
+            if (interrupted && (*interrupted)())
+                return Status(Code::Cancelled, "stopped at layer " + std::to_string(l) + " of a " + std::to_string(T) +
+                                                   "-token prompt chunk at position " + std::to_string(pos[0]));
             const LayerWeights& L = w.layers[static_cast<std::size_t>(l)];
             rmsNormRows(x.data(), T, H, L.attn_norm.data(), c.rms_norm_eps, h.data());
             attentionRows(model, l, h.data(), owners, pos, tmp.data());

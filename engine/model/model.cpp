@@ -261,7 +261,10 @@ Result<std::unique_ptr<Session>> Model::newSession(const SessionOptions& options
                                             "] (config.json max_position_embeddings)");
     auto impl = m_backend->newSession(limit);
     if (!impl) return impl.status();
-    return std::make_unique<Session>(std::move(impl.value()), *m_backend, limit, m_config.vocab_size);
+    if (options.prefillChunk < 0)
+        return R(Code::InvalidArgument, "prefill chunk " + std::to_string(options.prefillChunk) + " is negative");
+    return std::make_unique<Session>(std::move(impl.value()), *m_backend, limit, m_config.vocab_size,
+                                     options.prefillChunk);
 }
 
 } // namespace ws

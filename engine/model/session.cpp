@@ -8,8 +8,9 @@
 namespace ws {
 
 Session::Session(std::unique_ptr<detail::BackendSession> impl, const detail::BackendModel& model, int contextLimit,
-                 int vocabSize)
-    : m_impl(std::move(impl)), m_model(&model), m_contextLimit(contextLimit), m_vocabSize(vocabSize) {}
+                 int vocabSize, int prefillChunk)
+    : m_impl(std::move(impl)), m_model(&model), m_contextLimit(contextLimit), m_vocabSize(vocabSize),
+      m_chunkCap(prefillChunk) {}
 
 Status Session::appendBatch(std::span<Session* const> sessions, std::span<const TokenId> tokens) {
     if (sessions.empty() || sessions.size() != tokens.size())
@@ -53,6 +54,14 @@ Status Session::appendBatch(std::span<Session* const> sessions, std::span<const 
 Session::~Session() = default;
 
 std::size_t Session::kvBytes() const { return m_impl->kvBytes(); }
+int Session::prefillChunk() const {
+    const int backend = std::max(1, m_impl->prefillChunk());
+    return m_chunkCap > 0 ? std::min(m_chunkCap, backend) : backend;
+}
+void Session::setInterrupt(std::function<bool()> interrupted) {
+    m_interrupted = interrupted;
+    m_impl->setInterrupt(std::move(interrupted));
+}
 
 void Session::truncate(std::size_t n) {
     if (n >= m_tokens.size()) return;
@@ -72,12 +81,15 @@ Result<std::span<const float>> Session::append(std::span<const TokenId> tokens, 
         return R(Code::OutOfRange, std::to_string(m_tokens.size() + tokens.size()) +
                                        " tokens exceed the context limit of " + std::to_string(m_contextLimit));
     // Run long batches in chunks so activations stay bounded (the backend says how many tokens fit).
-    const auto kChunk = static_cast<std::size_t>(std::max(1, m_impl->prefillChunk()));
+    const auto kChunk = static_cast<std::size_t>(prefillChunk());
     std::vector<float> chunkLogits;
     if (allLogits) m_logits.clear();
     for (std::size_t b = 0; b < tokens.size(); b += kChunk) {
         const auto part = tokens.subspan(b, std::min(kChunk, tokens.size() - b));
         const bool last = b + part.size() == tokens.size();
+        if (m_interrupted && m_interrupted())
+            return R(Code::Cancelled, "stopped after " + std::to_string(b) + " of " + std::to_string(tokens.size()) +
+                                          " tokens (those stay cached)");
         // One token is a decode step (the path a GPU backend replays as a graph), more a prefill.
         Status s = part.size() == 1 ? m_model->decode(*m_impl, part[0], chunkLogits)
                                     : m_impl->prefill(part, static_cast<int>(m_tokens.size()), allLogits, chunkLogits);

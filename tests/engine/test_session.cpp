@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -39,8 +40,8 @@ protected:
     }
     void SetUp() override { ASSERT_NE(s_model, nullptr); }
 
-    static std::unique_ptr<ws::Session> session(int limit = 0) {
-        auto s = s_model->newSession({limit});
+    static std::unique_ptr<ws::Session> session(int limit = 0, int prefillChunk = 0) {
+        auto s = s_model->newSession({limit, prefillChunk});
         EXPECT_TRUE(s.isOk()) << s.status().message();
         return std::move(s.value());
     }
@@ -195,9 +196,8 @@ TEST_F(SessionTest, CancellationAndOptionChecks) {
     EXPECT_NE(bad.validate().message().find("stop"), std::string::npos);
 }
 
-TEST_F(SessionTest, LongPrefillStopsBetweenChunksAndResumesFromThem) {
-    // generate() computes a long prompt 256 tokens at a time: a stop request lands between chunks, and the
-    // chunks computed so far stay cached for the next request.
+TEST_F(SessionTest, StopRequestedBeforeAPromptComputesNothing) {
+    // generate() hands the session its stop token: a stop already requested cancels before the first layer.
     std::vector<ws::TokenId> prompt;
     for (int i = 0; i < 500; ++i) prompt.push_back(3 + (i * 37) % 250);
     auto s = session();
@@ -213,22 +213,63 @@ TEST_F(SessionTest, LongPrefillStopsBetweenChunksAndResumesFromThem) {
     ASSERT_TRUE(r.isOk()) << r.status().message();
     EXPECT_EQ(r->finishReason, ws::FinishReason::Cancelled);
     EXPECT_TRUE(r->outputIds.empty());
-    EXPECT_EQ(s->tokens().size(), 256u); // one chunk, then the stop
+    EXPECT_TRUE(s->tokens().empty());
 
+    // the interrupt was generate()'s only: the session runs the prompt afterwards, whole
     ws::Sampler again(greedy);
     ws::GenerateOptions go2;
     go2.maxTokens = 1;
     go2.ignoreEos = true;
     auto r2 = ws::generate(*s, s_model->tokenizer(), prompt, again, go2);
     ASSERT_TRUE(r2.isOk()) << r2.status().message();
-    EXPECT_EQ(r2->cachedTokens, 256u);
-    ASSERT_EQ(r2->outputIds.size(), 1u);
-    // The chunked prefill picks what one whole prefill in a fresh session picks.
+    EXPECT_EQ(r2->finishReason, ws::FinishReason::Length);
+    EXPECT_EQ(s->tokens().size(), prompt.size()); // the sampled token is not fed back when it is the last
+}
+
+TEST_F(SessionTest, LongPrefillStopsInsideAChunkAndResumesFromTheChunksBefore) {
+    // A prompt of one chunk and 100 tokens (chunks of 128 asked for): the interrupt is asked before each chunk and
+    // between the layers of each; it answers "stop" at the second layer of the second chunk. Only the backend's
+    // between-layer check can stop there (the session's own checks come before chunks only, none after the last).
+    const std::size_t chunk = 128;
+    ASSERT_EQ(session(0, 128)->prefillChunk(), 128);
+    ASSERT_EQ(session(0, 1 << 20)->prefillChunk(), session()->prefillChunk()); // capped at the backend's
+    const int layers = s_model->config().num_hidden_layers;
+    ASSERT_GE(layers, 2);
+    std::vector<ws::TokenId> prompt;
+    for (std::size_t i = 0; i < chunk + 100; ++i) prompt.push_back(static_cast<ws::TokenId>(3 + (i * 37) % 250));
+    auto s = session(0, 128);
+    int asked = 0;
+    s->setInterrupt([&] { return ++asked == layers + 4; }); // 1 + layers for chunk 1, then before chunk 2, layer 0, 1
+    auto r = s->prefill(prompt);
+    ASSERT_FALSE(r.isOk());
+    EXPECT_EQ(r.status().code(), ws::Code::Cancelled) << r.status().message();
+    EXPECT_NE(r.status().message().find("layer 1"), std::string::npos) << r.status().message();
+    EXPECT_EQ(asked, layers + 4);
+    EXPECT_EQ(s->tokens().size(), chunk); // the first chunk stays cached
+
+    s->setInterrupt({});
+    auto resumed = s->prefill(prompt);
+    ASSERT_TRUE(resumed.isOk()) << resumed.status().message();
+    EXPECT_EQ(s->lastReused(), chunk);
+    const std::vector<float> got(resumed->begin(), resumed->end());
     auto fresh = session();
-    auto logits = fresh->prefill(prompt);
-    ASSERT_TRUE(logits.isOk());
-    const auto best = std::max_element(logits->begin(), logits->end()) - logits->begin();
-    EXPECT_EQ(r2->outputIds[0], static_cast<ws::TokenId>(best));
+    auto want = fresh->prefill(prompt);
+    ASSERT_TRUE(want.isOk()) << want.status().message();
+    ASSERT_EQ(got.size(), want->size());
+    double diff = 0, norm = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        diff = std::max(diff, std::fabs(static_cast<double>(got[i]) - (*want)[i]));
+        norm = std::max(norm, std::fabs(static_cast<double>((*want)[i])));
+    }
+    EXPECT_LE(diff, 1e-4 * norm); // the cancelled chunk left no trace in the cache
+
+    // an interrupt between chunks: the first chunk's work is kept, nothing of the second runs
+    auto s2 = session(0, 128);
+    s2->setInterrupt([&] { return s2->tokens().size() >= chunk; });
+    auto r2 = s2->prefill(prompt);
+    ASSERT_FALSE(r2.isOk());
+    EXPECT_EQ(r2.status().code(), ws::Code::Cancelled);
+    EXPECT_EQ(s2->tokens().size(), chunk);
 }
 
 TEST(ModelLoad, MissingFolderNamesThePath) {
@@ -305,6 +346,23 @@ TEST_F(SessionTest, AppendBatchRefusalsChangeNothing) {
 } // namespace
 
 namespace {
+
+// TurnTaker::busy(): whether a caller of lock() would wait — generate() then feeds its prompt in short pieces.
+TEST(TurnTaker, BusyWhileHeld) {
+    ws::TurnTaker turns;
+    EXPECT_FALSE(turns.busy());
+    turns.lock();
+    EXPECT_TRUE(turns.busy());
+    std::atomic<bool> got{false};
+    std::thread waiter([&] {
+        std::lock_guard turn(turns);
+        got = true;
+    });
+    turns.unlock(); // the waiter (or, if it has not queued yet, nobody) is served next
+    waiter.join();
+    EXPECT_TRUE(got);
+    EXPECT_FALSE(turns.busy());
+}
 
 // Generations on four threads sharing a DecodeBatcher (their decode steps run as batches) write what each writes
 // alone, and all of them finish.

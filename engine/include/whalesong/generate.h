@@ -73,9 +73,12 @@ struct GenerateOptions {
     int maxTokens = kDefaultMaxTokens;
     std::vector<std::string> stop; ///< at most 4; never streamed out
     bool ignoreEos = false;        ///< benchmarks only
-    std::stop_token stopToken;     ///< request_stop() ends generation after the current token
-    /// Shared by generations that should take turns on the model, one forward pass (a prefill chunk or a decode
-    /// step) at a time in the order they asked (not owned).
+    /// request_stop() ends generation after the current token, or during the prompt (between chunks, and on the
+    /// CPU between layers; the prompt's chunks computed so far stay cached)
+    std::stop_token stopToken;
+    /// Shared by generations that should take turns on the model, one forward pass (a prompt piece of 1,024 tokens,
+    /// 256 while another waits, or a decode step) at a time in the order they asked (not owned). Without it the
+    /// prompt runs in the backend's whole chunks.
     TurnTaker* turns = nullptr;
     DecodeBatcher* batcher = nullptr; ///< decode steps batched with other generations' (not owned)
     /// Constrained decoding (not owned): only tokens the grammar allows are sampled (the sampling settings apply

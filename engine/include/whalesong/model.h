@@ -47,6 +47,10 @@ struct LoadOptions {
 
 struct SessionOptions {
     int contextLimit = 0; ///< tokens; 0 = the model's max_position_embeddings (a larger value is an error)
+    /// Most prompt tokens one forward pass computes (longer prompts run in chunks of this size); 0 = the
+    /// backend's own (CPU: as many as keep the activations within ~1 GiB, 512…4,096; GPU: 512). Larger values
+    /// are capped at the backend's.
+    int prefillChunk = 0;
 };
 
 /// What `whalesong-cli info` and the settings dialog show.

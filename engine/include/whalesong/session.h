@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -19,8 +20,9 @@ class BackendModel;
 /// Not thread-safe: one caller at a time. Must not outlive its Model.
 class Session {
 public:
+    /// prefillChunk: SessionOptions::prefillChunk (0: the backend's).
     Session(std::unique_ptr<detail::BackendSession> impl, const detail::BackendModel& model, int contextLimit,
-            int vocabSize);
+            int vocabSize, int prefillChunk = 0);
     ~Session();
 
     int contextLimit() const { return m_contextLimit; }
@@ -49,15 +51,24 @@ public:
     /// How many tokens of the last prefill() came from the cache.
     std::size_t lastReused() const { return m_lastReused; }
     std::size_t kvBytes() const;
+    /// The most prompt tokens one forward pass takes (the backend's, or less as SessionOptions asked; longer
+    /// prompts run in chunks of this size).
+    int prefillChunk() const;
+    /// Asked between the chunks of prefill() / append() and, on the CPU, between the layers of each chunk: true
+    /// stops there with Code::Cancelled, the chunks before it staying cached (a later prefill resumes from
+    /// them), the one in progress dropped. Empty (the default): never. generate() sets it to its stop token.
+    void setInterrupt(std::function<bool()> interrupted);
 
 private:
     std::unique_ptr<detail::BackendSession> m_impl;
     const detail::BackendModel* m_model;
     int m_contextLimit;
     int m_vocabSize;
+    int m_chunkCap; // SessionOptions::prefillChunk
     std::vector<TokenId> m_tokens;
     std::vector<float> m_logits;
     std::size_t m_lastReused = 0;
+    std::function<bool()> m_interrupted;
 };
 
 } // namespace ws

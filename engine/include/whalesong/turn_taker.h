@@ -16,6 +16,11 @@ public:
         const std::uint64_t ticket = m_next++;
         m_cv.wait(lock, [&] { return m_serving == ticket; });
     }
+    /// Someone holds the model or waits for it (asked before lock(): would this caller wait?).
+    bool busy() {
+        std::lock_guard lock(m_mutex);
+        return m_next != m_serving;
+    }
     void unlock() {
         {
             std::lock_guard lock(m_mutex);
