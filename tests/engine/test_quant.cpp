@@ -715,7 +715,7 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
         if (!hasInt8Dot(t))
             continue;
         const BlockLayout bl = dtypeBlock(t);
-        for (int nb : {1, 2, 3, 8}) {
+        for (int nb : {1, 2, 3, 8, 17, 32, 44}) {
             const Bytes b = randomBlocks(t, nb, rng);
             std::vector<float> x(static_cast<std::size_t>(nb * bl.elems));
             for (auto& v : x)
