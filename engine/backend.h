@@ -23,8 +23,8 @@ public:
     virtual Status prefill(std::span<const TokenId> tokens, int pos0, bool allLogits, std::vector<float>& logits) = 0;
     /// The most tokens a prefill call takes at once: Session runs longer prompts in chunks of this size.
     virtual int prefillChunk() const { return 512; }
-    /// Asked between the layers of a prefill (where the backend can stop there; others finish the chunk): true
-    /// abandons it, prefill returning Cancelled with the cache as before. Empty: never.
+    /// Asked between the layers of a prefill by a backend able to stop inside one (others finish the chunk):
+    /// true abandons the chunk, prefill returning Cancelled with the cache as before. Empty: never.
     virtual void setInterrupt(std::function<bool()> interrupted) { (void)interrupted; }
     /// Forgets positions from n on.
     virtual void truncate(int n) = 0;

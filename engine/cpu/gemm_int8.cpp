@@ -50,7 +50,7 @@ void PromptInt8::quantise(int t0, int t1) {
     }
 }
 
-bool hasInt8Gemm(DType t) { return hasInt8Dot(t); }
+bool hasInt8Gemm(DType t) { return int8Isa() == QuantIsa::Avx512 && hasInt8Dot(t); }
 
 #if defined(__x86_64__)
 namespace {

@@ -16,7 +16,7 @@ struct KernelSet {
 };
 
 KernelSet portableKernels();
-/// The portable weightedSum (the AVX2 set uses it too).
+/// The portable weightedSum.
 void weightedSumPortable(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
                          float* y, std::int64_t ldy);
 KernelSet avx2Kernels();   ///< AVX2 + FMA + F16C

@@ -228,9 +228,83 @@ WS_AVX2 void axpyAvx2(float a, const float* x, float* y, int n) {
     for (; i < n; ++i) y[i] += a * x[i];
 }
 
+// The first n of 8 lanes (n clamped to [0, 8]), for maskload / maskstore.
+WS_AVX2 inline __m256i laneMask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(std::clamp(n, 0, 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// weightedSum's columns [j, j + 16) for rows k0 … k0 + 5 over cache rows t0 … t0 + nt (weights interleaved in pt,
+// 8 floats per row): 12 accumulators, two loads of the cache row and 6 broadcasts per 12 FMAs. kFull: 16 columns
+// (plain loads); otherwise the first `cols` under a mask.
+template <bool kFull>
+WS_AVX2 inline __m256 loadCols(const float* q, __m256i mask) {
+    if constexpr (kFull) return _mm256_loadu_ps(q);
+    else return _mm256_maskload_ps(q, mask);
+}
+
+template <bool kFull>
+WS_AVX2 inline void weightedSum6x16(const float* pt, int km, const float* c, std::int64_t ldc, int t0, int nt, int n,
+                                    int cols, bool fresh, float* y, std::int64_t ldy) {
+    const __m256i m0 = laneMask(cols), m1 = laneMask(cols - 8);
+    __m256 acc[6][2];
+#pragma GCC unroll 6
+    for (int k = 0; k < 6; ++k)
+        for (int h = 0; h < 2; ++h)
+            acc[k][h] = fresh || k >= km ? _mm256_setzero_ps() : loadCols<kFull>(y + k * ldy + 8 * h, h ? m1 : m0);
+    // Rows a cache line apart or more: fetched 16 ahead (a walk down a column defeats the hardware prefetchers).
+    const float* ct = c + t0 * ldc;
+    for (int t = 0; t < nt; ++t, ct += ldc) {
+        if (t0 + t + 16 < n) _mm_prefetch(reinterpret_cast<const char*>(ct + 16 * ldc), _MM_HINT_T0);
+        const __m256 c0 = loadCols<kFull>(ct, m0), c1 = loadCols<kFull>(ct + 8, m1);
+        const float* w = pt + 8 * t;
+#pragma GCC unroll 6
+        for (int k = 0; k < 6; ++k) {
+            const __m256 b = _mm256_broadcast_ss(w + k);
+            acc[k][0] = _mm256_fmadd_ps(b, c0, acc[k][0]);
+            acc[k][1] = _mm256_fmadd_ps(b, c1, acc[k][1]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int k = 0; k < 6; ++k) {
+        if (k >= km) break;
+        if (kFull) {
+            _mm256_storeu_ps(y + k * ldy, acc[k][0]);
+            _mm256_storeu_ps(y + k * ldy + 8, acc[k][1]);
+        } else {
+            _mm256_maskstore_ps(y + k * ldy, m0, acc[k][0]);
+            _mm256_maskstore_ps(y + k * ldy + 8, m1, acc[k][1]);
+        }
+    }
+}
+
+// As the AVX-512 kernel (kernels_avx512.cpp), 6 weighted sums × 16 columns at a time (16 ymm registers): the
+// cache rows in blocks of 128 (kept in L2 while every column chunk passes), partial sums parked in y between blocks.
+WS_AVX2 void weightedSumAvx2(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
+                             float* y, std::int64_t ldy) {
+    constexpr int kRows = 128, kHeads = 6;
+    alignas(32) float pt[kRows * 8];
+    for (int k0 = 0; k0 < m; k0 += kHeads) {
+        const int km = std::min(kHeads, m - k0);
+        for (int t0 = 0; t0 < std::max(n, 1); t0 += kRows) {
+            const int nt = std::min(n, t0 + kRows) - t0;
+            for (int k = 0; k < kHeads; ++k) { // rows past m weigh nothing
+                const float* pr = p + (k0 + k) * ldp + t0;
+                for (int t = 0; t < nt; ++t) pt[8 * t + k] = k < km ? pr[t] : 0.0f;
+            }
+            for (int j = 0; j < width; j += 16) {
+                float* yj = y + k0 * ldy + j;
+                if (width - j >= 16)
+                    weightedSum6x16<true>(pt, km, c + j, ldc, t0, nt, n, 16, t0 == 0, yj, ldy);
+                else
+                    weightedSum6x16<false>(pt, km, c + j, ldc, t0, nt, n, width - j, t0 == 0, yj, ldy);
+            }
+        }
+    }
+}
+
 } // namespace
 
-KernelSet avx2Kernels() { return {"avx2", rowsAvx2, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumPortable}; }
+KernelSet avx2Kernels() { return {"avx2", rowsAvx2, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumAvx2}; }
 
 } // namespace ws::cpu
 #else

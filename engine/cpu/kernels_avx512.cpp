@@ -93,7 +93,7 @@ WS_AVX512 inline void dotRowsTokensSeg(const std::uint8_t* const* rows, int c0, 
         for (int t = 0; t < NT; ++t) acc[i][t] = _mm512_setzero_ps();
     // One loop for the whole width, the tail through a mask: the accumulators stay in registers.
     for (int c = 0; c < n; c += 16) {
-        const __mmask16 k = n - c >= 16 ? static_cast<__mmask16>(0xFFFF) : tailMask(n - c);
+        const __mmask16 k = tailMask16(n - c);
         if (prefetch && (c * es) % 64 == 0)
 #pragma GCC unroll 4
             for (int i = 0; i < NR; ++i) _mm_prefetch(reinterpret_cast<const char*>(rows[i] + (c0 + c) * es + prefetch), _MM_HINT_T0);
@@ -470,7 +470,7 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
             xt.resize(static_cast<std::size_t>(K16) * static_cast<std::size_t>(ldt));
             for (int t0 = 0; t0 < ldt; t0 += 16)
                 for (int c = 0; c < K; c += 16) {
-                    const __mmask16 m = K - c >= 16 ? static_cast<__mmask16>(0xFFFF) : tailMask(K - c);
+                    const __mmask16 m = tailMask16(K - c);
                     __m512 v[16];
                     for (int u = 0; u < 16; ++u)
                         v[u] = t0 + u < T ? _mm512_maskz_loadu_ps(m, X + (t0 + u) * ldx + c) : _mm512_setzero_ps();
@@ -487,7 +487,7 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
             // bytes at a time each stalled on memory), then interleaved from there; rows past r1 are zeros.
             for (int i = 0; i < nr; ++i) rowToF32<D>(W, r + i, rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(K16));
             for (int c = 0; c < K; c += 16) {
-                const __mmask16 m = K - c >= 16 ? static_cast<__mmask16>(0xFFFF) : tailMask(K - c);
+                const __mmask16 m = tailMask16(K - c);
                 __m512 v[16];
                 for (int i = 0; i < 16; ++i)
                     v[i] = i < nr ? _mm512_maskz_loadu_ps(m, rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(K16) + c)
@@ -551,7 +551,7 @@ WS_AVX512 void axpyRowsImpl(const Matrix& W, int r, int n, const float* a, float
             for (int i = 0; i < m; ++i)
                 s[i] = _mm512_set1_ps(D == DType::F8_E4M3 ? a[g + i] * W.scaleAt(r + g + i, c0) * 256.0f : a[g + i]);
             for (int c = c0; c < end; c += 16) {
-                const __mmask16 k = end - c >= 16 ? __mmask16{0xFFFF} : tailMask(end - c);
+                const __mmask16 k = tailMask16(end - c);
                 __m512 yv = _mm512_maskz_loadu_ps(k, y + c);
                 for (int i = 0; i < m; ++i) yv = _mm512_fmadd_ps(load16<D>(rows[i] + c * es, k), s[i], yv);
                 _mm512_mask_storeu_ps(y + c, k, yv);

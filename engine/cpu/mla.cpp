@@ -59,6 +59,17 @@ bool naiveIsCheaper(const ModelConfig& c, int T, int pos0, int threads) {
     const double absorbed = T * nh * R * (dn + dv) + T * nh * keys * (2 * R + dr);
     return naive < 1.5 * absorbed;
 }
+
+// dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols, in 16 × 16 squares (reads and writes both within a few
+// cache lines).
+void transpose(const float* src, std::size_t lds, int rows, int cols, float* dst, std::size_t ldd) {
+    for (int r0 = 0; r0 < rows; r0 += 16)
+        for (int c0 = 0; c0 < cols; c0 += 16)
+            for (int c = c0; c < std::min(cols, c0 + 16); ++c)
+                for (int r = r0; r < std::min(rows, r0 + 16); ++r)
+                    dst[static_cast<std::size_t>(c) * ldd + static_cast<std::size_t>(r)] =
+                        src[static_cast<std::size_t>(r) * lds + static_cast<std::size_t>(c)];
+}
 } // namespace
 
 void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h, std::span<CpuSession* const> owners,
@@ -167,10 +178,8 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
         if (manyRows) { // Cᵀ[:R] once for the run: the weighted sums become a GEMM over it
             ct.resize(static_cast<std::size_t>(R) * static_cast<std::size_t>(n));
             pool.parallelFor(R, [&](std::int64_t r0, std::int64_t r1) {
-                for (std::int64_t r = r0; r < r1; ++r)
-                    for (int t = 0; t < n; ++t)
-                        ct[static_cast<std::size_t>(r) * static_cast<std::size_t>(n) + static_cast<std::size_t>(t)] =
-                            static_cast<const float*>(cache.data)[static_cast<std::size_t>(t) * W + static_cast<std::size_t>(r)];
+                transpose(static_cast<const float*>(cache.data) + r0, static_cast<std::size_t>(W), n, static_cast<int>(r1 - r0),
+                          ct.data() + static_cast<std::size_t>(r0) * static_cast<std::size_t>(n), static_cast<std::size_t>(n));
             });
         }
         for (int i0 = a; i0 < b; i0 += block) {
@@ -246,16 +255,6 @@ void rowsToFloat(const Matrix& M, int r0, int n, float* out) {
     for (int r = 0; r < n; ++r) M.rowToFloat(r0 + r, 0, M.cols, out + static_cast<std::size_t>(r) * static_cast<std::size_t>(M.cols));
 }
 
-// dst[c·ldd + r] = src[r·lds + c] for r < rows, c < cols, in 16 × 16 squares (reads and writes both within a few
-// cache lines).
-void transpose(const float* src, std::size_t lds, int rows, int cols, float* dst, std::size_t ldd) {
-    for (int r0 = 0; r0 < rows; r0 += 16)
-        for (int c0 = 0; c0 < cols; c0 += 16)
-            for (int c = c0; c < std::min(cols, c0 + 16); ++c)
-                for (int r = r0; r < std::min(rows, r0 + 16); ++r)
-                    dst[static_cast<std::size_t>(c) * ldd + static_cast<std::size_t>(r)] =
-                        src[static_cast<std::size_t>(r) * lds + static_cast<std::size_t>(c)];
-}
 } // namespace
 
 // Per head: K_nope = C · W_UKᵀ and V = C · W_UVᵀ over the latent cache C of every position, then per block of 32

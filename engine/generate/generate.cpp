@@ -168,6 +168,8 @@ Result<GenerateResult> generate(Session& session, const Tokenizer& tokenizer, st
         firstPiece = false;
         if (end == prompt.size()) break;
     }
+    // Decode stops between tokens on its own; an interrupt left set would make its append() calls fail with
+    // Cancelled instead. (The guard above covers the returns before this point.)
     session.setInterrupt({});
     res.prefillSeconds = seconds(Clock::now() - start);
     std::vector<float> row(first.value().begin(), first.value().end());

@@ -49,12 +49,20 @@ struct Int8Activations {
     std::vector<float> unit, dsum;
     std::vector<std::int32_t> sum4;
     void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
+    /// assign() at a given level (capped at int8Isa()): every level gives bit-identical results.
+    void assignWith(QuantIsa isa, const float* x, std::int64_t count);
 };
 
-/// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K).
+/// The level of the int8 dot products on this CPU: Avx512 (AVX-512 VNNI: vpdpbusd), Avx2 (vpmaddubsw, the
+/// AVX-512 CPUs without VNNI included), Portable where there is none (hasInt8Dot false).
+QuantIsa int8Isa();
+/// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI or AVX2: Q8_0, Q4_0, Q5_0, Q4_K,
+/// Q6_K).
 bool hasInt8Dot(DType t);
 /// Σ w·x over `nblocks` blocks of `t` at `w` against x quantised by Int8Activations (from its start): integer
 /// products summed exactly per 32 weights, then scaled in float. Only where hasInt8Dot(t).
 float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks);
+/// dotBlocksInt8 at a given level (Avx2 or Avx512, capped at int8Isa()), so tests can compare them.
+float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activations& x, std::int64_t nblocks);
 
 } // namespace ws

@@ -8,6 +8,7 @@
 #include "model/quant.h"
 
 #include "model/int8_codes.h"
+#include "model/quant_int8_avx2.h"
 
 #include <algorithm>
 #include <cmath>
@@ -222,7 +223,15 @@ constexpr bool kVnni = false;
 
 } // namespace
 
-void Int8Activations::assign(const float* x, std::int64_t count) {
+QuantIsa int8Isa() {
+    static const QuantIsa best = kVnni ? QuantIsa::Avx512 : int8avx2::supported() ? QuantIsa::Avx2 : QuantIsa::Portable;
+    return best;
+}
+
+void Int8Activations::assign(const float* x, std::int64_t count) { assignWith(int8Isa(), x, count); }
+
+void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t count) {
+    isa = std::min(isa, int8Isa());
     n = count;
     const std::int64_t blocks = count / 32, padded = (count + 63) / 64 * 64;
     q.assign(static_cast<std::size_t>(padded), 0);
@@ -231,25 +240,35 @@ void Int8Activations::assign(const float* x, std::int64_t count) {
     dsum.resize(static_cast<std::size_t>(blocks));
     sum4.assign(static_cast<std::size_t>(padded / 4), 0);
 #if defined(__x86_64__)
-    if (kVnni) return quantiseBlocksVnni(x, blocks, *this);
+    if (isa == QuantIsa::Avx512) return quantiseBlocksVnni(x, blocks, *this);
 #endif
+    if (isa == QuantIsa::Avx2) return int8avx2::quantise(x, blocks, *this);
     quantiseBlocksPortable(x, 0, blocks, *this);
 }
 
 bool hasInt8Dot(DType t) {
-    return kVnni && (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0);
+    return int8Isa() != QuantIsa::Portable &&
+           (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0);
 }
 
 float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
+    return dotBlocksInt8With(int8Isa(), t, w, x, nblocks);
+}
+
+float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
+    isa = std::min(isa, int8Isa());
+    if (isa == QuantIsa::Avx2) return int8avx2::dot(t, w, x, nblocks);
 #if defined(__x86_64__)
-    const auto* p = static_cast<const u8*>(w);
-    switch (t) {
-    case DType::Q8_0: return dotQ8_0(p, x, nblocks);
-    case DType::Q4_K: return dotQ4_K(p, x, nblocks);
-    case DType::Q6_K: return dotQ6_K(p, x, nblocks);
-    case DType::Q4_0: return dotQ4_0Q5_0<false>(p, x, nblocks);
-    case DType::Q5_0: return dotQ4_0Q5_0<true>(p, x, nblocks);
-    default: break;
+    if (isa == QuantIsa::Avx512) {
+        const auto* p = static_cast<const u8*>(w);
+        switch (t) {
+        case DType::Q8_0: return dotQ8_0(p, x, nblocks);
+        case DType::Q4_K: return dotQ4_K(p, x, nblocks);
+        case DType::Q6_K: return dotQ6_K(p, x, nblocks);
+        case DType::Q4_0: return dotQ4_0Q5_0<false>(p, x, nblocks);
+        case DType::Q5_0: return dotQ4_0Q5_0<true>(p, x, nblocks);
+        default: break;
+        }
     }
 #else
     (void)t;

@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <gtest/gtest.h>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace ws {
@@ -705,21 +707,74 @@ TEST(Quant, Int8ActivationsQuantiseEachBlockOf32) {
         EXPECT_EQ(a.q[k] | a.r[k], 0);
 }
 
-// The VNNI dots against float64 Σ w·(d·q) on the weights dequantised independently (deq) and the activations
-// as quantised: the integer products are exact, so only the float scaling rounds.
+// Every level of the quantiser (AVX-512, AVX2, portable) gives the same codes, sums and scales, bit for bit: on
+// values of very different sizes per block, an all-zero block, exact halves (round to even) and a block whose
+// largest value is negative.
+TEST(Quant, Int8ActivationsEveryLevelBitIdentical) {
+    std::mt19937 rng(std::random_device{}());
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    std::vector<float> x(32 * 40);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        x[i] = g(rng) * std::ldexp(1.0f, static_cast<int>(i / 32 % 9) * 4 - 16);
+    for (int i = 64; i < 96; ++i)
+        x[static_cast<std::size_t>(i)] = 0.0f;
+    for (int i = 96; i < 128; ++i) // x/d lands on k + 0.5 for several elements: 127·(j/2 + 0.5)/127
+        x[static_cast<std::size_t>(i)] = static_cast<float>((i - 96) % 8) + 0.5f;
+    x[96] = 127.0f;
+    x[140] = -50.0f; // the block's largest |x| negative
+    Int8Activations want;
+    want.assignWith(QuantIsa::Portable, x.data(), static_cast<std::int64_t>(x.size()));
+    int levels = 0;
+    for (QuantIsa isa : {QuantIsa::Avx2, QuantIsa::Avx512}) {
+        if (isa > int8Isa())
+            continue;
+        Int8Activations got;
+        got.assignWith(isa, x.data(), static_cast<std::int64_t>(x.size()));
+        EXPECT_EQ(got.q, want.q) << static_cast<int>(isa);
+        EXPECT_EQ(got.r, want.r) << static_cast<int>(isa);
+        EXPECT_EQ(got.sum4, want.sum4) << static_cast<int>(isa);
+        ASSERT_EQ(got.unit.size(), want.unit.size());
+        for (std::size_t b = 0; b < want.unit.size(); ++b) {
+            EXPECT_EQ(got.unit[b], want.unit[b]) << static_cast<int>(isa) << " block " << b;
+            EXPECT_EQ(got.dsum[b], want.dsum[b]) << static_cast<int>(isa) << " block " << b;
+        }
+        ++levels;
+    }
+    if (levels == 0)
+        GTEST_SKIP() << "no SIMD int8 level on this CPU";
+}
+
+// The int8 dots (AVX-512 VNNI, AVX2) against float64 Σ w·(d·q) on the weights dequantised independently (deq)
+// and the activations as quantised: the integer products are exact, so only the float scaling rounds.
 TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
     std::mt19937 rng(5);
     std::normal_distribution<float> g(0.0f, 1.0f);
     int tested = 0;
+    for (QuantIsa isa : {QuantIsa::Avx2, QuantIsa::Avx512})
     for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K}) {
-        if (!hasInt8Dot(t))
+        if (!hasInt8Dot(t) || isa > int8Isa())
             continue;
         const BlockLayout bl = dtypeBlock(t);
-        for (int nb : {1, 2, 3, 8, 17, 32, 44}) {
-            const Bytes b = randomBlocks(t, nb, rng);
+        for (int nb : {1, 2, 3, 8, 17, 32, 44, -5}) {
+            // nb < 0: |nb| blocks whose codes all sit at the largest magnitude (Q8_0: -128; the others: every bit of
+            // the codes set) against activations near -1, every code near -127: the pair sums' worst case.
+            const bool extreme = nb < 0;
+            nb = std::abs(nb);
+            Bytes b = randomBlocks(t, nb, rng);
             std::vector<float> x(static_cast<std::size_t>(nb * bl.elems));
             for (auto& v : x)
-                v = g(rng);
+                v = extreme ? -1.0f + 0.004f * g(rng) : g(rng);
+            if (extreme) {
+                // the code bytes of each block: [begin, end) (ggml-common.h)
+                const auto [begin, end] = t == DType::Q8_0 ? std::pair{2, 34}
+                                        : t == DType::Q4_0 ? std::pair{2, 18}
+                                        : t == DType::Q5_0 ? std::pair{2, 22}
+                                        : t == DType::Q4_K ? std::pair{16, 144}
+                                                           : std::pair{0, 192};
+                for (int i = 0; i < nb; ++i)
+                    for (int k = begin; k < end; ++k)
+                        b[static_cast<std::size_t>(i * bl.bytes + k)] = t == DType::Q8_0 ? 0x80 : 0xFF;
+            }
             Int8Activations a;
             a.assign(x.data(), static_cast<std::int64_t>(x.size()));
             const std::vector<float> w = deq(t, b);
@@ -730,15 +785,16 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
                 mag += std::fabs(static_cast<double>(w[i]) * xq);
                 vsFloat += static_cast<double>(w[i]) * x[i];
             }
-            const float got = dotBlocksInt8(t, b.data(), a, nb);
-            EXPECT_NEAR(got, exact, 1e-5 * mag + 1e-30) << dtypeName(t) << " nblocks " << nb;
+            const float got = dotBlocksInt8With(isa, t, b.data(), a, nb);
+            const int level = static_cast<int>(isa);
+            EXPECT_NEAR(got, exact, 1e-5 * mag + 1e-30) << dtypeName(t) << " nblocks " << nb << " level " << level;
             // and, as a whole, close to the float dot (x to ~16 bits: 1/(2·127·256) of each block's largest |x|)
-            EXPECT_NEAR(got, vsFloat, 1e-4 * mag + 1e-30) << dtypeName(t) << " nblocks " << nb;
+            EXPECT_NEAR(got, vsFloat, 1e-4 * mag + 1e-30) << dtypeName(t) << " nblocks " << nb << " level " << level;
             ++tested;
         }
     }
     if (tested == 0)
-        GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+        GTEST_SKIP() << "no int8 dot level (AVX-512 VNNI, AVX2) on this CPU";
 }
 
 // The prompts' integer GEMM (cpu/gemm_int8.h) against float64 Σ w·x̂ — w dequantised by dequantizeBlocks, x̂ the
