@@ -110,27 +110,65 @@ WS_AVX2 void rowToF32(const Matrix& W, int r, float* out) {
     }
 }
 
-// 4 weight rows (f32) × NT ≤ 2 tokens; 8 accumulators fit the 16 ymm registers with room for the loads.
+// The first n of 8 lanes (n clamped to [0, 8]), for maskload / maskstore.
+WS_AVX2 inline __m256i laneMask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(std::clamp(n, 0, 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// dst[k·16 + i] = src[i·lds + k] for i < 16, k < n: 8 × 8 squares through the shuffle unit, the last columns one
+// by one.
+WS_AVX2 void transposeTo16(const float* src, std::int64_t lds, int n, float* dst) {
+    int k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int h = 0; h < 2; ++h) {
+            __m256 r[8], u[8];
+            for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + (8 * h + i) * lds + k);
+            for (int i = 0; i < 8; i += 2) {
+                u[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+                u[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+            }
+            for (int i = 0; i < 8; i += 4) {
+                r[i] = _mm256_shuffle_ps(u[i], u[i + 2], 0x44);
+                r[i + 1] = _mm256_shuffle_ps(u[i], u[i + 2], 0xEE);
+                r[i + 2] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0x44);
+                r[i + 3] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0xEE);
+            }
+            // r[0..3]: columns 0, 1, 2, 3 (low halves) / 4, 5, 6, 7 (high halves) of rows 0-3; r[4..7] of rows 4-7
+            for (int c = 0; c < 4; ++c) {
+                _mm256_storeu_ps(dst + (k + c) * 16 + 8 * h, _mm256_permute2f128_ps(r[c], r[c + 4], 0x20));
+                _mm256_storeu_ps(dst + (k + c + 4) * 16 + 8 * h, _mm256_permute2f128_ps(r[c], r[c + 4], 0x31));
+            }
+        }
+    for (; k < n; ++k)
+        for (int i = 0; i < 16; ++i) dst[k * 16 + i] = src[i * lds + k];
+}
+
+// y[u·ldy + i] (+)= Σ_k wt[k·16 + i] · x[u·ldx + k] for 16 rows i (the first `nr` stored) and NT ≤ 6 tokens u:
+// 12 accumulators, per k two loads of the transposed weights and NT broadcasts, no horizontal sums.
 template <int NT>
-WS_AVX2 void micro4(const float* w, std::int64_t ldw, const float* x, std::int64_t ldx, int n, float* out) {
-    __m256 acc[4][NT];
-    for (int i = 0; i < 4; ++i)
-        for (int t = 0; t < NT; ++t) acc[i][t] = _mm256_setzero_ps();
-    int c = 0;
-    for (; c + 8 <= n; c += 8) {
-        __m256 xv[NT];
-        for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x + t * ldx + c);
-        for (int i = 0; i < 4; ++i) {
-            const __m256 wv = _mm256_loadu_ps(w + i * ldw + c);
-            for (int t = 0; t < NT; ++t) acc[i][t] = _mm256_fmadd_ps(wv, xv[t], acc[i][t]);
+WS_AVX2 void tile16(const float* wt, const float* x, std::int64_t ldx, int n, float* y, std::int64_t ldy, int nr,
+                    bool fresh) {
+    const __m256i m0 = laneMask(nr), m1 = laneMask(nr - 8);
+    __m256 acc[NT][2]; // every loop over u unrolled, or GCC keeps acc on the stack
+#pragma GCC unroll 6
+    for (int u = 0; u < NT; ++u) {
+        acc[u][0] = fresh ? _mm256_setzero_ps() : _mm256_maskload_ps(y + u * ldy, m0);
+        acc[u][1] = fresh ? _mm256_setzero_ps() : _mm256_maskload_ps(y + u * ldy + 8, m1);
+    }
+    for (int k = 0; k < n; ++k) {
+        const __m256 w0 = _mm256_loadu_ps(wt + 16 * k), w1 = _mm256_loadu_ps(wt + 16 * k + 8);
+#pragma GCC unroll 6
+        for (int u = 0; u < NT; ++u) {
+            const __m256 b = _mm256_broadcast_ss(x + u * ldx + k);
+            acc[u][0] = _mm256_fmadd_ps(b, w0, acc[u][0]);
+            acc[u][1] = _mm256_fmadd_ps(b, w1, acc[u][1]);
         }
     }
-    for (int i = 0; i < 4; ++i)
-        for (int t = 0; t < NT; ++t) {
-            float s = hsum(acc[i][t]);
-            for (int k = c; k < n; ++k) s += w[i * ldw + k] * x[t * ldx + k];
-            out[i * NT + t] = s;
-        }
+#pragma GCC unroll 6
+    for (int u = 0; u < NT; ++u) {
+        _mm256_maskstore_ps(y + u * ldy, m0, acc[u][0]);
+        _mm256_maskstore_ps(y + u * ldy + 8, m1, acc[u][1]);
+    }
 }
 
 template <DType D>
@@ -147,23 +185,37 @@ WS_AVX2 void rowsImpl(const MatJob& j, int r0, int r1) {
         }
         return;
     }
-    thread_local std::vector<float> buf;
-    const std::int64_t ldw = (W.cols + 7) / 8 * 8;
-    buf.assign(static_cast<std::size_t>(4 * ldw), 0.0f);
-    for (int r = r0; r < r1; r += 4) {
-        const int nr = std::min(4, r1 - r);
-        for (int i = 0; i < nr; ++i) rowToF32<D>(W, r + i, buf.data() + i * ldw);
-        for (int i = nr; i < 4; ++i) std::fill(buf.begin() + i * ldw, buf.begin() + (i + 1) * ldw, 0.0f);
-        float out[8];
-        int t = 0;
-        for (; t + 2 <= j.T; t += 2) {
-            micro4<2>(buf.data(), ldw, j.X + t * ldx, ldx, W.cols, out);
-            for (int i = 0; i < nr; ++i)
-                for (int u = 0; u < 2; ++u) Y(t + u, r + i) = out[i * 2 + u];
+    // Tiles of 16 rows converted to float and transposed (k-major, 16 rows per 64 bytes), then 16 rows × 6 tokens
+    // at a time over chunks of 256 columns (16 KB of the tile stays in L1 while every token passes).
+    constexpr int kChunk = 256;
+    thread_local std::vector<float> rows, wt;
+    const std::int64_t ldw = W.cols;
+    rows.resize(static_cast<std::size_t>(16 * ldw));
+    wt.resize(static_cast<std::size_t>(16 * ldw));
+    for (int r = r0; r < r1; r += 16) {
+        const int nr = std::min(16, r1 - r);
+        for (int i = 0; i < 16; ++i) {
+            if (i < nr)
+                rowToF32<D>(W, r + i, rows.data() + i * ldw);
+            else
+                std::fill(rows.begin() + i * ldw, rows.begin() + (i + 1) * ldw, 0.0f);
         }
-        if (t < j.T) {
-            micro4<1>(buf.data(), ldw, j.X + t * ldx, ldx, W.cols, out);
-            for (int i = 0; i < nr; ++i) Y(t, r + i) = out[i];
+        transposeTo16(rows.data(), ldw, W.cols, wt.data());
+        for (int k0 = 0; k0 < W.cols; k0 += kChunk) {
+            const int n = std::min(kChunk, W.cols - k0);
+            const float* w = wt.data() + 16 * k0;
+            for (int t = 0; t < j.T; t += 6) {
+                const float* x = j.X + t * ldx + k0;
+                float* y = &Y(t, r);
+                switch (std::min(6, j.T - t)) {
+                case 6: tile16<6>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
+                case 5: tile16<5>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
+                case 4: tile16<4>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
+                case 3: tile16<3>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
+                case 2: tile16<2>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
+                default: tile16<1>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
+                }
+            }
         }
     }
 }
@@ -228,11 +280,6 @@ WS_AVX2 void axpyAvx2(float a, const float* x, float* y, int n) {
     for (; i < n; ++i) y[i] += a * x[i];
 }
 
-// The first n of 8 lanes (n clamped to [0, 8]), for maskload / maskstore.
-WS_AVX2 inline __m256i laneMask(int n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(std::clamp(n, 0, 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 // weightedSum's columns [j, j + 16) for rows k0 … k0 + 5 over cache rows t0 … t0 + nt (weights interleaved in pt,
 // 8 floats per row): 12 accumulators, two loads of the cache row and 6 broadcasts per 12 FMAs. kFull: 16 columns
 // (plain loads); otherwise the first `cols` under a mask.
@@ -248,9 +295,10 @@ WS_AVX2 inline void weightedSum6x16(const float* pt, int km, const float* c, std
     const __m256i m0 = laneMask(cols), m1 = laneMask(cols - 8);
     __m256 acc[6][2];
 #pragma GCC unroll 6
-    for (int k = 0; k < 6; ++k)
-        for (int h = 0; h < 2; ++h)
-            acc[k][h] = fresh || k >= km ? _mm256_setzero_ps() : loadCols<kFull>(y + k * ldy + 8 * h, h ? m1 : m0);
+    for (int k = 0; k < 6; ++k) {
+        acc[k][0] = fresh || k >= km ? _mm256_setzero_ps() : loadCols<kFull>(y + k * ldy, m0);
+        acc[k][1] = fresh || k >= km ? _mm256_setzero_ps() : loadCols<kFull>(y + k * ldy + 8, m1);
+    }
     // Rows a cache line apart or more: fetched 16 ahead (a walk down a column defeats the hardware prefetchers).
     const float* ct = c + t0 * ldc;
     for (int t = 0; t < nt; ++t, ct += ldc) {
@@ -266,7 +314,7 @@ WS_AVX2 inline void weightedSum6x16(const float* pt, int km, const float* c, std
     }
 #pragma GCC unroll 6
     for (int k = 0; k < 6; ++k) {
-        if (k >= km) break;
+        if (k >= km) continue;
         if (kFull) {
             _mm256_storeu_ps(y + k * ldy, acc[k][0]);
             _mm256_storeu_ps(y + k * ldy + 8, acc[k][1]);
