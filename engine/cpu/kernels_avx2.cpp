@@ -194,13 +194,17 @@ WS_AVX2 void rowsImpl(const MatJob& j, int r0, int r1) {
     wt.resize(static_cast<std::size_t>(16 * ldw));
     for (int r = r0; r < r1; r += 16) {
         const int nr = std::min(16, r1 - r);
-        for (int i = 0; i < 16; ++i) {
-            if (i < nr)
-                rowToF32<D>(W, r + i, rows.data() + i * ldw);
-            else
-                std::fill(rows.begin() + i * ldw, rows.begin() + (i + 1) * ldw, 0.0f);
+        if (D == DType::F32 && nr == 16) { // float rows (attention's cache, a dequantised tile): transposed in place
+            transposeTo16(reinterpret_cast<const float*>(W.row(r)), static_cast<std::int64_t>(W.rowBytes() / 4), W.cols, wt.data());
+        } else {
+            for (int i = 0; i < 16; ++i) {
+                if (i < nr)
+                    rowToF32<D>(W, r + i, rows.data() + i * ldw);
+                else
+                    std::fill(rows.begin() + i * ldw, rows.begin() + (i + 1) * ldw, 0.0f);
+            }
+            transposeTo16(rows.data(), ldw, W.cols, wt.data());
         }
-        transposeTo16(rows.data(), ldw, W.cols, wt.data());
         for (int k0 = 0; k0 < W.cols; k0 += kChunk) {
             const int n = std::min(kChunk, W.cols - k0);
             const float* w = wt.data() + 16 * k0;
