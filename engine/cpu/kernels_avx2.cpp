@@ -190,7 +190,7 @@ WS_AVX2 void rowsImpl(const MatJob& j, int r0, int r1) {
     constexpr int kChunk = 256;
     thread_local std::vector<float> rows, wt;
     const std::int64_t ldw = W.cols;
-    rows.resize(static_cast<std::size_t>(16 * ldw));
+    if (D != DType::F32 || (r1 - r0) % 16 != 0) rows.resize(static_cast<std::size_t>(16 * ldw)); // the copying branch
     wt.resize(static_cast<std::size_t>(16 * ldw));
     for (int r = r0; r < r1; r += 16) {
         const int nr = std::min(16, r1 - r);
@@ -284,15 +284,15 @@ WS_AVX2 void axpyAvx2(float a, const float* x, float* y, int n) {
     for (; i < n; ++i) y[i] += a * x[i];
 }
 
-// weightedSum's columns [j, j + 16) for rows k0 … k0 + 5 over cache rows t0 … t0 + nt (weights interleaved in pt,
-// 8 floats per row): 12 accumulators, two loads of the cache row and 6 broadcasts per 12 FMAs. kFull: 16 columns
-// (plain loads); otherwise the first `cols` under a mask.
 template <bool kFull>
 WS_AVX2 inline __m256 loadCols(const float* q, __m256i mask) {
     if constexpr (kFull) return _mm256_loadu_ps(q);
     else return _mm256_maskload_ps(q, mask);
 }
 
+// weightedSum's columns [j, j + 16) for rows k0 … k0 + 5 over cache rows t0 … t0 + nt (weights interleaved in pt,
+// 8 floats per row): 12 accumulators, two loads of the cache row and 6 broadcasts per 12 FMAs. kFull: 16 columns
+// (plain loads); otherwise the first `cols` under a mask.
 template <bool kFull>
 WS_AVX2 inline void weightedSum6x16(const float* pt, int km, const float* c, std::int64_t ldc, int t0, int nt, int n,
                                     int cols, bool fresh, float* y, std::int64_t ldy) {

@@ -210,6 +210,8 @@ WS_I8AVX2 void quantiseAvx2(const float* x, std::int64_t blocks, Int8Activations
     }
 }
 
+// Its own check, not quant.cpp's quantIsaBest(): that file's constants may not be initialised yet when this one
+// is (static initialisation order across files). WS_NO_AVX2 turns it off as there.
 bool detect() {
     __builtin_cpu_init();
     const char* off = std::getenv("WS_NO_AVX2");
