@@ -20,6 +20,9 @@ KernelSet portableKernels();
 void weightedSumPortable(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
                          float* y, std::int64_t ldy);
 KernelSet avx2Kernels();   ///< AVX2 + FMA + F16C
+/// AVX2 with the transposed-tile GEMM at every token count (avx2Kernels uses a dot-product form for a few), so
+/// tests and benchmarks reach both.
+KernelSet avx2TiledKernels();
 KernelSet avx512Kernels(); ///< AVX-512 F/BW/VL/DQ
 /// AVX-512 FP8 GEMVs go through AVX512-BF16 + VBMI where the CPU has them (tests turn it off to cover the
 /// f16 route). Set only while no kernel runs.

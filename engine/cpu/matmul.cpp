@@ -71,6 +71,10 @@ bool useKernels(const std::string& name) {
         s_kernels = avx2Kernels();
         return true;
     }
+    if (name == "avx2-tiles" && (std::string(s_best.name) == "avx512" || std::string(s_best.name) == "avx2")) {
+        s_kernels = avx2TiledKernels();
+        return true;
+    }
     return false;
 }
 

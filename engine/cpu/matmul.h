@@ -71,10 +71,9 @@ ActivationPrecision activationPrecision();
 
 /// Which kernels run: "avx512", "avx2" or "portable" (WS_NO_AVX512=1 / WS_NO_AVX2=1 step down at start-up).
 const char* kernelName();
-/// Tests and benchmarks: switch to "portable", "avx2", "avx512-f16" (AVX-512 without the AVX512-BF16 route for
-/// FP8) or back to the best
-/// ("" or its name). Returns false, changing nothing, for a level the CPU lacks. Not thread-safe with running
-/// kernels.
+/// Tests and benchmarks: switch to "portable", "avx2", "avx2-tiles" (AVX2 with the transposed-tile GEMM for every
+/// token count), "avx512-f16" (AVX-512 without the AVX512-BF16 route for FP8) or back to the best ("" or its
+/// name). Returns false, changing nothing, for a level the CPU lacks. Not thread-safe with running kernels.
 bool useKernels(const std::string& name);
 
 } // namespace ws::cpu

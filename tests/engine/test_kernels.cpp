@@ -328,7 +328,7 @@ TEST_P(KernelTest, DotAxpyAndAxpyRowsMatchFloat64) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, KernelTest, ::testing::Values("avx512", "avx512-f16", "avx2", "portable"),
+INSTANTIATE_TEST_SUITE_P(Paths, KernelTest, ::testing::Values("avx512", "avx512-f16", "avx2", "avx2-tiles", "portable"),
                          [](const auto& p) {
                              std::string n = p.param;
                              std::replace(n.begin(), n.end(), '-', '_');
@@ -342,8 +342,11 @@ TEST_P(KernelTest, PromptTilesMatchFloat64) {
     const unsigned seed = std::random_device{}();
     std::printf("[kernels %s] prompt tiles, seed %u\n", ws::cpu::kernelName(), seed);
     std::mt19937 rng(seed);
-    const Case cases[] = {{DType::F32, 37, 70, 14}, {DType::BF16, 40, 96, 10}, {DType::F16, 33, 50, 13},
-                          {DType::F32, 48, 64, 11}, {DType::BF16, 16, 33, 9}};
+    // Rows in partial tiles of 16 and groups of 4, columns with a partial last 8 and 256-column chunk, tokens in
+    // groups of 3 and 6 with partial last groups, on both sides of the AVX2 dot-product form's 12 tokens.
+    const Case cases[] = {{DType::F32, 37, 70, 14},  {DType::BF16, 40, 96, 10},  {DType::F16, 33, 50, 13},
+                          {DType::F32, 48, 64, 11},  {DType::BF16, 16, 33, 9},   {DType::F8_E4M3, 35, 300, 5},
+                          {DType::F32, 30, 517, 16}, {DType::BF16, 18, 270, 17}, {DType::F16, 7, 41, 3}};
     for (const Case& c : cases) {
         TestMatrix tm = makeMatrix(c.dtype, c.rows, c.cols, rng);
         const auto x = randomVec(static_cast<std::size_t>(c.T) * c.cols, rng);
