@@ -394,10 +394,10 @@ WS_AVX2 inline __m256 loadCols(const float* q, __m256i mask) {
 
 // weightedSum's columns [j, j + 16) for rows k0 … k0 + 5 over cache rows t0 … t0 + nt (weights interleaved in pt,
 // 8 floats per row): 12 accumulators, two loads of the cache row and 6 broadcasts per 12 FMAs. kFull: 16 columns
-// (plain loads); otherwise the first `cols` under a mask.
+// (plain loads); otherwise the first `cols` under a mask. fetch: the first pass over these rows, which prefetches.
 template <bool kFull>
 WS_AVX2 inline void weightedSum6x16(const float* pt, int km, const float* c, std::int64_t ldc, int t0, int nt, int n,
-                                    int cols, bool fresh, float* y, std::int64_t ldy) {
+                                    int cols, bool fresh, bool fetch, float* y, std::int64_t ldy) {
     const __m256i m0 = laneMask(cols), m1 = laneMask(cols - 8);
     __m256 acc[6][2];
 #pragma GCC unroll 6
@@ -408,7 +408,7 @@ WS_AVX2 inline void weightedSum6x16(const float* pt, int km, const float* c, std
     // Rows a cache line apart or more: fetched 16 ahead (a walk down a column defeats the hardware prefetchers).
     const float* ct = c + t0 * ldc;
     for (int t = 0; t < nt; ++t, ct += ldc) {
-        if (t0 + t + 16 < n) _mm_prefetch(reinterpret_cast<const char*>(ct + 16 * ldc), _MM_HINT_T0);
+        if (fetch && t0 + t + 16 < n) _mm_prefetch(reinterpret_cast<const char*>(ct + 16 * ldc), _MM_HINT_T0);
         const __m256 c0 = loadCols<kFull>(ct, m0), c1 = loadCols<kFull>(ct + 8, m1);
         const float* w = pt + 8 * t;
 #pragma GCC unroll 6
@@ -431,27 +431,34 @@ WS_AVX2 inline void weightedSum6x16(const float* pt, int km, const float* c, std
     }
 }
 
-// As the AVX-512 kernel (kernels_avx512.cpp), 6 weighted sums × 16 columns at a time (16 ymm registers): the
-// cache rows in blocks of 128 (kept in L2 while every column chunk passes), partial sums parked in y between blocks.
+// 6 weighted sums × 16 columns at a time (16 ymm registers), the cache rows in blocks of 128, partial sums parked
+// in y between blocks. Up to 8 groups of 6 sums (48 heads) take turns on each block's 16 columns while they are
+// in L1, so a block is read from memory once per 48 sums, not once per 6 (decode after 4K tokens on 16 heads read
+// the whole latent cache three times; DeepSeek-V3's 128 heads would have read it 22 times).
 WS_AVX2 void weightedSumAvx2(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
                              float* y, std::int64_t ldy) {
-    constexpr int kRows = 128, kHeads = 6;
-    alignas(32) float pt[kRows * 8];
-    for (int k0 = 0; k0 < m; k0 += kHeads) {
-        const int km = std::min(kHeads, m - k0);
+    constexpr int kRows = 128, kHeads = 6, kGroups = 8;
+    alignas(32) float pt[kGroups][kRows * 8];
+    for (int b0 = 0; b0 < m; b0 += kHeads * kGroups) {
+        const int groups = std::min(kGroups, (m - b0 + kHeads - 1) / kHeads);
         for (int t0 = 0; t0 < std::max(n, 1); t0 += kRows) {
             const int nt = std::min(n, t0 + kRows) - t0;
-            for (int k = 0; k < kHeads; ++k) { // rows past m weigh nothing
-                const float* pr = p + (k0 + k) * ldp + t0;
-                for (int t = 0; t < nt; ++t) pt[8 * t + k] = k < km ? pr[t] : 0.0f;
+            for (int g = 0; g < groups; ++g) {
+                const int k0 = b0 + g * kHeads, km = std::min(kHeads, m - k0);
+                for (int k = 0; k < kHeads; ++k) { // rows past m weigh nothing
+                    const float* pr = p + (k0 + k) * ldp + t0;
+                    for (int t = 0; t < nt; ++t) pt[g][8 * t + k] = k < km ? pr[t] : 0.0f;
+                }
             }
-            for (int j = 0; j < width; j += 16) {
-                float* yj = y + k0 * ldy + j;
-                if (width - j >= 16)
-                    weightedSum6x16<true>(pt, km, c + j, ldc, t0, nt, n, 16, t0 == 0, yj, ldy);
-                else
-                    weightedSum6x16<false>(pt, km, c + j, ldc, t0, nt, n, width - j, t0 == 0, yj, ldy);
-            }
+            for (int j = 0; j < width; j += 16)
+                for (int g = 0; g < groups; ++g) {
+                    const int k0 = b0 + g * kHeads, km = std::min(kHeads, m - k0);
+                    float* yj = y + k0 * ldy + j;
+                    if (width - j >= 16)
+                        weightedSum6x16<true>(pt[g], km, c + j, ldc, t0, nt, n, 16, t0 == 0, g == 0, yj, ldy);
+                    else
+                        weightedSum6x16<false>(pt[g], km, c + j, ldc, t0, nt, n, width - j, t0 == 0, g == 0, yj, ldy);
+                }
         }
     }
 }

@@ -249,7 +249,8 @@ TEST_P(KernelTest, BlockQuantizedMatmulMatchesFloat64) {
 TEST_P(KernelTest, WeightedSumMatchesFloat64) {
     std::mt19937 rng(11);
     for (const auto& [m, n, width] : {std::tuple{16, 300, 64}, std::tuple{5, 17, 40}, std::tuple{37, 129, 16},
-                                      std::tuple{1, 1, 3}, std::tuple{3, 0, 20}}) { // n = 0: zeros
+                                      std::tuple{1, 1, 3}, std::tuple{3, 0, 20},
+                                      std::tuple{100, 260, 50}}) { // n = 0: zeros; m = 100: AVX2's batches of 48
         const std::int64_t ldp = n + 3, ldc = width + 7, ldy = width + 5;
         const auto p = randomVec(static_cast<std::size_t>(m * ldp), rng);
         const auto c = randomVec(static_cast<std::size_t>(n * ldc), rng);
