@@ -143,17 +143,29 @@ WS_AVX2 void transposeTo16(const float* src, std::int64_t lds, int n, float* dst
         for (int i = 0; i < 16; ++i) dst[k * 16 + i] = src[i * lds + k];
 }
 
+// 8 floats at q, or (kFull false) those of the lanes in `mask` (vmaskmov costs several times a plain move on Zen).
+template <bool kFull>
+WS_AVX2 inline __m256 loadCols(const float* q, __m256i mask) {
+    if constexpr (kFull) return _mm256_loadu_ps(q);
+    else return _mm256_maskload_ps(q, mask);
+}
+template <bool kFull>
+WS_AVX2 inline void storeCols(float* q, __m256i mask, __m256 v) {
+    if constexpr (kFull) _mm256_storeu_ps(q, v);
+    else _mm256_maskstore_ps(q, mask, v);
+}
+
 // y[u·ldy + i] (+)= Σ_k wt[k·16 + i] · x[u·ldx + k] for 16 rows i (the first `nr` stored) and NT ≤ 6 tokens u:
 // 12 accumulators, per k two loads of the transposed weights and NT broadcasts, no horizontal sums.
-template <int NT>
+template <int NT, bool kFull>
 WS_AVX2 void tile16(const float* wt, const float* x, std::int64_t ldx, int n, float* y, std::int64_t ldy, int nr,
                     bool fresh) {
     const __m256i m0 = laneMask(nr), m1 = laneMask(nr - 8);
     __m256 acc[NT][2]; // every loop over u unrolled, or GCC keeps acc on the stack
 #pragma GCC unroll 6
     for (int u = 0; u < NT; ++u) {
-        acc[u][0] = fresh ? _mm256_setzero_ps() : _mm256_maskload_ps(y + u * ldy, m0);
-        acc[u][1] = fresh ? _mm256_setzero_ps() : _mm256_maskload_ps(y + u * ldy + 8, m1);
+        acc[u][0] = fresh ? _mm256_setzero_ps() : loadCols<kFull>(y + u * ldy, m0);
+        acc[u][1] = fresh ? _mm256_setzero_ps() : loadCols<kFull>(y + u * ldy + 8, m1);
     }
     for (int k = 0; k < n; ++k) {
         const __m256 w0 = _mm256_loadu_ps(wt + 16 * k), w1 = _mm256_loadu_ps(wt + 16 * k + 8);
@@ -166,10 +178,16 @@ WS_AVX2 void tile16(const float* wt, const float* x, std::int64_t ldx, int n, fl
     }
 #pragma GCC unroll 6
     for (int u = 0; u < NT; ++u) {
-        _mm256_maskstore_ps(y + u * ldy, m0, acc[u][0]);
-        _mm256_maskstore_ps(y + u * ldy + 8, m1, acc[u][1]);
+        storeCols<kFull>(y + u * ldy, m0, acc[u][0]);
+        storeCols<kFull>(y + u * ldy + 8, m1, acc[u][1]);
     }
 }
+
+using Tile16Fn = void (*)(const float*, const float*, std::int64_t, int, float*, std::int64_t, int, bool);
+constexpr Tile16Fn kTileFull[6] = {tile16<1, true>, tile16<2, true>, tile16<3, true>,
+                                  tile16<4, true>, tile16<5, true>, tile16<6, true>};
+constexpr Tile16Fn kTilePart[6] = {tile16<1, false>, tile16<2, false>, tile16<3, false>,
+                                  tile16<4, false>, tile16<5, false>, tile16<6, false>};
 
 template <DType D>
 WS_AVX2 void tiledGemm(const MatJob& j, int r0, int r1) {
@@ -203,14 +221,11 @@ WS_AVX2 void tiledGemm(const MatJob& j, int r0, int r1) {
             for (int t = 0; t < j.T; t += 6) {
                 const float* x = j.X + t * ldx + k0;
                 float* y = &Y(t, r);
-                switch (std::min(6, j.T - t)) {
-                case 6: tile16<6>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
-                case 5: tile16<5>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
-                case 4: tile16<4>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
-                case 3: tile16<3>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
-                case 2: tile16<2>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
-                default: tile16<1>(w, x, ldx, n, y, ldy, nr, k0 == 0); break;
-                }
+                const int nt = std::min(6, j.T - t);
+                if (nr == 16)
+                    kTileFull[nt - 1](w, x, ldx, n, y, ldy, nr, k0 == 0);
+                else
+                    kTilePart[nt - 1](w, x, ldx, n, y, ldy, nr, k0 == 0);
             }
         }
     }
@@ -384,12 +399,6 @@ WS_AVX2 void axpyAvx2(float a, const float* x, float* y, int n) {
     int i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
     for (; i < n; ++i) y[i] += a * x[i];
-}
-
-template <bool kFull>
-WS_AVX2 inline __m256 loadCols(const float* q, __m256i mask) {
-    if constexpr (kFull) return _mm256_loadu_ps(q);
-    else return _mm256_maskload_ps(q, mask);
 }
 
 // weightedSum's columns [j, j + 16) for rows k0 … k0 + 5 over cache rows t0 … t0 + nt (weights interleaved in pt,
