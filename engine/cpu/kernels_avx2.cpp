@@ -185,9 +185,9 @@ WS_AVX2 void tile16(const float* wt, const float* x, std::int64_t ldx, int n, fl
 
 using Tile16Fn = void (*)(const float*, const float*, std::int64_t, int, float*, std::int64_t, int, bool);
 constexpr Tile16Fn kTileFull[6] = {tile16<1, true>, tile16<2, true>, tile16<3, true>,
-                                  tile16<4, true>, tile16<5, true>, tile16<6, true>};
+                                   tile16<4, true>, tile16<5, true>, tile16<6, true>};
 constexpr Tile16Fn kTilePart[6] = {tile16<1, false>, tile16<2, false>, tile16<3, false>,
-                                  tile16<4, false>, tile16<5, false>, tile16<6, false>};
+                                   tile16<4, false>, tile16<5, false>, tile16<6, false>};
 
 template <DType D>
 WS_AVX2 void tiledGemm(const MatJob& j, int r0, int r1) {
@@ -288,7 +288,7 @@ WS_AVX2 void dotGemm(const MatJob& j, int r0, int r1) {
     const Matrix& W = *j.W;
     const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
     const auto Y = [&](std::int64_t t, int r) -> float& { return j.Y[t * ldy + (r - j.rowOffset)]; };
-    // A few tokens (an MoE expert's share of a prompt, decode's heads against the latent cache): no transposed
+    // A few tokens (an MoE expert's share of a prompt; decode's scores on a model of ≤ 12 heads): no transposed
     // copy, which would cost as much as the products — tiles of 16 rows, float rows (attention's cache, a
     // dequantised tile) read in place and others converted to float once, then 4 rows × 3 tokens at a time over
     // chunks of 256 columns (the tile's chunk, 16 KB, and three tokens', 3 KB, stay in L1 while every group passes).
@@ -319,8 +319,8 @@ WS_AVX2 void dotGemm(const MatJob& j, int r0, int r1) {
 }
 
 // Up to this many tokens the dot-product form, beyond it the transposed tiles (they load each activation once
-// per 16 rows instead of once per 4). Measured on Zen 3, one thread: 1.2–1.7× the tiles at 6–12 tokens, even
-// at 12–20, behind from 24.
+// per 16 rows instead of once per 4). Measured on Zen 3, one thread: 1.2–1.7× the tiles at 6–12 tokens, about
+// even at 12–20, behind from 24.
 constexpr int kDotMaxTokens = 12;
 
 template <DType D, bool kDot>
