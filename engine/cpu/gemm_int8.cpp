@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "model/int8_codes.h"
+#include "model/quant_int8_avx2.h"
 
 namespace ws::cpu {
 
@@ -29,6 +30,7 @@ void PromptInt8::quantise(int t0, int t1) {
     for (int t = t0; t < t1; ++t) {
         Int8Activations& a = tok[static_cast<std::size_t>(t)];
         a.assign(x + t * ldx, cols);
+        if (!residual && int8Isa() != QuantIsa::Avx512) int8avx2::widen(cols / 32, a, false); // the AVX2 GEMM's codes
         float* d16 = dsum16.data() + t * n16;
         float* d32 = dsum32.data() + t * (n16 / 2);
         std::int32_t prev = 0;
@@ -50,7 +52,7 @@ void PromptInt8::quantise(int t0, int t1) {
     }
 }
 
-bool hasInt8Gemm(DType t) { return int8Isa() == QuantIsa::Avx512 && hasInt8Dot(t); }
+bool hasInt8Gemm(DType t) { return hasInt8Dot(t); } // AVX-512 VNNI here, AVX2 in gemm_int8_avx2.cpp
 
 #if defined(__x86_64__)
 namespace {
@@ -269,6 +271,7 @@ WS_VNNI void rowsInt8(const MatJob& j, int r0, int r1, const PromptInt8& x) {
 } // namespace
 
 void gemmInt8Rows(const MatJob& j, int r0, int r1, const PromptInt8& x) {
+    if (int8Isa() != QuantIsa::Avx512) return gemmInt16RowsAvx2(j, r0, r1, x);
     switch (j.W->dtype) {
     case DType::Q8_0: rowsInt8<DType::Q8_0>(j, r0, r1, x); break;
     case DType::Q4_0: rowsInt8<DType::Q4_0>(j, r0, r1, x); break;
@@ -279,7 +282,7 @@ void gemmInt8Rows(const MatJob& j, int r0, int r1, const PromptInt8& x) {
     }
 }
 #else
-void gemmInt8Rows(const MatJob&, int, int, const PromptInt8&) {}
+void gemmInt8Rows(const MatJob& j, int r0, int r1, const PromptInt8& x) { gemmInt16RowsAvx2(j, r0, r1, x); }
 #endif
 
 } // namespace ws::cpu

@@ -1,7 +1,8 @@
 // Prompts against block-quantised weights with integer products: the activations of all tokens as int8 codes
 // (plus int8 residual codes for ~16 significant bits, or alone, as llama.cpp multiplies), a tile of 16 weight rows
 // unpacked once to unsigned 8-bit codes laid out for vpdpbusd (16 rows × 4 weights per vector), 16 rows × 8 tokens
-// of integer sums in registers, scaled in float per group of 32 (16 for Q6_K) weights.
+// of integer sums in registers, scaled in float per group of 32 (16 for Q6_K) weights. On AVX2 without VNNI
+// (gemm_int8_avx2.cpp) 8-row tiles of 16-bit codes against the 16-bit activation codes, for vpmaddwd.
 #pragma once
 
 #include <cstdint>
@@ -32,11 +33,13 @@ struct PromptInt8 {
     std::int64_t ldx = 0;
 };
 
-/// True where gemmInt8Rows handles block type `t` on this CPU (AVX-512 VNNI: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K).
+/// True where gemmInt8Rows handles block type `t` on this CPU (AVX-512 VNNI or AVX2: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K).
 bool hasInt8Gemm(DType t);
 
 /// Rows [r0, r1) of job j (block-quantised W, T tokens) against X as quantised in xq: Y = X̂·Wᵀ with the integer
 /// products exact and the float scaling rounded. Only where hasInt8Gemm(W.dtype).
 void gemmInt8Rows(const MatJob& j, int r0, int r1, const PromptInt8& xq);
+/// gemmInt8Rows on AVX2 (gemm_int8_avx2.cpp): 16-bit codes, vpmaddwd; internal.
+void gemmInt16RowsAvx2(const MatJob& j, int r0, int r1, const PromptInt8& xq);
 
 } // namespace ws::cpu

@@ -86,8 +86,9 @@ namespace {
 bool usesInt8Gemm(const MatJob& j) {
     return j.T > 3 && s_precision != ActivationPrecision::Exact && !j.exact && hasInt8Gemm(j.W->dtype);
 }
-/// The prompts' integer GEMM keeps the residual codes except where the 8-bit codes alone were asked for.
-bool promptResidual() { return s_precision != ActivationPrecision::Int8Prompts; }
+/// The prompts' integer GEMM keeps the residual codes except where the 8-bit codes alone were asked for, on
+/// AVX-512 VNNI: AVX2's 16-bit codes carry them at no cost.
+bool promptResidual() { return s_precision != ActivationPrecision::Int8Prompts || int8Isa() != QuantIsa::Avx512; }
 
 /// shared: j's activations quantised for the integer GEMM (usesInt8Gemm), by matmulMany once for all threads; null
 /// for a direct matmulRows call, which quantises them itself.

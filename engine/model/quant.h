@@ -48,6 +48,9 @@ struct Int8Activations {
     std::vector<std::int8_t> q, r;
     std::vector<float> unit, dsum;
     std::vector<std::int32_t> sum4;
+    /// The codes as 16-bit numbers 256·q + r where AVX2 runs the dots (int8avx2::supported()), each block of 32 as
+    /// its 16 even-indexed codes then its 16 odd ones: vpmaddwd against weights split the same way.
+    std::vector<std::int16_t> c;
     void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
     /// assign() at a given level (capped at int8Isa()): every level gives bit-identical results.
     void assignWith(QuantIsa isa, const float* x, std::int64_t count);

@@ -239,11 +239,15 @@ void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t coun
     unit.resize(static_cast<std::size_t>(blocks));
     dsum.resize(static_cast<std::size_t>(blocks));
     sum4.assign(static_cast<std::size_t>(padded / 4), 0);
+    if (int8avx2::supported()) c.resize(static_cast<std::size_t>(padded));
+    if (isa == QuantIsa::Avx2) return int8avx2::quantise(x, blocks, *this); // c included
 #if defined(__x86_64__)
-    if (isa == QuantIsa::Avx512) return quantiseBlocksVnni(x, blocks, *this);
+    if (isa == QuantIsa::Avx512)
+        quantiseBlocksVnni(x, blocks, *this);
+    else
 #endif
-    if (isa == QuantIsa::Avx2) return int8avx2::quantise(x, blocks, *this);
-    quantiseBlocksPortable(x, 0, blocks, *this);
+        quantiseBlocksPortable(x, 0, blocks, *this);
+    if (int8avx2::supported()) int8avx2::widen(blocks, *this); // the AVX2 dots may still be asked for (tests)
 }
 
 bool hasInt8Dot(DType t) {

@@ -1,14 +1,16 @@
-// dotBlocksInt8 and the activations' quantiser on AVX2 (quant_int8_avx2.h). The structure follows the AVX-512
-// VNNI kernels of quant_int8.cpp, 32 weights per vector: the codes' products, exact in int32 per 4 weights, as
-// 256·Σu·q + Σu·r; the weights' offsets off per lane as K·Σc (Int8Activations::sum4); the float scales (weight
-// sub-block × activation block) applied per lane. Q8_0's codes are signed: |w| against the activations with w's
-// sign (vpsignb), so no offset and no saturation. Layouts: ggml/src/ggml-common.h (see quant.cpp).
+// dotBlocksInt8 and the activations' quantiser on AVX2 (quant_int8_avx2.h). vpmaddwd of the weights' codes as
+// 16-bit numbers (int16_codes.h: split where they lie into even and odd weights, offsets folded in) against the
+// activations' 256·q + r stored split the same way (Int8Activations::c): one multiply per 16 weights, where the
+// 8-bit form (vpmaddubsw on q and on r, each widened by a vpmaddwd) took four, all on the same two pipes of Zen 3.
+// Sums exact in int32 per 4 weights; each group's (sub-block's) sum gathered into a lane (laneSums) so one
+// multiply-add per block applies the float scales (weight sub-block × activation block).
 #include "model/quant_int8_avx2.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 
+#include "model/int16_codes.h"
 #include "model/int8_codes.h"
 
 namespace ws::int8avx2 {
@@ -19,13 +21,10 @@ namespace {
 #define WS_I8AVX2 __attribute__((target("avx2,fma,f16c")))
 
 using u8 = std::uint8_t;
+using int16codes::f16;
+using int16codes::load32;
+using int16codes::Split;
 
-WS_I8AVX2 inline float f16(const u8* p) {
-    std::uint16_t h;
-    std::memcpy(&h, p, sizeof h);
-    return _cvtsh_ss(h);
-}
-WS_I8AVX2 inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 WS_I8AVX2 inline float hsum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -35,64 +34,33 @@ WS_I8AVX2 inline __m256 bytesToFloat8(std::uint64_t v) {
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
 }
 
-// 8 lanes of Σ u·c over 4 weights each, c = 256·q + r the activations from `at`, u unsigned codes below 64 (pair
-// sums ≤ 2·63·127: no saturation in vpmaddubsw).
-WS_I8AVX2 inline __m256i dotU(__m256i u, const Int8Activations& a, std::int64_t at) {
-    const __m256i pq = _mm256_maddubs_epi16(u, load32(a.q.data() + at));
-    const __m256i pr = _mm256_maddubs_epi16(u, load32(a.r.data() + at));
-    return _mm256_add_epi32(_mm256_madd_epi16(pq, _mm256_set1_epi16(256)), _mm256_madd_epi16(pr, _mm256_set1_epi16(1)));
+// 8 lanes of Σ u·c over 4 weights each (lane k: weights 4k … 4k + 3 of the group at `at`), the weights' codes
+// split as int16codes gives them, against a.c: |u·c| ≤ 255·32639 per product, exact in int32.
+WS_I8AVX2 inline __m256i dot16(Split u, const Int8Activations& a, std::int64_t at) {
+    return _mm256_add_epi32(_mm256_madd_epi16(u.even, load32(a.c.data() + at)), _mm256_madd_epi16(u.odd, load32(a.c.data() + at + 16)));
 }
-// The same for signed int8 codes w: |w| (−128 read as 128) against the activations carrying w's sign; pair sums
-// ≤ 2·128·127.
-WS_I8AVX2 inline __m256i dotS(__m256i w, const Int8Activations& a, std::int64_t at) {
-    const __m256i aw = _mm256_sign_epi8(w, w);
-    const __m256i pq = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(load32(a.q.data() + at), w));
-    const __m256i pr = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(load32(a.r.data() + at), w));
-    return _mm256_add_epi32(_mm256_madd_epi16(pq, _mm256_set1_epi16(256)), _mm256_madd_epi16(pr, _mm256_set1_epi16(1)));
-}
-WS_I8AVX2 inline __m256i sum4At(const Int8Activations& a, std::int64_t at) { return load32(a.sum4.data() + at / 4); }
 
 // block_q8_0 (34 B): d f16, qs[32] int8. Two accumulators (the FMA's latency), a block each.
+WS_I8AVX2 inline __m256i q8Block(const u8* b, const Int8Activations& a, std::int64_t at) {
+    return dot16(int16codes::q8_0(b), a, at);
+}
 WS_I8AVX2 float dotQ8_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     const float* unit = a.unit.data();
     std::int64_t i = 0;
     for (; i + 2 <= nb; i += 2, w += 68) {
-        const __m256i d0 = dotS(load32(w + 2), a, 32 * i), d1 = dotS(load32(w + 36), a, 32 * i + 32);
+        const __m256i d0 = q8Block(w, a, 32 * i), d1 = q8Block(w + 34, a, 32 * i + 32);
         acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d0), _mm256_set1_ps(f16(w) * unit[i]), acc0);
         acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d1), _mm256_set1_ps(f16(w + 34) * unit[i + 1]), acc1);
     }
-    if (i < nb) acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dotS(load32(w + 2), a, 32 * i)), _mm256_set1_ps(f16(w) * unit[i]), acc0);
+    if (i < nb) acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q8Block(w, a, 32 * i)), _mm256_set1_ps(f16(w) * unit[i]), acc0);
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
-// block_q4_0 (18 B): d, qs[16]; block_q5_0 (22 B): d, qh u32, qs[16]. Weight j < 16 the low nibble of qs[j], j + 16
-// its high nibble, Q5_0's bit j of qh adding 16; w = d·(u − 8) or d·(u − 16).
-template <bool kQ5>
-WS_I8AVX2 inline __m256i q4q5Codes(const u8* b) {
-    constexpr int kQs = kQ5 ? 6 : 2;
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kQs));
-    const __m128i nib = _mm_set1_epi8(0x0F);
-    __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), nib), _mm_and_si128(v, nib));
-    if constexpr (kQ5) {
-        std::uint32_t h;
-        std::memcpy(&h, b + 2, 4);
-        // byte j ← byte j/8 of h, then bit j%8 of it
-        const __m256i spread = _mm256_shuffle_epi8(
-            _mm256_set1_epi32(static_cast<int>(h)),
-            _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
-        const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
-        const __m256i on = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
-        u = _mm256_or_si256(u, _mm256_and_si256(on, _mm256_set1_epi8(16)));
-    }
-    return u;
-}
-
-// acc + block i (at b) of Q4_0 / Q5_0 against the activations, the offset off per lane.
+// acc + block i (at b) of Q4_0 / Q5_0 against the activations, the offset taken off the 16-bit codes.
 template <bool kQ5>
 WS_I8AVX2 inline __m256 q4q5Block(const u8* b, const Int8Activations& a, std::int64_t i, __m256 acc) {
-    constexpr int kShift = kQ5 ? 4 : 3; // offset 16 or 8
-    const __m256i dp = _mm256_sub_epi32(dotU(q4q5Codes<kQ5>(b), a, 32 * i), _mm256_slli_epi32(sum4At(a, 32 * i), kShift));
+    const __m256i dp = dot16(int16codes::q4q5<kQ5>(b), a, 32 * i);
     return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_set1_ps(f16(b) * a.unit[static_cast<std::size_t>(i)]), acc);
 }
 
@@ -109,60 +77,78 @@ WS_I8AVX2 float dotQ4_0Q5_0(const u8* w, const Int8Activations& a, std::int64_t 
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
+// Per 128-bit half: [x0 + x2, y0 + y2, x1 + x3, y1 + y3], then of two such p, q: [p0 + p2 + p1 + p3, …] lane by
+// lane, the four sums of x, y and q's two.
+WS_I8AVX2 inline __m256i pairSums(__m256i x, __m256i y) {
+    return _mm256_add_epi32(_mm256_unpacklo_epi32(x, y), _mm256_unpackhi_epi32(x, y));
+}
+WS_I8AVX2 inline __m256i quadSums(__m256i p, __m256i q) {
+    return _mm256_add_epi32(_mm256_unpacklo_epi64(p, q), _mm256_unpackhi_epi64(p, q));
+}
+// Lane sums of 8 vectors per 128-bit half: lane j of the result (j < 4) the low half of v[j] summed, lane 4 + j
+// its high half; *second the same for v[4 + j]. Shuffles and adds, no multiply.
+WS_I8AVX2 inline __m256i halfSums(const __m256i* v, __m256i* second) {
+    *second = quadSums(pairSums(v[4], v[5]), pairSums(v[6], v[7]));
+    return quadSums(pairSums(v[0], v[1]), pairSums(v[2], v[3]));
+}
+// Lane j of the result the sum of v[j]'s lanes.
+WS_I8AVX2 inline __m256i laneSums(const __m256i* v) {
+    __m256i b;
+    const __m256i a = halfSums(v, &b);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
 // block_q4_K (144 B): d, dmin, scales[12], qs[128]; weights 64j … 64j + 31 the low nibbles of qs[32j …], the next
-// 32 their high nibbles; w = d·sc·q − dmin·m per 32, the minimums against the activations' Σx (dsum).
+// 32 their high nibbles; w = d·sc·q − dmin·m per 32, the minimums against the activations' Σx (dsum). Each
+// sub-block's exact sum lands in a lane (laneSums), so one multiply-add per block applies the 8 scales.
 WS_I8AVX2 float dotQ4_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), mins = _mm256_setzero_ps();
-    const __m256i nib = _mm256_set1_epi8(0x0F);
-    alignas(32) float scale[8];
+    __m256 acc = _mm256_setzero_ps(), mins = _mm256_setzero_ps();
     for (std::int64_t i = 0; i < nb; ++i, w += 144) {
         std::uint64_t sc, mn;
         int8codes::kScalesMins(w + 4, sc, mn);
-        const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i), xs = _mm256_loadu_ps(a.dsum.data() + 8 * i);
-        _mm256_store_ps(scale, _mm256_mul_ps(_mm256_mul_ps(bytesToFloat8(sc), _mm256_set1_ps(f16(w))), xd));
-        mins = _mm256_fmadd_ps(_mm256_mul_ps(bytesToFloat8(mn), _mm256_set1_ps(f16(w + 2))), xs, mins);
+        __m256i dp[8];
 #pragma GCC unroll 4
         for (int j = 0; j < 4; ++j) {
-            const __m256i v = load32(w + 16 + 32 * j);
-            const __m256i lo = dotU(_mm256_and_si256(v, nib), a, 256 * i + 64 * j);
-            const __m256i hi = dotU(_mm256_and_si256(_mm256_srli_epi16(v, 4), nib), a, 256 * i + 64 * j + 32);
-            acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_broadcast_ss(scale + 2 * j), acc0);
-            acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_broadcast_ss(scale + 2 * j + 1), acc1);
+            Split lo, hi;
+            int16codes::q4k(w, j, &lo, &hi);
+            dp[2 * j] = dot16(lo, a, 256 * i + 64 * j);
+            dp[2 * j + 1] = dot16(hi, a, 256 * i + 64 * j + 32);
         }
+        const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i), xs = _mm256_loadu_ps(a.dsum.data() + 8 * i);
+        const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(bytesToFloat8(sc), _mm256_set1_ps(f16(w))), xd);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(laneSums(dp)), scale, acc);
+        mins = _mm256_fmadd_ps(_mm256_mul_ps(bytesToFloat8(mn), _mm256_set1_ps(f16(w + 2))), xs, mins);
     }
-    return hsum(_mm256_add_ps(acc0, acc1)) - hsum(mins);
+    return hsum(_mm256_sub_ps(acc, mins));
 }
 
 // block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d. Weight 128h + 32g + l: nibble g/2 of
-// ql[64h + 32(g%2) + l], bits 2g of qh[32h + l]; w = d·sc·(u − 32) with a scale per 16 weights (lanes 0-3 of a
-// 32-weight vector the first 16).
+// ql[64h + 32(g%2) + l], bits 2g of qh[32h + l]; w = d·sc·(u − 32) (u − 32 the 16-bit code) with a scale per
+// 16 weights: lanes 0-3 of
+// vector s sub-block 2s, lanes 4-7 sub-block 2s + 1, so halfSums puts sub-blocks 0, 2, 4, 6, 1, 3, 5, 7 in the
+// lanes of its first vector and 8 + those in the second.
+// Scales of 8 Q6_K sub-blocks (int8 at s8) in halfSums' order (0, 2, 4, 6, 1, 3, 5, 7), × d × the unit of each
+// one's activation block (xd's lanes `units`).
+WS_I8AVX2 inline __m256 q6Scales(const u8* s8, __m256 d, __m256 xd, __m256i units) {
+    const __m256 s = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s8))));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_permutevar8x32_ps(s, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)), d),
+                         _mm256_permutevar8x32_ps(xd, units));
+}
 WS_I8AVX2 float dotQ6_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    const __m256i nib = _mm256_set1_epi8(0x0F), two = _mm256_set1_epi8(3);
-    const __m256i dupLo = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), dupHi = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
-    alignas(32) float scale[16];
+    const __m256i unitLo = _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3), unitHi = _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7);
     for (std::int64_t i = 0; i < nb; ++i, w += 210) {
-        const __m256 d = _mm256_set1_ps(f16(w + 208));
-        const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
-        const __m256 s0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + 192))));
-        const __m256 s1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + 200))));
-        _mm256_store_ps(scale, _mm256_mul_ps(_mm256_mul_ps(s0, d), _mm256_permutevar8x32_ps(xd, dupLo)));
-        _mm256_store_ps(scale + 8, _mm256_mul_ps(_mm256_mul_ps(s1, d), _mm256_permutevar8x32_ps(xd, dupHi)));
+        __m256i dp[8];
 #pragma GCC unroll 8
         for (int s = 0; s < 8; ++s) {
-            const int h = s / 4, g = s % 4;
-            const __m256i ql = load32(w + 64 * h + 32 * (g % 2));
-            const __m256i lo = g / 2 ? _mm256_and_si256(_mm256_srli_epi16(ql, 4), nib) : _mm256_and_si256(ql, nib);
-            const __m256i qh = _mm256_and_si256(_mm256_srl_epi16(load32(w + 128 + 32 * h), _mm_cvtsi32_si128(2 * g)), two);
-            const __m256i u = _mm256_or_si256(lo, _mm256_slli_epi16(qh, 4));
-            const std::int64_t at = 256 * i + 32 * s;
-            const __m256i dp = _mm256_sub_epi32(dotU(u, a, at), _mm256_slli_epi32(sum4At(a, at), 5));
-            const __m256 sc = _mm256_set_m128(_mm_broadcast_ss(scale + 2 * s + 1), _mm_broadcast_ss(scale + 2 * s));
-            if (s % 2)
-                acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), sc, acc1);
-            else
-                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), sc, acc0);
+            dp[s] = dot16(int16codes::q6k(w, s), a, 256 * i + 32 * s);
         }
+        __m256i second;
+        const __m256i first = halfSums(dp, &second);
+        const __m256 d = _mm256_set1_ps(f16(w + 208));
+        const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), q6Scales(w + 192, d, xd, unitLo), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), q6Scales(w + 200, d, xd, unitHi), acc1);
     }
     return hsum(_mm256_add_ps(acc0, acc1));
 }
@@ -198,6 +184,9 @@ WS_I8AVX2 void quantiseAvx2(const float* x, std::int64_t blocks, Int8Activations
             _mm256_packs_epi16(_mm256_packs_epi32(l[0], l[1]), _mm256_packs_epi32(l[2], l[3])), order);
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.q.data() + 32 * b), qb);
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.r.data() + 32 * b), rb);
+        const Split c = int16codes::activations(qb, rb);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.c.data() + 32 * b), c.even);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.c.data() + 32 * b + 16), c.odd);
         const __m256i s4 = _mm256_add_epi32(_mm256_slli_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qb), ones16), 8),
                                             _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, rb), ones16));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.sum4.data() + 8 * b), s4);
@@ -207,6 +196,15 @@ WS_I8AVX2 void quantiseAvx2(const float* x, std::int64_t blocks, Int8Activations
         const int total = _mm_cvtsi128_si32(t4);
         a.unit[static_cast<std::size_t>(b)] = d / 256.0f;
         a.dsum[static_cast<std::size_t>(b)] = d / 256.0f * static_cast<float>(total);
+    }
+}
+
+WS_I8AVX2 void widenAvx2(std::int64_t blocks, Int8Activations& a, bool withResidual) {
+    for (std::int64_t b = 0; b < blocks; ++b) {
+        const __m256i r = withResidual ? load32(a.r.data() + 32 * b) : _mm256_setzero_si256();
+        const Split c = int16codes::activations(load32(a.q.data() + 32 * b), r);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.c.data() + 32 * b), c.even);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.c.data() + 32 * b + 16), c.odd);
     }
 }
 
@@ -237,11 +235,13 @@ float dot(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks
 }
 
 void quantise(const float* x, std::int64_t blocks, Int8Activations& a) { quantiseAvx2(x, blocks, a); }
+void widen(std::int64_t blocks, Int8Activations& a, bool withResidual) { widenAvx2(blocks, a, withResidual); }
 
 #else
 bool supported() { return false; }
 float dot(DType, const void*, const Int8Activations&, std::int64_t) { return std::numeric_limits<float>::quiet_NaN(); }
 void quantise(const float*, std::int64_t, Int8Activations&) {}
+void widen(std::int64_t, Int8Activations&, bool) {}
 #endif
 
 } // namespace ws::int8avx2

@@ -1,7 +1,6 @@
-// The int8 dot products of quant.h (dotBlocksInt8) and the activations' quantiser on AVX2 without VNNI: vpmaddubsw
-// multiplies 32 unsigned weight codes by 32 signed activation codes into 16 pair sums (no saturation for codes
-// below 64, or for |w| ≤ 128 against |c| ≤ 127 with the sign moved onto the activations), vpmaddwd sums them
-// into 8 int32 lanes of 4 products each. Internal to quant_int8.cpp.
+// The int8 dot products of quant.h (dotBlocksInt8) and the activations' quantiser on AVX2 without VNNI: vpmaddwd
+// multiplies 16 weight codes, widened to 16 bits, by 16 activation codes 256·q + r (Int8Activations::c) into 8
+// int32 pair sums, exactly. Internal to quant_int8.cpp and cpu/gemm_int8*.cpp.
 #pragma once
 
 #include <cstdint>
@@ -17,5 +16,8 @@ float dot(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks
 /// Int8Activations::assign's blocks [0, blocks) of x into a (sized, padding zero, sum4 zero): bit-identical to the
 /// portable quantiser. Only where supported().
 void quantise(const float* x, std::int64_t blocks, Int8Activations& a);
+/// a.c of blocks [0, blocks) from a.q and a.r (a.c sized): what quantise writes there; from a.q alone (256·q) with
+/// withResidual false. Only where supported().
+void widen(std::int64_t blocks, Int8Activations& a, bool withResidual = true);
 
 } // namespace ws::int8avx2

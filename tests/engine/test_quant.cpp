@@ -693,6 +693,9 @@ TEST(Quant, Int8ActivationsQuantiseEachBlockOf32) {
             const long c = 256L * a.q[k] + a.r[k];
             EXPECT_LE(std::fabs(unit * static_cast<double>(c) - x[k]), 0.5 * unit + 1e-6 * amax) << k; // ~16 bits
             total += c;
+            if (!a.c.empty()) { // AVX2's 16-bit codes: the block's even elements, then its odd ones
+                EXPECT_EQ(a.c[static_cast<std::size_t>(32 * b + i / 2 + (i % 2) * 16)], c) << k;
+            }
         }
         EXPECT_NEAR(a.dsum[static_cast<std::size_t>(b)], unit * static_cast<double>(total),
                     1e-5 * std::fabs(a.dsum[static_cast<std::size_t>(b)]) + 1e-30);
@@ -733,6 +736,7 @@ TEST(Quant, Int8ActivationsEveryLevelBitIdentical) {
         EXPECT_EQ(got.q, want.q) << static_cast<int>(isa);
         EXPECT_EQ(got.r, want.r) << static_cast<int>(isa);
         EXPECT_EQ(got.sum4, want.sum4) << static_cast<int>(isa);
+        EXPECT_EQ(got.c, want.c) << static_cast<int>(isa);
         ASSERT_EQ(got.unit.size(), want.unit.size());
         for (std::size_t b = 0; b < want.unit.size(); ++b) {
             EXPECT_EQ(got.unit[b], want.unit[b]) << static_cast<int>(isa) << " block " << b;
@@ -799,9 +803,9 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
 
 // The prompts' integer GEMM (cpu/gemm_int8.h) against float64 Σ w·x̂ — w dequantised by dequantizeBlocks, x̂ the
 // activations as quantised (with residual codes, and the 8-bit codes alone) — and against the float activations
-// within the quantisation's bound: every type, widths that end inside a 64-byte chunk, 16-row tiles with a partial
-// last one, token counts that leave 1-7 tokens after the groups of 8, strided X and Y, a row range that starts
-// mid-matrix (rowOffset), nothing written outside the rows asked for.
+// within the quantisation's bound: every type, widths that end inside a 64-byte chunk, 16-row (AVX2: 8-row) tiles
+// with a partial last one, token counts that leave remainders after the groups of 8 tokens (AVX2: 6, Q6_K 4),
+// strided X and Y, a row range that starts mid-matrix (rowOffset), nothing written outside the rows asked for.
 TEST(Quant, Int8GemmMatchesFloat64) {
     std::mt19937 rng(0x6e88);
     std::normal_distribution<float> g(0.0f, 1.0f);
@@ -819,7 +823,7 @@ TEST(Quant, Int8GemmMatchesFloat64) {
             W.rows = rows;
             W.cols = cols;
             W.data = b.data();
-            for (int T : {4, 13, 16, 23}) {
+            for (int T : {4, 6, 8, 13, 16, 23}) {
                 const std::int64_t ldx = cols + 5, ldy = rows + 3;
                 std::vector<float> X(static_cast<std::size_t>(T * ldx));
                 for (auto& v : X)
@@ -864,7 +868,7 @@ TEST(Quant, Int8GemmMatchesFloat64) {
         }
     }
     if (tested == 0)
-        GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+        GTEST_SKIP() << "no int8 GEMM (AVX-512 VNNI, AVX2) on this CPU";
 }
 
 } // namespace

@@ -1,0 +1,96 @@
+// The integer codes of ggml's block types as 16-bit numbers for AVX2's vpmaddwd, 32 weights (a group) at a time,
+// split where they lie into the weights 0, 2, …, 30 of the group (`even`, lane m weight 2m) and 1, 3, …, 31 (`odd`):
+// by 16-bit shifts and masks, the byte of weight 2m being the low byte of lane m. Int8Activations::c holds the
+// activations split the same way, so vpmaddwd of `even` against its first 16 codes sums weights 4k and 4k + 2 into
+// lane k, of `odd` against the next 16 weights 4k + 1 and 4k + 3. Signed codes carry their offset (Q8_0: q;
+// Q4_0 u − 8; Q5_0 u − 16; Q6_K u − 32); Q4_K's are unsigned, its minimums applied apart. Read by the AVX2 dot
+// products (quant_int8_avx2.cpp) and the AVX2 prompt GEMM (cpu/gemm_int8_avx2.cpp). Layouts:
+// ggml/src/ggml-common.h (see quant.cpp). x86-64 only; compiled for AVX2, callers check the CPU first.
+#pragma once
+
+#if defined(__x86_64__)
+#include <cstdint>
+#include <cstring>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#define WS_I16AVX2 __attribute__((target("avx2,fma,f16c")))
+
+namespace ws::int16codes {
+
+using u8 = std::uint8_t;
+
+struct Split {
+    __m256i even, odd;
+};
+
+WS_I16AVX2 inline float f16(const u8* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, sizeof h);
+    return _cvtsh_ss(h);
+}
+WS_I16AVX2 inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+// block_q8_0 (34 B): d f16, qs[32] int8, sign-extended.
+WS_I16AVX2 inline Split q8_0(const u8* b) {
+    const __m256i v = load32(b + 2);
+    return {_mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8), _mm256_srai_epi16(v, 8)};
+}
+
+// block_q4_0 (18 B): d, qs[16]; block_q5_0 (22 B): d, qh u32, qs[16]. Weight j < 16 the low nibble of qs[j], j + 16
+// its high nibble, Q5_0's bit j of qh adding 16; w = d·(u − 8) or d·(u − 16).
+template <bool kQ5>
+WS_I16AVX2 inline Split q4q5(const u8* b) {
+    constexpr int kQs = kQ5 ? 6 : 2;
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kQs));
+    const __m128i nib = _mm_set1_epi8(0x0F);
+    __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), nib), _mm_and_si128(v, nib));
+    if constexpr (kQ5) {
+        std::uint32_t h;
+        std::memcpy(&h, b + 2, 4);
+        // byte j ← byte j/8 of h, then bit j%8 of it
+        const __m256i spread = _mm256_shuffle_epi8(
+            _mm256_set1_epi32(static_cast<int>(h)),
+            _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+        const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
+        const __m256i on = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+        u = _mm256_or_si256(u, _mm256_and_si256(on, _mm256_set1_epi8(16)));
+    }
+    const __m256i off = _mm256_set1_epi16(kQ5 ? 16 : 8);
+    return {_mm256_sub_epi16(_mm256_and_si256(u, _mm256_set1_epi16(0xFF)), off), _mm256_sub_epi16(_mm256_srli_epi16(u, 8), off)};
+}
+
+// block_q4_K (144 B): d, dmin, scales[12], qs[128]; weights 64j … 64j + 31 (group 2j) the low nibbles of
+// qs[32j …], the next 32 (group 2j + 1) their high nibbles: unsigned u, w = d·sc·u − dmin·m per group.
+WS_I16AVX2 inline void q4k(const u8* b, int j, Split* lo, Split* hi) {
+    const __m256i v = load32(b + 16 + 32 * j), nib = _mm256_set1_epi16(0x0F);
+    *lo = {_mm256_and_si256(v, nib), _mm256_and_si256(_mm256_srli_epi16(v, 8), nib)};
+    *hi = {_mm256_and_si256(_mm256_srli_epi16(v, 4), nib), _mm256_srli_epi16(v, 12)};
+}
+
+// block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d. Weight 128h + 32g + l (group s = 4h + g): nibble g/2
+// of ql[64h + 32(g%2) + l], bits 2g of qh[32h + l] above it; u − 32, w = d·sc·(u − 32) with a scale per 16.
+WS_I16AVX2 inline Split q6k(const u8* b, int s) {
+    const int h = s / 4, g = s % 4;
+    const __m256i nib = _mm256_set1_epi16(0x0F), high = _mm256_set1_epi16(0x30), k32 = _mm256_set1_epi16(32);
+    const __m256i ql = load32(b + 64 * h + 32 * (g % 2)), qh = load32(b + 128 + 32 * h);
+    const __m256i nibEven = g / 2 ? _mm256_and_si256(_mm256_srli_epi16(ql, 4), nib) : _mm256_and_si256(ql, nib);
+    const __m256i nibOdd = g / 2 ? _mm256_srli_epi16(ql, 12) : _mm256_and_si256(_mm256_srli_epi16(ql, 8), nib);
+    // qh's bits 2g (even weight) and 8 + 2g (odd) to bits 4-5
+    const __m256i hiEven = g == 3 ? _mm256_srli_epi16(qh, 2) : g == 2 ? qh : _mm256_slli_epi16(qh, 4 - 2 * g);
+    return {_mm256_sub_epi16(_mm256_or_si256(nibEven, _mm256_and_si256(hiEven, high)), k32),
+            _mm256_sub_epi16(_mm256_or_si256(nibOdd, _mm256_and_si256(_mm256_srli_epi16(qh, 4 + 2 * g), high)), k32)};
+}
+
+// Codes 256·q + r of 32 activations (q, r int8 in order) split the same way.
+WS_I16AVX2 inline Split activations(__m256i q, __m256i r) {
+    return {_mm256_add_epi16(_mm256_slli_epi16(q, 8), _mm256_srai_epi16(_mm256_slli_epi16(r, 8), 8)),
+            _mm256_add_epi16(_mm256_and_si256(q, _mm256_set1_epi16(static_cast<short>(0xFF00))), _mm256_srai_epi16(r, 8))};
+}
+
+} // namespace ws::int16codes
+#endif
