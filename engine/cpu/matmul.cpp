@@ -106,8 +106,9 @@ void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch, const Promp
                 for (int t = 0; t < j.T; ++t) xq[t].assign(j.X + t * ldx, W.cols);
                 cached = {j.X, W.cols, ldx, j.T, epoch};
             }
+            const Int8DotKernel dotRow = int8DotKernel(W.dtype);
             for (int r = r0; r < r1; ++r)
-                for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = dotBlocksInt8(W.dtype, W.row(r), xq[t], blocks);
+                for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = dotRow(W.row(r), xq[t], blocks);
             return;
         }
         for (int r = r0; r < r1; ++r)

@@ -67,5 +67,9 @@ bool hasInt8Dot(DType t);
 float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks);
 /// dotBlocksInt8 at a given level (Avx2 or Avx512, capped at int8Isa()), so tests can compare them.
 float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activations& x, std::int64_t nblocks);
+/// The kernel dotBlocksInt8 runs for type `t` at level `isa` (capped at int8Isa()), for loops over many short rows
+/// that would otherwise pay the dispatch per row (a decode step's GEMVs: ~6 % of it); null where there is none.
+using Int8DotKernel = float (*)(const void* w, const Int8Activations& x, std::int64_t nblocks);
+Int8DotKernel int8DotKernel(DType t, QuantIsa isa = QuantIsa::Avx512);
 
 } // namespace ws

@@ -67,7 +67,8 @@ WS_VNNI inline __m512i dot2(__m512i u, const Int8Activations& a, std::int64_t at
 }
 
 // block_q8_0 (34 B): d f16, qs[32] int8. Two blocks per vector: (q + 128)·c − 128·Σc, exact in int32.
-WS_VNNI float dotQ8_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
+WS_VNNI float dotQ8_0(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
     __m512 acc = _mm512_setzero_ps();
     std::int64_t i = 0;
@@ -101,7 +102,8 @@ WS_VNNI float dotQ8_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
 
 // Q4_0 / Q5_0 (int8_codes.h): the offset 8 or 16 comes off per lane as K·Σc. Two blocks per vector.
 template <bool kQ5>
-WS_VNNI float dotQ4_0Q5_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
+WS_VNNI float dotQ4_0Q5_0(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
     constexpr int kBytes = kQ5 ? 22 : 18, kShift = kQ5 ? 4 : 3; // K = 16 or 8
     __m512 acc = _mm512_setzero_ps();
     std::int64_t i = 0;
@@ -128,7 +130,8 @@ WS_VNNI inline __m256 bytesToFloat8(std::uint64_t v) {
 }
 
 // Q4_K (int8_codes.h): w = d·sc·q − dmin·m per 32, the minimums summed apart.
-WS_VNNI float dotQ4_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
+WS_VNNI float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
     const __m512i idx[4] = {pairIndex(0, 1), pairIndex(2, 3), pairIndex(4, 5), pairIndex(6, 7)};
     __m512 acc = _mm512_setzero_ps();
     __m256 mins = _mm256_setzero_ps();
@@ -152,7 +155,8 @@ WS_VNNI float dotQ4_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
 }
 
 // Q6_K (int8_codes.h): w = d·sc·(u − 32), a scale per 16 weights; the 32 comes off per lane as 32·Σc.
-WS_VNNI float dotQ6_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
+WS_VNNI float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
     const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     __m512i idx[4];
     for (int k = 0; k < 4; ++k)
@@ -260,27 +264,28 @@ float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64
 }
 
 float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
+    const Int8DotKernel k = int8DotKernel(t, isa);
+    return k ? k(w, x, nblocks) : std::numeric_limits<float>::quiet_NaN();
+}
+
+Int8DotKernel int8DotKernel(DType t, QuantIsa isa) {
     isa = std::min(isa, int8Isa());
-    if (isa == QuantIsa::Avx2) return int8avx2::dot(t, w, x, nblocks);
+    if (isa == QuantIsa::Avx2) return int8avx2::kernel(t);
 #if defined(__x86_64__)
     if (isa == QuantIsa::Avx512) {
-        const auto* p = static_cast<const u8*>(w);
         switch (t) {
-        case DType::Q8_0: return dotQ8_0(p, x, nblocks);
-        case DType::Q4_K: return dotQ4_K(p, x, nblocks);
-        case DType::Q6_K: return dotQ6_K(p, x, nblocks);
-        case DType::Q4_0: return dotQ4_0Q5_0<false>(p, x, nblocks);
-        case DType::Q5_0: return dotQ4_0Q5_0<true>(p, x, nblocks);
+        case DType::Q8_0: return dotQ8_0;
+        case DType::Q4_K: return dotQ4_K;
+        case DType::Q6_K: return dotQ6_K;
+        case DType::Q4_0: return dotQ4_0Q5_0<false>;
+        case DType::Q5_0: return dotQ4_0Q5_0<true>;
         default: break;
         }
     }
 #else
     (void)t;
-    (void)w;
-    (void)x;
-    (void)nblocks;
 #endif
-    return std::numeric_limits<float>::quiet_NaN();
+    return nullptr;
 }
 
 } // namespace ws

@@ -8,7 +8,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <limits>
 
 #include "model/int16_codes.h"
 #include "model/int8_codes.h"
@@ -44,7 +43,8 @@ WS_I8AVX2 inline __m256i dot16(Split u, const Int8Activations& a, std::int64_t a
 WS_I8AVX2 inline __m256i q8Block(const u8* b, const Int8Activations& a, std::int64_t at) {
     return dot16(int16codes::q8_0(b), a, at);
 }
-WS_I8AVX2 float dotQ8_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
+WS_I8AVX2 float dotQ8_0(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     const float* unit = a.unit.data();
     std::int64_t i = 0;
@@ -65,7 +65,8 @@ WS_I8AVX2 inline __m256 q4q5Block(const u8* b, const Int8Activations& a, std::in
 }
 
 template <bool kQ5>
-WS_I8AVX2 float dotQ4_0Q5_0(const u8* w, const Int8Activations& a, std::int64_t nb) {
+WS_I8AVX2 float dotQ4_0Q5_0(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
     constexpr int kBytes = kQ5 ? 22 : 18;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     std::int64_t i = 0;
@@ -101,7 +102,8 @@ WS_I8AVX2 inline __m256i laneSums(const __m256i* v) {
 // block_q4_K (144 B): d, dmin, scales[12], qs[128]; weights 64j … 64j + 31 the low nibbles of qs[32j …], the next
 // 32 their high nibbles; w = d·sc·q − dmin·m per 32, the minimums against the activations' Σx (dsum). Each
 // sub-block's exact sum lands in a lane (laneSums), so one multiply-add per block applies the 8 scales.
-WS_I8AVX2 float dotQ4_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
+WS_I8AVX2 float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
     __m256 acc = _mm256_setzero_ps(), mins = _mm256_setzero_ps();
     for (std::int64_t i = 0; i < nb; ++i, w += 144) {
         std::uint64_t sc, mn;
@@ -134,7 +136,8 @@ WS_I8AVX2 inline __m256 q6Scales(const u8* s8, __m256 d, __m256 xd, __m256i unit
     return _mm256_mul_ps(_mm256_mul_ps(_mm256_permutevar8x32_ps(s, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)), d),
                          _mm256_permutevar8x32_ps(xd, units));
 }
-WS_I8AVX2 float dotQ6_K(const u8* w, const Int8Activations& a, std::int64_t nb) {
+WS_I8AVX2 float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     const __m256i unitLo = _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3), unitHi = _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7);
     for (std::int64_t i = 0; i < nb; ++i, w += 210) {
@@ -222,15 +225,14 @@ const bool kSupported = detect();
 
 bool supported() { return kSupported; }
 
-float dot(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
-    const auto* p = static_cast<const u8*>(w);
+Int8DotKernel kernel(DType t) {
     switch (t) {
-    case DType::Q8_0: return dotQ8_0(p, x, nblocks);
-    case DType::Q4_0: return dotQ4_0Q5_0<false>(p, x, nblocks);
-    case DType::Q5_0: return dotQ4_0Q5_0<true>(p, x, nblocks);
-    case DType::Q4_K: return dotQ4_K(p, x, nblocks);
-    case DType::Q6_K: return dotQ6_K(p, x, nblocks);
-    default: return std::numeric_limits<float>::quiet_NaN();
+    case DType::Q8_0: return dotQ8_0;
+    case DType::Q4_0: return dotQ4_0Q5_0<false>;
+    case DType::Q5_0: return dotQ4_0Q5_0<true>;
+    case DType::Q4_K: return dotQ4_K;
+    case DType::Q6_K: return dotQ6_K;
+    default: return nullptr;
     }
 }
 
@@ -239,7 +241,7 @@ void widen(std::int64_t blocks, Int8Activations& a, bool withResidual) { widenAv
 
 #else
 bool supported() { return false; }
-float dot(DType, const void*, const Int8Activations&, std::int64_t) { return std::numeric_limits<float>::quiet_NaN(); }
+Int8DotKernel kernel(DType) { return nullptr; }
 void quantise(const float*, std::int64_t, Int8Activations&) {}
 void widen(std::int64_t, Int8Activations&, bool) {}
 #endif

@@ -11,8 +11,8 @@ namespace ws::int8avx2 {
 
 /// AVX2, FMA and F16C on this CPU.
 bool supported();
-/// dotBlocksInt8 for Q8_0, Q4_0, Q5_0, Q4_K and Q6_K (NaN for other types). Only where supported().
-float dot(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks);
+/// dotBlocksInt8's kernel for Q8_0, Q4_0, Q5_0, Q4_K and Q6_K (null for other types). Only where supported().
+Int8DotKernel kernel(DType t);
 /// Int8Activations::assign's blocks [0, blocks) of x into a (sized, padding zero, sum4 zero): bit-identical to the
 /// portable quantiser. Only where supported().
 void quantise(const float* x, std::int64_t blocks, Int8Activations& a);
