@@ -1,13 +1,12 @@
 // dotBlocksInt8 and the activations' quantiser on AVX2 (quant_int8_avx2.h). vpmaddwd of the weights' codes as
 // 16-bit numbers (int16_codes.h: split where they lie into even and odd weights, offsets folded in) against the
 // activations' 256·q + r stored split the same way (Int8Activations::c): one multiply per 16 weights, where the
-// 8-bit form (vpmaddubsw on q and on r, each widened by a vpmaddwd) took four, all on the same two pipes of Zen 3.
-// Sums exact in int32 per 4 weights; each group's (sub-block's) sum gathered into a lane (laneSums) so one
+// 8-bit form (vpmaddubsw on q and on r, each widened by a vpmaddwd) took four (on Zen 3 they share pipes with the
+// FMAs). Sums exact in int32 per 4 weights; each group's (sub-block's) sum gathered into a lane (laneSums) so one
 // multiply-add per block applies the float scales (weight sub-block × activation block).
 #include "model/quant_int8_avx2.h"
 
 #include <cstdlib>
-#include <cstring>
 
 #include "model/int16_codes.h"
 #include "model/int8_codes.h"
@@ -124,11 +123,6 @@ WS_I8AVX2 float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t 
     return hsum(_mm256_sub_ps(acc, mins));
 }
 
-// block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d. Weight 128h + 32g + l: nibble g/2 of
-// ql[64h + 32(g%2) + l], bits 2g of qh[32h + l]; w = d·sc·(u − 32) (u − 32 the 16-bit code) with a scale per
-// 16 weights: lanes 0-3 of
-// vector s sub-block 2s, lanes 4-7 sub-block 2s + 1, so halfSums puts sub-blocks 0, 2, 4, 6, 1, 3, 5, 7 in the
-// lanes of its first vector and 8 + those in the second.
 // Scales of 8 Q6_K sub-blocks (int8 at s8) in halfSums' order (0, 2, 4, 6, 1, 3, 5, 7), × d × the unit of each
 // one's activation block (xd's lanes `units`).
 WS_I8AVX2 inline __m256 q6Scales(const u8* s8, __m256 d, __m256 xd, __m256i units) {
@@ -136,6 +130,9 @@ WS_I8AVX2 inline __m256 q6Scales(const u8* s8, __m256 d, __m256 xd, __m256i unit
     return _mm256_mul_ps(_mm256_mul_ps(_mm256_permutevar8x32_ps(s, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)), d),
                          _mm256_permutevar8x32_ps(xd, units));
 }
+// block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d (codes: int16codes::q6k); w = d·sc·(u − 32) with a
+// scale per 16 weights. Lanes 0-3 of group s's sums are sub-block 2s, lanes 4-7 sub-block 2s + 1, so halfSums
+// puts sub-blocks 0, 2, 4, 6, 1, 3, 5, 7 in the lanes of its first vector and 8 + those in the second.
 WS_I8AVX2 float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -154,6 +151,13 @@ WS_I8AVX2 float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t 
         acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), q6Scales(w + 200, d, xd, unitHi), acc1);
     }
     return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+// Int8Activations::c of a block from its codes q and r (32 each, in order).
+WS_I8AVX2 inline void storeCodes16(__m256i q, __m256i r, std::int16_t* c) {
+    const Split s = int16codes::activations(q, r);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), s.even);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + 16), s.odd);
 }
 
 // quant_int8.cpp's portable quantiser, 8 lanes at a time (cvtps rounds to nearest-even as lrintf does; clamping
@@ -187,9 +191,7 @@ WS_I8AVX2 void quantiseAvx2(const float* x, std::int64_t blocks, Int8Activations
             _mm256_packs_epi16(_mm256_packs_epi32(l[0], l[1]), _mm256_packs_epi32(l[2], l[3])), order);
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.q.data() + 32 * b), qb);
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.r.data() + 32 * b), rb);
-        const Split c = int16codes::activations(qb, rb);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.c.data() + 32 * b), c.even);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.c.data() + 32 * b + 16), c.odd);
+        storeCodes16(qb, rb, a.c.data() + 32 * b);
         const __m256i s4 = _mm256_add_epi32(_mm256_slli_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qb), ones16), 8),
                                             _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, rb), ones16));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.sum4.data() + 8 * b), s4);
@@ -205,9 +207,7 @@ WS_I8AVX2 void quantiseAvx2(const float* x, std::int64_t blocks, Int8Activations
 WS_I8AVX2 void widenAvx2(std::int64_t blocks, Int8Activations& a, bool withResidual) {
     for (std::int64_t b = 0; b < blocks; ++b) {
         const __m256i r = withResidual ? load32(a.r.data() + 32 * b) : _mm256_setzero_si256();
-        const Split c = int16codes::activations(load32(a.q.data() + 32 * b), r);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.c.data() + 32 * b), c.even);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.c.data() + 32 * b + 16), c.odd);
+        storeCodes16(load32(a.q.data() + 32 * b), r, a.c.data() + 32 * b);
     }
 }
 
