@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "model/int16_codes.h"
 #include "model/int8_codes.h"
 #include "model/quant_int8_avx2.h"
 
@@ -61,11 +62,6 @@ using u8 = std::uint8_t;
 using int8codes::f16;
 constexpr int kRows = 16;
 
-// The 8 bytes of v as floats.
-WS_VNNI inline __m256 bytes8(std::uint64_t v) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
-}
-
 // One row's codes (cols bytes at `codes`) and its groups' scale / offset at scale[16·g + i], bias[16·g + i].
 template <DType D>
 WS_VNNI void unpackRow(const u8* w, std::int64_t cols, u8* codes, float* scale, float* bias, int i) {
@@ -99,13 +95,9 @@ WS_VNNI void unpackRow(const u8* w, std::int64_t cols, u8* codes, float* scale, 
         }
     } else if constexpr (D == DType::Q4_K) { // 144 B per 256: w = d·sc·u − dmin·m per 32
         for (std::int64_t b = 0; b < cols / 256; ++b, w += 144) {
-            std::uint64_t sc, mn;
-            int8codes::kScalesMins(w + 4, sc, mn);
             for (int j = 0; j < 4; ++j) _mm512_storeu_si512(codes + 256 * b + 64 * j, int8codes::q4kCodes(w, j));
-            // the 8 groups' scales and offsets converted together (one at a time, these took most of the unpacking)
-            alignas(32) float s8[8], o8[8];
-            _mm256_store_ps(s8, _mm256_mul_ps(bytes8(sc), _mm256_set1_ps(f16(w))));
-            _mm256_store_ps(o8, _mm256_mul_ps(bytes8(mn), _mm256_set1_ps(-f16(w + 2))));
+            float s8[8], o8[8];
+            int16codes::q4kScaleOffsets(w, s8, o8);
             for (int s = 0; s < 8; ++s) {
                 scale[16 * (8 * b + s) + i] = s8[s];
                 bias[16 * (8 * b + s) + i] = o8[s];

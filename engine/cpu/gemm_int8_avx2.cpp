@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "model/int16_codes.h"
-#include "model/int8_codes.h"
 
 namespace ws::cpu {
 
@@ -32,9 +31,6 @@ constexpr int kRows = 8;
 WS_I16AVX2 inline void store(i16* p, Split s) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), s.even);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + 16), s.odd);
-}
-WS_I16AVX2 inline __m256 bytes8(std::uint64_t v) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
 }
 
 // One row's codes (cols 16-bit codes at `codes`, each group of 32 split) and its groups' scale / offset at
@@ -60,11 +56,8 @@ WS_I16AVX2 void unpackRow(const u8* w, std::int64_t cols, i16* codes, float* sca
                 store(codes + 256 * b + 64 * j, lo);
                 store(codes + 256 * b + 64 * j + 32, hi);
             }
-            std::uint64_t sc, mn;
-            int8codes::kScalesMins(w + 4, sc, mn);
-            alignas(32) float s8[8], o8[8];
-            _mm256_store_ps(s8, _mm256_mul_ps(bytes8(sc), _mm256_set1_ps(f16(w))));
-            _mm256_store_ps(o8, _mm256_mul_ps(bytes8(mn), _mm256_set1_ps(-f16(w + 2))));
+            float s8[8], o8[8];
+            int16codes::q4kScaleOffsets(w, s8, o8);
             for (int s = 0; s < 8; ++s) {
                 scale[8 * (8 * b + s) + i] = s8[s];
                 bias[8 * (8 * b + s) + i] = o8[s];

@@ -18,6 +18,8 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include "model/int8_codes.h"
+
 #define WS_I16AVX2 __attribute__((target("avx2,fma,f16c")))
 
 namespace ws::int16codes {
@@ -62,6 +64,18 @@ WS_I16AVX2 inline Split q4q5(const u8* b) {
     }
     const __m256i off = _mm256_set1_epi16(kQ5 ? 16 : 8);
     return {_mm256_sub_epi16(_mm256_and_si256(u, _mm256_set1_epi16(0xFF)), off), _mm256_sub_epi16(_mm256_srli_epi16(u, 8), off)};
+}
+
+WS_I16AVX2 inline __m256 bytes8(std::uint64_t v) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
+}
+// The 8 groups' scales d·sc and offsets −dmin·m of the Q4_K block at b, converted together (one at a time, these
+// took most of the prompt GEMMs' unpacking).
+WS_I16AVX2 inline void q4kScaleOffsets(const u8* b, float* s8, float* o8) {
+    std::uint64_t sc, mn;
+    int8codes::kScalesMins(b + 4, sc, mn);
+    _mm256_storeu_ps(s8, _mm256_mul_ps(bytes8(sc), _mm256_set1_ps(f16(b))));
+    _mm256_storeu_ps(o8, _mm256_mul_ps(bytes8(mn), _mm256_set1_ps(-f16(b + 2))));
 }
 
 // block_q4_K (144 B): d, dmin, scales[12], qs[128]; weights 64j … 64j + 31 (group 2j) the low nibbles of

@@ -19,6 +19,7 @@ namespace {
 #define WS_I8AVX2 __attribute__((target("avx2,fma,f16c")))
 
 using u8 = std::uint8_t;
+using int16codes::bytes8;
 using int16codes::f16;
 using int16codes::load32;
 using int16codes::Split;
@@ -27,9 +28,6 @@ WS_I8AVX2 inline float hsum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-WS_I8AVX2 inline __m256 bytesToFloat8(std::uint64_t v) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
 }
 
 // 8 lanes of Σ u·c over 4 weights each (lane k: weights 4k … 4k + 3 of the group at `at`), the weights' codes
@@ -116,9 +114,9 @@ WS_I8AVX2 float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t 
             dp[2 * j + 1] = dot16(hi, a, 256 * i + 64 * j + 32);
         }
         const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i), xs = _mm256_loadu_ps(a.dsum.data() + 8 * i);
-        const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(bytesToFloat8(sc), _mm256_set1_ps(f16(w))), xd);
+        const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(bytes8(sc), _mm256_set1_ps(f16(w))), xd);
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(laneSums(dp)), scale, acc);
-        mins = _mm256_fmadd_ps(_mm256_mul_ps(bytesToFloat8(mn), _mm256_set1_ps(f16(w + 2))), xs, mins);
+        mins = _mm256_fmadd_ps(_mm256_mul_ps(bytes8(mn), _mm256_set1_ps(f16(w + 2))), xs, mins);
     }
     return hsum(_mm256_sub_ps(acc, mins));
 }
