@@ -4,8 +4,9 @@
 // activations split the same way, so vpmaddwd of `even` against its first 16 codes sums weights 4k and 4k + 2 into
 // lane k, of `odd` against the next 16 weights 4k + 1 and 4k + 3. Signed codes carry their offset (Q8_0: q;
 // Q4_0 u − 8; Q5_0 u − 16; Q6_K u − 32); Q4_K's are unsigned, its minimums applied apart. Read by the AVX2 dot
-// products (quant_int8_avx2.cpp) and the AVX2 prompt GEMM (cpu/gemm_int8_avx2.cpp). Layouts:
-// ggml/src/ggml-common.h (see quant.cpp). x86-64 only; compiled for AVX2, callers check the CPU first.
+// products (quant_int8_avx2.cpp) and the AVX2 prompt GEMM (cpu/gemm_int8_avx2.cpp); the AVX-512 one
+// (cpu/gemm_int8.cpp) shares the Q4_K scales. Layouts: ggml/src/ggml-common.h (see quant.cpp). x86-64 only;
+// compiled for AVX2, callers check the CPU first.
 #pragma once
 
 #if defined(__x86_64__)
