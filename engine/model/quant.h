@@ -48,11 +48,12 @@ struct Int8Activations {
     std::vector<std::int8_t> q, r;
     std::vector<float> unit, dsum;
     std::vector<std::int32_t> sum4;
-    /// The codes as 16-bit numbers 256·q + r where AVX2 runs the dots (int8avx2::supported()), each block of 32 as
-    /// its 16 even-indexed codes then its 16 odd ones: vpmaddwd against weights split the same way.
+    /// The codes as 16-bit numbers 256·q + r for AVX2's dots, each block of 32 as its 16 even-indexed codes then
+    /// its 16 odd ones (vpmaddwd against weights split the same way): filled only when quantised at the AVX2 level
+    /// (assign where int8Isa() is Avx2, or assignWith(Avx2)), empty otherwise.
     std::vector<std::int16_t> c;
     void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
-    /// assign() at a given level (capped at int8Isa()): every level gives bit-identical results.
+    /// assign() at a given level (capped at int8Isa()): every level gives bit-identical q, r, unit, dsum and sum4.
     void assignWith(QuantIsa isa, const float* x, std::int64_t count);
 };
 
@@ -65,7 +66,8 @@ bool hasInt8Dot(DType t);
 /// Σ w·x over `nblocks` blocks of `t` at `w` against x quantised by Int8Activations (from its start): integer
 /// products summed exactly per 32 weights, then scaled in float. Only where hasInt8Dot(t).
 float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks);
-/// dotBlocksInt8 at a given level (Avx2 or Avx512, capped at int8Isa()), so tests can compare them.
+/// dotBlocksInt8 at a given level (Avx2 or Avx512, capped at int8Isa()), so tests can compare them; x quantised at
+/// that level (AVX2 reads Int8Activations::c: std::invalid_argument where x lacks it).
 float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activations& x, std::int64_t nblocks);
 /// The kernel dotBlocksInt8 runs for type `t` at level `isa` (capped at int8Isa()), for loops over many short rows
 /// that would otherwise pay the dispatch per row (a decode step's GEMVs: ~6 % of it); null where there is none.

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 
 namespace ws {
 
@@ -243,15 +244,17 @@ void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t coun
     unit.resize(static_cast<std::size_t>(blocks));
     dsum.resize(static_cast<std::size_t>(blocks));
     sum4.assign(static_cast<std::size_t>(padded / 4), 0);
-    if (int8avx2::supported()) c.resize(static_cast<std::size_t>(padded));
-    if (isa == QuantIsa::Avx2) return int8avx2::quantise(x, blocks, *this); // c included
+    if (isa == QuantIsa::Avx2) {
+        c.resize(static_cast<std::size_t>(padded));
+        return int8avx2::quantise(x, blocks, *this); // c included
+    }
+    c.clear(); // only the AVX2 dots read them (dotBlocksInt8With checks)
 #if defined(__x86_64__)
     if (isa == QuantIsa::Avx512)
         quantiseBlocksVnni(x, blocks, *this);
     else
 #endif
         quantiseBlocksPortable(x, 0, blocks, *this);
-    if (int8avx2::supported()) int8avx2::widen(blocks, *this); // the AVX2 dots may still be asked for (tests)
 }
 
 bool hasInt8Dot(DType t) {
@@ -264,6 +267,10 @@ float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64
 }
 
 float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
+    if (std::min(isa, int8Isa()) == QuantIsa::Avx2 &&
+        x.c.size() < static_cast<std::size_t>(nblocks * dtypeBlock(t).elems))
+        throw std::invalid_argument("dotBlocksInt8With: the AVX2 dots read the 16-bit codes, which only activations "
+                                    "quantised at the AVX2 level carry");
     const Int8DotKernel k = int8DotKernel(t, isa);
     return k ? k(w, x, nblocks) : std::numeric_limits<float>::quiet_NaN();
 }

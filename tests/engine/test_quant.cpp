@@ -12,6 +12,7 @@
 #include <cstring>
 #include <gtest/gtest.h>
 #include <random>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -736,7 +737,13 @@ TEST(Quant, Int8ActivationsEveryLevelBitIdentical) {
         EXPECT_EQ(got.q, want.q) << static_cast<int>(isa);
         EXPECT_EQ(got.r, want.r) << static_cast<int>(isa);
         EXPECT_EQ(got.sum4, want.sum4) << static_cast<int>(isa);
-        EXPECT_EQ(got.c, want.c) << static_cast<int>(isa);
+        if (isa == QuantIsa::Avx2) { // and the 16-bit codes: each block's even elements, then its odd ones
+            ASSERT_EQ(got.c.size(), want.q.size());
+            for (std::size_t k = 0; k < want.q.size(); ++k)
+                EXPECT_EQ(got.c[k / 32 * 32 + k % 32 / 2 + k % 2 * 16], 256 * want.q[k] + want.r[k]) << k;
+        } else {
+            EXPECT_TRUE(got.c.empty()) << "16-bit codes filled at level " << static_cast<int>(isa);
+        }
         ASSERT_EQ(got.unit.size(), want.unit.size());
         for (std::size_t b = 0; b < want.unit.size(); ++b) {
             EXPECT_EQ(got.unit[b], want.unit[b]) << static_cast<int>(isa) << " block " << b;
@@ -780,7 +787,7 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
                         b[static_cast<std::size_t>(i * bl.bytes + k)] = t == DType::Q8_0 ? 0x80 : 0xFF;
             }
             Int8Activations a;
-            a.assign(x.data(), static_cast<std::int64_t>(x.size()));
+            a.assignWith(isa, x.data(), static_cast<std::int64_t>(x.size()));
             const std::vector<float> w = deq(t, b);
             double exact = 0, mag = 0, vsFloat = 0;
             for (std::size_t i = 0; i < w.size(); ++i) {
@@ -799,6 +806,25 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
     }
     if (tested == 0)
         GTEST_SKIP() << "no int8 dot level (AVX-512 VNNI, AVX2) on this CPU";
+}
+
+// The AVX2 dots read the 16-bit codes, which only the AVX2 level of the quantiser writes: activations quantised at
+// another level are refused with an error, not read past their end.
+TEST(Quant, Int8DotAvx2RefusesActivationsWithoutTheirCodes) {
+    if (int8Isa() < QuantIsa::Avx2)
+        GTEST_SKIP() << "no AVX2 int8 level on this CPU";
+    std::mt19937 rng(8);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    std::vector<float> x(64);
+    for (auto& v : x)
+        v = g(rng);
+    const Bytes b = randomBlocks(DType::Q8_0, 2, rng);
+    Int8Activations a;
+    a.assignWith(QuantIsa::Portable, x.data(), 64);
+    EXPECT_TRUE(a.c.empty());
+    EXPECT_THROW(dotBlocksInt8With(QuantIsa::Avx2, DType::Q8_0, b.data(), a, 2), std::invalid_argument);
+    a.assignWith(QuantIsa::Avx2, x.data(), 64);
+    EXPECT_TRUE(std::isfinite(dotBlocksInt8With(QuantIsa::Avx2, DType::Q8_0, b.data(), a, 2)));
 }
 
 // The prompts' integer GEMM (cpu/gemm_int8.h) against float64 Σ w·x̂ — w dequantised by dequantizeBlocks, x̂ the
