@@ -33,64 +33,90 @@ WS_I16AVX2 inline void store(i16* p, Split s) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + 16), s.odd);
 }
 
-// One row's codes (cols 16-bit codes at `codes`, each group of 32 split) and its groups' scale / offset at
-// scale[8·g + i], bias[8·g + i] (groups of 32 weights; Q6_K 16).
-template <DType D>
-WS_I16AVX2 void unpackRow(const u8* w, std::int64_t cols, i16* codes, float* scale, float* bias, int i) {
-    if constexpr (D == DType::Q8_0) {
-        for (std::int64_t b = 0; b < cols / 32; ++b, w += 34) {
-            store(codes + 32 * b, int16codes::q8_0(w));
-            scale[8 * b + i] = f16(w);
-        }
-    } else if constexpr (D == DType::Q4_0 || D == DType::Q5_0) {
-        constexpr bool kQ5 = D == DType::Q5_0;
-        for (std::int64_t b = 0; b < cols / 32; ++b, w += kQ5 ? 22 : 18) {
-            store(codes + 32 * b, int16codes::q4q5<kQ5>(w));
-            scale[8 * b + i] = f16(w);
-        }
-    } else if constexpr (D == DType::Q4_K) { // 144 B per 256: w = d·sc·u − dmin·m per 32
-        for (std::int64_t b = 0; b < cols / 256; ++b, w += 144) {
-            for (int j = 0; j < 4; ++j) {
-                Split lo, hi;
-                int16codes::q4k(w, j, &lo, &hi);
-                store(codes + 256 * b + 64 * j, lo);
-                store(codes + 256 * b + 64 * j + 32, hi);
-            }
-            float s8[8], o8[8];
-            int16codes::q4kScaleOffsets(w, s8, o8);
-            for (int s = 0; s < 8; ++s) {
-                scale[8 * (8 * b + s) + i] = s8[s];
-                bias[8 * (8 * b + s) + i] = o8[s];
-            }
-        }
-    } else { // Q6_K, 210 B per 256: w = d·sc·(u − 32) per 16
-        static_assert(D == DType::Q6_K);
-        for (std::int64_t b = 0; b < cols / 256; ++b, w += 210) {
-            for (int s = 0; s < 8; ++s) store(codes + 256 * b + 32 * s, int16codes::q6k(w, s));
-            const float d = f16(w + 208);
-            for (int s = 0; s < 16; ++s) scale[8 * (16 * b + s) + i] = d * static_cast<float>(static_cast<std::int8_t>(w[192 + s]));
-        }
-    }
-}
-
-// 8 rows × 8 dwords (row stride ld 16-bit codes) → 8 vectors: vector q holds dword q of rows 0 … 7 in turn.
-WS_I16AVX2 void transpose8(const i16* src, std::int64_t ld, i16* dst) {
-    __m256i r[8], t[8];
-    for (int i = 0; i < 8; ++i) r[i] = load32(src + i * ld);
+// 8 vectors → vector p holds dword p of each in turn (an 8 × 8 transpose of dwords, in registers).
+WS_I16AVX2 inline void transposeDwords(__m256i* r) {
+    __m256i t[8];
     for (int i = 0; i < 8; i += 2) {
         t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);     // per half [a0, b0, a1, b1]
         t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]); // [a2, b2, a3, b3]
     }
-    for (int m = 0; m < 2; ++m) { // rows 4m … 4m + 3: dword e (and 4 + e, upper half) in r[4m + e]
-        const __m256i* s = t + 4 * m;
-        r[4 * m + 0] = _mm256_unpacklo_epi64(s[0], s[2]);
-        r[4 * m + 1] = _mm256_unpackhi_epi64(s[0], s[2]);
-        r[4 * m + 2] = _mm256_unpacklo_epi64(s[1], s[3]);
-        r[4 * m + 3] = _mm256_unpackhi_epi64(s[1], s[3]);
+    __m256i u[8];
+    for (int m = 0; m < 2; ++m) { // rows 4m … 4m + 3: dword e in the low half of u[4m + e], 4 + e in its high half
+        const __m256i* v = t + 4 * m;
+        u[4 * m + 0] = _mm256_unpacklo_epi64(v[0], v[2]);
+        u[4 * m + 1] = _mm256_unpackhi_epi64(v[0], v[2]);
+        u[4 * m + 2] = _mm256_unpacklo_epi64(v[1], v[3]);
+        u[4 * m + 3] = _mm256_unpackhi_epi64(v[1], v[3]);
     }
     for (int e = 0; e < 4; ++e) {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 16 * e), _mm256_permute2x128_si256(r[e], r[4 + e], 0x20));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 16 * (4 + e)), _mm256_permute2x128_si256(r[e], r[4 + e], 0x31));
+        r[e] = _mm256_permute2x128_si256(u[e], u[4 + e], 0x20);
+        r[4 + e] = _mm256_permute2x128_si256(u[e], u[4 + e], 0x31);
+    }
+}
+
+// Group g's 16 vectors of the tile: pair p (p < 8: weights 4p and 4p + 2 of the group; 8 + p: 4p + 1 and 4p + 3)
+// of the 8 rows at tile + 256·g + 16·p, from the split of the transposed bytes' dword p.
+WS_I16AVX2 inline void storePairs(i16* tile, std::int64_t g, int p, Split s) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + 256 * g + 16 * p), s.even);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + 256 * g + 16 * (8 + p)), s.odd);
+}
+
+// The tile of rows row[0 … 7] (cols weights each): codes transposed for micro32 / micro16 and each group's scale
+// (and Q4_K's offset) at scale[8·g + i], bias[8·g + i] (groups of 32 weights; Q6_K 16). The 8 rows' code bytes of
+// a group (weight k at byte k; Q4_K's bytes hold two groups, one per nibble) are transposed by 4-byte units
+// while still bytes, then split into 16-bit pairs: a quarter of the shuffles that transposing the 16-bit codes
+// took, and no copy through memory.
+template <DType D>
+WS_I16AVX2 void unpackTile(const u8* const* row, std::int64_t cols, i16* tile, float* scale, float* bias) {
+    __m256i v[kRows];
+    if constexpr (D == DType::Q8_0 || D == DType::Q4_0 || D == DType::Q5_0) {
+        constexpr int kBytes = D == DType::Q8_0 ? 34 : D == DType::Q4_0 ? 18 : 22;
+        for (std::int64_t b = 0; b < cols / 32; ++b) {
+            for (int i = 0; i < kRows; ++i) {
+                const u8* w = row[i] + kBytes * b;
+                if constexpr (D == DType::Q8_0) v[i] = int16codes::q8_0Bytes(w);
+                else v[i] = int16codes::q4q5Bytes<D == DType::Q5_0>(w);
+                scale[8 * b + i] = f16(w);
+            }
+            transposeDwords(v);
+            for (int p = 0; p < 8; ++p)
+                storePairs(tile, b, p, D == DType::Q8_0 ? int16codes::signedBytes(v[p]) : int16codes::unsignedBytes(v[p], D == DType::Q5_0 ? 16 : 8));
+        }
+    } else if constexpr (D == DType::Q4_K) { // 144 B per 256: w = d·sc·u − dmin·m per 32
+        for (std::int64_t b = 0; b < cols / 256; ++b) {
+            for (int j = 0; j < 4; ++j) {
+                for (int i = 0; i < kRows; ++i) v[i] = int16codes::q4kBytes(row[i] + 144 * b, j);
+                transposeDwords(v);
+                for (int p = 0; p < 8; ++p) {
+                    Split lo, hi;
+                    int16codes::nibbles(v[p], &lo, &hi);
+                    storePairs(tile, 8 * b + 2 * j, p, lo);
+                    storePairs(tile, 8 * b + 2 * j + 1, p, hi);
+                }
+            }
+            for (int i = 0; i < kRows; ++i) {
+                float s8[8], o8[8];
+                int16codes::q4kScaleOffsets(row[i] + 144 * b, s8, o8);
+                for (int s = 0; s < 8; ++s) {
+                    scale[8 * (8 * b + s) + i] = s8[s];
+                    bias[8 * (8 * b + s) + i] = o8[s];
+                }
+            }
+        }
+    } else { // Q6_K, 210 B per 256: w = d·sc·(u − 32) per 16
+        static_assert(D == DType::Q6_K);
+        for (std::int64_t b = 0; b < cols / 256; ++b) {
+            for (int s = 0; s < 8; ++s) {
+                for (int i = 0; i < kRows; ++i) v[i] = int16codes::q6kBytes(row[i] + 210 * b, s);
+                transposeDwords(v);
+                for (int p = 0; p < 8; ++p) storePairs(tile, 8 * b + s, p, int16codes::signedBytes(v[p]));
+            }
+            for (int i = 0; i < kRows; ++i) {
+                const u8* w = row[i] + 210 * b;
+                const float d = f16(w + 208);
+                for (int s = 0; s < 16; ++s) scale[8 * (16 * b + s) + i] = d * static_cast<float>(static_cast<std::int8_t>(w[192 + s]));
+            }
+        }
     }
 }
 
@@ -215,27 +241,21 @@ WS_I16AVX2 void rowsInt16(const MatJob& j, int r0, int r1, const PromptInt8& x) 
     constexpr int G = D == DType::Q6_K ? 16 : 32;
     const Matrix& W = *j.W;
     const std::int64_t cols = W.cols, ldy = j.ldy ? j.ldy : W.rows, groups = cols / G;
-    // Per thread, grown only: unpacked rows, the transposed tile, scales and offsets.
-    thread_local std::vector<i16> rowCodes, tile;
+    // Per thread, grown only: the transposed tile, scales and offsets.
+    thread_local std::vector<i16> tile;
     thread_local std::vector<float> scale, bias;
     const auto need = static_cast<std::size_t>(kRows * cols);
-    if (rowCodes.size() < need) {
-        rowCodes.resize(need);
-        tile.resize(need);
-    }
+    if (tile.size() < need) tile.resize(need);
     if (scale.size() < static_cast<std::size_t>(kRows * groups)) {
         scale.resize(static_cast<std::size_t>(kRows * groups));
         bias.resize(static_cast<std::size_t>(kRows * groups));
     }
     for (int r = r0; r < r1; r += kRows) {
         const int nr = std::min(kRows, r1 - r);
-        for (int i = 0; i < nr; ++i) unpackRow<D>(W.row(r + i), cols, rowCodes.data() + i * cols, scale.data(), bias.data(), i);
-        if (nr < kRows) { // rows past the end: zero codes and scales (their sums are not stored)
-            std::fill(rowCodes.begin() + nr * cols, rowCodes.begin() + kRows * cols, i16{0});
-            for (std::int64_t g = 0; g < groups; ++g)
-                for (int i = nr; i < kRows; ++i) scale[static_cast<std::size_t>(8 * g + i)] = bias[static_cast<std::size_t>(8 * g + i)] = 0.0f;
-        }
-        for (std::int64_t c = 0; c < cols; c += 16) transpose8(rowCodes.data() + c, cols, tile.data() + 8 * c);
+        const u8* row[kRows];
+        for (int i = 0; i < kRows; ++i) // rows past the end repeat the last (their sums are not stored)
+            row[i] = static_cast<const u8*>(W.row(r + std::min(i, nr - 1)));
+        unpackTile<D>(row, cols, tile.data(), scale.data(), bias.data());
         tokens<D>(tile.data(), scale.data(), bias.data(), cols, x, j.Y + (r - j.rowOffset), ldy, nr);
     }
 }

@@ -38,16 +38,32 @@ WS_I16AVX2 inline float f16(const u8* p) {
 }
 WS_I16AVX2 inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
-// block_q8_0 (34 B): d f16, qs[32] int8, sign-extended.
-WS_I16AVX2 inline Split q8_0(const u8* b) {
-    const __m256i v = load32(b + 2);
+// 32 signed byte codes (weight k at byte k) split and sign-extended.
+WS_I16AVX2 inline Split signedBytes(__m256i v) {
     return {_mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8), _mm256_srai_epi16(v, 8)};
 }
+// 32 unsigned byte codes split, less `off`.
+WS_I16AVX2 inline Split unsignedBytes(__m256i u, short off) {
+    const __m256i o = _mm256_set1_epi16(off);
+    return {_mm256_sub_epi16(_mm256_and_si256(u, _mm256_set1_epi16(0xFF)), o), _mm256_sub_epi16(_mm256_srli_epi16(u, 8), o)};
+}
+// 32 bytes each holding a weight of two groups, the first group's in its low nibble (Q4_K): both groups split.
+WS_I16AVX2 inline void nibbles(__m256i v, Split* lo, Split* hi) {
+    const __m256i nib = _mm256_set1_epi16(0x0F);
+    *lo = {_mm256_and_si256(v, nib), _mm256_and_si256(_mm256_srli_epi16(v, 8), nib)};
+    *hi = {_mm256_and_si256(_mm256_srli_epi16(v, 4), nib), _mm256_srli_epi16(v, 12)};
+}
+// Each of these keeps its 4-byte units whole: the prompt GEMM (cpu/gemm_int8_avx2.cpp) transposes 8 rows' code
+// bytes by 4-byte units first and splits after, dword p of row i giving the pairs p and 8 + p of its group.
+
+// block_q8_0 (34 B): d f16, qs[32] int8.
+WS_I16AVX2 inline __m256i q8_0Bytes(const u8* b) { return load32(b + 2); }
+WS_I16AVX2 inline Split q8_0(const u8* b) { return signedBytes(q8_0Bytes(b)); }
 
 // block_q4_0 (18 B): d, qs[16]; block_q5_0 (22 B): d, qh u32, qs[16]. Weight j < 16 the low nibble of qs[j], j + 16
 // its high nibble, Q5_0's bit j of qh adding 16; w = d·(u − 8) or d·(u − 16).
 template <bool kQ5>
-WS_I16AVX2 inline Split q4q5(const u8* b) {
+WS_I16AVX2 inline __m256i q4q5Bytes(const u8* b) {
     constexpr int kQs = kQ5 ? 6 : 2;
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kQs));
     const __m128i nib = _mm_set1_epi8(0x0F);
@@ -63,8 +79,11 @@ WS_I16AVX2 inline Split q4q5(const u8* b) {
         const __m256i on = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
         u = _mm256_or_si256(u, _mm256_and_si256(on, _mm256_set1_epi8(16)));
     }
-    const __m256i off = _mm256_set1_epi16(kQ5 ? 16 : 8);
-    return {_mm256_sub_epi16(_mm256_and_si256(u, _mm256_set1_epi16(0xFF)), off), _mm256_sub_epi16(_mm256_srli_epi16(u, 8), off)};
+    return u;
+}
+template <bool kQ5>
+WS_I16AVX2 inline Split q4q5(const u8* b) {
+    return unsignedBytes(q4q5Bytes<kQ5>(b), kQ5 ? 16 : 8);
 }
 
 WS_I16AVX2 inline __m256 bytes8(std::uint64_t v) {
@@ -81,24 +100,21 @@ WS_I16AVX2 inline void q4kScaleOffsets(const u8* b, float* s8, float* o8) {
 
 // block_q4_K (144 B): d, dmin, scales[12], qs[128]; weights 64j … 64j + 31 (group 2j) the low nibbles of
 // qs[32j …], the next 32 (group 2j + 1) their high nibbles: unsigned u, w = d·sc·u − dmin·m per group.
-WS_I16AVX2 inline void q4k(const u8* b, int j, Split* lo, Split* hi) {
-    const __m256i v = load32(b + 16 + 32 * j), nib = _mm256_set1_epi16(0x0F);
-    *lo = {_mm256_and_si256(v, nib), _mm256_and_si256(_mm256_srli_epi16(v, 8), nib)};
-    *hi = {_mm256_and_si256(_mm256_srli_epi16(v, 4), nib), _mm256_srli_epi16(v, 12)};
-}
+WS_I16AVX2 inline __m256i q4kBytes(const u8* b, int j) { return load32(b + 16 + 32 * j); }
+WS_I16AVX2 inline void q4k(const u8* b, int j, Split* lo, Split* hi) { nibbles(q4kBytes(b, j), lo, hi); }
 
 // block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d. Weight 128h + 32g + l (group s = 4h + g): nibble g/2
 // of ql[64h + 32(g%2) + l], bits 2g of qh[32h + l] above it; u − 32, w = d·sc·(u − 32) with a scale per 16. The
 // codes built as bytes (a 16-bit shift moves both bytes of a lane; the masks drop what crosses), then split.
-WS_I16AVX2 inline Split q6k(const u8* b, int s) {
+WS_I16AVX2 inline __m256i q6kBytes(const u8* b, int s) {
     const int h = s / 4, g = s % 4;
     const __m256i nib = _mm256_set1_epi8(0x0F), high = _mm256_set1_epi8(0x30);
     const __m256i ql = load32(b + 64 * h + 32 * (g % 2)), qh = load32(b + 128 + 32 * h);
     const __m256i lo = _mm256_and_si256(g / 2 ? _mm256_srli_epi16(ql, 4) : ql, nib);
     const __m256i hi = g == 0 ? _mm256_slli_epi16(qh, 4) : g == 1 ? _mm256_slli_epi16(qh, 2) : g == 2 ? qh : _mm256_srli_epi16(qh, 2);
-    const __m256i v = _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_and_si256(hi, high)), _mm256_set1_epi8(32));
-    return {_mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8), _mm256_srai_epi16(v, 8)};
+    return _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_and_si256(hi, high)), _mm256_set1_epi8(32));
 }
+WS_I16AVX2 inline Split q6k(const u8* b, int s) { return signedBytes(q6kBytes(b, s)); }
 
 // Codes 256·q + r of 32 activations (q, r int8 in order) split the same way.
 WS_I16AVX2 inline Split activations(__m256i q, __m256i r) {
