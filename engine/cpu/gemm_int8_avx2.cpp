@@ -54,6 +54,14 @@ WS_I16AVX2 inline void transposeDwords(__m256i* r) {
     }
 }
 
+// 8 rows' 8 floats (vector i: row i's) → at out + 8·k, float k of each row in turn: the rows' scales of group k.
+WS_I16AVX2 inline void storeTransposed(__m256* rows, float* out) {
+    __m256i v[8];
+    for (int i = 0; i < 8; ++i) v[i] = _mm256_castps_si256(rows[i]);
+    transposeDwords(v);
+    for (int k = 0; k < 8; ++k) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * k), v[k]);
+}
+
 // Group g's 16 vectors of the tile: pair p (p < 8: weights 4p and 4p + 2 of the group; 8 + p: 4p + 1 and 4p + 3)
 // of the 8 rows at tile + 256·g + 16·p, from the split of the transposed bytes' dword p.
 WS_I16AVX2 inline void storePairs(i16* tile, std::int64_t g, int p, Split s) {
@@ -94,14 +102,10 @@ WS_I16AVX2 void unpackTile(const u8* const* row, std::int64_t cols, i16* tile, f
                     storePairs(tile, 8 * b + 2 * j + 1, p, hi);
                 }
             }
-            for (int i = 0; i < kRows; ++i) {
-                float s8[8], o8[8];
-                int16codes::q4kScaleOffsets(row[i] + 144 * b, s8, o8);
-                for (int s = 0; s < 8; ++s) {
-                    scale[8 * (8 * b + s) + i] = s8[s];
-                    bias[8 * (8 * b + s) + i] = o8[s];
-                }
-            }
+            __m256 s8[kRows], o8[kRows];
+            for (int i = 0; i < kRows; ++i) int16codes::q4kScaleOffsets(row[i] + 144 * b, &s8[i], &o8[i]);
+            storeTransposed(s8, scale + 64 * b);
+            storeTransposed(o8, bias + 64 * b);
         }
     } else { // Q6_K, 210 B per 256: w = d·sc·(u − 32) per 16
         static_assert(D == DType::Q6_K);
@@ -111,11 +115,16 @@ WS_I16AVX2 void unpackTile(const u8* const* row, std::int64_t cols, i16* tile, f
                 transposeDwords(v);
                 for (int p = 0; p < 8; ++p) storePairs(tile, 8 * b + s, p, int16codes::signedBytes(v[p]));
             }
+            __m256 lo[kRows], hi[kRows]; // scales of the 16-weight groups 0-7 and 8-15, × d
             for (int i = 0; i < kRows; ++i) {
                 const u8* w = row[i] + 210 * b;
-                const float d = f16(w + 208);
-                for (int s = 0; s < 16; ++s) scale[8 * (16 * b + s) + i] = d * static_cast<float>(static_cast<std::int8_t>(w[192 + s]));
+                const __m256 d = _mm256_set1_ps(f16(w + 208));
+                const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192));
+                lo[i] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(sc)), d);
+                hi[i] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(sc, sc))), d);
             }
+            storeTransposed(lo, scale + 128 * b);
+            storeTransposed(hi, scale + 128 * b + 64);
         }
     }
 }

@@ -91,11 +91,17 @@ WS_I16AVX2 inline __m256 bytes8(std::uint64_t v) {
 }
 // The 8 groups' scales d·sc and offsets −dmin·m of the Q4_K block at b, converted together (one at a time, these
 // took most of the prompt GEMMs' unpacking).
-WS_I16AVX2 inline void q4kScaleOffsets(const u8* b, float* s8, float* o8) {
+WS_I16AVX2 inline void q4kScaleOffsets(const u8* b, __m256* s8, __m256* o8) {
     std::uint64_t sc, mn;
     int8codes::kScalesMins(b + 4, sc, mn);
-    _mm256_storeu_ps(s8, _mm256_mul_ps(bytes8(sc), _mm256_set1_ps(f16(b))));
-    _mm256_storeu_ps(o8, _mm256_mul_ps(bytes8(mn), _mm256_set1_ps(-f16(b + 2))));
+    *s8 = _mm256_mul_ps(bytes8(sc), _mm256_set1_ps(f16(b)));
+    *o8 = _mm256_mul_ps(bytes8(mn), _mm256_set1_ps(-f16(b + 2)));
+}
+WS_I16AVX2 inline void q4kScaleOffsets(const u8* b, float* s8, float* o8) {
+    __m256 s, o;
+    q4kScaleOffsets(b, &s, &o);
+    _mm256_storeu_ps(s8, s);
+    _mm256_storeu_ps(o8, o);
 }
 
 // block_q4_K (144 B): d, dmin, scales[12], qs[128]; weights 64j … 64j + 31 (group 2j) the low nibbles of
