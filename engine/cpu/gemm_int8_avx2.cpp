@@ -74,13 +74,22 @@ WS_I16AVX2 inline void storePairs(i16* tile, std::int64_t g, int p, Split s) {
 // a group (weight k at byte k; Q4_K's bytes hold two groups, one per nibble) are transposed by 4-byte units
 // while still bytes, then split into 16-bit pairs: a quarter of the shuffles that transposing the 16-bit codes
 // took, and no copy through memory.
+// The cache lines of [p, p + n) on their way to L2 (next null: none).
+inline void prefetch(const u8* next, std::int64_t at, int n) {
+    if (!next) return;
+    const auto a = reinterpret_cast<std::uintptr_t>(next + at);
+    for (std::uintptr_t l = a & ~std::uintptr_t{63}; l < a + static_cast<std::uintptr_t>(n); l += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(l), _MM_HINT_T1);
+}
+
 template <DType D>
-WS_I16AVX2 void unpackTile(const u8* const* row, std::int64_t cols, i16* tile, float* scale, float* bias) {
+WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int64_t cols, i16* tile, float* scale, float* bias) {
     __m256i v[kRows];
     if constexpr (D == DType::Q8_0 || D == DType::Q4_0 || D == DType::Q5_0) {
         constexpr int kBytes = D == DType::Q8_0 ? 34 : D == DType::Q4_0 ? 18 : 22;
         for (std::int64_t b = 0; b < cols / 32; ++b) {
             for (int i = 0; i < kRows; ++i) {
+                prefetch(next[i], kBytes * b, kBytes);
                 const u8* w = row[i] + kBytes * b;
                 if constexpr (D == DType::Q8_0) v[i] = int16codes::q8_0Bytes(w);
                 else v[i] = int16codes::q4q5Bytes<D == DType::Q5_0>(w);
@@ -92,6 +101,7 @@ WS_I16AVX2 void unpackTile(const u8* const* row, std::int64_t cols, i16* tile, f
         }
     } else if constexpr (D == DType::Q4_K) { // 144 B per 256: w = d·sc·u − dmin·m per 32
         for (std::int64_t b = 0; b < cols / 256; ++b) {
+            for (int i = 0; i < kRows; ++i) prefetch(next[i], 144 * b, 144);
             for (int j = 0; j < 4; ++j) {
                 for (int i = 0; i < kRows; ++i) v[i] = int16codes::q4kBytes(row[i] + 144 * b, j);
                 transposeDwords(v);
@@ -110,6 +120,7 @@ WS_I16AVX2 void unpackTile(const u8* const* row, std::int64_t cols, i16* tile, f
     } else { // Q6_K, 210 B per 256: w = d·sc·(u − 32) per 16
         static_assert(D == DType::Q6_K);
         for (std::int64_t b = 0; b < cols / 256; ++b) {
+            for (int i = 0; i < kRows; ++i) prefetch(next[i], 210 * b, 210);
             for (int s = 0; s < 8; ++s) {
                 for (int i = 0; i < kRows; ++i) v[i] = int16codes::q6kBytes(row[i] + 210 * b, s);
                 transposeDwords(v);
@@ -259,12 +270,21 @@ WS_I16AVX2 void rowsInt16(const MatJob& j, int r0, int r1, const PromptInt8& x) 
         scale.resize(static_cast<std::size_t>(kRows * groups));
         bias.resize(static_cast<std::size_t>(kRows * groups));
     }
-    for (int r = r0; r < r1; r += kRows) {
+    // The next tile's rows are prefetched while this one unpacks: an MoE expert's weights come from memory once per
+    // prompt, and its GEMM over a dozen tokens waited on them (from memory 0.5-0.7x the speed in cache).
+    const u8* rows[2][kRows];
+    const auto tileRows = [&](int r, const u8** p) {
         const int nr = std::min(kRows, r1 - r);
-        const u8* row[kRows];
         for (int i = 0; i < kRows; ++i) // rows past the end repeat the last (their sums are not stored)
-            row[i] = static_cast<const u8*>(W.row(r + std::min(i, nr - 1)));
-        unpackTile<D>(row, cols, tile.data(), scale.data(), bias.data());
+            p[i] = static_cast<const u8*>(W.row(r + std::min(i, nr - 1)));
+    };
+    tileRows(r0, rows[0]);
+    for (int r = r0, k = 0; r < r1; r += kRows, k ^= 1) {
+        const int nr = std::min(kRows, r1 - r);
+        const bool more = r + kRows < r1;
+        if (more) tileRows(r + kRows, rows[k ^ 1]);
+        const u8* none[kRows] = {};
+        unpackTile<D>(rows[k], more ? rows[k ^ 1] : none, cols, tile.data(), scale.data(), bias.data());
         tokens<D>(tile.data(), scale.data(), bias.data(), cols, x, j.Y + (r - j.rowOffset), ldy, nr);
     }
 }
