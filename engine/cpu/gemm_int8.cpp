@@ -24,6 +24,9 @@ void PromptInt8::prepare(const float* X, std::int64_t stride, int count, std::in
     if (tok.size() < static_cast<std::size_t>(T)) tok.resize(static_cast<std::size_t>(T));
     dsum16.resize(static_cast<std::size_t>(T * (cols / 16)));
     dsum32.resize(static_cast<std::size_t>(T * (cols / 32)));
+    const bool byGroup = int8Isa() == QuantIsa::Avx2;
+    unitByGroup.resize(byGroup ? dsum32.size() : 0);
+    dsumByGroup.resize(byGroup ? dsum32.size() : 0);
 }
 
 void PromptInt8::quantise(int t0, int t1) {
@@ -50,6 +53,11 @@ void PromptInt8::quantise(int t0, int t1) {
             if (g % 2) d32[g / 2] = unit * static_cast<float>(prev + sum);
             prev = sum;
         }
+        if (!unitByGroup.empty())
+            for (std::int64_t g = 0; g < n16 / 2; ++g) {
+                unitByGroup[static_cast<std::size_t>(g * T + t)] = a.unit[static_cast<std::size_t>(g)];
+                dsumByGroup[static_cast<std::size_t>(g * T + t)] = d32[g];
+            }
     }
 }
 

@@ -146,18 +146,12 @@ WS_I16AVX2 inline __m256i bcast2(const i16* p) {
     return _mm256_set1_epi32(v);
 }
 
-// The activations of token t0 + t: codes, units (per 32) and unit·Σc per 32.
-struct Tokens {
-    const i16* c;
-    const float* unit;
-    const float* dsum;
-};
+// The codes of tokens t0 … t0 + NT − 1 (their units and unit·Σc per group of 32 are PromptInt8::unitByGroup and
+// dsumByGroup, all tokens of a group side by side: one pointer for them all, so the 6 tokens' code pointers stay in
+// registers through the inner loop).
 template <int NT>
-inline void tokensAt(const PromptInt8& x, int t0, std::int64_t cols, Tokens* tk) {
-    for (int t = 0; t < NT; ++t) {
-        const Int8Activations& a = x.tok[static_cast<std::size_t>(t0 + t)];
-        tk[t] = {a.c.data(), a.unit.data(), x.dsum32.data() + (t0 + t) * (cols / 32)};
-    }
+inline void codesAt(const PromptInt8& x, int t0, const i16** c) {
+    for (int t = 0; t < NT; ++t) c[t] = x.tok[static_cast<std::size_t>(t0 + t)].c.data();
 }
 WS_I16AVX2 inline void storeRows(float* y, __m256 v, int nr) {
     if (nr == kRows) return _mm256_storeu_ps(y, v);
@@ -167,10 +161,10 @@ WS_I16AVX2 inline void storeRows(float* y, __m256 v, int nr) {
 
 // Tokens t0 … t0 + NT − 1 against the 8-row tile, groups of 32: y + t·ldy gets the nr rows' sums.
 template <int NT, bool kBias>
-WS_I16AVX2 void micro32(const i16* tile, const float* scale, const float* bias, std::int64_t cols, const PromptInt8& x,
+__attribute__((noinline)) WS_I16AVX2 void micro32(const i16* tile, const float* scale, const float* bias, std::int64_t cols, const PromptInt8& x,
                         int t0, float* y, std::int64_t ldy, int nr) {
-    Tokens tk[NT];
-    tokensAt<NT>(x, t0, cols, tk);
+    const i16* c[NT];
+    codesAt<NT>(x, t0, c);
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     for (std::int64_t g = 0; g < cols / 32; ++g) {
@@ -181,16 +175,18 @@ WS_I16AVX2 void micro32(const i16* tile, const float* scale, const float* bias, 
         for (int p = 0; p < 16; ++p) {
             const __m256i w = load32(wg + 16 * p);
 #pragma GCC unroll 6
-            for (int t = 0; t < NT; ++t) s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(w, bcast2(tk[t].c + 32 * g + 2 * p)));
+            for (int t = 0; t < NT; ++t) s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(w, bcast2(c[t] + 32 * g + 2 * p)));
         }
         const __m256 sc = _mm256_loadu_ps(scale + 8 * g);
+        const float* unit = x.unitByGroup.data() + g * x.T + t0;
 #pragma GCC unroll 6
         for (int t = 0; t < NT; ++t)
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(sc, _mm256_set1_ps(tk[t].unit[g])), acc[t]);
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(sc, _mm256_set1_ps(unit[t])), acc[t]);
         if constexpr (kBias) {
             const __m256 bi = _mm256_loadu_ps(bias + 8 * g);
+            const float* dsum = x.dsumByGroup.data() + g * x.T + t0;
 #pragma GCC unroll 6
-            for (int t = 0; t < NT; ++t) acc[t] = _mm256_fmadd_ps(bi, _mm256_set1_ps(tk[t].dsum[g]), acc[t]);
+            for (int t = 0; t < NT; ++t) acc[t] = _mm256_fmadd_ps(bi, _mm256_set1_ps(dsum[t]), acc[t]);
         }
     }
     for (int t = 0; t < NT; ++t) storeRows(y + t * ldy, acc[t], nr);
@@ -199,10 +195,10 @@ WS_I16AVX2 void micro32(const i16* tile, const float* scale, const float* bias, 
 // The same with scales per 16 weights (Q6_K): weights 0-15 of a group of 32 sit at pairs 0-3 (even) and 8-11 (odd)
 // of the split layout, 16-31 at pairs 4-7 and 12-15; each half gathers its own sums.
 template <int NT>
-WS_I16AVX2 void micro16(const i16* tile, const float* scale, std::int64_t cols, const PromptInt8& x, int t0, float* y,
+__attribute__((noinline)) WS_I16AVX2 void micro16(const i16* tile, const float* scale, std::int64_t cols, const PromptInt8& x, int t0, float* y,
                         std::int64_t ldy, int nr) {
-    Tokens tk[NT];
-    tokensAt<NT>(x, t0, cols, tk);
+    const i16* c[NT];
+    codesAt<NT>(x, t0, c);
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     for (std::int64_t g = 0; g < cols / 32; ++g) {
@@ -217,12 +213,13 @@ WS_I16AVX2 void micro16(const i16* tile, const float* scale, std::int64_t cols, 
                     const __m256i w = load32(wg + 16 * p);
 #pragma GCC unroll 4
                     for (int t = 0; t < NT; ++t)
-                        s[h][t] = _mm256_add_epi32(s[h][t], _mm256_madd_epi16(w, bcast2(tk[t].c + 32 * g + 2 * p)));
+                        s[h][t] = _mm256_add_epi32(s[h][t], _mm256_madd_epi16(w, bcast2(c[t] + 32 * g + 2 * p)));
                 }
         const __m256 sc0 = _mm256_loadu_ps(scale + 16 * g), sc1 = _mm256_loadu_ps(scale + 16 * g + 8);
+        const float* unit = x.unitByGroup.data() + g * x.T + t0;
 #pragma GCC unroll 4
         for (int t = 0; t < NT; ++t) {
-            const __m256 u = _mm256_set1_ps(tk[t].unit[g]);
+            const __m256 u = _mm256_set1_ps(unit[t]);
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[0][t]), _mm256_mul_ps(sc0, u), acc[t]);
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[1][t]), _mm256_mul_ps(sc1, u), acc[t]);
         }
