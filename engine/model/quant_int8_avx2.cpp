@@ -2,8 +2,8 @@
 // 16-bit numbers (int16_codes.h: split where they lie into even and odd weights, offsets folded in) against the
 // activations' 256·q + r stored split the same way (Int8Activations::c): one multiply per 16 weights, where the
 // 8-bit form (vpmaddubsw on q and on r, each widened by a vpmaddwd) took four (on Zen 3 they share pipes with the
-// FMAs). Sums exact in int32 per 4 weights; each group's (sub-block's) sum gathered into a lane (laneSums) so one
-// multiply-add per block applies the float scales (weight sub-block × activation block).
+// FMAs). Sums exact in int32 per 4 weights; the K-quants' groups' (sub-blocks') sums gathered into lanes per 128-bit
+// half (halfSums) so two multiply-adds per block apply the float scales (weight sub-block × activation block).
 #include "model/quant_int8_avx2.h"
 
 #include <cstdlib>
@@ -89,16 +89,12 @@ WS_I8AVX2 inline __m256i halfSums(const __m256i* v, __m256i* second) {
     *second = quadSums(pairSums(v[4], v[5]), pairSums(v[6], v[7]));
     return quadSums(pairSums(v[0], v[1]), pairSums(v[2], v[3]));
 }
-// Lane j of the result the sum of v[j]'s lanes.
-WS_I8AVX2 inline __m256i laneSums(const __m256i* v) {
-    __m256i b;
-    const __m256i a = halfSums(v, &b);
-    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
-}
 
 // block_q4_K (144 B): d, dmin, scales[12], qs[128]; weights 64j … 64j + 31 the low nibbles of qs[32j …], the next
 // 32 their high nibbles; w = d·sc·q − dmin·m per 32, the minimums against the activations' Σx (dsum). Each
-// sub-block's exact sum lands in a lane (laneSums), so one multiply-add per block applies the 8 scales.
+// sub-block's exact sum lands in a lane of one of two vectors, per 128-bit half (halfSums: sub-blocks 0-3 in the
+// first, 4-7 in the second, each twice), and the 8 scales are laid out to match: two multiply-adds per block, no
+// lane crossing for the sums (about 5 % of the dot on Zen 3).
 WS_I8AVX2 float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
     __m256 acc = _mm256_setzero_ps(), mins = _mm256_setzero_ps();
@@ -113,10 +109,16 @@ WS_I8AVX2 float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t 
             dp[2 * j] = dot16(lo, a, 256 * i + 64 * j);
             dp[2 * j + 1] = dot16(hi, a, 256 * i + 64 * j + 32);
         }
+        __m256i second;
+        const __m256i first = halfSums(dp, &second);
+        std::uint32_t dd; // d and dmin, converted together
+        std::memcpy(&dd, w, sizeof dd);
+        const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(dd)));
         const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i), xs = _mm256_loadu_ps(a.dsum.data() + 8 * i);
-        const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(bytes8(sc), _mm256_set1_ps(f16(w))), xd);
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(laneSums(dp)), scale, acc);
-        mins = _mm256_fmadd_ps(_mm256_mul_ps(bytes8(mn), _mm256_set1_ps(f16(w + 2))), xs, mins);
+        const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(bytes8(sc), _mm256_broadcastss_ps(dm)), xd);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), _mm256_permute2f128_ps(scale, scale, 0x00), acc);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), _mm256_permute2f128_ps(scale, scale, 0x11), acc);
+        mins = _mm256_fmadd_ps(_mm256_mul_ps(bytes8(mn), _mm256_broadcastss_ps(_mm_movehdup_ps(dm))), xs, mins);
     }
     return hsum(_mm256_sub_ps(acc, mins));
 }
