@@ -106,6 +106,12 @@ void quantRows(const MatJob& j, int r0, int r1, std::uint64_t epoch, const Promp
                 for (int t = 0; t < j.T; ++t) xq[t].assign(j.X + t * ldx, W.cols);
                 cached = {j.X, W.cols, ldx, j.T, epoch};
             }
+            // Short rows (MLA's k_b: 4 blocks) 4 at a time; longer ones one by one, each a single stream for the
+            // prefetchers (4 rows of 32 blocks interleaved ran at 0.7x).
+            if (const Int8RowsKernel rows = j.T == 1 && blocks <= 8 ? int8RowsKernel(W.dtype) : nullptr) {
+                rows(W.row(r0), W.rowBytes(), r1 - r0, xq[0], blocks, j.Y + (r0 - j.rowOffset));
+                return;
+            }
             const Int8DotKernel dotRow = int8DotKernel(W.dtype);
             for (int r = r0; r < r1; ++r)
                 for (int t = 0; t < j.T; ++t) j.Y[t * ldy + (r - j.rowOffset)] = dotRow(W.row(r), xq[t], blocks);

@@ -73,5 +73,11 @@ float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activati
 /// that would otherwise pay the dispatch per row (a decode step's GEMVs: ~6 % of it); null where there is none.
 using Int8DotKernel = float (*)(const void* w, const Int8Activations& x, std::int64_t nblocks);
 Int8DotKernel int8DotKernel(DType t, QuantIsa isa = QuantIsa::Avx512);
+/// y[r] = Σ w·x of `rows` rows at w + r·stride, each `nblocks` blocks of `t`: several rows at once, the activations
+/// read once for them (a decode step's short rows). Where the CPU's level is AVX2, for Q8_0, Q4_0 and Q5_0; null
+/// elsewhere (loop over int8DotKernel there).
+using Int8RowsKernel = void (*)(const void* w, std::size_t stride, int rows, const Int8Activations& x,
+                                std::int64_t nblocks, float* y);
+Int8RowsKernel int8RowsKernel(DType t);
 
 } // namespace ws

@@ -275,6 +275,8 @@ float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activati
     return k ? k(w, x, nblocks) : std::numeric_limits<float>::quiet_NaN();
 }
 
+Int8RowsKernel int8RowsKernel(DType t) { return int8Isa() == QuantIsa::Avx2 ? int8avx2::rowsKernel(t) : nullptr; }
+
 Int8DotKernel int8DotKernel(DType t, QuantIsa isa) {
     isa = std::min(isa, int8Isa());
     if (isa == QuantIsa::Avx2) return int8avx2::kernel(t);

@@ -153,6 +153,35 @@ WS_I8AVX2 float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t 
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
+// Rows r0 … r0 + 3 (at w + k·stride) of a 32-weight block type at once, Codes(b) giving a block's split codes: the
+// activations' codes and unit loaded once per block for the 4 rows, one reduction for all 4. A decode step's rows
+// of these types are often short (MLA's k_b: 4 blocks), where the per-row loads and reduction weighed.
+template <int kBytes, Split (*Codes)(const u8*)>
+WS_I8AVX2 void rows4(const u8* w, std::size_t stride, const Int8Activations& a, std::int64_t nb, float* y) {
+    __m256 acc[4];
+    for (auto& v : acc) v = _mm256_setzero_ps();
+    for (std::int64_t i = 0; i < nb; ++i) {
+        const __m256i ce = load32(a.c.data() + 32 * i), co = load32(a.c.data() + 32 * i + 16);
+        const float unit = a.unit[static_cast<std::size_t>(i)];
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            const u8* b = w + k * stride + kBytes * i;
+            const Split u = Codes(b);
+            const __m256i dp = _mm256_add_epi32(_mm256_madd_epi16(u.even, ce), _mm256_madd_epi16(u.odd, co));
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_set1_ps(f16(b) * unit), acc[k]);
+        }
+    }
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
+    _mm_storeu_ps(y, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
+template <int kBytes, Split (*Codes)(const u8*), Int8DotKernel kOne>
+WS_I8AVX2 void rowsOf(const void* w, std::size_t stride, int rows, const Int8Activations& a, std::int64_t nb, float* y) {
+    const auto* p = static_cast<const u8*>(w);
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) rows4<kBytes, Codes>(p + r * stride, stride, a, nb, y + r);
+    for (; r < rows; ++r) y[r] = kOne(p + r * stride, a, nb);
+}
+
 // Int8Activations::c of a block from its codes q and r (32 each, in order).
 WS_I8AVX2 inline void storeCodes16(__m256i q, __m256i r, std::int16_t* c) {
     const Split s = int16codes::activations(q, r);
@@ -236,12 +265,22 @@ Int8DotKernel kernel(DType t) {
     }
 }
 
+Int8RowsKernel rowsKernel(DType t) {
+    switch (t) {
+    case DType::Q8_0: return rowsOf<34, int16codes::q8_0, dotQ8_0>;
+    case DType::Q4_0: return rowsOf<18, int16codes::q4q5<false>, dotQ4_0Q5_0<false>>;
+    case DType::Q5_0: return rowsOf<22, int16codes::q4q5<true>, dotQ4_0Q5_0<true>>;
+    default: return nullptr;
+    }
+}
+
 void quantise(const float* x, std::int64_t blocks, Int8Activations& a) { quantiseAvx2(x, blocks, a); }
 void widen(std::int64_t blocks, Int8Activations& a, bool withResidual) { widenAvx2(blocks, a, withResidual); }
 
 #else
 bool supported() { return false; }
 Int8DotKernel kernel(DType) { return nullptr; }
+Int8RowsKernel rowsKernel(DType) { return nullptr; }
 void quantise(const float*, std::int64_t, Int8Activations&) {}
 void widen(std::int64_t, Int8Activations&, bool) {}
 #endif

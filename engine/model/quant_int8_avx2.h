@@ -13,6 +13,8 @@ namespace ws::int8avx2 {
 bool supported();
 /// dotBlocksInt8's kernel for Q8_0, Q4_0, Q5_0, Q4_K and Q6_K (null for other types). Only where supported().
 Int8DotKernel kernel(DType t);
+/// int8RowsKernel's kernel for Q8_0, Q4_0 and Q5_0 (null for other types). Only where supported().
+Int8RowsKernel rowsKernel(DType t);
 /// Int8Activations::assign's blocks [0, blocks) of x into a (sized, padding zero, sum4 zero): bit-identical to the
 /// portable quantiser. Only where supported().
 void quantise(const float* x, std::int64_t blocks, Int8Activations& a);

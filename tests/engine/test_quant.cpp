@@ -808,6 +808,50 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
         GTEST_SKIP() << "no int8 dot level (AVX-512 VNNI, AVX2) on this CPU";
 }
 
+// The several-rows kernel (AVX2: Q8_0, Q4_0, Q5_0) against float64 Σ w·x̂ per row, x̂ the activations as quantised:
+// rows 4 at a time and the rest one by one, at a stride wider than a row.
+TEST(Quant, Int8RowsKernelMatchesFloat64PerRow) {
+    std::mt19937 rng(12);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    int tested = 0;
+    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0}) {
+        const Int8RowsKernel rows = int8RowsKernel(t);
+        if (!rows)
+            continue;
+        const BlockLayout bl = dtypeBlock(t);
+        for (int nb : {1, 4, 8}) {
+            const int nrows = 11;
+            const std::size_t rowBytes = static_cast<std::size_t>(nb * bl.bytes), stride = rowBytes + 6;
+            const Bytes packed = randomBlocks(t, nrows * nb, rng);
+            Bytes w(stride * nrows, 0xEE);
+            for (int r = 0; r < nrows; ++r)
+                std::memcpy(w.data() + r * stride, packed.data() + r * rowBytes, rowBytes);
+            std::vector<float> x(static_cast<std::size_t>(nb * bl.elems));
+            for (auto& v : x)
+                v = g(rng);
+            Int8Activations a;
+            a.assign(x.data(), static_cast<std::int64_t>(x.size()));
+            std::vector<float> y(nrows + 1, -7.0f);
+            rows(w.data(), stride, nrows, a, nb, y.data());
+            const std::vector<float> deqAll = deq(t, packed);
+            for (int r = 0; r < nrows; ++r) {
+                double exact = 0, mag = 0;
+                for (std::size_t i = 0; i < x.size(); ++i) {
+                    const double xq = static_cast<double>(a.unit[i / 32]) * (256.0 * a.q[i] + a.r[i]);
+                    const double wi = deqAll[static_cast<std::size_t>(r) * x.size() + i];
+                    exact += wi * xq;
+                    mag += std::fabs(wi * xq);
+                }
+                EXPECT_NEAR(y[static_cast<std::size_t>(r)], exact, 1e-5 * mag + 1e-30) << dtypeName(t) << " nb " << nb << " row " << r;
+            }
+            EXPECT_EQ(y[nrows], -7.0f) << "wrote past the last row";
+            ++tested;
+        }
+    }
+    if (tested == 0)
+        GTEST_SKIP() << "no several-rows kernel at this CPU's level";
+}
+
 // The AVX2 dots read the 16-bit codes, which only the AVX2 level of the quantiser writes: activations quantised at
 // another level are refused with an error, not read past their end.
 TEST(Quant, Int8DotAvx2RefusesActivationsWithoutTheirCodes) {
