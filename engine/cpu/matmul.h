@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "cpu/thread_pool.h"
 #include "model/weights.h"
@@ -44,6 +45,13 @@ void axpyRows(const Matrix& W, int r, int n, const float* a, float* y);
 /// rows of c, each row read once for all m (attention's Σ softmax·latent over the cache, every head at once).
 void weightedSum(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width, float* y,
                  std::int64_t ldy);
+
+/// Decode's attention over a latent cache (mla.cpp): lat[k·R + j] = Σ_{t<len[k]} softmax_t(scale · qp_k·c_t) ·
+/// c_t[j] for the m query rows k (qp [m, W]) over the cache c [n, W] (latent in its first R columns), j < R; the
+/// cache rows split over the pool's threads and read once (flash-decoding: running maxima and sums, the threads'
+/// parts rescaled at the end). 1 ≤ len[k] ≤ n.
+void attendFew(ThreadPool& pool, const float* qp, int m, const std::vector<int>& len, const float* cache, int n, int W,
+               int R, float scale, float* lat);
 
 /// Σ a[i]·b[i] over n floats, vectorised.
 float dot(const float* a, const float* b, int n);

@@ -2,7 +2,9 @@
 // Prefill decompresses K and V with kv_b_proj (the "naive" form); decode folds W_UK into the query and applies
 // W_UV after attention (the "absorbed" form), reading only c_kv and k_pe from the cache.
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,7 +72,86 @@ void transpose(const float* src, std::size_t lds, int rows, int cols, float* dst
                     dst[static_cast<std::size_t>(c) * ldd + static_cast<std::size_t>(r)] =
                         src[static_cast<std::size_t>(r) * lds + static_cast<std::size_t>(c)];
 }
+
 } // namespace
+
+// lat[k·R + j] = Σ_t softmax_t(scale · qp_k · c_t) · c_t[j] for the m query rows k of one session (a decode step:
+// its heads; two rows of a short chunk: m = 2·heads) over the cache rows t < len[k] (cache [n, W], latent in the
+// first R columns). The cache rows are split over the threads and each thread takes its rows 64 at a time: scores
+// of every query row, the softmax's running maximum and sum, the weighted sum of the latents, while those rows sit
+// in L2 — so the cache is read once per step, where scores and then sums over the whole of it read it twice (from
+// memory after a long context). The threads' partial sums are rescaled to the common maximum at the end
+// (flash-decoding).
+void attendFew(ThreadPool& pool, const float* qp, int m, const std::vector<int>& len, const float* cache, int n, int W,
+               int R, float scale, float* lat) {
+    constexpr int kChunk = 64;
+    const int parts = std::max(1, std::min(pool.size(), n));
+    const auto mR = static_cast<std::size_t>(m) * static_cast<std::size_t>(R);
+    std::vector<float> po(static_cast<std::size_t>(parts) * mR), pmax(static_cast<std::size_t>(parts) * m),
+        psum(pmax.size());
+    pool.parallelFor(parts, [&](std::int64_t b, std::int64_t e) {
+        thread_local std::vector<float> s, part;
+        s.resize(static_cast<std::size_t>(m) * kChunk);
+        part.resize(mR);
+        for (auto p = static_cast<int>(b); p < e; ++p) {
+            const int lo = static_cast<int>(static_cast<std::int64_t>(n) * p / parts);
+            const int hi = static_cast<int>(static_cast<std::int64_t>(n) * (p + 1) / parts);
+            float* o = po.data() + static_cast<std::size_t>(p) * mR;
+            float* mx = pmax.data() + static_cast<std::size_t>(p) * m;
+            float* sum = psum.data() + static_cast<std::size_t>(p) * m;
+            std::fill(o, o + mR, 0.0f);
+            std::fill(mx, mx + m, -std::numeric_limits<float>::infinity());
+            std::fill(sum, sum + m, 0.0f);
+            for (int t0 = lo; t0 < hi; t0 += kChunk) {
+                const int nc = std::min(kChunk, hi - t0);
+                Matrix chunk; // float rows [nc, W]
+                chunk.rows = nc;
+                chunk.cols = W;
+                chunk.data = cache + static_cast<std::size_t>(t0) * static_cast<std::size_t>(W);
+                MatJob scores{&chunk, qp, m, s.data()};
+                scores.ldy = kChunk;
+                matmulRows(scores, 0, nc);
+                bool any = false;
+                for (int k = 0; k < m; ++k) {
+                    float* sk = s.data() + static_cast<std::size_t>(k) * kChunk;
+                    const int valid = std::clamp(len[static_cast<std::size_t>(k)] - t0, 0, nc);
+                    float cm = -std::numeric_limits<float>::infinity();
+                    for (int t = 0; t < valid; ++t) cm = std::max(cm, sk[t] *= scale);
+                    std::fill(sk + valid, sk + nc, 0.0f);
+                    if (valid == 0) continue;
+                    const float nm = std::max(mx[k], cm), alpha = std::exp(mx[k] - nm); // 0 on the first rows
+                    float add = 0.0f;
+                    for (int t = 0; t < valid; ++t) add += sk[t] = std::exp(sk[t] - nm);
+                    sum[k] = sum[k] * alpha + add;
+                    mx[k] = nm;
+                    if (alpha != 1.0f)
+                        for (float* ok = o + static_cast<std::size_t>(k) * R; ok < o + static_cast<std::size_t>(k + 1) * R; ++ok) *ok *= alpha;
+                    any = true;
+                }
+                if (!any) continue;
+                weightedSum(s.data(), kChunk, m, static_cast<const float*>(chunk.data), W, nc, R, part.data(), R);
+                for (std::size_t i = 0; i < mR; ++i) o[i] += part[i];
+            }
+        }
+    });
+    for (int k = 0; k < m; ++k) { // every row sees cache row 0, in part 0: its maximum is finite
+        float top = -std::numeric_limits<float>::infinity();
+        for (int p = 0; p < parts; ++p) top = std::max(top, pmax[static_cast<std::size_t>(p) * m + k]);
+        float den = 0.0f;
+        float* out = lat + static_cast<std::size_t>(k) * R;
+        std::fill(out, out + R, 0.0f);
+        for (int p = 0; p < parts; ++p) {
+            const float mp = pmax[static_cast<std::size_t>(p) * m + k];
+            if (mp == -std::numeric_limits<float>::infinity()) continue; // none of its rows seen by row k
+            const float w = std::exp(mp - top);
+            den += w * psum[static_cast<std::size_t>(p) * m + k];
+            const float* op = po.data() + static_cast<std::size_t>(p) * mR + static_cast<std::size_t>(k) * R;
+            for (int j = 0; j < R; ++j) out[j] += w * op[j];
+        }
+        const float inv = 1.0f / den;
+        for (int j = 0; j < R; ++j) out[j] *= inv;
+    }
+}
 
 void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h, std::span<CpuSession* const> owners,
                                std::span<const int> pos, float* out) {
@@ -172,16 +253,22 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
         cache.rows = n;
         cache.cols = W;
         cache.data = owner.m_kv.at(layer, 0);
-        // Rows in blocks whose scores stay within ~32 MB.
-        const int block = std::clamp(static_cast<int>((std::int64_t{8} << 20) / (static_cast<std::int64_t>(nh) * n)), 1, b - a);
-        const bool manyRows = b - a > 2;
-        if (manyRows) { // Cᵀ[:R] once for the run: the weighted sums become a GEMM over it
-            ct.resize(static_cast<std::size_t>(R) * static_cast<std::size_t>(n));
-            pool.parallelFor(R, [&](std::int64_t r0, std::int64_t r1) {
-                transpose(static_cast<const float*>(cache.data) + r0, static_cast<std::size_t>(W), n, static_cast<int>(r1 - r0),
-                          ct.data() + static_cast<std::size_t>(r0) * static_cast<std::size_t>(n), static_cast<std::size_t>(n));
-            });
+        if (b - a <= 2) { // a decode step (or two rows): the cache read once (attendFew)
+            std::vector<int> len(static_cast<std::size_t>(b - a) * nh);
+            for (std::size_t k = 0; k < len.size(); ++k) len[k] = pos[static_cast<std::size_t>(a) + k / nh] + 1;
+            attendFew(pool, qp.data() + static_cast<std::size_t>(a) * nh * W, (b - a) * nh, len,
+                      static_cast<const float*>(cache.data), n, W, R, scale, lat.data() + static_cast<std::size_t>(a) * nh * R);
+            a = b;
+            continue;
         }
+        // Rows in blocks whose scores stay within ~32 MB; Cᵀ[:R] once for the run: the weighted sums become a GEMM
+        // over it.
+        const int block = std::clamp(static_cast<int>((std::int64_t{8} << 20) / (static_cast<std::int64_t>(nh) * n)), 1, b - a);
+        ct.resize(static_cast<std::size_t>(R) * static_cast<std::size_t>(n));
+        pool.parallelFor(R, [&](std::int64_t r0, std::int64_t r1) {
+            transpose(static_cast<const float*>(cache.data) + r0, static_cast<std::size_t>(W), n, static_cast<int>(r1 - r0),
+                      ct.data() + static_cast<std::size_t>(r0) * static_cast<std::size_t>(n), static_cast<std::size_t>(n));
+        });
         for (int i0 = a; i0 < b; i0 += block) {
             const int rows = std::min(block, b - i0);
             const int m = rows * nh; // query rows of this block
@@ -201,23 +288,13 @@ void CpuSession::attentionAbsorbed(const CpuModel& model, int layer, const float
                     std::fill(sk + len, sk + n, 0.0f);
                 }
             });
-            float* latBlock = lat.data() + static_cast<std::size_t>(i0) * nh * R;
-            if (manyRows) {
-                Matrix cm;
-                cm.rows = R;
-                cm.cols = n;
-                cm.data = ct.data();
-                MatJob sums{&cm, s.data(), m, latBlock};
-                sums.ldx = static_cast<std::int64_t>(lds);
-                matmul(pool, sums);
-            } else { // a few query rows: each thread sums its share of the columns over the cache, read once
-                const auto* cd = static_cast<const float*>(cache.data);
-                pool.parallelFor((R + 15) / 16, [&](std::int64_t c0, std::int64_t c1) {
-                    const auto from = static_cast<int>(c0 * 16);
-                    const int width = std::min(R, static_cast<int>(c1 * 16)) - from;
-                    weightedSum(s.data(), static_cast<std::int64_t>(lds), m, cd + from, W, n, width, latBlock + from, R);
-                });
-            }
+            Matrix cm;
+            cm.rows = R;
+            cm.cols = n;
+            cm.data = ct.data();
+            MatJob sums{&cm, s.data(), m, lat.data() + static_cast<std::size_t>(i0) * nh * R};
+            sums.ldx = static_cast<std::int64_t>(lds);
+            matmul(pool, sums);
         }
         a = b;
     }

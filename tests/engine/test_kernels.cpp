@@ -274,6 +274,50 @@ TEST_P(KernelTest, WeightedSumMatchesFloat64) {
     }
 }
 
+// Decode's attention (attendFew) against float64 softmax and sums: several chunks of 64 cache rows per thread (the
+// running maximum rescaled), rows that see fewer positions than the cache holds, 1 to 3 threads (parts of uneven
+// length), a one-row cache; scores large enough that the maxima matter.
+TEST_P(KernelTest, DecodeAttentionMatchesFloat64) {
+    std::mt19937 rng(31);
+    const int W = 72, R = 64;
+    for (int threads : {1, 2, 3})
+        for (const auto& [m, n] : {std::tuple{32, 300}, std::tuple{16, 1}, std::tuple{5, 129}, std::tuple{3, 64}}) {
+            ws::cpu::ThreadPool pool(threads);
+            const auto qp = randomVec(static_cast<std::size_t>(m * W), rng);
+            const auto c = randomVec(static_cast<std::size_t>(n * W), rng);
+            std::vector<int> len(static_cast<std::size_t>(m));
+            for (int k = 0; k < m; ++k) // the first half one position short (two query rows of a chunk), one row sees only row 0
+                len[static_cast<std::size_t>(k)] = k == 1 ? 1 : std::max(1, k < m / 2 ? n - 1 : n);
+            const float scale = 0.4f;
+            std::vector<float> lat(static_cast<std::size_t>(m * R), 42.0f);
+            ws::cpu::attendFew(pool, qp.data(), m, len, c.data(), n, W, R, scale, lat.data());
+            for (int k = 0; k < m; ++k) {
+                const int L = len[static_cast<std::size_t>(k)];
+                std::vector<double> s(static_cast<std::size_t>(L));
+                double top = -1e300;
+                for (int t = 0; t < L; ++t) {
+                    double d = 0;
+                    for (int j = 0; j < W; ++j)
+                        d += static_cast<double>(qp[static_cast<std::size_t>(k * W + j)]) * c[static_cast<std::size_t>(t * W + j)];
+                    s[static_cast<std::size_t>(t)] = scale * d;
+                    top = std::max(top, scale * d);
+                }
+                double den = 0;
+                for (auto& v : s) den += v = std::exp(v - top);
+                double err = 0, norm = 0;
+                for (int j = 0; j < R; ++j) {
+                    double want = 0;
+                    for (int t = 0; t < L; ++t) want += s[static_cast<std::size_t>(t)] / den * c[static_cast<std::size_t>(t * W + j)];
+                    const double got = lat[static_cast<std::size_t>(k * R + j)];
+                    err += (got - want) * (got - want);
+                    norm += want * want;
+                }
+                EXPECT_LT(std::sqrt(err), 1e-5 * std::sqrt(norm) + 1e-30)
+                    << "threads " << threads << " m " << m << " n " << n << " row " << k << " len " << L;
+            }
+        }
+}
+
 TEST_P(KernelTest, RowOffsetAndStridesAreHonoured) {
     std::mt19937 rng(7);
     TestMatrix tm = makeMatrix(DType::BF16, 24, 40, rng);
