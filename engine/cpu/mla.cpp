@@ -176,16 +176,17 @@ void CpuSession::attentionRows(const CpuModel& model, int layer, const float* h,
     }
     // Cache the normalised latent and the roped shared key; rope the query's rope part (each row at its position
     // in its own session).
+    std::vector<double> cs(static_cast<std::size_t>(dr));
     for (int i = 0; i < T; ++i) {
         const int p = pos[static_cast<std::size_t>(i)];
         float* slot = owners[static_cast<std::size_t>(i)]->m_kv.at(layer, p);
         const float* src = kva.data() + static_cast<std::size_t>(i) * c.kvWidth();
         rmsNormRows(src, 1, R, L.kv_a_norm.data(), c.rms_norm_eps, slot);
         std::copy(src + R, src + R + dr, slot + R);
-        ropeInterleaved(slot + R, dr, p, rope.invFreq.data(), rope.cosSinScale);
+        ropeAngles(dr, p, rope.invFreq.data(), rope.cosSinScale, cs.data()); // once for the key and every head
+        ropeApply(slot + R, dr, cs.data());
         for (int hd = 0; hd < nh; ++hd)
-            ropeInterleaved(q.data() + (static_cast<std::size_t>(i) * nh + hd) * dq + c.qk_nope_head_dim, dr, p,
-                            rope.invFreq.data(), rope.cosSinScale);
+            ropeApply(q.data() + (static_cast<std::size_t>(i) * nh + hd) * dq + c.qk_nope_head_dim, dr, cs.data());
     }
     // o: [T, nh * v_head_dim]
     std::vector<float> o(static_cast<std::size_t>(T) * nh * c.v_head_dim);

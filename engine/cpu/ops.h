@@ -33,16 +33,23 @@ inline void softmax(float* s, int n) {
     for (int i = 0; i < n; ++i) s[i] *= inv;
 }
 
-/// Rotates pairs (x[2i], x[2i+1]) by pos·invFreq[i] (the checkpoint's interleaved layout; HF's de-interleave
-/// + rotate_half gives the same dot products).
-inline void ropeInterleaved(float* x, int dim, int pos, const double* invFreq, double scale) {
+/// Interleaved RoPE: pairs (x[2i], x[2i+1]) rotated by pos·invFreq[i] (the checkpoint's interleaved layout; HF's
+/// de-interleave + rotate_half gives the same dot products), angle, cos and sin in double.
+/// cs[2i], cs[2i + 1] = cos, sin(pos · invFreq[i]) · scale for i < dim/2: a position's rotation, for ropeApply.
+inline void ropeAngles(int dim, int pos, const double* invFreq, double scale, double* cs) {
     for (int i = 0; i < dim / 2; ++i) {
         const double a = pos * invFreq[i];
-        const double c = std::cos(a) * scale, s = std::sin(a) * scale;
+        cs[2 * i] = std::cos(a) * scale;
+        cs[2 * i + 1] = std::sin(a) * scale;
+    }
+}
+/// Rotates the interleaved pairs of x[0, dim) by ropeAngles' cs (every head of a position shares them).
+inline void ropeApply(float* x, int dim, const double* cs) {
+    for (int i = 0; i < dim / 2; ++i) {
+        const double c = cs[2 * i], s = cs[2 * i + 1];
         const double x0 = x[2 * i], x1 = x[2 * i + 1];
         x[2 * i] = static_cast<float>(x0 * c - x1 * s);
         x[2 * i + 1] = static_cast<float>(x0 * s + x1 * c);
     }
 }
-
 } // namespace ws::cpu

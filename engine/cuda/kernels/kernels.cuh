@@ -84,7 +84,7 @@ cudaError_t moeGemv(const MoeWeights& W, const int* expertOfPair, const int* tok
 cudaError_t rmsNorm(float* x, const float* residual, int rows, int n, const float* w, float eps, float* out,
                     cudaStream_t stream);
 
-/// Interleaved RoPE exactly as engine/cpu ropeInterleaved: for row i, head h, pair j < dim/2, the pair
+/// Interleaved RoPE exactly as engine/cpu ropeAngles + ropeApply: for row i, head h, pair j < dim/2, the pair
 /// (x[2j], x[2j+1]) at x + i * rowStride + h * headStride is rotated by pos[i] * invFreq[j] with cos and sin
 /// scaled by cosSinScale (model/yarn.h ropeParams); angle, cos and sin in double as the CPU does.
 /// pos [rows] device ints; invFreq [dim/2] device doubles. dim even.

@@ -30,7 +30,7 @@ __global__ void __launch_bounds__(kNormThreads)
 // torch (interleaved pairs, as the checkpoint stores them; HF's de-interleave + rotate_half gives the same
 // dot products): x[..., 2j], x[..., 2j+1] = x0 * c - x1 * s, x0 * s + x1 * c, with (c, s) = (cos, sin)(pos *
 // invFreq[j])
-// * cosSinScale, in double (engine/cpu/ops.h ropeInterleaved). x: pairs at [row * rowStride + head *
+// * cosSinScale, in double (engine/cpu/ops.h ropeAngles, ropeApply). x: pairs at [row * rowStride + head *
 // headStride
 // + 2j]; pos [rows]; invFreq [half]. One thread per (row, head, pair).
 __global__ void ropeKernel(float* x, int rows, int heads, int rowStride, int headStride, int half,
