@@ -1,7 +1,7 @@
 // The prompt GEMM of block-quantised weights on AVX2 (gemm_int8.h, gemmInt8Rows where int8Isa() is Avx2). A tile
 // of 8 weight rows is unpacked once to 16-bit codes (int16_codes.h: offsets folded in, each group of 32 split into
 // even and odd weights as Int8Activations::c is), with per group a float scale s (and for Q4_K an offset o) so
-// that w = s·u + o, then transposed so that one 32-byte vector holds 2 neighbouring codes of each of the 8 rows:
+// that w = s·u + o, laid out so that one 32-byte vector holds 2 neighbouring codes of each of the 8 rows:
 // vpmaddwd against the 2 activation codes 256·q + r of one token at the same place (broadcast) adds 8 rows' pair
 // products into int32 lanes, exactly. Per group, Σ w·x = s·unit·Σu·c + o·unit·Σc. 6 tokens' sums stay in registers
 // (4 for Q6_K, whose scales come per 16 weights) while the tile (8 × cols 16-bit codes, in L1 or L2) passes:
@@ -27,11 +27,6 @@ using int16codes::f16;
 using int16codes::load32;
 using int16codes::Split;
 constexpr int kRows = 8;
-
-WS_I16AVX2 inline void store(i16* p, Split s) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), s.even);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + 16), s.odd);
-}
 
 // 8 vectors → vector p holds dword p of each in turn (an 8 × 8 transpose of dwords, in registers).
 WS_I16AVX2 inline void transposeDwords(__m256i* r) {
@@ -69,12 +64,7 @@ WS_I16AVX2 inline void storePairs(i16* tile, std::int64_t g, int p, Split s) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + 256 * g + 16 * (8 + p)), s.odd);
 }
 
-// The tile of rows row[0 … 7] (cols weights each): codes transposed for micro32 / micro16 and each group's scale
-// (and Q4_K's offset) at scale[8·g + i], bias[8·g + i] (groups of 32 weights; Q6_K 16). The 8 rows' code bytes of
-// a group (weight k at byte k; Q4_K's bytes hold two groups, one per nibble) are transposed by 4-byte units
-// while still bytes, then split into 16-bit pairs: a quarter of the shuffles that transposing the 16-bit codes
-// took, and no copy through memory.
-// The cache lines of [p, p + n) on their way to L2 (next null: none).
+// The cache lines of next[at, at + n) on their way to L2 (next null: none).
 inline void prefetch(const u8* next, std::int64_t at, int n) {
     if (!next) return;
     const auto a = reinterpret_cast<std::uintptr_t>(next + at);
@@ -82,6 +72,11 @@ inline void prefetch(const u8* next, std::int64_t at, int n) {
         _mm_prefetch(reinterpret_cast<const char*>(l), _MM_HINT_T1);
 }
 
+// The tile of rows row[0 … 7] (cols weights each): codes transposed for micro32 / micro16 and each group's scale
+// (and Q4_K's offset) at scale[8·g + i], bias[8·g + i] (groups of 32 weights; Q6_K 16). The 8 rows' code bytes of
+// a group (weight k at byte k; Q4_K's bytes hold two groups, one per nibble) are transposed by 4-byte units
+// while still bytes, then split into 16-bit pairs: a quarter of the shuffles that transposing the 16-bit codes
+// took, and no copy through memory. The rows next[0 … 7] of the next tile (if any) are prefetched meanwhile.
 template <DType D>
 WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int64_t cols, i16* tile, float* scale, float* bias) {
     __m256i v[kRows];
