@@ -808,8 +808,9 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
         GTEST_SKIP() << "no int8 dot level (AVX-512 VNNI, AVX2) on this CPU";
 }
 
-// The several-rows kernel (AVX2: Q8_0, Q4_0, Q5_0) against float64 Σ w·x̂ per row, x̂ the activations as quantised:
-// rows 4 at a time and the rest one by one, at a stride wider than a row.
+// The several-rows kernel (AVX2: Q8_0, Q4_0, Q5_0) against float64 Σ w·x̂ per row, x̂ the activations as quantised,
+// and bit for bit against the one-row dots (the same additions in the same order): rows 4 at a time and the rest
+// one by one, at a stride wider than a row.
 TEST(Quant, Int8RowsKernelMatchesFloat64PerRow) {
     std::mt19937 rng(12);
     std::normal_distribution<float> g(0.0f, 1.0f);
@@ -819,7 +820,7 @@ TEST(Quant, Int8RowsKernelMatchesFloat64PerRow) {
         if (!rows)
             continue;
         const BlockLayout bl = dtypeBlock(t);
-        for (int nb : {1, 4, 8}) {
+        for (int nb : {1, 3, 4, 8}) {
             const int nrows = 11;
             const std::size_t rowBytes = static_cast<std::size_t>(nb * bl.bytes), stride = rowBytes + 6;
             const Bytes packed = randomBlocks(t, nrows * nb, rng);
@@ -843,6 +844,8 @@ TEST(Quant, Int8RowsKernelMatchesFloat64PerRow) {
                     mag += std::fabs(wi * xq);
                 }
                 EXPECT_NEAR(y[static_cast<std::size_t>(r)], exact, 1e-5 * mag + 1e-30) << dtypeName(t) << " nb " << nb << " row " << r;
+                EXPECT_EQ(y[static_cast<std::size_t>(r)], dotBlocksInt8(t, w.data() + r * stride, a, nb))
+                    << dtypeName(t) << " nb " << nb << " row " << r;
             }
             EXPECT_EQ(y[nrows], -7.0f) << "wrote past the last row";
             ++tested;
