@@ -2,7 +2,7 @@
 # Compiles the CUDA kernels (engine/cuda/kernels/*.cu) with nvcc and ptxas -v, warnings as errors, prints the
 # registers / stack / spills of every kernel, and fails when any function spills (stores or loads > 0).
 # Usage: tools/cuda_ptxas_check.sh [ARCH ...]     default sm_90a; e.g. sm_80 sm_89 sm_90a sm_120
-# Environment: NVCC (default: nvcc on PATH, else /usr/local/cuda/bin/nvcc), WS_PTXAS_JOBS (parallel files, 1).
+# Environment: NVCC (default: nvcc on PATH, else /usr/local/cuda/bin/nvcc), WS_PTXAS_JOBS (compiles at a time, default nproc).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,14 +15,34 @@ archs=("$@")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# One job per (architecture, file), WS_PTXAS_JOBS at a time, the longest file first so the jobs end together.
+# -cubin: device code only. The host side of every file is compiled, warnings as errors, by the build itself.
+jobs=${WS_PTXAS_JOBS:-$(nproc 2>/dev/null || echo 1)}
+mapfile -t files < <(ls -S "$src"/*.cu)
+compile() { # arch file: writes $work/arch.name.log and .ok
+    local arch=$1 cu=$2 name
+    name=$(basename "$cu" .cu)
+    if "$nvcc" -std=c++20 -O3 -gencode="arch=compute_${arch#sm_},code=$arch" -Werror all-warnings \
+        -Xptxas -v -cubin "$cu" -o "$work/$arch.$name.cubin" >"$work/$arch.$name.log" 2>&1; then
+        touch "$work/$arch.$name.ok"
+    fi
+}
+running=0
+for arch in "${archs[@]}"; do
+    for cu in "${files[@]}"; do
+        if ((running >= jobs)); then wait -n || true; running=$((running - 1)); fi
+        compile "$arch" "$cu" &
+        running=$((running + 1))
+    done
+done
+wait
+
 status=0
 for arch in "${archs[@]}"; do
-    num=${arch#sm_}
     for cu in "$src"/*.cu; do
         name=$(basename "$cu" .cu)
         log="$work/$arch.$name.log"
-        if ! "$nvcc" -std=c++20 -O3 -gencode="arch=compute_$num,code=$arch" -Werror all-warnings \
-            -Xcompiler=-Wall,-Wextra,-Werror,-Wno-restrict -Xptxas -v -c "$cu" -o "$work/$arch.$name.o" >"$log" 2>&1; then
+        if [[ ! -e "$work/$arch.$name.ok" ]]; then
             cat "$log" >&2
             echo "FAIL $arch $name.cu: compile error" >&2
             status=1

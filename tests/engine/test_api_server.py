@@ -1299,11 +1299,14 @@ def part_agent_sdks(work, source, base, model_id):
 
 def guarded(name, fn, *args):
     """Runs one part; an exception is a failed check, not the end of the test."""
+    t0 = time.monotonic()
     try:
         return fn(*args)
     except Exception:  # noqa: BLE001
         check(name + " (ran without an exception)", False, traceback.format_exc()[-1500:])
         return None
+    finally:
+        print("  [%s: %.1f s]" % (name, time.monotonic() - t0))
 
 
 def main():
