@@ -22,21 +22,23 @@ void PromptInt8::prepare(const float* X, std::int64_t stride, int count, std::in
     cols = width;
     residual = withResidual;
     if (tok.size() < static_cast<std::size_t>(T)) tok.resize(static_cast<std::size_t>(T));
-    dsum16.resize(static_cast<std::size_t>(T * (cols / 16)));
-    dsum32.resize(static_cast<std::size_t>(T * (cols / 32)));
+    // Only the layout the running GEMM reads: per token (AVX-512), or per group of 32 (AVX2).
     const bool byGroup = int8Isa() == QuantIsa::Avx2;
-    unitByGroup.resize(byGroup ? dsum32.size() : 0);
-    dsumByGroup.resize(byGroup ? dsum32.size() : 0);
+    const auto perToken = [&](std::int64_t n) { return static_cast<std::size_t>(byGroup ? 0 : T * n); };
+    const auto perGroup = [&](std::int64_t n) { return static_cast<std::size_t>(byGroup ? T * n : 0); };
+    dsum16.resize(perToken(cols / 16));
+    dsum32.resize(perToken(cols / 32));
+    unitByGroup.resize(perGroup(cols / 32));
+    dsumByGroup.resize(perGroup(cols / 32));
 }
 
 void PromptInt8::quantise(int t0, int t1) {
     const std::int64_t n16 = cols / 16;
+    const bool byGroup = !unitByGroup.empty();
     for (int t = t0; t < t1; ++t) {
         Int8Activations& a = tok[static_cast<std::size_t>(t)];
         a.assign(x + t * ldx, cols);
         if (!residual && int8Isa() != QuantIsa::Avx512) int8avx2::widen(cols / 32, a, false); // the AVX2 GEMM's codes
-        float* d16 = dsum16.data() + t * n16;
-        float* d32 = dsum32.data() + t * (n16 / 2);
         std::int32_t prev = 0;
         for (std::int64_t g = 0; g < n16; ++g) {
             // Σ of the codes the products use: c = 256·q + r, or 256·q alone
@@ -49,15 +51,19 @@ void PromptInt8::quantise(int t0, int t1) {
                 sum *= 256;
             }
             const float unit = a.unit[static_cast<std::size_t>(g / 2)];
-            d16[g] = unit * static_cast<float>(sum);
-            if (g % 2) d32[g / 2] = unit * static_cast<float>(prev + sum);
+            if (byGroup) {
+                if (g % 2) {
+                    const auto at = static_cast<std::size_t>(g / 2 * T + t);
+                    unitByGroup[at] = unit;
+                    dsumByGroup[at] = unit * static_cast<float>(prev + sum);
+                }
+            } else {
+                dsum16[static_cast<std::size_t>(t * n16 + g)] = unit * static_cast<float>(sum);
+                if (g % 2)
+                    dsum32[static_cast<std::size_t>(t * (n16 / 2) + g / 2)] = unit * static_cast<float>(prev + sum);
+            }
             prev = sum;
         }
-        if (!unitByGroup.empty())
-            for (std::int64_t g = 0; g < n16 / 2; ++g) {
-                unitByGroup[static_cast<std::size_t>(g * T + t)] = a.unit[static_cast<std::size_t>(g)];
-                dsumByGroup[static_cast<std::size_t>(g * T + t)] = d32[g];
-            }
     }
 }
 

@@ -20,8 +20,8 @@ struct PromptInt8 {
     std::int64_t cols = 0;
     bool residual = true;               ///< false: the 8-bit codes alone (x ≈ d·q)
     std::vector<Int8Activations> tok;   ///< tok[t] for t < T (kept between calls, so its buffers are reused)
-    std::vector<float> dsum16, dsum32;  ///< [T][cols / 16], [T][cols / 32]
-    /// Where AVX2 runs the GEMM (int8Isa() Avx2): each group of 32's unit and unit·Σc, [cols / 32][T].
+    std::vector<float> dsum16, dsum32;  ///< [T][cols / 16], [T][cols / 32]; empty where AVX2 runs the GEMM
+    /// Where AVX2 runs the GEMM (int8Isa() Avx2): each group of 32's unit and unit·Σc, [cols / 32][T]; else empty.
     std::vector<float> unitByGroup, dsumByGroup;
     /// Sizes for T tokens of `cols` values (a multiple of 32) and records X; then quantise() fills tokens.
     void prepare(const float* X, std::int64_t stride, int count, std::int64_t width, bool withResidual);

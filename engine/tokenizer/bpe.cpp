@@ -34,30 +34,32 @@ Result<Bpe> Bpe::build(const StringIdMap& vocab, const nlohmann::json& merges, b
     if (!merges.is_array())
         return {Code::FormatError, file + ": model.merges is not an array"};
     bpe.m_merges.reserve(merges.size());
-    std::string left, right;
+    std::string_view left, right;
+    std::string joined;
     for (std::size_t i = 0; i < merges.size(); ++i) {
         const nlohmann::json& m = merges[i];
-        const std::string where = file + ": model.merges[" + std::to_string(i) + "]";
+        const auto where = [&] { return file + ": model.merges[" + std::to_string(i) + "]"; };
         if (m.is_string()) {
             const std::string& line = m.get_ref<const std::string&>();
             const std::size_t space = line.find(' ');
             if (space == std::string::npos || line.find(' ', space + 1) != std::string::npos)
                 return {Code::FormatError,
-                        where + " \"" + line + "\" is not two tokens separated by a space"};
-            left = line.substr(0, space);
-            right = line.substr(space + 1);
+                        where() + " \"" + line + "\" is not two tokens separated by a space"};
+            left = std::string_view(line).substr(0, space);
+            right = std::string_view(line).substr(space + 1);
         } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-            left = m[0].get<std::string>();
-            right = m[1].get<std::string>();
+            left = m[0].get_ref<const std::string&>();
+            right = m[1].get_ref<const std::string&>();
         } else {
-            return {Code::FormatError, where + " is neither \"a b\" nor [\"a\", \"b\"]"};
+            return {Code::FormatError, where() + " is neither \"a b\" nor [\"a\", \"b\"]"};
         }
+        joined.assign(left).append(right);
         const auto l = vocab.find(left);
         const auto r = vocab.find(right);
-        const auto merged = vocab.find(left + right);
+        const auto merged = vocab.find(joined);
         if (l == vocab.end() || r == vocab.end() || merged == vocab.end()) {
-            const std::string& missing = l == vocab.end() ? left : r == vocab.end() ? right : left + right;
-            return {Code::FormatError, where + ": token \"" + missing + "\" is not in model.vocab"};
+            const std::string missing(l == vocab.end() ? left : r == vocab.end() ? right : std::string_view(joined));
+            return {Code::FormatError, where() + ": token \"" + missing + "\" is not in model.vocab"};
         }
         // A repeated pair takes its last rank, as HF's collect() into a HashMap does.
         bpe.m_merges[key(l->second, r->second)] = Merge{static_cast<std::int32_t>(i), merged->second};

@@ -115,8 +115,8 @@ def main():
     many = os.path.join(a.work, "many.jsonl")
     out2 = os.path.join(a.work, "many-results.jsonl")
     with open(many, "w") as f:
-        for i in range(40):
-            f.write(json.dumps(request_line(i, max_tokens=40)) + "\n")
+        for i in range(16):
+            f.write(json.dumps(request_line(i, max_tokens=16)) + "\n")
     if os.path.exists(out2):
         os.remove(out2)
     proc = subprocess.Popen([a.cli, "batch", "--model", model, "--input", many, "--output", out2, "--parallel", "2"],
@@ -136,7 +136,7 @@ def main():
     final = read_results(out2)
     ids = [r["custom_id"] for r in final]
     check("killed after %d results, run again: every request exactly once" % len(first),
-          p.returncode == 0 and 5 <= len(first) < 40 and sorted(ids) == ["req-%03d" % i for i in range(40)],
+          p.returncode == 0 and 5 <= len(first) < 16 and sorted(ids) == ["req-%03d" % i for i in range(16)],
           "%d lines, %d unique; %s" % (len(ids), len(set(ids)), err[-400:]))
     check("the lines written before the kill are kept unchanged, the torn one dropped",
           final[:len(first)] == first and "dropped an unfinished last line" in err, err[-400:])

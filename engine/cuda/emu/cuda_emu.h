@@ -1,8 +1,11 @@
 // CPU emulation of the CUDA execution model, so that the kernels' own .cu sources run (and are tested, under
-// ASan, UBSan and TSan) on a machine without a GPU: every CUDA thread of a block is a host thread (kept in a
-// pool across launches), blocks run one after another, __syncthreads / __syncwarp are std::barriers, warp
-// shuffles and votes go through a per-warp double buffer (one barrier each), __shared__ is a function-local
-// static (one block runs at a time).
+// ASan, UBSan and TSan) on a machine without a GPU. Every CUDA thread of a block is a fiber of the launching
+// host thread (its own stack; lane_switch.cpp switches, x86-64), run round-robin: __syncthreads / __syncwarp are
+// barriers that switch to the next fiber until every thread has arrived, and a round in which no thread moves
+// is a deadlock, reported. Under TSan (or off x86-64, or with WS_CUDA_EMU_HOST_THREADS) every CUDA thread is a
+// host thread instead (kept in a pool across launches) and the barriers are std::barriers, so that TSan sees
+// the threads race. Blocks run one after another; warp shuffles and votes go through a per-warp double buffer
+// (one barrier each); __shared__ is a function-local static (one block runs at a time).
 //
 // Host pointers stand in for device memory. What it cannot show: timings, memory coalescing, bank conflicts,
 // inline PTX / wgmma / cp.async / TMA (kernels keep those behind `#if __CUDA_ARCH__`), uninitialised reads of
@@ -37,6 +40,20 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__SANITIZE_THREAD__) || defined(WS_CUDA_EMU_HOST_THREADS) || !defined(__x86_64__)
+#define WS_CUDA_EMU_THREADS 1
+#else
+#define WS_CUDA_EMU_THREADS 0
+#include <sys/mman.h>
+// lane_switch.cpp: stores the stack pointer in *save and switches to the stack at `load`.
+extern "C" void ws_emu_switch(void** save, void* load);
+extern "C" void ws_emu_lane_start();
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#endif
+
 #undef __global__
 #undef __device__
 #undef __host__
@@ -52,19 +69,61 @@
 
 namespace ws::cuda::emu {
 
+inline void fail(const char* what) {
+    std::fprintf(stderr, "cuda_emu: %s\n", what);
+    std::abort(); // a GPU would fault: stop here, with the sanitizer's or the debugger's stack
+}
+
+#if WS_CUDA_EMU_THREADS
+using Barrier = std::barrier<>;
+#else
+void yieldLane();
+void noteProgress();
+
+/// std::barrier's two calls for the fibers of one host thread: a waiting thread yields to the others.
+class Barrier {
+  public:
+    explicit Barrier(std::ptrdiff_t expected) : m_expected(expected) {}
+    void arrive_and_wait() {
+        noteProgress();
+        const std::uint64_t phase = m_phase;
+        if (++m_arrived == m_expected) {
+            complete();
+            return;
+        }
+        while (m_phase == phase)
+            yieldLane();
+    }
+    /// Arrives in this phase and leaves the barrier for the next ones (an exited thread).
+    void arrive_and_drop() {
+        noteProgress();
+        --m_expected;
+        if (m_arrived > 0 && m_arrived == m_expected) complete();
+    }
+
+  private:
+    void complete() {
+        m_arrived = 0;
+        ++m_phase;
+    }
+    std::ptrdiff_t m_expected, m_arrived = 0;
+    std::uint64_t m_phase = 0;
+};
+#endif
+
 /// One warp: its barrier and two exchange buffers used alternately, so that a shuffle needs one barrier: the
 /// buffer written by shuffle n+2 was last read in shuffle n, and every lane passed shuffle n+1's barrier
 /// since.
 struct Warp {
     explicit Warp(std::ptrdiff_t lanes) : size(static_cast<int>(lanes)), bar(lanes) {}
     int size;
-    std::barrier<> bar;
+    Barrier bar;
     std::uint64_t buf[2][32] = {};
 };
 
 struct Block {
     explicit Block(std::ptrdiff_t threads) : bar(threads) {}
-    std::barrier<> bar;
+    Barrier bar;
     std::vector<std::unique_ptr<Warp>> warps;
     std::vector<unsigned char> dynamicSmem;
 };
@@ -76,11 +135,6 @@ struct ThreadState {
     unsigned phase = 0; // which exchange buffer the next shuffle writes
 };
 inline thread_local ThreadState t_thread;
-
-inline void fail(const char* what) {
-    std::fprintf(stderr, "cuda_emu: %s\n", what);
-    std::abort(); // a GPU would fault: stop here, with the sanitizer's or the debugger's stack
-}
 
 /// Publishes this lane's 64 bits to its warp and returns the buffer holding every lane's.
 inline const std::uint64_t* exchange(std::uint64_t bits) {
@@ -199,6 +253,7 @@ using std::min;
 
 namespace ws::cuda::emu {
 
+#if WS_CUDA_EMU_THREADS
 /// Host threads kept across launches (creating blockDim threads per launch dominated the emulator's time).
 /// run() is serialised: launches from several host threads take turns, so one block runs at a time in the
 /// whole process, which static __shared__ arrays rely on.
@@ -269,10 +324,146 @@ class WorkerPool {
     int m_remaining = 0;
     bool m_stop = false;
 };
+#else
+/// The fibers of one host thread, kept across launches: lane t runs body(t) on its own stack; run() resumes the
+/// unfinished lanes in turn until all have returned. A lane yields only inside a barrier, so a round in which
+/// no lane arrives at a barrier or returns is a deadlock.
+class Lanes {
+  public:
+    static Lanes& local() {
+        thread_local Lanes lanes;
+        return lanes;
+    }
+    Lanes(const Lanes&) = delete;
+    Lanes& operator=(const Lanes&) = delete;
+    ~Lanes() {
+        for (Lane& l : m_lanes) {
+#if defined(__SANITIZE_ADDRESS__)
+            ASAN_UNPOISON_MEMORY_REGION(l.stack, kStack); // frames of suspended lanes
+#endif
+            munmap(l.stack - kGuard, kStack + kGuard);
+        }
+    }
 
-/// Runs `kernel` over the grid, synchronously. blockDim pool threads take the blocks one after another (a
-/// launch-wide barrier between blocks); each block gets fresh barriers and poisoned dynamic shared memory. A
-/// thread that returns leaves its block's and warp's barriers, as an exited CUDA thread does.
+    void run(int n, const std::function<void(int)>& body) {
+        while (static_cast<int>(m_lanes.size()) < n)
+            addLane();
+        m_body = &body;
+        for (int t = 0; t < n; ++t)
+            m_lanes[static_cast<std::size_t>(t)].done = false;
+        for (int live = n; live > 0;) {
+            const std::uint64_t before = m_progress;
+            for (int t = 0; t < n; ++t) {
+                Lane& l = m_lanes[static_cast<std::size_t>(t)];
+                if (l.done) continue;
+                t_thread = l.state;
+                ::threadIdx = l.threadIdx;
+                m_current = t;
+                enter(l);
+                l.state = t_thread;
+                l.threadIdx = ::threadIdx;
+                if (l.done) --live;
+            }
+            if (live > 0 && m_progress == before)
+                fail("deadlock: a barrier (__syncthreads, __syncwarp, a shuffle or a vote) that some threads of "
+                     "the block never reach");
+        }
+        m_body = nullptr;
+        t_thread = ThreadState{};
+    }
+
+    /// From a lane: back to run(), which resumes the lane in its next round.
+    void yield() {
+        Lane& l = m_lanes[static_cast<std::size_t>(m_current)];
+#if defined(__SANITIZE_ADDRESS__)
+        __sanitizer_start_switch_fiber(&l.fakeStack, m_hostBottom, m_hostSize);
+#endif
+        ws_emu_switch(&l.sp, m_hostSp);
+#if defined(__SANITIZE_ADDRESS__)
+        __sanitizer_finish_switch_fiber(l.fakeStack, &m_hostBottom, &m_hostSize);
+#endif
+    }
+
+    std::uint64_t m_progress = 0; // barrier arrivals and returns, for the deadlock check
+
+  private:
+    static constexpr std::size_t kStack = 256 * 1024, kGuard = 4096;
+    struct Lane {
+        char* stack = nullptr;
+        void* sp = nullptr; // saved by ws_emu_switch while the lane is suspended
+        void* fakeStack = nullptr;
+        bool done = true;
+        ThreadState state;
+        uint3 threadIdx{};
+    };
+    Lanes() { m_lanes.reserve(1024); } // never moved: suspended lanes hold references to their Lane
+
+    static void laneMain(long id) {
+        Lanes& self = local();
+#if defined(__SANITIZE_ADDRESS__)
+        __sanitizer_finish_switch_fiber(nullptr, &self.m_hostBottom, &self.m_hostSize);
+#endif
+        for (;;) {
+            (*self.m_body)(static_cast<int>(id));
+            self.m_lanes[static_cast<std::size_t>(id)].done = true;
+            ++self.m_progress;
+            self.yield();
+        }
+    }
+
+    void addLane() {
+        void* map = mmap(nullptr, kStack + kGuard, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                         -1, 0);
+        if (map == MAP_FAILED) fail("no memory for a thread's stack");
+        mprotect(map, kGuard, PROT_NONE); // an overflow faults
+        Lane& l = m_lanes.emplace_back();
+        l.stack = static_cast<char*>(map) + kGuard;
+        // What ws_emu_switch pops, from the lowest address: MXCSR and the x87 control word (their defaults),
+        // r15, r14, r13 (laneMain), r12 (the lane's index), rbx, rbp (0: the end of a frame-pointer walk), and the
+        // address it returns to, ws_emu_lane_start, after which the stack pointer is 16-byte aligned.
+        auto* top = reinterpret_cast<std::uint64_t*>(l.stack + kStack);
+        std::uint64_t* sp = top - 8;
+        sp[0] = 0x1F80u | (std::uint64_t{0x037Fu} << 32);
+        sp[1] = 0;                                                // r15
+        sp[2] = 0;                                                // r14
+        sp[3] = reinterpret_cast<std::uint64_t>(&Lanes::laneMain); // r13
+        sp[4] = m_lanes.size() - 1;                               // r12
+        sp[5] = 0;                                                // rbx
+        sp[6] = 0;                                                // rbp
+        sp[7] = reinterpret_cast<std::uint64_t>(&ws_emu_lane_start);
+        l.sp = sp;
+    }
+
+    void enter(Lane& l) {
+#if defined(__SANITIZE_ADDRESS__)
+        void* fake = nullptr;
+        __sanitizer_start_switch_fiber(&fake, l.stack, kStack);
+#endif
+        ws_emu_switch(&m_hostSp, l.sp);
+#if defined(__SANITIZE_ADDRESS__)
+        __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#endif
+    }
+
+    std::vector<Lane> m_lanes;
+    void* m_hostSp = nullptr;
+    const std::function<void(int)>* m_body = nullptr;
+    int m_current = 0;
+    const void* m_hostBottom = nullptr;
+    std::size_t m_hostSize = 0;
+};
+
+inline void yieldLane() { Lanes::local().yield(); }
+inline void noteProgress() { ++Lanes::local().m_progress; }
+
+/// Launches from several host threads take turns: one block runs at a time in the whole process, which static
+/// __shared__ arrays rely on.
+inline std::mutex g_launchMutex;
+#endif
+
+/// Runs `kernel` over the grid, synchronously, the blocks one after another: blockDim lanes (fibers, or pool
+/// threads with a launch-wide barrier between blocks), each block with fresh barriers and poisoned dynamic shared
+/// memory. A thread that returns leaves its block's and warp's barriers, as an exited CUDA thread does.
 template <class... P, class... A>
 cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem, cudaStream_t, A&&... args) {
     const unsigned long long threads = 1ull * block.x * block.y * block.z;
@@ -291,7 +482,6 @@ cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem
         return g_lastError = cudaErrorInvalidValue;
 
     const auto n = static_cast<int>(threads);
-    std::barrier<> between(n);
     std::unique_ptr<Block> current;
     const auto freshBlock = [&] {
         current = std::make_unique<Block>(n);
@@ -299,30 +489,43 @@ cudaError_t launch(void (*kernel)(P...), dim3 grid, dim3 block, std::size_t smem
             current->warps.push_back(std::make_unique<Warp>(std::min(32, n - 32 * w)));
         current->dynamicSmem.assign(smem + 16, 0xFF);
     };
-    freshBlock();
-    const std::function<void(int)> body = [&](int t) {
-        threadIdx = uint3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
+    const auto runBlock = [&](int t, unsigned long long i) {
+        ::threadIdx = uint3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
         blockDim = block;
         gridDim = grid;
+        ThreadState& s = t_thread;
+        s.block = current.get();
+        s.warp = s.block->warps[static_cast<std::size_t>(t / 32)].get();
+        s.lane = t % 32;
+        s.phase = 0;
+        blockIdx = uint3{static_cast<unsigned>(i % grid.x), static_cast<unsigned>(i / grid.x % grid.y),
+                         static_cast<unsigned>(i / (1ull * grid.x * grid.y))};
+        kernel(args...);
+        t_thread.warp->bar.arrive_and_drop();
+        t_thread.block->bar.arrive_and_drop();
+    };
+#if WS_CUDA_EMU_THREADS
+    freshBlock();
+    std::barrier<> between(n);
+    WorkerPool::instance().run(n, [&](int t) {
         for (unsigned long long i = 0; i < blocks; ++i) {
             between.arrive_and_wait(); // `current` is ready
-            ThreadState& s = t_thread;
-            s.block = current.get();
-            s.warp = s.block->warps[static_cast<std::size_t>(t / 32)].get();
-            s.lane = t % 32;
-            s.phase = 0;
-            blockIdx = uint3{static_cast<unsigned>(i % grid.x), static_cast<unsigned>(i / grid.x % grid.y),
-                             static_cast<unsigned>(i / (1ull * grid.x * grid.y))};
-            kernel(args...);
-            s.warp->bar.arrive_and_drop();
-            s.block->bar.arrive_and_drop();
+            runBlock(t, i);
             between.arrive_and_wait(); // every thread has left the block
             if (t == 0 && i + 1 < blocks)
                 freshBlock();
         }
         t_thread = ThreadState{};
-    };
-    WorkerPool::instance().run(n, body);
+    });
+#else
+    const std::lock_guard serial(g_launchMutex);
+    unsigned long long i = 0;
+    const std::function<void(int)> body = [&](int t) { runBlock(t, i); };
+    for (; i < blocks; ++i) {
+        freshBlock();
+        Lanes::local().run(n, body);
+    }
+#endif
     return cudaSuccess;
 }
 
