@@ -16,7 +16,41 @@ bool laterCandidate(const BpeScratch::Candidate& a, const BpeScratch::Candidate&
 
 } // namespace
 
-Result<Bpe> Bpe::build(const StringIdMap& vocab, const nlohmann::json& merges, bool ignoreMerges,
+namespace {
+
+std::string mergeAt(const std::string& file, std::size_t i) {
+    return file + ": model.merges[" + std::to_string(i) + "]";
+}
+
+} // namespace
+
+Status Bpe::splitMerge(const std::string& line, std::size_t i, const std::string& file, MergePair& out) {
+    const std::size_t space = line.find(' ');
+    if (space == std::string::npos || line.find(' ', space + 1) != std::string::npos)
+        return {Code::FormatError, mergeAt(file, i) + " \"" + line + "\" is not two tokens separated by a space"};
+    out.first.assign(line, 0, space);
+    out.second.assign(line, space + 1);
+    return Status::ok();
+}
+
+Status Bpe::readMerges(const nlohmann::json& merges, const std::string& file, std::vector<MergePair>& out) {
+    if (!merges.is_array())
+        return {Code::FormatError, file + ": model.merges is not an array"};
+    out.resize(merges.size());
+    for (std::size_t i = 0; i < merges.size(); ++i) {
+        const nlohmann::json& m = merges[i];
+        if (m.is_string()) {
+            WS_TRY(splitMerge(m.get_ref<const std::string&>(), i, file, out[i]));
+        } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
+            out[i] = {m[0].get<std::string>(), m[1].get<std::string>()};
+        } else {
+            return {Code::FormatError, mergeAt(file, i) + " is neither \"a b\" nor [\"a\", \"b\"]"};
+        }
+    }
+    return Status::ok();
+}
+
+Result<Bpe> Bpe::build(const StringIdMap& vocab, std::span<const MergePair> merges, bool ignoreMerges,
                        const std::string& file) {
     Bpe bpe;
     bpe.m_ignoreMerges = ignoreMerges;
@@ -31,35 +65,17 @@ Result<Bpe> Bpe::build(const StringIdMap& vocab, const nlohmann::json& merges, b
             bpe.m_rawVocab.emplace(tokenStringToBytes(token), id);
     }
 
-    if (!merges.is_array())
-        return {Code::FormatError, file + ": model.merges is not an array"};
     bpe.m_merges.reserve(merges.size());
-    std::string_view left, right;
     std::string joined;
     for (std::size_t i = 0; i < merges.size(); ++i) {
-        const nlohmann::json& m = merges[i];
-        const auto where = [&] { return file + ": model.merges[" + std::to_string(i) + "]"; };
-        if (m.is_string()) {
-            const std::string& line = m.get_ref<const std::string&>();
-            const std::size_t space = line.find(' ');
-            if (space == std::string::npos || line.find(' ', space + 1) != std::string::npos)
-                return {Code::FormatError,
-                        where() + " \"" + line + "\" is not two tokens separated by a space"};
-            left = std::string_view(line).substr(0, space);
-            right = std::string_view(line).substr(space + 1);
-        } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-            left = m[0].get_ref<const std::string&>();
-            right = m[1].get_ref<const std::string&>();
-        } else {
-            return {Code::FormatError, where() + " is neither \"a b\" nor [\"a\", \"b\"]"};
-        }
+        const auto& [left, right] = merges[i];
         joined.assign(left).append(right);
         const auto l = vocab.find(left);
         const auto r = vocab.find(right);
         const auto merged = vocab.find(joined);
         if (l == vocab.end() || r == vocab.end() || merged == vocab.end()) {
-            const std::string missing(l == vocab.end() ? left : r == vocab.end() ? right : std::string_view(joined));
-            return {Code::FormatError, where() + ": token \"" + missing + "\" is not in model.vocab"};
+            const std::string& missing = l == vocab.end() ? left : r == vocab.end() ? right : joined;
+            return {Code::FormatError, mergeAt(file, i) + ": token \"" + missing + "\" is not in model.vocab"};
         }
         // A repeated pair takes its last rank, as HF's collect() into a HashMap does.
         bpe.m_merges[key(l->second, r->second)] = Merge{static_cast<std::int32_t>(i), merged->second};

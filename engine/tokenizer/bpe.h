@@ -9,7 +9,9 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <span>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace ws::detail {
@@ -20,6 +22,9 @@ struct StringHash {
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 using StringIdMap = std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>>;
+
+/// One merge of tokenizer.json's model.merges: the left and right token strings.
+using MergePair = std::pair<std::string, std::string>;
 
 /// Work buffers of one encode() call, reused from piece to piece.
 struct BpeScratch {
@@ -42,10 +47,14 @@ struct BpeScratch {
 /// The merge table of a BPE model. Immutable after build(); encode() is safe from several threads.
 class Bpe {
   public:
-    /// `vocab` maps token strings (byte-level alphabet, as in tokenizer.json) to ids. `merges` is the JSON
-    /// array of "a b" strings or [a, b] pairs. `file` names tokenizer.json in error messages.
-    static Result<Bpe> build(const StringIdMap& vocab, const nlohmann::json& merges, bool ignoreMerges,
+    /// `vocab` maps token strings (byte-level alphabet, as in tokenizer.json) to ids; `merges` in rank order.
+    /// `file` names tokenizer.json in error messages.
+    static Result<Bpe> build(const StringIdMap& vocab, std::span<const MergePair> merges, bool ignoreMerges,
                              const std::string& file);
+    /// model.merges[i] given as the string "a b" (exactly one space), into `out`.
+    static Status splitMerge(const std::string& line, std::size_t i, const std::string& file, MergePair& out);
+    /// The JSON array model.merges of "a b" strings or [a, b] pairs, into `out`.
+    static Status readMerges(const nlohmann::json& merges, const std::string& file, std::vector<MergePair>& out);
 
     /// Appends the ids of one pre-tokenized piece (raw bytes) to `out`.
     void encode(std::string_view piece, std::vector<TokenId>& out, BpeScratch& scratch) const;

@@ -27,6 +27,15 @@ using nlohmann::json;
 constexpr std::string_view kDefaultBos = "<｜begin▁of▁sentence｜>";
 constexpr std::string_view kDefaultEos = "<｜end▁of▁sentence｜>";
 
+/// model.vocab and model.merges of a tokenizer.json, taken while it is parsed: they are most of the file (128K
+/// entries each for DeepSeek-V3), and a DOM of them cost more than the rest of loading the tokenizer.
+struct BpeTables {
+    bool hasVocab = false, hasMerges = false; ///< taken (an object, an array); else they stay in the DOM
+    detail::StringIdMap vocab;
+    std::vector<detail::MergePair> merges;
+    Status vocabError, mergesError; ///< the first entry at fault
+};
+
 class BpeTokenizer final : public Tokenizer {
   public:
     std::vector<TokenId> encode(std::string_view text, bool addBos) const override;
@@ -45,7 +54,8 @@ class BpeTokenizer final : public Tokenizer {
     }
     bool chatTemplateHasThinkingSwitch() const override { return m_template.has_value() && m_templateThinks; }
 
-    Status loadTokenizerJson(const json& j, const std::string& file);
+    /// `tables`: model.vocab and model.merges as readTokenizerJson took them out of the DOM (else from `j`).
+    Status loadTokenizerJson(const json& j, const std::string& file, BpeTables* tables = nullptr);
     Status loadConfig(const json* config, const std::string& file);
     /// Parses the model's chat template once. A template that does not parse is kept as its error: every
     /// renderChat then fails with it (never falls back to another template).
@@ -205,7 +215,7 @@ bool boolField(const json& obj, const char* name, bool fallback) {
     return it != obj.end() && it->is_boolean() ? it->get<bool>() : fallback;
 }
 
-Status BpeTokenizer::loadTokenizerJson(const json& j, const std::string& file) {
+Status BpeTokenizer::loadTokenizerJson(const json& j, const std::string& file, BpeTables* tables) {
     if (!j.is_object())
         return {Code::FormatError, file + ": the top level is not a JSON object"};
 
@@ -242,23 +252,36 @@ Status BpeTokenizer::loadTokenizerJson(const json& j, const std::string& file) {
             return {Code::Unsupported, file + ": model." + field + " is not supported (must be null)"};
     }
 
-    const auto vocab = model->find("vocab");
-    if (vocab == model->end() || !vocab->is_object())
-        return {Code::FormatError, file + ": model.vocab is missing or not an object"};
-    m_vocabIds.reserve(vocab->size());
-    TokenId maxId = -1;
-    for (const auto& [token, value] : vocab->items()) {
-        const auto id = readId(value);
-        if (!id)
-            return {Code::FormatError, file + ": model.vocab[\"" + token + "\"] is not a valid token id"};
-        m_vocabIds[token] = *id;
-        maxId = std::max(maxId, *id);
+    if (tables && tables->hasVocab) {
+        WS_TRY(tables->vocabError);
+        m_vocabIds = std::move(tables->vocab);
+    } else {
+        const auto vocab = model->find("vocab");
+        if (vocab == model->end() || !vocab->is_object())
+            return {Code::FormatError, file + ": model.vocab is missing or not an object"};
+        m_vocabIds.reserve(vocab->size());
+        for (const auto& [token, value] : vocab->items()) {
+            const auto id = readId(value);
+            if (!id)
+                return {Code::FormatError, file + ": model.vocab[\"" + token + "\"] is not a valid token id"};
+            m_vocabIds[token] = *id;
+        }
     }
+    TokenId maxId = -1;
+    for (const auto& [token, id] : m_vocabIds)
+        maxId = std::max(maxId, id);
 
-    const auto merges = model->find("merges");
-    if (merges == model->end())
-        return {Code::FormatError, file + ": model.merges is missing"};
-    auto bpe = detail::Bpe::build(m_vocabIds, *merges, boolField(*model, "ignore_merges", false), file);
+    std::vector<detail::MergePair> merges;
+    if (tables && tables->hasMerges) {
+        WS_TRY(tables->mergesError);
+        merges = std::move(tables->merges);
+    } else {
+        const auto m = model->find("merges");
+        if (m == model->end())
+            return {Code::FormatError, file + ": model.merges is missing"};
+        WS_TRY(detail::Bpe::readMerges(*m, file, merges));
+    }
+    auto bpe = detail::Bpe::build(m_vocabIds, merges, boolField(*model, "ignore_merges", false), file);
     if (!bpe.isOk())
         return bpe.status();
     m_bpe = std::move(bpe).value();
@@ -360,6 +383,232 @@ Status BpeTokenizer::loadConfig(const json* config, const std::string& file) {
     return Status::ok();
 }
 
+/// A SAX handler that builds the DOM of tokenizer.json but for model.vocab (an object) and model.merges (an
+/// array), which it reads into BpeTables, checked entry by entry as loadTokenizerJson checks the DOM's.
+class TokenizerJsonReader {
+  public:
+    TokenizerJsonReader(json& dom, BpeTables& tables, const std::string& file)
+        : m_dom(dom, true), m_tables(tables), m_file(file) {}
+
+    bool null() { return scalar([&] { return m_dom.null(); }); }
+    bool boolean(bool v) { return scalar([&] { return m_dom.boolean(v); }); }
+    bool number_integer(json::number_integer_t v) {
+        if (m_mode == Mode::Vocab && m_skip == 0)
+            return vocabId(v >= 0 ? std::optional<std::uint64_t>(v) : std::nullopt);
+        return scalar([&] { return m_dom.number_integer(v); });
+    }
+    bool number_unsigned(json::number_unsigned_t v) {
+        if (m_mode == Mode::Vocab && m_skip == 0) return vocabId(v);
+        return scalar([&] { return m_dom.number_unsigned(v); });
+    }
+    bool number_float(json::number_float_t v, const std::string& text) {
+        return scalar([&] { return m_dom.number_float(v, text); });
+    }
+    bool string(std::string& v) {
+        if (m_mode == Mode::Merges && m_skip == 0) {
+            if (m_pairDepth == 0) {
+                if (!m_tables.mergesError)
+                    return true;
+                detail::MergePair& pair = m_tables.merges.emplace_back();
+                m_tables.mergesError = detail::Bpe::splitMerge(v, m_tables.merges.size() - 1, m_file, pair);
+                return true;
+            }
+            m_pair.push_back(std::move(v));
+            return true;
+        }
+        return scalar([&] { return m_dom.string(v); });
+    }
+    bool binary(json::binary_t& v) { return scalar([&] { return m_dom.binary(v); }); }
+
+    bool start_object(std::size_t n) {
+        if (m_mode != Mode::Dom) {
+            wrongEntry();
+            ++m_skip;
+            return true;
+        }
+        if (m_pending == Pending::Vocab) {
+            m_pending = Pending::None;
+            m_mode = Mode::Vocab;
+            m_tables.hasVocab = true;
+            m_tables.vocab.clear();
+            m_tables.vocabError = Status::ok();
+            return true;
+        }
+        m_pending = Pending::None;
+        if (m_objects.empty()) m_topIsObject = true;
+        const bool isModel = m_objects.size() == 1 && m_topIsObject && m_key == "model";
+        m_objects.push_back(isModel);
+        if (isModel) m_tables = BpeTables{}; // a repeated "model" key: the last one counts, as in the DOM
+        return m_dom.start_object(n);
+    }
+    bool key(std::string& k) {
+        if (m_mode == Mode::Vocab) {
+            if (m_skip == 0) m_token = k;
+            return true;
+        }
+        if (m_mode == Mode::Merges) return true;
+        m_key = k;
+        m_pending = Pending::None;
+        if (!m_objects.empty() && m_objects.back()) { // a key of the model object
+            if (k == "vocab") {
+                m_pending = Pending::Vocab;
+                m_tables.hasVocab = false; // until its value proves to be an object
+            } else if (k == "merges") {
+                m_pending = Pending::Merges;
+                m_tables.hasMerges = false;
+            }
+        }
+        return m_dom.key(k);
+    }
+    bool end_object() {
+        if (m_mode != Mode::Dom) {
+            if (m_skip > 0) {
+                --m_skip;
+                return true;
+            }
+            m_mode = Mode::Dom; // the end of model.vocab
+            return true;
+        }
+        m_objects.pop_back();
+        return m_dom.end_object();
+    }
+    bool start_array(std::size_t n) {
+        if (m_mode != Mode::Dom) {
+            if (m_mode == Mode::Merges && m_skip == 0 && m_pairDepth == 0) {
+                m_pairDepth = 1;
+                m_pair.clear();
+                m_pairBad = false;
+                return true;
+            }
+            wrongEntry();
+            ++m_skip;
+            return true;
+        }
+        if (m_pending == Pending::Merges) {
+            m_pending = Pending::None;
+            m_mode = Mode::Merges;
+            m_tables.hasMerges = true;
+            m_tables.merges.clear();
+            m_tables.mergesError = Status::ok();
+            return true;
+        }
+        m_pending = Pending::None;
+        m_objects.push_back(false);
+        return m_dom.start_array(n);
+    }
+    bool end_array() {
+        if (m_mode != Mode::Dom) {
+            if (m_skip > 0) {
+                --m_skip;
+                return true;
+            }
+            if (m_pairDepth == 1) { // the end of one [a, b] merge
+                m_pairDepth = 0;
+                if (m_tables.mergesError) {
+                    if (!m_pairBad && m_pair.size() == 2)
+                        m_tables.merges.emplace_back(std::move(m_pair[0]), std::move(m_pair[1]));
+                    else
+                        badMerge();
+                }
+                return true;
+            }
+            m_mode = Mode::Dom; // the end of model.merges
+            return true;
+        }
+        m_objects.pop_back();
+        return m_dom.end_array();
+    }
+    bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& e) {
+        return m_dom.parse_error(position, token, e);
+    }
+
+  private:
+    enum class Mode { Dom, Vocab, Merges };
+    enum class Pending { None, Vocab, Merges };
+
+    /// A scalar: the DOM's, or inside model.vocab / model.merges an entry of the wrong type.
+    template <class F> bool scalar(F&& toDom) {
+        if (m_mode == Mode::Dom) {
+            m_pending = Pending::None; // "vocab": 5 stays in the DOM, and is refused there
+            return toDom();
+        }
+        if (m_skip == 0) wrongEntry();
+        return true;
+    }
+    /// Inside model.vocab or model.merges, outside skipped entries: a value of the wrong type. Inside an [a, b]
+    /// merge it makes the pair wrong, which is reported at its end.
+    void wrongEntry() {
+        if (m_skip > 0) return;
+        if (m_mode == Mode::Vocab)
+            badVocab();
+        else if (m_pairDepth == 0)
+            badMerge();
+        else
+            m_pairBad = true;
+    }
+    bool vocabId(std::optional<std::uint64_t> v) {
+        if (!v || *v > static_cast<std::uint64_t>(std::numeric_limits<TokenId>::max() - 1)) {
+            badVocab();
+            return true;
+        }
+        m_tables.vocab[m_token] = static_cast<TokenId>(*v);
+        return true;
+    }
+    void badVocab() {
+        if (m_tables.vocabError)
+            m_tables.vocabError = {Code::FormatError,
+                                   m_file + ": model.vocab[\"" + m_token + "\"] is not a valid token id"};
+    }
+    void badMerge() {
+        if (m_tables.mergesError)
+            m_tables.mergesError = {Code::FormatError, m_file + ": model.merges[" +
+                                                           std::to_string(m_tables.merges.size()) +
+                                                           "] is neither \"a b\" nor [\"a\", \"b\"]"};
+    }
+
+    nlohmann::detail::json_sax_dom_parser<json> m_dom;
+    BpeTables& m_tables;
+    const std::string& m_file;
+    std::vector<bool> m_objects; ///< per open DOM container: whether it is the top-level "model" object
+    bool m_topIsObject = false;
+    std::string m_key;           ///< the last key read into the DOM
+    Pending m_pending = Pending::None;
+    Mode m_mode = Mode::Dom;
+    int m_skip = 0;      ///< depth inside a wrong-typed entry of model.vocab / model.merges
+    int m_pairDepth = 0; ///< 1 inside an [a, b] merge
+    bool m_pairBad = false; ///< it holds something other than a string
+    std::vector<std::string> m_pair;
+    std::string m_token; ///< the model.vocab key whose id comes next
+};
+
+/// Reads tokenizer.json: the DOM but for model.vocab and model.merges, which go into `tables`.
+Status readTokenizerJson(const fs::path& path, json& out, BpeTables& tables) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+        return {Code::NotFound, path.string() + ": no such file"};
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return {Code::IoError, path.string() + ": cannot open"};
+    std::string text;
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (size > 0) {
+        text.resize(static_cast<std::size_t>(size));
+        in.read(text.data(), size);
+    }
+    if (in.bad() || (size > 0 && in.gcount() != size))
+        return {Code::IoError, path.string() + ": read error"};
+    const std::string file = path.string();
+    try {
+        TokenizerJsonReader reader(out, tables, file);
+        json::sax_parse(text, &reader);
+    } catch (const json::exception& e) {
+        return {Code::FormatError, file + ": malformed JSON: " + e.what()};
+    }
+    return Status::ok();
+}
+
 /// Reads and parses a JSON file: NotFound when it is absent, FormatError (with the position) when broken.
 Status readJson(const fs::path& path, json& out) {
     std::error_code ec;
@@ -431,9 +680,10 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::load(const std::filesystem::path& 
     const fs::path configPath = dir / "tokenizer_config.json";
     try {
         json j;
-        WS_TRY(readJson(tokenizerPath, j));
+        BpeTables tables;
+        WS_TRY(readTokenizerJson(tokenizerPath, j, tables));
         auto tok = std::make_unique<BpeTokenizer>();
-        WS_TRY(tok->loadTokenizerJson(j, tokenizerPath.string()));
+        WS_TRY(tok->loadTokenizerJson(j, tokenizerPath.string(), &tables));
         j = json(); // free the DOM before the next one
 
         std::error_code ec;

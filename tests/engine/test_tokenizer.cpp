@@ -1,5 +1,6 @@
 // Tokenizer tests: the shared DeepSeek-V3 cases, a tiny byte-level tokenizer, errors, streaming, threads.
 #include "tokenizer/pretokenizer.h"
+#include "tokenizer/tokenizer_json.h"
 #include "tokenizer/utf8.h"
 #include "whalesong/tokenizer.h"
 
@@ -7,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <gtest/gtest.h>
 
 #include "deepseek_tokenizer.h"
@@ -446,6 +448,77 @@ TEST(TokenizerErrors, MissingOrWrongFieldsNameTheField) {
         EXPECT_NE(r.status().message().find("tokenizer.json"), std::string::npos) << r.status().message();
         EXPECT_NE(r.status().message().find(c.expected), std::string::npos) << r.status().message();
     }
+}
+
+// Tokenizer::load reads model.vocab and model.merges while it parses tokenizer.json (no DOM of them); the DOM path
+// (GGUF metadata) reads them from a parsed document. Both must give the same tokenizer or the same message, on good
+// files and on every kind of wrong vocab / merges entry.
+TEST(TokenizerErrors, StreamedAndParsedTokenizerJsonAgree) {
+    const json pre = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}};
+    std::vector<std::string> texts = {tinyTokenizerJson(pre, false), tinyTokenizerJson(pre, true)};
+    const json base = json::parse(tinyTokenizerJson(pre, true));
+    const auto edit = [&](const std::function<void(json&)>& f) {
+        json j = base;
+        f(j);
+        texts.push_back(j.dump());
+    };
+    for (const json& bad : {json("x"), json(-1), json(3.5), json(3.0), json({{"b", 1}}), json::array({1}),
+                            json(4294967296LL), json(2147483647), json(nullptr), json(true)})
+        edit([&](json& j) { j["model"]["vocab"]["h"] = bad; });
+    edit([&](json& j) { j["model"]["vocab"]["h"] = 300; }); // a gap in the ids
+    for (const json& bad : {json::array({1, 2}), json(nullptr), json("vocab"), json::object()})
+        edit([&](json& j) { j["model"]["vocab"] = bad; });
+    for (const json& bad : {json(7), json("h e l"), json("he"), json::array({"h"}), json::array({"h", "e", "l"}),
+                            json::array({"h", 1}), json::array({json::array({"h"}), "e"}), json({{"x", 1}}),
+                            json(nullptr), json::array({"h", "zz"}), json("h zz")})
+        edit([&](json& j) { j["model"]["merges"][3] = bad; });
+    for (const json& bad : {json::object(), json("h e"), json(nullptr), json::array()})
+        edit([&](json& j) { j["model"]["merges"] = bad; });
+    edit([&](json& j) { j["model"].erase("merges"); });
+    edit([&](json& j) { j["model"].erase("vocab"); });
+    edit([&](json& j) { j["model"]["merges"].push_back(j["model"]["merges"][0]); }); // a repeated merge
+    edit([&](json& j) { j["pre_tokenizer"]["vocab"] = json::object(); });            // elsewhere: not the model's
+    // Repeated keys, which the DOM resolves to the last.
+    const std::string tiny = tinyTokenizerJson(pre, false);
+    const std::size_t model = tiny.find("\"model\":");
+    ASSERT_NE(model, std::string::npos);
+    const std::string head = tiny.substr(0, model), modelValue = tiny.substr(model + 8, tiny.size() - model - 9);
+    texts.push_back(head + R"("model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a a"]}, "model":)" + modelValue +
+                    "}");
+    texts.push_back(head + "\"model\":" + modelValue +
+                    R"(, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})");
+    texts.push_back(head + R"("model": {"type": "BPE", "vocab": 5, "merges": [], "vocab": {"a": 0}}})");
+    texts.push_back(head + R"("model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "vocab": 5}})");
+    texts.push_back(head + R"("model": {"type": "BPE", "vocab": {"a": 0, "a": 1, "aa": 2}, "merges": ["a a"]}})");
+
+    int loaded = 0, refused = 0;
+    for (const std::string& text : texts) {
+        SCOPED_TRACE(text.substr(0, 300));
+        TempDir dir;
+        dir.write("tokenizer.json", text);
+        const std::string file = (dir.path() / "tokenizer.json").string();
+        const auto streamed = Tokenizer::load(dir.path());
+        const auto parsed = ws::detail::tokenizerFromJson(json::parse(text), nullptr, file);
+        ASSERT_EQ(streamed.isOk(), parsed.isOk()) << (streamed.isOk() ? parsed : streamed).status().message();
+        if (!streamed.isOk()) {
+            ++refused;
+            EXPECT_EQ(streamed.status().message(), parsed.status().message());
+            EXPECT_EQ(streamed.status().code(), parsed.status().code());
+            continue;
+        }
+        ++loaded;
+        const Tokenizer& a = *streamed.value();
+        const Tokenizer& b = *parsed.value();
+        EXPECT_EQ(a.size(), b.size());
+        for (TokenId id = 0; id < static_cast<TokenId>(a.size()); ++id)
+            ASSERT_EQ(a.tokenBytes(id), b.tokenBytes(id)) << id;
+        for (const char* sample : {"hello world", "he's here", "aaa", "wor<｜end▁of▁sentence｜>"})
+            EXPECT_EQ(a.encode(sample, true), b.encode(sample, true)) << sample;
+    }
+    // The two tiny files, the gap, no merges, the repeated merge, "vocab" elsewhere, four of the five with repeated
+    // keys.
+    EXPECT_EQ(loaded, 10);
+    EXPECT_GT(refused, 25);
 }
 
 TEST(TokenizerErrors, BrokenConfigNamesTheConfigFile) {
