@@ -5,6 +5,7 @@
 #include "whalesong/tokenizer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -519,6 +520,51 @@ TEST(TokenizerErrors, StreamedAndParsedTokenizerJsonAgree) {
     // keys.
     EXPECT_EQ(loaded, 10);
     EXPECT_GT(refused, 25);
+}
+
+// Random mutations of a tiny tokenizer.json (fresh seed, printed): the streamed and the parsed paths agree on
+// whether it loads, a file that is not JSON is refused as malformed, nothing crashes (the suite runs under ASan).
+TEST(TokenizerErrors, MutatedTokenizerJsonStreamedAndParsedAgree) {
+    const std::uint64_t seed = std::random_device{}();
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    const std::string good =
+        tinyTokenizerJson({{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}, true);
+    const std::string alphabet = "{}[]\":,0123456789-. aehlz\\";
+    TempDir dir;
+    const std::string file = (dir.path() / "tokenizer.json").string();
+    int agreeLoaded = 0;
+    for (int n = 0; n < 200; ++n) {
+        std::string text = good;
+        const int edits = 1 + static_cast<int>(rng() % 3);
+        for (int e = 0; e < edits && !text.empty(); ++e) {
+            const std::size_t at = rng() % text.size();
+            switch (rng() % 4) {
+            case 0: text[at] = alphabet[rng() % alphabet.size()]; break;
+            case 1: text.erase(at, 1 + rng() % 8); break;
+            case 2: text.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+            default: text.resize(at); break;
+            }
+        }
+        SCOPED_TRACE(text.substr(0, 200));
+        dir.write("tokenizer.json", text);
+        const auto streamed = Tokenizer::load(dir.path());
+        if (!json::accept(text)) {
+            ASSERT_FALSE(streamed.isOk());
+            EXPECT_NE(streamed.status().message().find("malformed JSON"), std::string::npos)
+                << streamed.status().message();
+            continue;
+        }
+        const auto parsed = ws::detail::tokenizerFromJson(json::parse(text), nullptr, file);
+        ASSERT_EQ(streamed.isOk(), parsed.isOk()) << (streamed.isOk() ? parsed : streamed).status().message();
+        if (streamed.isOk()) {
+            ++agreeLoaded;
+            EXPECT_EQ(streamed.value()->encode("hello world", false), parsed.value()->encode("hello world", false));
+        } else {
+            EXPECT_NE(streamed.status().message().find(file), std::string::npos) << streamed.status().message();
+        }
+    }
+    std::printf("mutations of tokenizer.json: %d loaded by both paths alike\n", agreeLoaded);
 }
 
 TEST(TokenizerErrors, BrokenConfigNamesTheConfigFile) {
