@@ -36,16 +36,18 @@ Status Bpe::splitMerge(const std::string& line, std::size_t i, const std::string
 Status Bpe::readMerges(const nlohmann::json& merges, const std::string& file, std::vector<MergePair>& out) {
     if (!merges.is_array())
         return {Code::FormatError, file + ": model.merges is not an array"};
-    out.resize(merges.size());
+    out.reserve(merges.size());
     for (std::size_t i = 0; i < merges.size(); ++i) {
         const nlohmann::json& m = merges[i];
+        MergePair pair;
         if (m.is_string()) {
-            WS_TRY(splitMerge(m.get_ref<const std::string&>(), i, file, out[i]));
+            WS_TRY(splitMerge(m.get_ref<const std::string&>(), i, file, pair));
         } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-            out[i] = {m[0].get<std::string>(), m[1].get<std::string>()};
+            pair = {m[0].get<std::string>(), m[1].get<std::string>()};
         } else {
             return {Code::FormatError, mergeAt(file, i) + " is neither \"a b\" nor [\"a\", \"b\"]"};
         }
+        out.push_back(std::move(pair));
     }
     return Status::ok();
 }

@@ -53,7 +53,8 @@ class Bpe {
                              const std::string& file);
     /// model.merges[i] given as the string "a b" (exactly one space), into `out`.
     static Status splitMerge(const std::string& line, std::size_t i, const std::string& file, MergePair& out);
-    /// The JSON array model.merges of "a b" strings or [a, b] pairs, into `out`.
+    /// The JSON array model.merges of "a b" strings or [a, b] pairs, into `out`; at an entry of the wrong shape,
+    /// its error, with the entries before it in `out`.
     static Status readMerges(const nlohmann::json& merges, const std::string& file, std::vector<MergePair>& out);
 
     /// Appends the ids of one pre-tokenized piece (raw bytes) to `out`.

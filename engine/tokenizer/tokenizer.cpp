@@ -13,6 +13,7 @@
 #include <deque>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
@@ -32,8 +33,9 @@ constexpr std::string_view kDefaultEos = "<｜end▁of▁sentence｜>";
 struct BpeTables {
     bool hasVocab = false, hasMerges = false; ///< taken (an object, an array); else they stay in the DOM
     detail::StringIdMap vocab;
-    std::vector<detail::MergePair> merges;
-    Status vocabError, mergesError; ///< the first entry at fault
+    std::set<std::string> badTokens; ///< vocab keys whose (last) value is not a token id; the DOM names the first
+    std::vector<detail::MergePair> merges; ///< up to the first entry of the wrong shape
+    Status mergesError;                    ///< that entry's
 };
 
 class BpeTokenizer final : public Tokenizer {
@@ -253,7 +255,9 @@ Status BpeTokenizer::loadTokenizerJson(const json& j, const std::string& file, B
     }
 
     if (tables && tables->hasVocab) {
-        WS_TRY(tables->vocabError);
+        if (!tables->badTokens.empty())
+            return {Code::FormatError,
+                    file + ": model.vocab[\"" + *tables->badTokens.begin() + "\"] is not a valid token id"};
         m_vocabIds = std::move(tables->vocab);
     } else {
         const auto vocab = model->find("vocab");
@@ -271,19 +275,22 @@ Status BpeTokenizer::loadTokenizerJson(const json& j, const std::string& file, B
     for (const auto& [token, id] : m_vocabIds)
         maxId = std::max(maxId, id);
 
+    // Entry by entry as they come: the merges before the first one of the wrong shape are looked up first.
     std::vector<detail::MergePair> merges;
+    Status mergesError;
     if (tables && tables->hasMerges) {
-        WS_TRY(tables->mergesError);
         merges = std::move(tables->merges);
+        mergesError = tables->mergesError;
     } else {
         const auto m = model->find("merges");
         if (m == model->end())
             return {Code::FormatError, file + ": model.merges is missing"};
-        WS_TRY(detail::Bpe::readMerges(*m, file, merges));
+        mergesError = detail::Bpe::readMerges(*m, file, merges);
     }
     auto bpe = detail::Bpe::build(m_vocabIds, merges, boolField(*model, "ignore_merges", false), file);
     if (!bpe.isOk())
         return bpe.status();
+    WS_TRY(mergesError);
     m_bpe = std::move(bpe).value();
 
     const auto pre = j.find("pre_tokenizer");
@@ -409,8 +416,9 @@ class TokenizerJsonReader {
             if (m_pairDepth == 0) {
                 if (!m_tables.mergesError)
                     return true;
-                detail::MergePair& pair = m_tables.merges.emplace_back();
-                m_tables.mergesError = detail::Bpe::splitMerge(v, m_tables.merges.size() - 1, m_file, pair);
+                detail::MergePair pair;
+                m_tables.mergesError = detail::Bpe::splitMerge(v, m_tables.merges.size(), m_file, pair);
+                if (m_tables.mergesError) m_tables.merges.push_back(std::move(pair));
                 return true;
             }
             m_pair.push_back(std::move(v));
@@ -431,7 +439,7 @@ class TokenizerJsonReader {
             m_mode = Mode::Vocab;
             m_tables.hasVocab = true;
             m_tables.vocab.clear();
-            m_tables.vocabError = Status::ok();
+            m_tables.badTokens.clear();
             return true;
         }
         m_pending = Pending::None;
@@ -552,13 +560,10 @@ class TokenizerJsonReader {
             return true;
         }
         m_tables.vocab[m_token] = static_cast<TokenId>(*v);
+        m_tables.badTokens.erase(m_token); // a repeated key: its last value counts, as in the DOM
         return true;
     }
-    void badVocab() {
-        if (m_tables.vocabError)
-            m_tables.vocabError = {Code::FormatError,
-                                   m_file + ": model.vocab[\"" + m_token + "\"] is not a valid token id"};
-    }
+    void badVocab() { m_tables.badTokens.insert(m_token); }
     void badMerge() {
         if (m_tables.mergesError)
             m_tables.mergesError = {Code::FormatError, m_file + ": model.merges[" +
@@ -581,24 +586,26 @@ class TokenizerJsonReader {
     std::string m_token; ///< the model.vocab key whose id comes next
 };
 
-/// Reads tokenizer.json: the DOM but for model.vocab and model.merges, which go into `tables`.
-Status readTokenizerJson(const fs::path& path, json& out, BpeTables& tables) {
+/// A whole file: NotFound when it is absent.
+Status readText(const fs::path& path, std::string& out) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec))
         return {Code::NotFound, path.string() + ": no such file"};
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return {Code::IoError, path.string() + ": cannot open"};
-    std::string text;
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    in.seekg(0, std::ios::beg);
-    if (size > 0) {
-        text.resize(static_cast<std::size_t>(size));
-        in.read(text.data(), size);
-    }
-    if (in.bad() || (size > 0 && in.gcount() != size))
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad())
         return {Code::IoError, path.string() + ": read error"};
+    out = std::move(text).str();
+    return Status::ok();
+}
+
+/// Reads tokenizer.json: the DOM but for model.vocab and model.merges, which go into `tables`.
+Status readTokenizerJson(const fs::path& path, json& out, BpeTables& tables) {
+    std::string text;
+    WS_TRY(readText(path, text));
     const std::string file = path.string();
     try {
         TokenizerJsonReader reader(out, tables, file);
@@ -611,18 +618,10 @@ Status readTokenizerJson(const fs::path& path, json& out, BpeTables& tables) {
 
 /// Reads and parses a JSON file: NotFound when it is absent, FormatError (with the position) when broken.
 Status readJson(const fs::path& path, json& out) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec))
-        return {Code::NotFound, path.string() + ": no such file"};
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return {Code::IoError, path.string() + ": cannot open"};
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad())
-        return {Code::IoError, path.string() + ": read error"};
+    std::string text;
+    WS_TRY(readText(path, text));
     try {
-        out = json::parse(text.str());
+        out = json::parse(text);
     } catch (const json::exception& e) {
         return {Code::FormatError, path.string() + ": malformed JSON: " + e.what()};
     }

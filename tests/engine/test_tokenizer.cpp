@@ -426,6 +426,8 @@ TEST(TokenizerErrors, MissingOrWrongFieldsNameTheField) {
         {R"({"model": {"vocab": {"a": "zero"}, "merges": []}})", "model.vocab"},
         {R"({"model": {"vocab": {"a": 0}, "merges": ["a b"]}})", "model.merges[0]"},
         {R"({"model": {"vocab": {"a": 0}, "merges": [7]}})", "model.merges[0]"},
+        {R"({"model": {"vocab": {"z": -1, "a": -1}, "merges": []}})", "model.vocab[\"a\"]"}, // the first by name
+        {R"({"model": {"vocab": {"a": 0}, "merges": ["a zz", 7]}})", "model.merges[0]: token \"zz\""}, // in order
         {R"({"model": {"type": "WordPiece", "vocab": {"a": 0}, "merges": []}})", "model.type"},
         {R"({"model": {"vocab": {"a": 0}, "merges": []}, "pre_tokenizer": {"type": "Whitespace"}})",
          "pre_tokenizer.type"},
@@ -491,6 +493,9 @@ TEST(TokenizerErrors, StreamedAndParsedTokenizerJsonAgree) {
     texts.push_back(head + R"("model": {"type": "BPE", "vocab": 5, "merges": [], "vocab": {"a": 0}}})");
     texts.push_back(head + R"("model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "vocab": 5}})");
     texts.push_back(head + R"("model": {"type": "BPE", "vocab": {"a": 0, "a": 1, "aa": 2}, "merges": ["a a"]}})");
+    texts.push_back(head + R"("model": {"type": "BPE", "vocab": {"a": "x", "a": 0, "aa": 1}, "merges": ["a a"]}})");
+    texts.push_back(head + R"("model": {"type": "BPE", "vocab": {"z": -1, "a": -1}, "merges": []}})");
+    texts.push_back(head + R"("model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a zz", 7]}})");
 
     int loaded = 0, refused = 0;
     for (const std::string& text : texts) {
@@ -516,9 +521,9 @@ TEST(TokenizerErrors, StreamedAndParsedTokenizerJsonAgree) {
         for (const char* sample : {"hello world", "he's here", "aaa", "wor<｜end▁of▁sentence｜>"})
             EXPECT_EQ(a.encode(sample, true), b.encode(sample, true)) << sample;
     }
-    // The two tiny files, the gap, no merges, the repeated merge, "vocab" elsewhere, four of the five with repeated
-    // keys.
-    EXPECT_EQ(loaded, 10);
+    // The two tiny files, the gap, no merges, the repeated merge, "vocab" elsewhere, five of the eight with repeated
+    // keys and the like.
+    EXPECT_EQ(loaded, 11);
     EXPECT_GT(refused, 25);
 }
 

@@ -40,7 +40,23 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__SANITIZE_THREAD__) || defined(WS_CUDA_EMU_HOST_THREADS) || !defined(__x86_64__)
+// The sanitizers in use: GCC's macros, or Clang's __has_feature.
+#if defined(WS_CUDA_EMU_ASAN)
+#define WS_CUDA_EMU_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define WS_CUDA_EMU_TSAN 1
+#endif
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) && !defined(WS_CUDA_EMU_ASAN)
+#define WS_CUDA_EMU_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer) && !defined(WS_CUDA_EMU_TSAN)
+#define WS_CUDA_EMU_TSAN 1
+#endif
+#endif
+
+#if defined(WS_CUDA_EMU_TSAN) || defined(WS_CUDA_EMU_HOST_THREADS) || !defined(__x86_64__)
 #define WS_CUDA_EMU_THREADS 1
 #else
 #define WS_CUDA_EMU_THREADS 0
@@ -48,7 +64,7 @@
 // lane_switch.cpp: stores the stack pointer in *save and switches to the stack at `load`.
 extern "C" void ws_emu_switch(void** save, void* load);
 extern "C" void ws_emu_lane_start();
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WS_CUDA_EMU_ASAN)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -338,7 +354,7 @@ class Lanes {
     Lanes& operator=(const Lanes&) = delete;
     ~Lanes() {
         for (Lane& l : m_lanes) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WS_CUDA_EMU_ASAN)
             ASAN_UNPOISON_MEMORY_REGION(l.stack, kStack); // frames of suspended lanes
 #endif
             munmap(l.stack - kGuard, kStack + kGuard);
@@ -375,11 +391,11 @@ class Lanes {
     /// From a lane: back to run(), which resumes the lane in its next round.
     void yield() {
         Lane& l = m_lanes[static_cast<std::size_t>(m_current)];
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WS_CUDA_EMU_ASAN)
         __sanitizer_start_switch_fiber(&l.fakeStack, m_hostBottom, m_hostSize);
 #endif
         ws_emu_switch(&l.sp, m_hostSp);
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WS_CUDA_EMU_ASAN)
         __sanitizer_finish_switch_fiber(l.fakeStack, &m_hostBottom, &m_hostSize);
 #endif
     }
@@ -387,7 +403,9 @@ class Lanes {
     std::uint64_t m_progress = 0; // barrier arrivals and returns, for the deadlock check
 
   private:
-    static constexpr std::size_t kStack = 256 * 1024, kGuard = 4096;
+    // A guard of 64 KiB below each stack: an overflowing frame faults there rather than writing into the next
+    // lane's stack (frames up to that size; the kernels' are far smaller).
+    static constexpr std::size_t kStack = 256 * 1024, kGuard = 64 * 1024;
     struct Lane {
         char* stack = nullptr;
         void* sp = nullptr; // saved by ws_emu_switch while the lane is suspended
@@ -400,7 +418,7 @@ class Lanes {
 
     static void laneMain(long id) {
         Lanes& self = local();
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WS_CUDA_EMU_ASAN)
         __sanitizer_finish_switch_fiber(nullptr, &self.m_hostBottom, &self.m_hostSize);
 #endif
         for (;;) {
@@ -415,7 +433,7 @@ class Lanes {
         void* map = mmap(nullptr, kStack + kGuard, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
                          -1, 0);
         if (map == MAP_FAILED) fail("no memory for a thread's stack");
-        mprotect(map, kGuard, PROT_NONE); // an overflow faults
+        if (mprotect(map, kGuard, PROT_NONE) != 0) fail("cannot protect a thread's stack guard");
         Lane& l = m_lanes.emplace_back();
         l.stack = static_cast<char*>(map) + kGuard;
         // What ws_emu_switch pops, from the lowest address: MXCSR and the x87 control word (their defaults),
@@ -435,12 +453,12 @@ class Lanes {
     }
 
     void enter(Lane& l) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WS_CUDA_EMU_ASAN)
         void* fake = nullptr;
         __sanitizer_start_switch_fiber(&fake, l.stack, kStack);
 #endif
         ws_emu_switch(&m_hostSp, l.sp);
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WS_CUDA_EMU_ASAN)
         __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
 #endif
     }

@@ -3,7 +3,8 @@
 // from it. swapcontext does the same plus a sigprocmask system call, which took 90 % of the emulator's time.
 // A new lane's stack is laid out by Lanes::addLane so that the first switch into it returns into
 // ws_emu_lane_start, which calls r13(r12) and never returns.
-#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !defined(WS_CUDA_EMU_HOST_THREADS)
+// (Defined on every x86-64 build; cuda_emu.h leaves it unused where CUDA threads are host threads.)
+#if defined(__x86_64__)
 
 asm(R"(
     .pushsection .text
