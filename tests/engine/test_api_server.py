@@ -1207,7 +1207,7 @@ def part_fairness(port, model_id):
     def one(i):
         try:
             barrier.wait(30)
-            s = Stream(port, {"model": model_id, "messages": msgs("Story %d, please." % i), "max_tokens": 200,
+            s = Stream(port, {"model": model_id, "messages": msgs("Story %d, please." % i), "max_tokens": 64,
                               "temperature": 1.0, "seed": 50 + i})
             s.read_all()
             r = s.parsed()
@@ -1225,7 +1225,7 @@ def part_fairness(port, model_id):
         t.join(300)
     a, b = out
     ok = all(x and x.get("status") == 200 and x.get("done") and x.get("first") is not None for x in out)
-    check("fairness (parallel 2): both streams of 200 tokens progress at once",
+    check("fairness (parallel 2): both streams of 64 tokens progress at once",
           ok and b["first"] < a["end"] and a["first"] < b["end"], short(out))
 
 
