@@ -13,12 +13,16 @@ struct KernelSet {
     void (*axpy)(float a, const float* x, float* y, int n);
     void (*weightedSum)(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
                         float* y, std::int64_t ldy);
+    /// scoresFew, or null where this level has no kernel for it (scoresFewPortable then).
+    void (*scores)(const ScoreQueries& q, const float* c, std::int64_t ldc, int n, float* s, std::int64_t lds);
 };
 
 KernelSet portableKernels();
 /// The portable weightedSum.
 void weightedSumPortable(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
                          float* y, std::int64_t ldy);
+/// The portable scoresFew (the tests compare it with the kernels).
+void scoresFewPortable(const ScoreQueries& q, const float* c, std::int64_t ldc, int n, float* s, std::int64_t lds);
 KernelSet avx2Kernels();   ///< AVX2 + FMA + F16C
 /// AVX2 with the transposed-tile GEMM at every token count (avx2Kernels uses a dot-product form for a few), so
 /// tests and benchmarks reach both.

@@ -401,53 +401,58 @@ WS_AVX2 void axpyAvx2(float a, const float* x, float* y, int n) {
     for (; i < n; ++i) y[i] += a * x[i];
 }
 
-// weightedSum's columns [j, j + 16) for rows k0 … k0 + 5 over cache rows t0 … t0 + nt (weights interleaved in pt,
-// 8 floats per row): 12 accumulators, two loads of the cache row and 6 broadcasts per 12 FMAs. kFull: 16 columns
-// (plain loads); otherwise the first `cols` under a mask. fetch: the first pass over these rows, which prefetches.
-template <bool kFull>
-WS_AVX2 inline void weightedSum6x16(const float* pt, int km, const float* c, std::int64_t ldc, int t0, int nt, int n,
-                                    int cols, bool fresh, bool fetch, float* y, std::int64_t ldy) {
-    const __m256i m0 = laneMask(cols), m1 = laneMask(cols - 8);
-    __m256 acc[6][2];
-#pragma GCC unroll 6
-    for (int k = 0; k < 6; ++k) {
-        acc[k][0] = fresh || k >= km ? _mm256_setzero_ps() : loadCols<kFull>(y + k * ldy, m0);
-        acc[k][1] = fresh || k >= km ? _mm256_setzero_ps() : loadCols<kFull>(y + k * ldy + 8, m1);
-    }
+// weightedSum's columns [j, j + 8V) for rows k0 … k0 + 3 over cache rows t0 … t0 + nt (weights interleaved in pt,
+// 4 floats per row): 4V accumulators, V loads of the cache row and 4 broadcasts per 4V FMAs (V = 3: 12 and 7 —
+// 6 rows × 16 columns took 8 loads per 12 FMAs and left 2 of its 6 rows idle for 16 or 32 rows, ~1.2× slower at
+// 16 heads). kFull: 8V columns (plain loads); otherwise the first `cols` under masks. fetch: the first pass over
+// these rows, which prefetches.
+template <int V, bool kFull>
+WS_AVX2 inline void weightedSum4(const float* pt, int km, const float* c, std::int64_t ldc, int t0, int nt, int n,
+                                 int cols, bool fresh, bool fetch, float* y, std::int64_t ldy) {
+    __m256i mask[V];
+#pragma GCC unroll 3
+    for (int v = 0; v < V; ++v) mask[v] = laneMask(cols - 8 * v);
+    __m256 acc[4][V];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k)
+#pragma GCC unroll 3
+        for (int v = 0; v < V; ++v)
+            acc[k][v] = fresh || k >= km ? _mm256_setzero_ps() : loadCols<kFull>(y + k * ldy + 8 * v, mask[v]);
     // Rows a cache line apart or more: fetched 16 ahead (a walk down a column defeats the hardware prefetchers).
     const float* ct = c + t0 * ldc;
     for (int t = 0; t < nt; ++t, ct += ldc) {
         if (fetch && t0 + t + 16 < n) _mm_prefetch(reinterpret_cast<const char*>(ct + 16 * ldc), _MM_HINT_T0);
-        const __m256 c0 = loadCols<kFull>(ct, m0), c1 = loadCols<kFull>(ct + 8, m1);
-        const float* w = pt + 8 * t;
-#pragma GCC unroll 6
-        for (int k = 0; k < 6; ++k) {
+        __m256 cv[V];
+#pragma GCC unroll 3
+        for (int v = 0; v < V; ++v) cv[v] = loadCols<kFull>(ct + 8 * v, mask[v]);
+        const float* w = pt + 4 * t;
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
             const __m256 b = _mm256_broadcast_ss(w + k);
-            acc[k][0] = _mm256_fmadd_ps(b, c0, acc[k][0]);
-            acc[k][1] = _mm256_fmadd_ps(b, c1, acc[k][1]);
+#pragma GCC unroll 3
+            for (int v = 0; v < V; ++v) acc[k][v] = _mm256_fmadd_ps(b, cv[v], acc[k][v]);
         }
     }
-#pragma GCC unroll 6
-    for (int k = 0; k < 6; ++k) {
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
         if (k >= km) continue;
-        if (kFull) {
-            _mm256_storeu_ps(y + k * ldy, acc[k][0]);
-            _mm256_storeu_ps(y + k * ldy + 8, acc[k][1]);
-        } else {
-            _mm256_maskstore_ps(y + k * ldy, m0, acc[k][0]);
-            _mm256_maskstore_ps(y + k * ldy + 8, m1, acc[k][1]);
+#pragma GCC unroll 3
+        for (int v = 0; v < V; ++v) {
+            if (kFull) _mm256_storeu_ps(y + k * ldy + 8 * v, acc[k][v]);
+            else _mm256_maskstore_ps(y + k * ldy + 8 * v, mask[v], acc[k][v]);
         }
     }
 }
 
-// 6 weighted sums × 16 columns at a time (16 ymm registers), the cache rows in blocks of 128, partial sums parked
-// in y between blocks. Up to 8 groups of 6 sums (48 heads) take turns on each block's 16 columns while they are
-// in L1, so a block is read from memory once per 48 sums, not once per 6 (decode after 4K tokens on 16 heads read
-// the whole latent cache three times; DeepSeek-V3's 128 heads would have read it 22 times).
+// 4 weighted sums × 24 columns at a time (12 ymm accumulators), the cache rows in blocks of 128, partial sums
+// parked in y between blocks; the last columns 8 or 16 at a time (a 24-wide tile over them would multiply zeros).
+// Up to 12 groups of 4 sums (48 heads) take turns on each block's 24 columns while they are in L1, so a block is
+// read from memory once per 48 sums, not once per 4 (decode after 4K tokens on 16 heads read the whole latent cache
+// three times with one group per pass; DeepSeek-V3's 128 heads would have read it 22 times).
 WS_AVX2 void weightedSumAvx2(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width,
                              float* y, std::int64_t ldy) {
-    constexpr int kRows = 128, kHeads = 6, kGroups = 8;
-    alignas(32) float pt[kGroups][kRows * 8];
+    constexpr int kRows = 128, kHeads = 4, kGroups = 12;
+    alignas(32) float pt[kGroups][kRows * kHeads];
     for (int b0 = 0; b0 < m; b0 += kHeads * kGroups) {
         const int groups = std::min(kGroups, (m - b0 + kHeads - 1) / kHeads);
         for (int t0 = 0; t0 < std::max(n, 1); t0 += kRows) {
@@ -456,27 +461,55 @@ WS_AVX2 void weightedSumAvx2(const float* p, std::int64_t ldp, int m, const floa
                 const int k0 = b0 + g * kHeads, km = std::min(kHeads, m - k0);
                 for (int k = 0; k < kHeads; ++k) { // rows past m weigh nothing
                     const float* pr = p + (k0 + k) * ldp + t0;
-                    for (int t = 0; t < nt; ++t) pt[g][8 * t + k] = k < km ? pr[t] : 0.0f;
+                    for (int t = 0; t < nt; ++t) pt[g][kHeads * t + k] = k < km ? pr[t] : 0.0f;
                 }
             }
-            for (int j = 0; j < width; j += 16)
+            for (int j = 0; j < width; j += 24) {
+                const int cols = std::min(24, width - j);
                 for (int g = 0; g < groups; ++g) {
                     const int k0 = b0 + g * kHeads, km = std::min(kHeads, m - k0);
                     float* yj = y + k0 * ldy + j;
-                    if (width - j >= 16)
-                        weightedSum6x16<true>(pt[g], km, c + j, ldc, t0, nt, n, 16, t0 == 0, g == 0, yj, ldy);
-                    else
-                        weightedSum6x16<false>(pt[g], km, c + j, ldc, t0, nt, n, width - j, t0 == 0, g == 0, yj, ldy);
+                    const bool fresh = t0 == 0, fetch = g == 0;
+                    if (cols == 24) weightedSum4<3, true>(pt[g], km, c + j, ldc, t0, nt, n, 24, fresh, fetch, yj, ldy);
+                    else if (cols == 16) weightedSum4<2, true>(pt[g], km, c + j, ldc, t0, nt, n, 16, fresh, fetch, yj, ldy);
+                    else if (cols == 8) weightedSum4<1, true>(pt[g], km, c + j, ldc, t0, nt, n, 8, fresh, fetch, yj, ldy);
+                    else if (cols > 16) weightedSum4<3, false>(pt[g], km, c + j, ldc, t0, nt, n, cols, fresh, fetch, yj, ldy);
+                    else if (cols > 8) weightedSum4<2, false>(pt[g], km, c + j, ldc, t0, nt, n, cols, fresh, fetch, yj, ldy);
+                    else weightedSum4<1, false>(pt[g], km, c + j, ldc, t0, nt, n, cols, fresh, fetch, yj, ldy);
                 }
+            }
+        }
+    }
+}
+
+// scoresFew: tile16 with the roles of the float GEMM swapped — the 16 query rows of a block as its weights (laid out
+// once per step by ScoreQueries, where the GEMM transposed every 16 cache rows it met, ~12 % of a decode step after
+// 4K tokens), 6 cache rows at a time as its tokens, broadcast where they lie. Columns in chunks of 256 (16 KB of
+// the block stays in L1 while the 6 rows pass); the same products in the same order as the GEMM's, so the same
+// sums to the bit.
+WS_AVX2 void scoresAvx2(const ScoreQueries& q, const float* c, std::int64_t ldc, int n, float* s, std::int64_t lds) {
+    constexpr int kChunk = 256, kRows = 6;
+    alignas(32) float st[kRows * 16];
+    for (int b = 0; 16 * b < q.m; ++b) {
+        const int nr = std::min(16, q.m - 16 * b);
+        const float* wt = q.tiles.data() + static_cast<std::size_t>(b) * static_cast<std::size_t>(q.width) * 16;
+        for (int t = 0; t < n; t += kRows) {
+            const int nt = std::min(kRows, n - t);
+            for (int k0 = 0; k0 < q.width; k0 += kChunk)
+                kTileFull[nt - 1](wt + 16 * k0, c + t * ldc + k0, ldc, std::min(kChunk, q.width - k0), st, 16, 16, k0 == 0);
+            for (int i = 0; i < nr; ++i)
+                for (int u = 0; u < nt; ++u) s[(16 * b + i) * lds + t + u] = st[16 * u + i];
         }
     }
 }
 
 } // namespace
 
-KernelSet avx2Kernels() { return {"avx2", rowsAvx2<true>, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumAvx2}; }
+KernelSet avx2Kernels() {
+    return {"avx2", rowsAvx2<true>, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumAvx2, scoresAvx2};
+}
 KernelSet avx2TiledKernels() {
-    return {"avx2-tiles", rowsAvx2<false>, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumAvx2};
+    return {"avx2-tiles", rowsAvx2<false>, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumAvx2, scoresAvx2};
 }
 
 } // namespace ws::cpu

@@ -60,8 +60,19 @@ void weightedSumPortable(const float* p, std::int64_t ldp, int m, const float* c
         }
 }
 
+void scoresFewPortable(const ScoreQueries& q, const float* c, std::int64_t ldc, int n, float* s, std::int64_t lds) {
+    for (int k = 0; k < q.m; ++k) {
+        const float* tile = q.tiles.data() + static_cast<std::size_t>(k / 16) * q.width * 16 + k % 16;
+        for (int t = 0; t < n; ++t) {
+            float acc = 0.0f;
+            for (int j = 0; j < q.width; ++j) acc += tile[static_cast<std::size_t>(j) * 16] * c[t * ldc + j];
+            s[k * lds + t] = acc;
+        }
+    }
+}
+
 KernelSet portableKernels() {
-    return {"portable", rowsPortable, axpyRowsPortable, dotPortable, axpyPortable, weightedSumPortable};
+    return {"portable", rowsPortable, axpyRowsPortable, dotPortable, axpyPortable, weightedSumPortable, nullptr};
 }
 
 } // namespace ws::cpu

@@ -168,6 +168,20 @@ void weightedSum(const float* p, std::int64_t ldp, int m, const float* c, std::i
                  std::int64_t ldy) {
     s_kernels.weightedSum(p, ldp, m, c, ldc, n, width, y, ldy);
 }
+void ScoreQueries::assign(const float* q, std::int64_t ldq, int rows, int cols) {
+    m = rows;
+    width = cols;
+    const int blocks = (rows + 15) / 16;
+    tiles.assign(static_cast<std::size_t>(blocks) * static_cast<std::size_t>(cols) * 16, 0.0f);
+    for (int k = 0; k < rows; ++k) {
+        float* tile = tiles.data() + static_cast<std::size_t>(k / 16) * static_cast<std::size_t>(cols) * 16 + k % 16;
+        for (int j = 0; j < cols; ++j) tile[static_cast<std::size_t>(j) * 16] = q[k * ldq + j];
+    }
+}
+void scoresFew(const ScoreQueries& q, const float* c, std::int64_t ldc, int n, float* s, std::int64_t lds) {
+    (s_kernels.scores ? s_kernels.scores : scoresFewPortable)(q, c, ldc, n, s, lds);
+}
+bool scoresFewPays(int m) { return s_kernels.scores != nullptr && m > 12; }
 void axpyRows(const Matrix& W, int r, int n, const float* a, float* y) {
     if (!isBlockQuantized(W.dtype)) return s_kernels.axpyRows(W, r, n, a, y);
     thread_local std::vector<float> row;

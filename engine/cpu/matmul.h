@@ -46,6 +46,21 @@ void axpyRows(const Matrix& W, int r, int n, const float* a, float* y);
 void weightedSum(const float* p, std::int64_t ldp, int m, const float* c, std::int64_t ldc, int n, int width, float* y,
                  std::int64_t ldy);
 
+/// Query rows laid out for scoresFew, once per set of queries (a decode step's heads) for every chunk of the cache:
+/// blocks of 16 rows, each column-major (tiles[(b·width + j)·16 + i] = q[(16b + i)·ldq + j]), zeros past m.
+struct ScoreQueries {
+    int m = 0, width = 0;
+    std::vector<float> tiles;
+    void assign(const float* q, std::int64_t ldq, int rows, int cols);
+};
+/// s[k·lds + t] = Σ_{j<width} q_k[j] · c[t·ldc + j] for k < q.m, t < n (overwritten): every query row against n
+/// cache rows, each cache row read once for all of them, 16 query rows × 6 cache rows of sums in registers.
+void scoresFew(const ScoreQueries& q, const float* c, std::int64_t ldc, int n, float* s, std::int64_t lds);
+/// True where scoresFew beats the float GEMM of matmulRows (the cache rows as its weights) for m query rows: a kernel
+/// at the level in use (AVX2; not AVX-512 nor portable) and more than 12 rows (up to 12 the GEMM's dot form wastes
+/// nothing on a block's padding, and above it the GEMM's tiles sum in scoresFew's order: the same scores).
+bool scoresFewPays(int m);
+
 /// Decode's attention over a latent cache (mla.cpp): lat[k·R + j] = Σ_{t<len[k]} softmax_t(scale · qp_k·c_t) ·
 /// c_t[j] for the m query rows k (qp [m, W]) over the cache c [n, W] (latent in its first R columns), j < R; the
 /// cache rows split over the pool's threads and read once (flash-decoding: running maxima and sums, the threads'

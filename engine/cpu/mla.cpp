@@ -89,6 +89,11 @@ void attendFew(ThreadPool& pool, const float* qp, int m, const std::vector<int>&
     const auto mR = static_cast<std::size_t>(m) * static_cast<std::size_t>(R);
     std::vector<float> po(static_cast<std::size_t>(parts) * mR), pmax(static_cast<std::size_t>(parts) * m),
         psum(pmax.size());
+    // The scores: scoresFew where the level has a kernel for it (the queries laid out once for every chunk),
+    // otherwise the float GEMM with the chunk's cache rows as its weights.
+    ScoreQueries queries;
+    const bool ownKernel = scoresFewPays(m);
+    if (ownKernel) queries.assign(qp, W, m, W);
     pool.parallelFor(parts, [&](std::int64_t b, std::int64_t e) {
         thread_local std::vector<float> s, part;
         s.resize(static_cast<std::size_t>(m) * kChunk);
@@ -104,13 +109,18 @@ void attendFew(ThreadPool& pool, const float* qp, int m, const std::vector<int>&
             std::fill(sum, sum + m, 0.0f);
             for (int t0 = lo; t0 < hi; t0 += kChunk) {
                 const int nc = std::min(kChunk, hi - t0);
-                Matrix chunk; // float rows [nc, W]
-                chunk.rows = nc;
-                chunk.cols = W;
-                chunk.data = cache + static_cast<std::size_t>(t0) * static_cast<std::size_t>(W);
-                MatJob scores{&chunk, qp, m, s.data()};
-                scores.ldy = kChunk;
-                matmulRows(scores, 0, nc);
+                const float* rows = cache + static_cast<std::size_t>(t0) * static_cast<std::size_t>(W); // [nc, W]
+                if (ownKernel) {
+                    scoresFew(queries, rows, W, nc, s.data(), kChunk);
+                } else {
+                    Matrix chunk;
+                    chunk.rows = nc;
+                    chunk.cols = W;
+                    chunk.data = rows;
+                    MatJob scores{&chunk, qp, m, s.data()};
+                    scores.ldy = kChunk;
+                    matmulRows(scores, 0, nc);
+                }
                 bool any = false;
                 for (int k = 0; k < m; ++k) {
                     float* sk = s.data() + static_cast<std::size_t>(k) * kChunk;
@@ -129,7 +139,7 @@ void attendFew(ThreadPool& pool, const float* qp, int m, const std::vector<int>&
                     any = true;
                 }
                 if (!any) continue;
-                weightedSum(s.data(), kChunk, m, static_cast<const float*>(chunk.data), W, nc, R, part.data(), R);
+                weightedSum(s.data(), kChunk, m, rows, W, nc, R, part.data(), R);
                 for (std::size_t i = 0; i < mR; ++i) o[i] += part[i];
             }
         }

@@ -243,14 +243,17 @@ TEST_P(KernelTest, BlockQuantizedMatmulMatchesFloat64) {
     }
 }
 
-// Attention's weighted sums over the cache: every head count (a full group of 16, a partial one, several groups),
-// row count (several blocks of 128, none) and width (a partial 16-column chunk), strided rows, against float64; the
-// outputs beyond `width` untouched.
+// Attention's weighted sums over the cache: every head count (a full group, a partial one, several groups, AVX2's
+// batches of 48), row count (several blocks of 128, none) and width (AVX2's 24 columns at a time, the tails of 16 and
+// 8 whole and under masks), strided rows, against float64; the outputs beyond `width` untouched.
 TEST_P(KernelTest, WeightedSumMatchesFloat64) {
-    std::mt19937 rng(11);
-    for (const auto& [m, n, width] : {std::tuple{16, 300, 64}, std::tuple{5, 17, 40}, std::tuple{37, 129, 16},
-                                      std::tuple{1, 1, 3}, std::tuple{3, 0, 20},
-                                      std::tuple{100, 260, 50}}) { // n = 0: zeros; m = 100: AVX2's batches of 48
+    const unsigned seed = std::random_device{}();
+    std::printf("[kernels %s] seed %u\n", ws::cpu::kernelName(), seed);
+    std::mt19937 rng(seed);
+    for (const auto& [m, n, width] :
+         {std::tuple{16, 300, 64}, std::tuple{5, 17, 40}, std::tuple{37, 129, 16}, std::tuple{32, 70, 128},
+          std::tuple{6, 9, 37}, std::tuple{4, 200, 530}, std::tuple{9, 3, 8}, std::tuple{1, 1, 3}, std::tuple{3, 0, 20},
+          std::tuple{100, 260, 50}}) { // n = 0: zeros
         const std::int64_t ldp = n + 3, ldc = width + 7, ldy = width + 5;
         const auto p = randomVec(static_cast<std::size_t>(m * ldp), rng);
         const auto c = randomVec(static_cast<std::size_t>(n * ldc), rng);
@@ -271,6 +274,57 @@ TEST_P(KernelTest, WeightedSumMatchesFloat64) {
                 ASSERT_EQ(y[static_cast<std::size_t>(k * ldy + j)], 42.0f) << "wrote past width";
         }
         EXPECT_LT(maxRel, 1e-5) << m << "x" << n << "x" << width;
+    }
+}
+
+// Decode's scores (scoresFew) against float64: head counts within one block of 16 and past it (a partial third
+// block; 128, DeepSeek-V3's heads), cache rows in runs of 6 with a partial last, widths over several 256-column
+// chunks with a partial last (576: the latent and the roped key) and a short one; strided rows, outputs past n
+// untouched. Where attention takes it over from the float GEMM (scoresFewPays), the GEMM's sums over the same rows
+// to the bit.
+TEST_P(KernelTest, DecodeScoresMatchFloat64) {
+    const unsigned seed = std::random_device{}();
+    std::printf("[kernels %s] seed %u\n", ws::cpu::kernelName(), seed);
+    std::mt19937 rng(seed);
+    for (const auto& [m, n, width] : {std::tuple{16, 64, 576}, std::tuple{37, 13, 300}, std::tuple{5, 1, 7},
+                                      std::tuple{1, 6, 256}, std::tuple{128, 20, 72}, std::tuple{17, 0, 40}}) {
+        const std::int64_t ldq = width + 3, ldc = width + 5, lds = n + 2;
+        const auto q = randomVec(static_cast<std::size_t>(m * ldq), rng);
+        const auto c = randomVec(static_cast<std::size_t>(std::max(n, 1) * ldc), rng);
+        ws::cpu::ScoreQueries sq;
+        sq.assign(q.data(), ldq, m, width);
+        std::vector<float> s(static_cast<std::size_t>(m * lds), 42.0f);
+        ws::cpu::scoresFew(sq, c.data(), ldc, n, s.data(), lds);
+        double maxRel = 0.0;
+        for (int k = 0; k < m; ++k) {
+            for (int t = 0; t < n; ++t) {
+                double ref = 0.0, mag = 0.0;
+                for (int j = 0; j < width; ++j) {
+                    const double v = static_cast<double>(q[static_cast<std::size_t>(k * ldq + j)]) * c[static_cast<std::size_t>(t * ldc + j)];
+                    ref += v;
+                    mag += std::abs(v);
+                }
+                maxRel = std::max(maxRel, std::abs(s[static_cast<std::size_t>(k * lds + t)] - ref) / (mag + 1e-30));
+            }
+            for (std::int64_t t = n; t < lds; ++t)
+                ASSERT_EQ(s[static_cast<std::size_t>(k * lds + t)], 42.0f) << "wrote past n";
+        }
+        EXPECT_LT(maxRel, 1e-5) << m << "x" << n << "x" << width;
+        if (!ws::cpu::scoresFewPays(m) || n == 0) continue;
+        std::vector<float> packed(static_cast<std::size_t>(n * width)); // the GEMM's way: cache rows as weights
+        for (int t = 0; t < n; ++t)
+            std::copy_n(c.begin() + t * ldc, width, packed.begin() + static_cast<std::ptrdiff_t>(t) * width);
+        ws::Matrix rows;
+        rows.rows = n;
+        rows.cols = width;
+        rows.data = packed.data();
+        std::vector<float> g(static_cast<std::size_t>(m * lds), 42.0f);
+        ws::cpu::MatJob job{&rows, q.data(), m, g.data(), ldq, lds};
+        ws::cpu::matmulRows(job, 0, n);
+        for (int k = 0; k < m; ++k)
+            for (int t = 0; t < n; ++t)
+                ASSERT_EQ(s[static_cast<std::size_t>(k * lds + t)], g[static_cast<std::size_t>(k * lds + t)])
+                    << "head " << k << " row " << t << " of " << m << "x" << n << "x" << width;
     }
 }
 
