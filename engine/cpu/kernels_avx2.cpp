@@ -1,6 +1,7 @@
 // AVX2 + FMA + F16C kernels for CPUs without AVX-512 (Zen 2/3, Intel client cores), compiled per function for
 // those instructions and chosen at run time by matmul.cpp. Same structure as kernels_avx512.cpp, 8 lanes wide.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -503,13 +504,50 @@ WS_AVX2 void scoresAvx2(const ScoreQueries& q, const float* c, std::int64_t ldc,
     }
 }
 
+// x[i] = exp(x[i] − shift), 8 at a time: 2^k · e^r with k = round(x·log₂e) and r = x − k·ln 2 (ln 2 in two parts,
+// so r keeps its low bits), e^r by Cephes' expf polynomial of degree 7 (within ~1.5 ulp of the float64 value over
+// the whole range); below e^−87.3 (no normal float) 0, a NaN stays NaN. The sum in double, 4 lanes at a time. The
+// tail through std::exp.
+WS_AVX2 double expShiftSumAvx2(float* x, int n, float shift) {
+    const __m256 lo = _mm256_set1_ps(-87.3365447f), hi = _mm256_set1_ps(88.3762626f), sh = _mm256_set1_ps(shift);
+    __m256d sum = _mm256_setzero_pd();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_sub_ps(_mm256_loadu_ps(x + i), sh);
+        const __m256 under = _mm256_cmp_ps(v, lo, _CMP_LT_OQ);
+        const __m256 a = _mm256_min_ps(hi, _mm256_max_ps(lo, v)); // a NaN passes both (the second operand's)
+        const __m256 k = _mm256_round_ps(_mm256_mul_ps(a, _mm256_set1_ps(1.44269504088896341f)),
+                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), a);
+        r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+        __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+        const __m256 e = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+        const __m256i pow2 = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+        const __m256 y = _mm256_andnot_ps(under, _mm256_mul_ps(e, _mm256_castsi256_ps(pow2)));
+        _mm256_storeu_ps(x + i, y);
+        sum = _mm256_add_pd(sum, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(y)),
+                                               _mm256_cvtps_pd(_mm256_extractf128_ps(y, 1))));
+    }
+    alignas(32) double part[4];
+    _mm256_store_pd(part, sum);
+    double total = (part[0] + part[1]) + (part[2] + part[3]);
+    for (; i < n; ++i) total += x[i] = std::exp(x[i] - shift);
+    return total;
+}
+
 } // namespace
 
 KernelSet avx2Kernels() {
-    return {"avx2", rowsAvx2<true>, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumAvx2, scoresAvx2};
+    return {"avx2", rowsAvx2<true>, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumAvx2, scoresAvx2, expShiftSumAvx2};
 }
 KernelSet avx2TiledKernels() {
-    return {"avx2-tiles", rowsAvx2<false>, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumAvx2, scoresAvx2};
+    return {"avx2-tiles", rowsAvx2<false>, axpyRowsAvx2, dotAvx2, axpyAvx2, weightedSumAvx2, scoresAvx2,
+            expShiftSumAvx2};
 }
 
 } // namespace ws::cpu

@@ -647,7 +647,7 @@ WS_AVX512 void weightedSumAvx512(const float* p, std::int64_t ldp, int m, const 
 bool g_fp8ViaBf16 = true;
 
 KernelSet avx512Kernels() {
-    return {"avx512", rowsAvx512, axpyRowsAvx512, dotAvx512, axpyAvx512, weightedSumAvx512, nullptr};
+    return {"avx512", rowsAvx512, axpyRowsAvx512, dotAvx512, axpyAvx512, weightedSumAvx512, nullptr, nullptr};
 }
 
 } // namespace ws::cpu

@@ -72,7 +72,7 @@ void scoresFewPortable(const ScoreQueries& q, const float* c, std::int64_t ldc, 
 }
 
 KernelSet portableKernels() {
-    return {"portable", rowsPortable, axpyRowsPortable, dotPortable, axpyPortable, weightedSumPortable, nullptr};
+    return {"portable", rowsPortable, axpyRowsPortable, dotPortable, axpyPortable, weightedSumPortable, nullptr, nullptr};
 }
 
 } // namespace ws::cpu

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "cpu/gemm_int8.h"
 #include "cpu/kernels.h"
+#include "cpu/ops.h"
 #include "model/quant.h"
 
 namespace ws::cpu {
@@ -180,6 +182,12 @@ void ScoreQueries::assign(const float* q, std::int64_t ldq, int rows, int cols) 
 }
 void scoresFew(const ScoreQueries& q, const float* c, std::int64_t ldc, int n, float* s, std::int64_t lds) {
     (s_kernels.scores ? s_kernels.scores : scoresFewPortable)(q, c, ldc, n, s, lds);
+}
+double expShiftSum(float* x, int n, float shift) {
+    if (s_kernels.expShiftSum) return s_kernels.expShiftSum(x, n, shift);
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i) sum += x[i] = std::exp(x[i] - shift);
+    return sum;
 }
 bool scoresFewPays(int m) { return s_kernels.scores != nullptr && m > 12; }
 void axpyRows(const Matrix& W, int r, int n, const float* a, float* y) {

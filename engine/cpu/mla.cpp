@@ -130,9 +130,7 @@ void attendFew(ThreadPool& pool, const float* qp, int m, const std::vector<int>&
                     std::fill(sk + valid, sk + nc, 0.0f);
                     if (valid == 0) continue;
                     const float nm = std::max(mx[k], cm), alpha = std::exp(mx[k] - nm); // 0 on the first rows
-                    float add = 0.0f;
-                    for (int t = 0; t < valid; ++t) add += sk[t] = std::exp(sk[t] - nm);
-                    sum[k] = sum[k] * alpha + add;
+                    sum[k] = sum[k] * alpha + static_cast<float>(expShiftSum(sk, valid, nm));
                     mx[k] = nm;
                     if (alpha != 1.0f)
                         for (float* ok = o + static_cast<std::size_t>(k) * R; ok < o + static_cast<std::size_t>(k + 1) * R; ++ok) *ok *= alpha;

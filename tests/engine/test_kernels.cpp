@@ -12,6 +12,7 @@
 
 #include "cpu/gemm_int8.h"
 #include "cpu/matmul.h"
+#include "cpu/ops.h"
 #include "cpu/thread_pool.h"
 #include "model/quant.h"
 
@@ -275,6 +276,46 @@ TEST_P(KernelTest, WeightedSumMatchesFloat64) {
         }
         EXPECT_LT(maxRel, 1e-5) << m << "x" << n << "x" << width;
     }
+}
+
+// Softmax's exponentials (expShiftSum) against float64 exp: fresh random scores over the whole range a shifted score
+// takes (0 down to far below e^−87, where 0 is right to within 1.2e-38), runs of every length up to a few vectors
+// (the scalar tail), the sum against float64's; a NaN stays NaN, the vector lanes beside it unharmed.
+TEST_P(KernelTest, ExpShiftSumMatchesFloat64) {
+    const unsigned seed = std::random_device{}();
+    std::printf("[kernels %s] seed %u\n", ws::cpu::kernelName(), seed);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> score(-110.0f, 12.0f);
+    for (int n : {0, 1, 7, 8, 9, 31, 1000}) {
+        std::vector<float> x(static_cast<std::size_t>(n));
+        for (auto& v : x) v = score(rng);
+        if (n > 2) x[1] = 12.0f; // the shift itself: e^0 = 1 exactly
+        const std::vector<float> in = x;
+        const double sum = ws::cpu::expShiftSum(x.data(), n, 12.0f);
+        double ref = 0.0, worst = 0.0;
+        for (int i = 0; i < n; ++i) {
+            // of the shifted score as float has it (the subtraction's rounding is the caller's)
+            const double e = std::exp(static_cast<double>(in[static_cast<std::size_t>(i)] - 12.0f));
+            ref += e;
+            const double got = x[static_cast<std::size_t>(i)];
+            if (e < 1.2e-38) { // no normal float: 0 or the denormal
+                ASSERT_LE(got, 1.2e-38) << "x = " << in[static_cast<std::size_t>(i)];
+                ASSERT_GE(got, 0.0);
+            } else {
+                worst = std::max(worst, std::abs(got - e) / e);
+            }
+        }
+        if (n > 2) {
+            EXPECT_EQ(x[1], 1.0f);
+        }
+        EXPECT_LT(worst, 3e-7) << n << " values"; // ~2.5 ulp
+        EXPECT_NEAR(sum, ref, 1e-6 * ref + n * 1.2e-38) << n << " values";
+    }
+    std::vector<float> x(16, -1.0f);
+    x[3] = std::nanf("");
+    const double sum = ws::cpu::expShiftSum(x.data(), 16, 0.0f);
+    EXPECT_TRUE(std::isnan(x[3]) && std::isnan(sum));
+    EXPECT_NEAR(x[2], std::exp(-1.0), 3e-7) << "a NaN spoilt its neighbour";
 }
 
 // Decode's scores (scoresFew) against float64: head counts within one block of 16 and past it (a partial third
