@@ -15,7 +15,7 @@ struct KernelSet {
                         float* y, std::int64_t ldy);
     /// scoresFew, or null where this level has no kernel for it (scoresFewPortable then).
     void (*scores)(const ScoreQueries& q, const float* c, std::int64_t ldc, int n, float* s, std::int64_t lds);
-    /// expShiftSum, or null where this level has none (std::exp then).
+    /// expShiftSum, or null where this level has none (std::exp then: the portable level).
     double (*expShiftSum)(float* x, int n, float shift);
 };
 

@@ -646,8 +646,11 @@ WS_AVX512 void weightedSumAvx512(const float* p, std::int64_t ldp, int m, const 
 
 bool g_fp8ViaBf16 = true;
 
+// The scores of decode's attention stay on the float GEMM here (scoresFew's AVX2 kernel is unmeasured on AVX-512);
+// the softmax's exponentials take AVX2's vectorised ones (every AVX-512 CPU has AVX2 and FMA).
 KernelSet avx512Kernels() {
-    return {"avx512", rowsAvx512, axpyRowsAvx512, dotAvx512, axpyAvx512, weightedSumAvx512, nullptr, nullptr};
+    return {"avx512", rowsAvx512, axpyRowsAvx512, dotAvx512, axpyAvx512, weightedSumAvx512, nullptr,
+            avx2Kernels().expShiftSum};
 }
 
 } // namespace ws::cpu

@@ -23,8 +23,8 @@ inline void siluMul(float* g, const float* u, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
-/// x[i] = exp(x[i] − shift) for i < n, returning their sum (in double): vectorised where the kernels have it (AVX2:
-/// within ~1.5 ulp of exp, 0 below e^−87.3), std::exp elsewhere (matmul.cpp).
+/// x[i] = exp(x[i] − shift) for i < n, returning their sum (in double): vectorised where the kernels have it (AVX2
+/// and AVX-512: within ~1.5 ulp of exp, 0 below e^−87.3), std::exp on the portable level (matmul.cpp).
 double expShiftSum(float* x, int n, float shift);
 
 /// In-place softmax of n scores.
