@@ -505,9 +505,10 @@ WS_AVX2 void scoresAvx2(const ScoreQueries& q, const float* c, std::int64_t ldc,
 }
 
 // x[i] = exp(x[i] − shift), 8 at a time: 2^k · e^r with k = round(x·log₂e) and r = x − k·ln 2 (ln 2 in two parts,
-// so r keeps its low bits), e^r by Cephes' expf polynomial of degree 7 (within ~1.5 ulp of the float64 value over
-// the whole range); below e^−87.3 (no normal float) 0, a NaN stays NaN. The sum in double, 4 lanes at a time. The
-// tail through std::exp.
+// so r keeps its low bits), e^r by Cephes' expf polynomial of degree 7: within ~1.5 ulp of the float64 value from
+// e^−87.3 (below, no normal float: 0) to e^88.37 (above, infinity; float ends at e^88.72 — softmax's arguments,
+// scores less their maximum, are ≤ 0); a NaN stays NaN. The sum in double, 4 lanes at a time; the tail through
+// std::exp.
 WS_AVX2 double expShiftSumAvx2(float* x, int n, float shift) {
     const __m256 lo = _mm256_set1_ps(-87.3365447f), hi = _mm256_set1_ps(88.3762626f), sh = _mm256_set1_ps(shift);
     __m256d sum = _mm256_setzero_pd();
