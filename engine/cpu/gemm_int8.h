@@ -35,7 +35,8 @@ struct PromptInt8 {
     std::int64_t ldx = 0;
 };
 
-/// True where gemmInt8Rows handles block type `t` on this CPU (AVX-512 VNNI or AVX2: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K).
+/// True where gemmInt8Rows handles block type `t` on this CPU (AVX-512 VNNI or AVX2: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K;
+/// AVX2 also Q5_K).
 bool hasInt8Gemm(DType t);
 
 /// Rows [r0, r1) of job j (block-quantised W, T tokens) against X as quantised in xq: Y = X̂·Wᵀ with the integer

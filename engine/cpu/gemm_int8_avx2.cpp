@@ -94,21 +94,36 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
             for (int p = 0; p < 8; ++p)
                 storePairs(tile, b, p, D == DType::Q8_0 ? int16codes::signedBytes(v[p]) : int16codes::unsignedBytes(v[p], D == DType::Q5_0 ? 16 : 8));
         }
-    } else if constexpr (D == DType::Q4_K) { // 144 B per 256: w = d·sc·u − dmin·m per 32
+    } else if constexpr (D == DType::Q4_K || D == DType::Q5_K) { // 144 / 176 B per 256: w = d·sc·u − dmin·m per 32
+        constexpr bool kQ5 = D == DType::Q5_K;
+        constexpr int kBytes = kQ5 ? 176 : 144;
         for (std::int64_t b = 0; b < cols / 256; ++b) {
-            for (int i = 0; i < kRows; ++i) prefetch(next[i], 144 * b, 144);
+            for (int i = 0; i < kRows; ++i) prefetch(next[i], kBytes * b, kBytes);
+            __m256i h[kRows]; // Q5_K: the 8 rows' qh, transposed as the nibbles are (q5kBytes keeps byte positions)
+            if constexpr (kQ5) {
+                for (int i = 0; i < kRows; ++i) h[i] = int16codes::q5kHighBits(row[i] + kBytes * b);
+                transposeDwords(h);
+            }
             for (int j = 0; j < 4; ++j) {
-                for (int i = 0; i < kRows; ++i) v[i] = int16codes::q4kBytes(row[i] + 144 * b, j);
+                for (int i = 0; i < kRows; ++i)
+                    v[i] = kQ5 ? int16codes::q5kNibbles(row[i] + kBytes * b, j) : int16codes::q4kBytes(row[i] + kBytes * b, j);
                 transposeDwords(v);
                 for (int p = 0; p < 8; ++p) {
                     Split lo, hi;
-                    int16codes::nibbles(v[p], &lo, &hi);
+                    if constexpr (kQ5) {
+                        __m256i l, u;
+                        int16codes::q5kBytes(v[p], h[p], j, &l, &u);
+                        lo = int16codes::unsignedBytes(l);
+                        hi = int16codes::unsignedBytes(u);
+                    } else {
+                        int16codes::nibbles(v[p], &lo, &hi);
+                    }
                     storePairs(tile, 8 * b + 2 * j, p, lo);
                     storePairs(tile, 8 * b + 2 * j + 1, p, hi);
                 }
             }
             __m256 s8[kRows], o8[kRows];
-            for (int i = 0; i < kRows; ++i) int16codes::q4kScaleOffsets(row[i] + 144 * b, &s8[i], &o8[i]);
+            for (int i = 0; i < kRows; ++i) int16codes::q4kScaleOffsets(row[i] + kBytes * b, &s8[i], &o8[i]);
             storeTransposed(s8, scale + 64 * b);
             storeTransposed(o8, bias + 64 * b);
         }
@@ -235,7 +250,7 @@ WS_I16AVX2 void tokens(const i16* tile, const float* scale, const float* bias, s
         default: break;
         }
     } else {
-        constexpr bool kB = D == DType::Q4_K;
+        constexpr bool kB = D == DType::Q4_K || D == DType::Q5_K;
         for (; t + 6 <= x.T; t += 6) micro32<6, kB>(tile, scale, bias, cols, x, t, y + t * ldy, ldy, nr);
         switch (x.T - t) {
         case 5: micro32<5, kB>(tile, scale, bias, cols, x, t, y + t * ldy, ldy, nr); break;
@@ -289,6 +304,7 @@ void gemmInt16RowsAvx2(const MatJob& j, int r0, int r1, const PromptInt8& x) {
     case DType::Q4_0: rowsInt16<DType::Q4_0>(j, r0, r1, x); break;
     case DType::Q5_0: rowsInt16<DType::Q5_0>(j, r0, r1, x); break;
     case DType::Q4_K: rowsInt16<DType::Q4_K>(j, r0, r1, x); break;
+    case DType::Q5_K: rowsInt16<DType::Q5_K>(j, r0, r1, x); break;
     case DType::Q6_K: rowsInt16<DType::Q6_K>(j, r0, r1, x); break;
     default: break;
     }

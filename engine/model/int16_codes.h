@@ -3,7 +3,7 @@
 // by 16-bit shifts and masks, the byte of weight 2m being the low byte of lane m. Int8Activations::c holds the
 // activations split the same way, so vpmaddwd of `even` against its first 16 codes sums weights 4k and 4k + 2 into
 // lane k, of `odd` against the next 16 weights 4k + 1 and 4k + 3. Signed codes carry their offset (Q8_0: q;
-// Q4_0 u − 8; Q5_0 u − 16; Q6_K u − 32); Q4_K's are unsigned, its minimums applied apart. Read by the AVX2 dot
+// Q4_0 u − 8; Q5_0 u − 16; Q6_K u − 32); Q4_K's and Q5_K's are unsigned, their minimums applied apart. Read by the AVX2 dot
 // products (quant_int8_avx2.cpp) and the AVX2 prompt GEMM (cpu/gemm_int8_avx2.cpp); the AVX-512 one
 // (cpu/gemm_int8.cpp) shares the Q4_K scales. Layouts: ggml/src/ggml-common.h (see quant.cpp). x86-64 only;
 // compiled for AVX2, callers check the CPU first.
@@ -42,10 +42,13 @@ WS_I16AVX2 inline __m256i load32(const void* p) { return _mm256_loadu_si256(stat
 WS_I16AVX2 inline Split signedBytes(__m256i v) {
     return {_mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8), _mm256_srai_epi16(v, 8)};
 }
+// 32 unsigned byte codes split.
+WS_I16AVX2 inline Split unsignedBytes(__m256i u) { return {_mm256_and_si256(u, _mm256_set1_epi16(0xFF)), _mm256_srli_epi16(u, 8)}; }
 // 32 unsigned byte codes split, less `off`.
 WS_I16AVX2 inline Split unsignedBytes(__m256i u, short off) {
+    const Split s = unsignedBytes(u);
     const __m256i o = _mm256_set1_epi16(off);
-    return {_mm256_sub_epi16(_mm256_and_si256(u, _mm256_set1_epi16(0xFF)), o), _mm256_sub_epi16(_mm256_srli_epi16(u, 8), o)};
+    return {_mm256_sub_epi16(s.even, o), _mm256_sub_epi16(s.odd, o)};
 }
 // 32 bytes each holding a weight of two groups, the first group's in its low nibble (Q4_K): both groups split.
 WS_I16AVX2 inline void nibbles(__m256i v, Split* lo, Split* hi) {
@@ -108,6 +111,27 @@ WS_I16AVX2 inline void q4kScaleOffsets(const u8* b, float* s8, float* o8) {
 // qs[32j …], the next 32 (group 2j + 1) their high nibbles: unsigned u, w = d·sc·u − dmin·m per group.
 WS_I16AVX2 inline __m256i q4kBytes(const u8* b, int j) { return load32(b + 16 + 32 * j); }
 WS_I16AVX2 inline void q4k(const u8* b, int j, Split* lo, Split* hi) { nibbles(q4kBytes(b, j), lo, hi); }
+
+// block_q5_K (176 B): d, dmin, scales[12] as Q4_K's, qh[32], qs[128] (Q4_K's nibbles): weight l of group g < 8
+// (32 weights; groups 2j and 2j + 1 the low and high nibbles of qs[32j …]) adds 16 where bit g of qh[l] is set,
+// u < 32, w = d·sc·u − dmin·m per group. The codes of groups 2j and 2j + 1 as bytes: qh's bits 2j and 2j + 1
+// brought to bit 4 of each byte by 16-bit shifts (a byte's bits 2j … 2j + 1 stay its own for a shift ≤ 6 right,
+// then 4 or 3 left; what crosses between the bytes falls outside the 0x10 mask). Byte positions are kept: `h` may
+// be qh's bytes as they lie or dword-transposed like the nibbles' (the prompt GEMM).
+WS_I16AVX2 inline void q5kBytes(__m256i qs, __m256i qh, int j, __m256i* lo, __m256i* hi) {
+    const __m256i nib = _mm256_set1_epi8(0x0F), bit = _mm256_set1_epi8(0x10);
+    const __m256i h = _mm256_srli_epi16(qh, 2 * j);
+    *lo = _mm256_or_si256(_mm256_and_si256(qs, nib), _mm256_and_si256(_mm256_slli_epi16(h, 4), bit));
+    *hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qs, 4), nib), _mm256_and_si256(_mm256_slli_epi16(h, 3), bit));
+}
+WS_I16AVX2 inline __m256i q5kHighBits(const u8* b) { return load32(b + 16); }
+WS_I16AVX2 inline __m256i q5kNibbles(const u8* b, int j) { return load32(b + 48 + 32 * j); }
+WS_I16AVX2 inline void q5k(const u8* b, __m256i qh, int j, Split* lo, Split* hi) {
+    __m256i l, h;
+    q5kBytes(q5kNibbles(b, j), qh, j, &l, &h);
+    *lo = unsignedBytes(l);
+    *hi = unsignedBytes(h);
+}
 
 // block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d. Weight 128h + 32g + l (group s = 4h + g): nibble g/2
 // of ql[64h + 32(g%2) + l], bits 2g of qh[32h + l] above it; u − 32, w = d·sc·(u − 32) with a scale per 16. The

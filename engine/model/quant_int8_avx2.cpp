@@ -110,19 +110,24 @@ WS_I8AVX2 inline __m256i halfSums(const __m256i* v, __m256i* second) {
 // 32 their high nibbles; w = d·sc·q − dmin·m per 32, the minimums against the activations' Σx (dsum). Each
 // sub-block's exact sum lands in a lane of one of two vectors, per 128-bit half (halfSums: sub-blocks 0-3 in the
 // first, 4-7 in the second, each twice), and the 8 scales are laid out to match: two multiply-adds per block, no
-// lane crossing for the sums (about 5 % of the dot on Zen 3).
-WS_I8AVX2 float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+// lane crossing for the sums (about 5 % of the dot on Zen 3). kQ5: block_q5_K (176 B), the same with a fifth bit
+// per weight from qh (int16codes::q5k).
+template <bool kQ5>
+WS_I8AVX2 float dotK4K5(const void* row, const Int8Activations& a, std::int64_t nb) {
+    constexpr int kBytes = kQ5 ? 176 : 144;
     const auto* w = static_cast<const u8*>(row);
     __m256 acc = _mm256_setzero_ps(), mins = _mm256_setzero_ps();
-    for (std::int64_t i = 0; i < nb; ++i, w += 144) {
-        fetchAhead<144>(w);
+    for (std::int64_t i = 0; i < nb; ++i, w += kBytes) {
+        fetchAhead<kBytes>(w);
         std::uint64_t sc, mn;
         int8codes::kScalesMins(w + 4, sc, mn);
         __m256i dp[8];
+        [[maybe_unused]] const __m256i qh = kQ5 ? int16codes::q5kHighBits(w) : _mm256_setzero_si256();
 #pragma GCC unroll 4
         for (int j = 0; j < 4; ++j) {
             Split lo, hi;
-            int16codes::q4k(w, j, &lo, &hi);
+            if constexpr (kQ5) int16codes::q5k(w, qh, j, &lo, &hi);
+            else int16codes::q4k(w, j, &lo, &hi);
             dp[2 * j] = dot16(lo, a, 256 * i + 64 * j);
             dp[2 * j + 1] = dot16(hi, a, 256 * i + 64 * j + 32);
         }
@@ -287,7 +292,8 @@ Int8DotKernel kernel(DType t) {
     case DType::Q8_0: return dotQ8_0;
     case DType::Q4_0: return dotQ4_0Q5_0<false>;
     case DType::Q5_0: return dotQ4_0Q5_0<true>;
-    case DType::Q4_K: return dotQ4_K;
+    case DType::Q4_K: return dotK4K5<false>;
+    case DType::Q5_K: return dotK4K5<true>;
     case DType::Q6_K: return dotQ6_K;
     default: return nullptr;
     }

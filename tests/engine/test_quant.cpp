@@ -762,7 +762,7 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
     std::normal_distribution<float> g(0.0f, 1.0f);
     int tested = 0;
     for (QuantIsa isa : {QuantIsa::Avx2, QuantIsa::Avx512})
-    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K}) {
+    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
         if (!hasInt8Dot(t) || isa > int8Isa())
             continue;
         const BlockLayout bl = dtypeBlock(t);
@@ -781,6 +781,7 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
                                         : t == DType::Q4_0 ? std::pair{2, 18}
                                         : t == DType::Q5_0 ? std::pair{2, 22}
                                         : t == DType::Q4_K ? std::pair{16, 144}
+                                        : t == DType::Q5_K ? std::pair{16, 176}
                                                            : std::pair{0, 192};
                 for (int i = 0; i < nb; ++i)
                     for (int k = begin; k < end; ++k)
