@@ -2,12 +2,13 @@
 # The same GGUF file, side by side: llama.cpp's own llama-bench (built natively here from the llama.cpp source that
 # npm's node-llama-cpp bundles) against whalesong-cli bench, same threads, prompt and generation lengths, one run.
 # Files (random weights, written by ../shared/anchors' writer, context 20,480 so that 16K-token prompts fit):
-#   SHAPE ds2 (default): the ~0.85B-parameter DeepSeek-V3-shaped model in BF16 and Q8_0, and Q4_K_M made from the
-#     BF16 file by llama.cpp's llama-quantize;
+#   SHAPE ds2 (default): the ~0.85B-parameter DeepSeek-V3-shaped model in BF16 and Q8_0, and Q4_K_M (or another
+#     type) made from the BF16 file by llama.cpp's llama-quantize;
 #   SHAPE v2lite: DeepSeek-V2-Lite's shapes (15.7B parameters: hidden 2048, 27 layers, no q compression, 64 experts
 #     of width 1408 top-6 with softmax gating, 2 shared, vocab 102,400) in Q8_0, and Q4_K_M requantised from it.
 #   bench/compare_llamacpp_gguf.sh [SCRATCH_DIR] [THREADS] [PROMPT] [GEN] [REPS] [TYPES] [SHAPE]
-# TYPES: space-separated subset of "bf16 q8_0 q4_k_m" (default all; v2lite: "q8_0 q4_k_m"). Prints a table: tok/s
+# TYPES: space-separated, default "bf16 q8_0 q4_k_m" (v2lite: "q8_0 q4_k_m"); any other llama-quantize type in lower
+# case (q5_k_m, q6_k, …) is made from the BF16 (v2lite: Q8_0) file. Prints a table: tok/s
 # of both, our ratio, and decode as a share of the measured read bandwidth (bytes a decode step reads: every weight
 # but the embedding table and the unchosen routed experts). Decode runs after a context of PROMPT tokens in both.
 set -uo pipefail
@@ -37,15 +38,19 @@ if [[ $shape == v2lite ]]; then
       --kv-lora 512 --qk-nope 128 --qk-rope 64 --v-head 128 --ffn 10944 --moe-ffn 1408 --experts 64 \
       --experts-used 6 --shared 2 --expert-groups 0 --gating softmax --routed-scale 1.0 --weights-norm 0 \
       --vocab 102400 --ctx 20480 >/dev/null || exit 1
-  [[ -f "$scratch/v2lite-q4_k_m.gguf" ]] || "$lb/bin/llama-quantize" --allow-requantize "$scratch/v2lite-q8_0.gguf" \
-      "$scratch/v2lite-q4_k_m.gguf" Q4_K_M "$threads" >/dev/null 2>&1 || exit 1
+  for t in $types; do # the other types requantised from the Q8_0 file by llama-quantize
+    [[ $t == q8_0 || -f "$scratch/v2lite-$t.gguf" ]] || "$lb/bin/llama-quantize" --allow-requantize \
+        "$scratch/v2lite-q8_0.gguf" "$scratch/v2lite-$t.gguf" "${t^^}" "$threads" >/dev/null 2>&1 || exit 1
+  done
 else
   for t in bf16 q8_0; do
     [[ -f "$scratch/ds2-$t.gguf" ]] || /usr/bin/python3 "$anchors/write_gguf_deepseek2.py" --out "$scratch/ds2-$t.gguf" \
         --dtype "$t" --expert-groups 8 --groups-used 4 --ctx 20480 >/dev/null || exit 1
   done
-  [[ -f "$scratch/ds2-q4_k_m.gguf" ]] || "$lb/bin/llama-quantize" "$scratch/ds2-bf16.gguf" "$scratch/ds2-q4_k_m.gguf" \
-      Q4_K_M "$threads" >/dev/null 2>&1 || exit 1
+  for t in $types; do # the other types (q4_k_m, q5_k_m, …) made from the BF16 file by llama-quantize
+    [[ $t == bf16 || $t == q8_0 || -f "$scratch/ds2-$t.gguf" ]] || "$lb/bin/llama-quantize" "$scratch/ds2-bf16.gguf" \
+        "$scratch/ds2-$t.gguf" "${t^^}" "$threads" >/dev/null 2>&1 || exit 1
+  done
 fi
 
 cmake --preset release >/dev/null && cmake --build --preset release --target whalesong-cli >/dev/null || exit 1

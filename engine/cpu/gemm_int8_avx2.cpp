@@ -73,26 +73,31 @@ inline void prefetch(const u8* next, std::int64_t at, int n) {
 }
 
 // The tile of rows row[0 … 7] (cols weights each): codes transposed for micro32 / micro16 and each group's scale
-// (and Q4_K's offset) at scale[8·g + i], bias[8·g + i] (groups of 32 weights; Q6_K 16). The 8 rows' code bytes of
-// a group (weight k at byte k; Q4_K's bytes hold two groups, one per nibble) are transposed by 4-byte units
+// (and the offset of Q4_K, Q5_K, Q4_1, Q5_1) at scale[8·g + i], bias[8·g + i] (groups of 32 weights; Q6_K 16).
+// The 8 rows' code bytes of a group (weight k at byte k; Q4_K's bytes hold two groups, one per nibble; Q5_K's
+// fifth bits are added after, position for position) are transposed by 4-byte units
 // while still bytes, then split into 16-bit pairs: a quarter of the shuffles that transposing the 16-bit codes
 // took, and no copy through memory. The rows next[0 … 7] of the next tile (if any) are prefetched meanwhile.
 template <DType D>
 WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int64_t cols, i16* tile, float* scale, float* bias) {
     __m256i v[kRows];
-    if constexpr (D == DType::Q8_0 || D == DType::Q4_0 || D == DType::Q5_0) {
-        constexpr int kBytes = D == DType::Q8_0 ? 34 : D == DType::Q4_0 ? 18 : 22;
+    if constexpr (D == DType::Q8_0 || D == DType::Q4_0 || D == DType::Q5_0 || D == DType::Q4_1 || D == DType::Q5_1) {
+        constexpr bool kQ5 = D == DType::Q5_0 || D == DType::Q5_1, kMin = D == DType::Q4_1 || D == DType::Q5_1;
+        constexpr int kBytes = D == DType::Q8_0 ? 34 : (kQ5 ? 22 : 18) + (kMin ? 2 : 0);
         for (std::int64_t b = 0; b < cols / 32; ++b) {
             for (int i = 0; i < kRows; ++i) {
                 prefetch(next[i], kBytes * b, kBytes);
                 const u8* w = row[i] + kBytes * b;
                 if constexpr (D == DType::Q8_0) v[i] = int16codes::q8_0Bytes(w);
-                else v[i] = int16codes::q4q5Bytes<D == DType::Q5_0>(w);
+                else v[i] = int16codes::q4q5Bytes<kQ5, kMin>(w);
                 scale[8 * b + i] = f16(w);
+                if constexpr (kMin) bias[8 * b + i] = f16(w + 2); // w = d·u + m
             }
             transposeDwords(v);
             for (int p = 0; p < 8; ++p)
-                storePairs(tile, b, p, D == DType::Q8_0 ? int16codes::signedBytes(v[p]) : int16codes::unsignedBytes(v[p], D == DType::Q5_0 ? 16 : 8));
+                storePairs(tile, b, p, D == DType::Q8_0 ? int16codes::signedBytes(v[p])
+                                       : kMin           ? int16codes::unsignedBytes(v[p])
+                                                        : int16codes::unsignedBytes(v[p], kQ5 ? 16 : 8));
         }
     } else if constexpr (D == DType::Q4_K || D == DType::Q5_K) { // 144 / 176 B per 256: w = d·sc·u − dmin·m per 32
         constexpr bool kQ5 = D == DType::Q5_K;
@@ -105,8 +110,10 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
                 transposeDwords(h);
             }
             for (int j = 0; j < 4; ++j) {
-                for (int i = 0; i < kRows; ++i)
-                    v[i] = kQ5 ? int16codes::q5kNibbles(row[i] + kBytes * b, j) : int16codes::q4kBytes(row[i] + kBytes * b, j);
+                for (int i = 0; i < kRows; ++i) {
+                    const u8* w = row[i] + kBytes * b;
+                    v[i] = kQ5 ? int16codes::q5kNibbles(w, j) : int16codes::q4kBytes(w, j);
+                }
                 transposeDwords(v);
                 for (int p = 0; p < 8; ++p) {
                     Split lo, hi;
@@ -250,7 +257,7 @@ WS_I16AVX2 void tokens(const i16* tile, const float* scale, const float* bias, s
         default: break;
         }
     } else {
-        constexpr bool kB = D == DType::Q4_K || D == DType::Q5_K;
+        constexpr bool kB = D == DType::Q4_K || D == DType::Q5_K || D == DType::Q4_1 || D == DType::Q5_1;
         for (; t + 6 <= x.T; t += 6) micro32<6, kB>(tile, scale, bias, cols, x, t, y + t * ldy, ldy, nr);
         switch (x.T - t) {
         case 5: micro32<5, kB>(tile, scale, bias, cols, x, t, y + t * ldy, ldy, nr); break;
@@ -303,6 +310,8 @@ void gemmInt16RowsAvx2(const MatJob& j, int r0, int r1, const PromptInt8& x) {
     case DType::Q8_0: rowsInt16<DType::Q8_0>(j, r0, r1, x); break;
     case DType::Q4_0: rowsInt16<DType::Q4_0>(j, r0, r1, x); break;
     case DType::Q5_0: rowsInt16<DType::Q5_0>(j, r0, r1, x); break;
+    case DType::Q4_1: rowsInt16<DType::Q4_1>(j, r0, r1, x); break;
+    case DType::Q5_1: rowsInt16<DType::Q5_1>(j, r0, r1, x); break;
     case DType::Q4_K: rowsInt16<DType::Q4_K>(j, r0, r1, x); break;
     case DType::Q5_K: rowsInt16<DType::Q5_K>(j, r0, r1, x); break;
     case DType::Q6_K: rowsInt16<DType::Q6_K>(j, r0, r1, x); break;

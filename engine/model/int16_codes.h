@@ -64,16 +64,17 @@ WS_I16AVX2 inline __m256i q8_0Bytes(const u8* b) { return load32(b + 2); }
 WS_I16AVX2 inline Split q8_0(const u8* b) { return signedBytes(q8_0Bytes(b)); }
 
 // block_q4_0 (18 B): d, qs[16]; block_q5_0 (22 B): d, qh u32, qs[16]. Weight j < 16 the low nibble of qs[j], j + 16
-// its high nibble, Q5_0's bit j of qh adding 16; w = d·(u − 8) or d·(u − 16).
-template <bool kQ5>
+// its high nibble, Q5_0's bit j of qh adding 16; w = d·(u − 8) or d·(u − 16). kMin: block_q4_1 (20 B) / block_q5_1
+// (24 B), the same after d and a minimum m (f16 each), w = d·u + m (the codes unsigned, m applied apart).
+template <bool kQ5, bool kMin = false>
 WS_I16AVX2 inline __m256i q4q5Bytes(const u8* b) {
-    constexpr int kQs = kQ5 ? 6 : 2;
+    constexpr int kHead = kMin ? 4 : 2, kQs = kHead + (kQ5 ? 4 : 0);
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kQs));
     const __m128i nib = _mm_set1_epi8(0x0F);
     __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), nib), _mm_and_si128(v, nib));
     if constexpr (kQ5) {
         std::uint32_t h;
-        std::memcpy(&h, b + 2, 4);
+        std::memcpy(&h, b + kHead, 4);
         // byte j ← byte j/8 of h, then bit j%8 of it
         const __m256i spread = _mm256_shuffle_epi8(
             _mm256_set1_epi32(static_cast<int>(h)),
@@ -84,9 +85,10 @@ WS_I16AVX2 inline __m256i q4q5Bytes(const u8* b) {
     }
     return u;
 }
-template <bool kQ5>
+template <bool kQ5, bool kMin = false>
 WS_I16AVX2 inline Split q4q5(const u8* b) {
-    return unsignedBytes(q4q5Bytes<kQ5>(b), kQ5 ? 16 : 8);
+    if constexpr (kMin) return unsignedBytes(q4q5Bytes<kQ5, true>(b));
+    else return unsignedBytes(q4q5Bytes<kQ5>(b), kQ5 ? 16 : 8);
 }
 
 WS_I16AVX2 inline __m256 bytes8(std::uint64_t v) {

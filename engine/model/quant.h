@@ -61,7 +61,7 @@ struct Int8Activations {
 /// AVX-512 CPUs without VNNI included), Portable where there is none (hasInt8Dot false).
 QuantIsa int8Isa();
 /// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI or AVX2: Q8_0, Q4_0, Q5_0, Q4_K,
-/// Q6_K; AVX2 also Q5_K).
+/// Q6_K; AVX2 also Q4_1, Q5_1, Q5_K).
 bool hasInt8Dot(DType t);
 /// Σ w·x over `nblocks` blocks of `t` at `w` against x quantised by Int8Activations (from its start): integer
 /// products summed exactly per 32 weights, then scaled in float. Only where hasInt8Dot(t).

@@ -69,26 +69,29 @@ WS_I8AVX2 float dotQ8_0(const void* row, const Int8Activations& a, std::int64_t 
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
-// acc + block i (at b) of Q4_0 / Q5_0 against the activations, the offset taken off the 16-bit codes.
-template <bool kQ5>
-WS_I8AVX2 inline __m256 q4q5Block(const u8* b, const Int8Activations& a, std::int64_t i, __m256 acc) {
-    const __m256i dp = dot16(int16codes::q4q5<kQ5>(b), a, 32 * i);
+// acc + block i (at b) of Q4_0 / Q5_0 against the activations, the offset taken off the 16-bit codes; kMin: Q4_1 /
+// Q5_1, their minimum m times the block's Σx (unit·Σc, dsum) added to *mins.
+template <bool kQ5, bool kMin>
+WS_I8AVX2 inline __m256 q4q5Block(const u8* b, const Int8Activations& a, std::int64_t i, __m256 acc, float* mins) {
+    const __m256i dp = dot16(int16codes::q4q5<kQ5, kMin>(b), a, 32 * i);
+    if constexpr (kMin) *mins += f16(b + 2) * a.dsum[static_cast<std::size_t>(i)];
     return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_set1_ps(f16(b) * a.unit[static_cast<std::size_t>(i)]), acc);
 }
 
-template <bool kQ5>
-WS_I8AVX2 float dotQ4_0Q5_0(const void* row, const Int8Activations& a, std::int64_t nb) {
+template <bool kQ5, bool kMin>
+WS_I8AVX2 float dotQ4Q5(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
-    constexpr int kBytes = kQ5 ? 22 : 18;
+    constexpr int kBytes = (kQ5 ? 22 : 18) + (kMin ? 2 : 0);
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float mins = 0.0f;
     std::int64_t i = 0;
     for (; i + 2 <= nb; i += 2, w += 2 * kBytes) {
         fetchAhead<2 * kBytes>(w);
-        acc0 = q4q5Block<kQ5>(w, a, i, acc0);
-        acc1 = q4q5Block<kQ5>(w + kBytes, a, i + 1, acc1);
+        acc0 = q4q5Block<kQ5, kMin>(w, a, i, acc0, &mins);
+        acc1 = q4q5Block<kQ5, kMin>(w + kBytes, a, i + 1, acc1, &mins);
     }
-    if (i < nb) acc0 = q4q5Block<kQ5>(w, a, i, acc0);
-    return hsum(_mm256_add_ps(acc0, acc1));
+    if (i < nb) acc0 = q4q5Block<kQ5, kMin>(w, a, i, acc0, &mins);
+    return hsum(_mm256_add_ps(acc0, acc1)) + mins;
 }
 
 // Per 128-bit half: [x0 + x2, y0 + y2, x1 + x3, y1 + y3], then of two such p, q: [p0 + p2 + p1 + p3, …] lane by
@@ -290,8 +293,10 @@ bool supported() { return kSupported; }
 Int8DotKernel kernel(DType t) {
     switch (t) {
     case DType::Q8_0: return dotQ8_0;
-    case DType::Q4_0: return dotQ4_0Q5_0<false>;
-    case DType::Q5_0: return dotQ4_0Q5_0<true>;
+    case DType::Q4_0: return dotQ4Q5<false, false>;
+    case DType::Q5_0: return dotQ4Q5<true, false>;
+    case DType::Q4_1: return dotQ4Q5<false, true>;
+    case DType::Q5_1: return dotQ4Q5<true, true>;
     case DType::Q4_K: return dotK4K5<false>;
     case DType::Q5_K: return dotK4K5<true>;
     case DType::Q6_K: return dotQ6_K;
@@ -302,8 +307,8 @@ Int8DotKernel kernel(DType t) {
 Int8RowsKernel rowsKernel(DType t) {
     switch (t) {
     case DType::Q8_0: return rowsOf<34, int16codes::q8_0, dotQ8_0>;
-    case DType::Q4_0: return rowsOf<18, int16codes::q4q5<false>, dotQ4_0Q5_0<false>>;
-    case DType::Q5_0: return rowsOf<22, int16codes::q4q5<true>, dotQ4_0Q5_0<true>>;
+    case DType::Q4_0: return rowsOf<18, int16codes::q4q5<false>, dotQ4Q5<false, false>>;
+    case DType::Q5_0: return rowsOf<22, int16codes::q4q5<true>, dotQ4Q5<true, false>>;
     default: return nullptr;
     }
 }

@@ -762,7 +762,7 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
     std::normal_distribution<float> g(0.0f, 1.0f);
     int tested = 0;
     for (QuantIsa isa : {QuantIsa::Avx2, QuantIsa::Avx512})
-    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
+    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_1, DType::Q5_1, DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
         if (!hasInt8Dot(t) || isa > int8Isa())
             continue;
         const BlockLayout bl = dtypeBlock(t);
@@ -780,6 +780,8 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
                 const auto [begin, end] = t == DType::Q8_0 ? std::pair{2, 34}
                                         : t == DType::Q4_0 ? std::pair{2, 18}
                                         : t == DType::Q5_0 ? std::pair{2, 22}
+                                        : t == DType::Q4_1 ? std::pair{4, 20}
+                                        : t == DType::Q5_1 ? std::pair{4, 24}
                                         : t == DType::Q4_K ? std::pair{16, 144}
                                         : t == DType::Q5_K ? std::pair{16, 176}
                                                            : std::pair{0, 192};
