@@ -40,6 +40,9 @@ std::vector<std::uint8_t> randomWeights(ws::DType t, std::int64_t rows, std::int
     case ws::DType::Q8_0: case ws::DType::Q4_0: case ws::DType::Q5_0: case ws::DType::IQ4_NL: case ws::DType::IQ4_XS:
     case ws::DType::Q4_K: case ws::DType::Q5_K: fields = {0}; break;
     case ws::DType::Q6_K: fields = {208}; break;
+    case ws::DType::Q4_1: case ws::DType::Q5_1: fields = {0, 2}; break;
+    case ws::DType::Q2_K: fields = {80, 82}; break;
+    case ws::DType::Q3_K: fields = {108}; break;
     case ws::DType::BF16:
         for (std::size_t i = 1; i < bytes; i += 2) b[i] = static_cast<std::uint8_t>(0x3C | (b[i] & 0x80)); // |w| < 2
         break;
@@ -105,6 +108,10 @@ int main(int argc, char** argv) {
         else if (name == "q5_0") t = ws::DType::Q5_0;
         else if (name == "q4_0") t = ws::DType::Q4_0;
         else if (name == "iq4_xs") t = ws::DType::IQ4_XS;
+        else if (name == "q4_1") t = ws::DType::Q4_1;
+        else if (name == "q5_1") t = ws::DType::Q5_1;
+        else if (name == "q2_k") t = ws::DType::Q2_K;
+        else if (name == "q3_k") t = ws::DType::Q3_K;
         else {
             std::fprintf(stderr, "unknown type %s\n", name.c_str());
             return 1;

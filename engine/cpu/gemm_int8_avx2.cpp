@@ -81,21 +81,24 @@ inline void prefetch(const u8* next, std::int64_t at, int n) {
 template <DType D>
 WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int64_t cols, i16* tile, float* scale, float* bias) {
     __m256i v[kRows];
-    if constexpr (D == DType::Q8_0 || D == DType::Q4_0 || D == DType::Q5_0 || D == DType::Q4_1 || D == DType::Q5_1) {
+    if constexpr (D == DType::Q8_0 || D == DType::Q4_0 || D == DType::Q5_0 || D == DType::Q4_1 || D == DType::Q5_1 ||
+                  D == DType::IQ4_NL) {
         constexpr bool kQ5 = D == DType::Q5_0 || D == DType::Q5_1, kMin = D == DType::Q4_1 || D == DType::Q5_1;
+        constexpr bool kSigned = D == DType::Q8_0 || D == DType::IQ4_NL;
         constexpr int kBytes = D == DType::Q8_0 ? 34 : (kQ5 ? 22 : 18) + (kMin ? 2 : 0);
         for (std::int64_t b = 0; b < cols / 32; ++b) {
             for (int i = 0; i < kRows; ++i) {
                 prefetch(next[i], kBytes * b, kBytes);
                 const u8* w = row[i] + kBytes * b;
                 if constexpr (D == DType::Q8_0) v[i] = int16codes::q8_0Bytes(w);
+                else if constexpr (D == DType::IQ4_NL) v[i] = int16codes::iq4Bytes(w + 2);
                 else v[i] = int16codes::q4q5Bytes<kQ5, kMin>(w);
                 scale[8 * b + i] = f16(w);
                 if constexpr (kMin) bias[8 * b + i] = f16(w + 2); // w = d·u + m
             }
             transposeDwords(v);
             for (int p = 0; p < 8; ++p)
-                storePairs(tile, b, p, D == DType::Q8_0 ? int16codes::signedBytes(v[p])
+                storePairs(tile, b, p, kSigned ? int16codes::signedBytes(v[p])
                                        : kMin           ? int16codes::unsignedBytes(v[p])
                                                         : int16codes::unsignedBytes(v[p], kQ5 ? 16 : 8));
         }
@@ -133,6 +136,19 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
             for (int i = 0; i < kRows; ++i) int16codes::q4kScaleOffsets(row[i] + kBytes * b, &s8[i], &o8[i]);
             storeTransposed(s8, scale + 64 * b);
             storeTransposed(o8, bias + 64 * b);
+        }
+    } else if constexpr (D == DType::IQ4_XS) { // 136 B per 256: w = d·(ls − 32)·kIq4Values[q] per 32
+        for (std::int64_t b = 0; b < cols / 256; ++b) {
+            for (int i = 0; i < kRows; ++i) prefetch(next[i], 136 * b, 136);
+            for (int g = 0; g < 8; ++g) {
+                for (int i = 0; i < kRows; ++i) v[i] = int16codes::iq4xsBytes(row[i] + 136 * b, g);
+                transposeDwords(v);
+                for (int p = 0; p < 8; ++p) storePairs(tile, 8 * b + g, p, int16codes::signedBytes(v[p]));
+            }
+            __m256 s8[kRows];
+            for (int i = 0; i < kRows; ++i)
+                s8[i] = _mm256_mul_ps(int16codes::iq4xsScales(row[i] + 136 * b), _mm256_set1_ps(f16(row[i] + 136 * b)));
+            storeTransposed(s8, scale + 64 * b);
         }
     } else { // Q6_K, 210 B per 256: w = d·sc·(u − 32) per 16
         static_assert(D == DType::Q6_K);
@@ -312,6 +328,8 @@ void gemmInt16RowsAvx2(const MatJob& j, int r0, int r1, const PromptInt8& x) {
     case DType::Q5_0: rowsInt16<DType::Q5_0>(j, r0, r1, x); break;
     case DType::Q4_1: rowsInt16<DType::Q4_1>(j, r0, r1, x); break;
     case DType::Q5_1: rowsInt16<DType::Q5_1>(j, r0, r1, x); break;
+    case DType::IQ4_NL: rowsInt16<DType::IQ4_NL>(j, r0, r1, x); break;
+    case DType::IQ4_XS: rowsInt16<DType::IQ4_XS>(j, r0, r1, x); break;
     case DType::Q4_K: rowsInt16<DType::Q4_K>(j, r0, r1, x); break;
     case DType::Q5_K: rowsInt16<DType::Q5_K>(j, r0, r1, x); break;
     case DType::Q6_K: rowsInt16<DType::Q6_K>(j, r0, r1, x); break;

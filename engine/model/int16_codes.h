@@ -20,6 +20,7 @@
 #pragma GCC diagnostic pop
 
 #include "model/int8_codes.h"
+#include "model/quant.h"
 
 #define WS_I16AVX2 __attribute__((target("avx2,fma,f16c")))
 
@@ -90,6 +91,31 @@ WS_I16AVX2 inline Split q4q5(const u8* b) {
     if constexpr (kMin) return unsignedBytes(q4q5Bytes<kQ5, true>(b));
     else return unsignedBytes(q4q5Bytes<kQ5>(b), kQ5 ? 16 : 8);
 }
+
+// IQ4_NL / IQ4_XS: 32 weights from 16 bytes at qs (weight j < 16 the low nibble of qs[j], j + 16 its high nibble),
+// each the code book's value (kIq4Values, |v| ≤ 127) as a signed byte.
+WS_I16AVX2 inline __m256i iq4Bytes(const u8* qs) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)), nib = _mm_set1_epi8(0x0F);
+    const __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), nib), _mm_and_si128(v, nib));
+    return _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values))), u);
+}
+// block_iq4_nl (18 B): d, qs[16]; w = d·kIq4Values[q].
+WS_I16AVX2 inline Split iq4nl(const u8* b) { return signedBytes(iq4Bytes(b + 2)); }
+// block_iq4_xs (136 B): d, scales_h u16, scales_l[4], qs[128] (group g's 32 weights from qs[16g …] as IQ4_NL's):
+// the 8 groups' scales ls − 32, ls 6 bits (the low 4 in nibble g % 2 of scales_l[g/2], the top 2 at bit 2g of
+// scales_h); w = d·(ls − 32)·kIq4Values[q].
+WS_I16AVX2 inline __m256 iq4xsScales(const u8* b) {
+    std::uint16_t h;
+    std::uint32_t l;
+    std::memcpy(&h, b + 2, sizeof h);
+    std::memcpy(&l, b + 4, sizeof l);
+    const __m256i lo = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(l)), _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28)),
+                                        _mm256_set1_epi32(0x0F));
+    const __m256i hi = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(h), _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14)),
+                                        _mm256_set1_epi32(3));
+    return _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_or_si256(lo, _mm256_slli_epi32(hi, 4)), _mm256_set1_epi32(32)));
+}
+WS_I16AVX2 inline __m256i iq4xsBytes(const u8* b, int g) { return iq4Bytes(b + 8 + 16 * g); }
 
 WS_I16AVX2 inline __m256 bytes8(std::uint64_t v) {
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));

@@ -210,10 +210,6 @@ void dequantQ6_K(const u8* b, float* y) {
     }
 }
 
-// IQ4_NL/IQ4_XS's non-linear 4-bit code book (ggml-common.h kvalues_iq4nl).
-constexpr std::int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-                                        1,    13,   25,  38,  53,  69,  89,  113};
-
 // block_iq4_xs (136 B): d f16, scales_h u16, scales_l[4], qs[128]. Sub-block s (32 weights): 6-bit scale
 // with its low 4 bits in nibble s % 2 of scales_l[s/2] and its top 2 bits at bit 2·s of scales_h, offset 32;
 // weight j < 16 of it is the low nibble of qs[16·s + j], weight j + 16 the high nibble.

@@ -9,6 +9,9 @@
 
 namespace ws {
 
+/// IQ4_NL's and IQ4_XS's non-linear 4-bit code book (ggml-common.h kvalues_iq4nl): code q stands for kIq4Values[q].
+inline constexpr std::int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
 /// Dequantises `nblocks` consecutive blocks of block type `t` (Q4_0 … IQ4_XS, IQ4_NL) from `src` into
 /// `dst[nblocks * dtypeBlock(t).elems]`, exactly as ggml's reference `dequantize_row_*` computes them (the
 /// f16 scales converted exactly, products in float). For a plain type (F32, F16, BF16) it converts `nblocks`
@@ -61,7 +64,7 @@ struct Int8Activations {
 /// AVX-512 CPUs without VNNI included), Portable where there is none (hasInt8Dot false).
 QuantIsa int8Isa();
 /// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI or AVX2: Q8_0, Q4_0, Q5_0, Q4_K,
-/// Q6_K; AVX2 also Q4_1, Q5_1, Q5_K).
+/// Q6_K; AVX2 also Q4_1, Q5_1, Q5_K, IQ4_NL, IQ4_XS).
 bool hasInt8Dot(DType t);
 /// Σ w·x over `nblocks` blocks of `t` at `w` against x quantised by Int8Activations (from its start): integer
 /// products summed exactly per 32 weights, then scaled in float. Only where hasInt8Dot(t).

@@ -258,7 +258,7 @@ void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t coun
 }
 
 bool hasInt8Dot(DType t) {
-    if (t == DType::Q5_K || t == DType::Q4_1 || t == DType::Q5_1)
+    if (t == DType::Q5_K || t == DType::Q4_1 || t == DType::Q5_1 || t == DType::IQ4_NL || t == DType::IQ4_XS)
         return int8Isa() == QuantIsa::Avx2; // AVX2's 16-bit codes only (no VNNI form yet)
     return int8Isa() != QuantIsa::Portable &&
            (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0);

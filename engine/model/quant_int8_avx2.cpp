@@ -50,22 +50,25 @@ WS_I8AVX2 inline __m256i dot16(Split u, const Int8Activations& a, std::int64_t a
     return _mm256_add_epi32(_mm256_madd_epi16(u.even, load32(a.c.data() + at)), _mm256_madd_epi16(u.odd, load32(a.c.data() + at + 16)));
 }
 
-// block_q8_0 (34 B): d f16, qs[32] int8. Two accumulators (the FMA's latency), a block each.
-WS_I8AVX2 inline __m256i q8Block(const u8* b, const Int8Activations& a, std::int64_t at) {
-    return dot16(int16codes::q8_0(b), a, at);
+// A 32-weight block type that starts with its scale d (f16), w = d·code, the codes split by Codes: block_q8_0
+// (34 B: d, qs[32] int8), block_iq4_nl (18 B: d, qs[16] into the code book). Two accumulators (the FMA's
+// latency), a block each.
+template <int kBytes, Split (*Codes)(const u8*)>
+WS_I8AVX2 inline __m256 scaledBlock(const u8* b, const Int8Activations& a, std::int64_t i, __m256 acc) {
+    const __m256i dp = dot16(Codes(b), a, 32 * i);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_set1_ps(f16(b) * a.unit[static_cast<std::size_t>(i)]), acc);
 }
-WS_I8AVX2 float dotQ8_0(const void* row, const Int8Activations& a, std::int64_t nb) {
+template <int kBytes, Split (*Codes)(const u8*)>
+WS_I8AVX2 float dotScaled32(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    const float* unit = a.unit.data();
     std::int64_t i = 0;
-    for (; i + 2 <= nb; i += 2, w += 68) {
-        fetchAhead<68>(w);
-        const __m256i d0 = q8Block(w, a, 32 * i), d1 = q8Block(w + 34, a, 32 * i + 32);
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d0), _mm256_set1_ps(f16(w) * unit[i]), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d1), _mm256_set1_ps(f16(w + 34) * unit[i + 1]), acc1);
+    for (; i + 2 <= nb; i += 2, w += 2 * kBytes) {
+        fetchAhead<2 * kBytes>(w);
+        acc0 = scaledBlock<kBytes, Codes>(w, a, i, acc0);
+        acc1 = scaledBlock<kBytes, Codes>(w + kBytes, a, i + 1, acc1);
     }
-    if (i < nb) acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q8Block(w, a, 32 * i)), _mm256_set1_ps(f16(w) * unit[i]), acc0);
+    if (i < nb) acc0 = scaledBlock<kBytes, Codes>(w, a, i, acc0);
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
@@ -146,6 +149,26 @@ WS_I8AVX2 float dotK4K5(const void* row, const Int8Activations& a, std::int64_t 
         mins = _mm256_fmadd_ps(_mm256_mul_ps(bytes8(mn), _mm256_broadcastss_ps(_mm_movehdup_ps(dm))), xs, mins);
     }
     return hsum(_mm256_sub_ps(acc, mins));
+}
+
+// block_iq4_xs (136 B; int16codes::iq4xsScales): 8 groups of 32 code-book values with a 6-bit scale each, no
+// minimum; the groups' sums gathered and scaled as dotK4K5's.
+WS_I8AVX2 float dotIQ4_XS(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (std::int64_t i = 0; i < nb; ++i, w += 136) {
+        fetchAhead<136>(w);
+        __m256i dp[8];
+#pragma GCC unroll 8
+        for (int g = 0; g < 8; ++g) dp[g] = dot16(int16codes::signedBytes(int16codes::iq4xsBytes(w, g)), a, 256 * i + 32 * g);
+        __m256i second;
+        const __m256i first = halfSums(dp, &second);
+        const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(int16codes::iq4xsScales(w), _mm256_set1_ps(f16(w))),
+                                           _mm256_loadu_ps(a.unit.data() + 8 * i));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), _mm256_permute2f128_ps(scale, scale, 0x00), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), _mm256_permute2f128_ps(scale, scale, 0x11), acc1);
+    }
+    return hsum(_mm256_add_ps(acc0, acc1));
 }
 
 // Scales of 8 Q6_K sub-blocks (int8 at s8) in halfSums' order (0, 2, 4, 6, 1, 3, 5, 7), × d × the unit of each
@@ -292,7 +315,9 @@ bool supported() { return kSupported; }
 
 Int8DotKernel kernel(DType t) {
     switch (t) {
-    case DType::Q8_0: return dotQ8_0;
+    case DType::Q8_0: return dotScaled32<34, int16codes::q8_0>;
+    case DType::IQ4_NL: return dotScaled32<18, int16codes::iq4nl>;
+    case DType::IQ4_XS: return dotIQ4_XS;
     case DType::Q4_0: return dotQ4Q5<false, false>;
     case DType::Q5_0: return dotQ4Q5<true, false>;
     case DType::Q4_1: return dotQ4Q5<false, true>;
@@ -306,7 +331,8 @@ Int8DotKernel kernel(DType t) {
 
 Int8RowsKernel rowsKernel(DType t) {
     switch (t) {
-    case DType::Q8_0: return rowsOf<34, int16codes::q8_0, dotQ8_0>;
+    case DType::Q8_0: return rowsOf<34, int16codes::q8_0, dotScaled32<34, int16codes::q8_0>>;
+    case DType::IQ4_NL: return rowsOf<18, int16codes::iq4nl, dotScaled32<18, int16codes::iq4nl>>;
     case DType::Q4_0: return rowsOf<18, int16codes::q4q5<false>, dotQ4Q5<false, false>>;
     case DType::Q5_0: return rowsOf<22, int16codes::q4q5<true>, dotQ4Q5<true, false>>;
     default: return nullptr;
