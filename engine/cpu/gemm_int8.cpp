@@ -67,7 +67,9 @@ void PromptInt8::quantise(int t0, int t1) {
     }
 }
 
-bool hasInt8Gemm(DType t) { return hasInt8Dot(t); } // AVX-512 VNNI here, AVX2 in gemm_int8_avx2.cpp
+// AVX-512 VNNI here, AVX2 in gemm_int8_avx2.cpp; Q2_K's minimums per 16 weights have no tile form (its prompts
+// take the float tiles).
+bool hasInt8Gemm(DType t) { return t != DType::Q2_K && hasInt8Dot(t); }
 
 #if defined(__x86_64__)
 namespace {

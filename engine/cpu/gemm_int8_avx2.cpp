@@ -150,6 +150,27 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
                 s8[i] = _mm256_mul_ps(int16codes::iq4xsScales(row[i] + 136 * b), _mm256_set1_ps(f16(row[i] + 136 * b)));
             storeTransposed(s8, scale + 64 * b);
         }
+    } else if constexpr (D == DType::Q3_K) { // 110 B per 256: w = d·(sc − 32)·u per 16, u ∈ [−4, 3]
+        for (std::int64_t b = 0; b < cols / 256; ++b) {
+            for (int i = 0; i < kRows; ++i) prefetch(next[i], 110 * b, 110);
+            for (int g = 0; g < 8; ++g) {
+                for (int i = 0; i < kRows; ++i) v[i] = int16codes::q3kBytes(row[i] + 110 * b, g);
+                transposeDwords(v);
+                for (int p = 0; p < 8; ++p) storePairs(tile, 8 * b + g, p, int16codes::signedBytes(v[p]));
+            }
+            __m256 lo[kRows], hi[kRows]; // scales of the 16-weight groups 0-7 and 8-15, × d
+            const __m256 off = _mm256_set1_ps(32.0f);
+            for (int i = 0; i < kRows; ++i) {
+                const u8* w = row[i] + 110 * b;
+                const __m256 d = _mm256_set1_ps(f16(w + 108));
+                std::uint64_t s0, s1;
+                int16codes::q3kScales(w, &s0, &s1);
+                lo[i] = _mm256_mul_ps(_mm256_sub_ps(int16codes::bytes8(s0), off), d);
+                hi[i] = _mm256_mul_ps(_mm256_sub_ps(int16codes::bytes8(s1), off), d);
+            }
+            storeTransposed(lo, scale + 128 * b);
+            storeTransposed(hi, scale + 128 * b + 64);
+        }
     } else { // Q6_K, 210 B per 256: w = d·sc·(u − 32) per 16
         static_assert(D == DType::Q6_K);
         for (std::int64_t b = 0; b < cols / 256; ++b) {
@@ -264,7 +285,7 @@ template <DType D>
 WS_I16AVX2 void tokens(const i16* tile, const float* scale, const float* bias, std::int64_t cols, const PromptInt8& x,
                        float* y, std::int64_t ldy, int nr) {
     int t = 0;
-    if constexpr (D == DType::Q6_K) {
+    if constexpr (D == DType::Q6_K || D == DType::Q3_K) {
         for (; t + 4 <= x.T; t += 4) micro16<4>(tile, scale, cols, x, t, y + t * ldy, ldy, nr);
         switch (x.T - t) {
         case 3: micro16<3>(tile, scale, cols, x, t, y + t * ldy, ldy, nr); break;
@@ -288,7 +309,7 @@ WS_I16AVX2 void tokens(const i16* tile, const float* scale, const float* bias, s
 
 template <DType D>
 WS_I16AVX2 void rowsInt16(const MatJob& j, int r0, int r1, const PromptInt8& x) {
-    constexpr int G = D == DType::Q6_K ? 16 : 32;
+    constexpr int G = D == DType::Q6_K || D == DType::Q3_K ? 16 : 32;
     const Matrix& W = *j.W;
     const std::int64_t cols = W.cols, ldy = j.ldy ? j.ldy : W.rows, groups = cols / G;
     // Per thread, grown only: the transposed tile, scales and offsets.
@@ -333,6 +354,7 @@ void gemmInt16RowsAvx2(const MatJob& j, int r0, int r1, const PromptInt8& x) {
     case DType::Q4_K: rowsInt16<DType::Q4_K>(j, r0, r1, x); break;
     case DType::Q5_K: rowsInt16<DType::Q5_K>(j, r0, r1, x); break;
     case DType::Q6_K: rowsInt16<DType::Q6_K>(j, r0, r1, x); break;
+    case DType::Q3_K: rowsInt16<DType::Q3_K>(j, r0, r1, x); break;
     default: break;
     }
 }

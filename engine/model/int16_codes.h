@@ -161,6 +161,31 @@ WS_I16AVX2 inline void q5k(const u8* b, __m256i qh, int j, Split* lo, Split* hi)
     *hi = unsignedBytes(h);
 }
 
+// block_q2_K (84 B): scales[16] (sub-block s of 16 weights: its scale the low nibble, its minimum the high one),
+// qs[64], d, dmin. Group g = 4n + j (32 weights, sub-blocks 2g and 2g + 1): bits 2j … 2j + 1 of qs[32n + l], u < 4;
+// w = d·sc·u − dmin·m.
+WS_I16AVX2 inline __m256i q2kBytes(const u8* b, int g) {
+    return _mm256_and_si256(_mm256_srli_epi16(load32(b + 16 + 32 * (g / 4)), 2 * (g % 4)), _mm256_set1_epi8(3));
+}
+// block_q3_K (110 B): hmask[32], qs[64], scales[12], d. Group g: Q2_K's 2 bits (qs at 32) and bit g of hmask[l] as
+// 4 (the byte's own bit g brought to bit 2, as q5kBytes does), less 4: u ∈ [−4, 3]; w = d·(sc − 32)·u per 16.
+WS_I16AVX2 inline __m256i q3kBytes(const u8* b, int g) {
+    const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(load32(b + 32 + 32 * (g / 4)), 2 * (g % 4)), _mm256_set1_epi8(3));
+    const __m256i hi = _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(load32(b), g), 2), _mm256_set1_epi8(4));
+    return _mm256_sub_epi8(_mm256_or_si256(lo, hi), _mm256_set1_epi8(4));
+}
+// Q3_K's 16 six-bit scales (stored + 32) as bytes, sub-blocks 0-7 in *s0 and 8-15 in *s1: the low 4 bits in the low
+// (s < 8) or high nibble of scales[s % 8], the top 2 at bit 2·(s / 4) of scales[8 + s % 4].
+inline void q3kScales(const u8* b, std::uint64_t* s0, std::uint64_t* s1) {
+    std::uint64_t lo;
+    std::uint32_t h;
+    std::memcpy(&lo, b + 96, sizeof lo);
+    std::memcpy(&h, b + 104, sizeof h);
+    const auto top = [h](int k) { return static_cast<std::uint64_t>((h >> (2 * k)) & 0x03030303u); };
+    *s0 = (lo & 0x0F0F0F0F0F0F0F0Full) | (top(0) | top(1) << 32) << 4;
+    *s1 = ((lo >> 4) & 0x0F0F0F0F0F0F0F0Full) | (top(2) | top(3) << 32) << 4;
+}
+
 // block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d. Weight 128h + 32g + l (group s = 4h + g): nibble g/2
 // of ql[64h + 32(g%2) + l], bits 2g of qh[32h + l] above it; u − 32, w = d·sc·(u − 32) with a scale per 16. The
 // codes built as bytes (a 16-bit shift moves both bytes of a lane; the masks drop what crosses), then split.

@@ -55,6 +55,9 @@ struct Int8Activations {
     /// its 16 odd ones (vpmaddwd against weights split the same way): filled only when quantised at the AVX2 level
     /// (assign where int8Isa() is Avx2, or assignWith(Avx2)), empty otherwise.
     std::vector<std::int16_t> c;
+    /// unit·Σc per 16 values (each block's two halves), for the minimums of types scaled per 16 (Q2_K): filled,
+    /// like c, only at the AVX2 level.
+    std::vector<float> dsum16;
     void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
     /// assign() at a given level (capped at int8Isa()): every level gives bit-identical q, r, unit, dsum and sum4.
     void assignWith(QuantIsa isa, const float* x, std::int64_t count);
@@ -64,7 +67,7 @@ struct Int8Activations {
 /// AVX-512 CPUs without VNNI included), Portable where there is none (hasInt8Dot false).
 QuantIsa int8Isa();
 /// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI or AVX2: Q8_0, Q4_0, Q5_0, Q4_K,
-/// Q6_K; AVX2 also Q4_1, Q5_1, Q5_K, IQ4_NL, IQ4_XS).
+/// Q6_K; AVX2 also Q2_K, Q3_K, Q4_1, Q5_1, Q5_K, IQ4_NL, IQ4_XS).
 bool hasInt8Dot(DType t);
 /// Σ w·x over `nblocks` blocks of `t` at `w` against x quantised by Int8Activations (from its start): integer
 /// products summed exactly per 32 weights, then scaled in float. Only where hasInt8Dot(t).

@@ -246,9 +246,11 @@ void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t coun
     sum4.assign(static_cast<std::size_t>(padded / 4), 0);
     if (isa == QuantIsa::Avx2) {
         c.resize(static_cast<std::size_t>(padded));
+        dsum16.resize(static_cast<std::size_t>(2 * blocks));
         return int8avx2::quantise(x, blocks, *this); // c included
     }
     c.clear(); // only the AVX2 dots read them (dotBlocksInt8With checks)
+    dsum16.clear();
 #if defined(__x86_64__)
     if (isa == QuantIsa::Avx512)
         quantiseBlocksVnni(x, blocks, *this);
@@ -258,7 +260,8 @@ void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t coun
 }
 
 bool hasInt8Dot(DType t) {
-    if (t == DType::Q5_K || t == DType::Q4_1 || t == DType::Q5_1 || t == DType::IQ4_NL || t == DType::IQ4_XS)
+    if (t == DType::Q2_K || t == DType::Q3_K || t == DType::Q5_K || t == DType::Q4_1 || t == DType::Q5_1 ||
+        t == DType::IQ4_NL || t == DType::IQ4_XS)
         return int8Isa() == QuantIsa::Avx2; // AVX2's 16-bit codes only (no VNNI form yet)
     return int8Isa() != QuantIsa::Portable &&
            (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0);

@@ -171,13 +171,74 @@ WS_I8AVX2 float dotIQ4_XS(const void* row, const Int8Activations& a, std::int64_
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
-// Scales of 8 Q6_K sub-blocks (int8 at s8) in halfSums' order (0, 2, 4, 6, 1, 3, 5, 7), × d × the unit of each
-// one's activation block (xd's lanes `units`).
-WS_I8AVX2 inline __m256 q6Scales(const u8* s8, __m256 d, __m256 xd, __m256i units) {
-    const __m256 s = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s8))));
+// 8 sub-blocks' scales (s, in order) in halfSums' order (0, 2, 4, 6, 1, 3, 5, 7), × d × the unit of each one's
+// activation block (xd's lanes `units`).
+WS_I8AVX2 inline __m256 halfOrderScales(__m256 s, __m256 d, __m256 xd, __m256i units) {
     return _mm256_mul_ps(_mm256_mul_ps(_mm256_permutevar8x32_ps(s, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)), d),
                          _mm256_permutevar8x32_ps(xd, units));
 }
+// The same of 8 Q6_K sub-blocks' int8 scales at s8.
+WS_I8AVX2 inline __m256 q6Scales(const u8* s8, __m256 d, __m256 xd, __m256i units) {
+    return halfOrderScales(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s8)))), d,
+                           xd, units);
+}
+WS_I8AVX2 inline __m256 bytesAsFloats(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)); } // the low 8
+
+// block_q2_K (84 B; int16codes::q2kBytes): 2-bit codes, a 4-bit scale and minimum per 16 weights. The sums of the
+// 16 sub-blocks gathered as dotQ6_K's; the minimums (in order) against the activations' Σx per 16 (dsum16).
+WS_I8AVX2 float dotQ2_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), mins = _mm256_setzero_ps();
+    const __m256i unitLo = _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3), unitHi = _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7);
+    const __m128i nib = _mm_set1_epi8(0x0F);
+    for (std::int64_t i = 0; i < nb; ++i, w += 84) {
+        fetchAhead<84>(w);
+        __m256i dp[8];
+#pragma GCC unroll 8
+        for (int g = 0; g < 8; ++g) dp[g] = dot16(int16codes::unsignedBytes(int16codes::q2kBytes(w, g)), a, 256 * i + 32 * g);
+        __m256i second;
+        const __m256i first = halfSums(dp, &second);
+        std::uint32_t dd; // d and dmin, converted together
+        std::memcpy(&dd, w + 80, sizeof dd);
+        const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(dd)));
+        const __m256 d = _mm256_broadcastss_ps(dm), xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
+        const __m128i sb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+        const __m128i sc = _mm_and_si128(sb, nib), mn = _mm_and_si128(_mm_srli_epi16(sb, 4), nib);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), halfOrderScales(bytesAsFloats(sc), d, xd, unitLo), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), halfOrderScales(bytesAsFloats(_mm_unpackhi_epi64(sc, sc)), d, xd, unitHi), acc1);
+        const float* ds = a.dsum16.data() + 16 * i;
+        const __m256 m = _mm256_fmadd_ps(bytesAsFloats(mn), _mm256_loadu_ps(ds),
+                                         _mm256_mul_ps(bytesAsFloats(_mm_unpackhi_epi64(mn, mn)), _mm256_loadu_ps(ds + 8)));
+        mins = _mm256_fmadd_ps(m, _mm256_broadcastss_ps(_mm_movehdup_ps(dm)), mins);
+    }
+    return hsum(_mm256_sub_ps(_mm256_add_ps(acc0, acc1), mins));
+}
+
+// block_q3_K (110 B; int16codes::q3kBytes, q3kScales): 3-bit codes less 4, a 6-bit scale (less 32) per 16 weights;
+// gathered as dotQ6_K's.
+WS_I8AVX2 float dotQ3_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const __m256i unitLo = _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3), unitHi = _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7);
+    const __m256 off = _mm256_set1_ps(32.0f);
+    for (std::int64_t i = 0; i < nb; ++i, w += 110) {
+        fetchAhead<110>(w);
+        __m256i dp[8];
+#pragma GCC unroll 8
+        for (int g = 0; g < 8; ++g) dp[g] = dot16(int16codes::signedBytes(int16codes::q3kBytes(w, g)), a, 256 * i + 32 * g);
+        __m256i second;
+        const __m256i first = halfSums(dp, &second);
+        std::uint64_t s0, s1;
+        int16codes::q3kScales(w, &s0, &s1);
+        const __m256 d = _mm256_set1_ps(f16(w + 108)), xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
+        const __m256 sc0 = _mm256_sub_ps(bytesAsFloats(_mm_cvtsi64_si128(static_cast<long long>(s0))), off);
+        const __m256 sc1 = _mm256_sub_ps(bytesAsFloats(_mm_cvtsi64_si128(static_cast<long long>(s1))), off);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), halfOrderScales(sc0, d, xd, unitLo), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), halfOrderScales(sc1, d, xd, unitHi), acc1);
+    }
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
 // block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d (codes: int16codes::q6k); w = d·sc·(u − 32) with a
 // scale per 16 weights. Lanes 0-3 of group s's sums are sub-block 2s, lanes 4-7 sub-block 2s + 1, so halfSums
 // puts sub-blocks 0, 2, 4, 6, 1, 3, 5, 7 in the lanes of its first vector and 8 + those in the second.
@@ -283,12 +344,17 @@ WS_I8AVX2 void quantiseAvx2(const float* x, std::int64_t blocks, Int8Activations
         const __m256i s4 = _mm256_add_epi32(_mm256_slli_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qb), ones16), 8),
                                             _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, rb), ones16));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.sum4.data() + 8 * b), s4);
-        __m128i t4 = _mm_add_epi32(_mm256_castsi256_si128(s4), _mm256_extracti128_si256(s4, 1));
-        t4 = _mm_add_epi32(t4, _mm_shuffle_epi32(t4, 0x4E));
-        t4 = _mm_add_epi32(t4, _mm_shuffle_epi32(t4, 0xB1));
-        const int total = _mm_cvtsi128_si32(t4);
-        a.unit[static_cast<std::size_t>(b)] = d / 256.0f;
-        a.dsum[static_cast<std::size_t>(b)] = d / 256.0f * static_cast<float>(total);
+        __m128i h0 = _mm256_castsi256_si128(s4), h1 = _mm256_extracti128_si256(s4, 1); // the two halves' Σc
+        h0 = _mm_add_epi32(h0, _mm_shuffle_epi32(h0, 0x4E));
+        h1 = _mm_add_epi32(h1, _mm_shuffle_epi32(h1, 0x4E));
+        h0 = _mm_add_epi32(h0, _mm_shuffle_epi32(h0, 0xB1));
+        h1 = _mm_add_epi32(h1, _mm_shuffle_epi32(h1, 0xB1));
+        const int half0 = _mm_cvtsi128_si32(h0), half1 = _mm_cvtsi128_si32(h1);
+        const auto at = static_cast<std::size_t>(b);
+        a.unit[at] = d / 256.0f;
+        a.dsum[at] = d / 256.0f * static_cast<float>(half0 + half1);
+        a.dsum16[2 * at] = d / 256.0f * static_cast<float>(half0);
+        a.dsum16[2 * at + 1] = d / 256.0f * static_cast<float>(half1);
     }
 }
 
@@ -325,6 +391,8 @@ Int8DotKernel kernel(DType t) {
     case DType::Q4_K: return dotK4K5<false>;
     case DType::Q5_K: return dotK4K5<true>;
     case DType::Q6_K: return dotQ6_K;
+    case DType::Q2_K: return dotQ2_K;
+    case DType::Q3_K: return dotQ3_K;
     default: return nullptr;
     }
 }

@@ -100,7 +100,7 @@ def main():
     del os.environ["WS_MLA_PREFILL"]
 
     # The default path — activations split in two 8-bit parts (int8 + residual codes) against the types with an
-    # integer kernel (Q8_0, Q4_0, Q5_0, Q4_K, Q6_K; on AVX2 also Q4_1, Q5_1, Q5_K, IQ4_NL, IQ4_XS; the others float)
+    # integer kernel (on AVX2 every block type; on AVX-512 VNNI Q8_0, Q4_0, Q5_0, Q4_K, Q6_K; BF16 stays float)
     # in decode (incremental) and in prompts (full: the integer GEMM; BF16 stays float in both) — within 1e-3 of the
     # reference's norm at every position (observed ~1e-6..1e-4); the opt-in 8-bit prompt products
     # (WS_ACTIVATIONS=bf16-prompts: bf16 against BF16; int8-prompts: the int8 codes alone against the quantised
@@ -142,7 +142,7 @@ def main():
             check("%s %s: the same greedy token at all %d positions with a clear margin" % (label, how, clear),
                   same == clear)
 
-    for t in ("BF16", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"):
+    for t in ("BF16", "Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"):
         fast_check(t, os.path.join(files, "tiny-%s.gguf" % t.lower()))
 
     # DeepSeek-V2-Lite's form (no q compression, softmax gating, greedy top-k, 2 shared experts, YaRN) carrying an

@@ -762,13 +762,13 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
     std::normal_distribution<float> g(0.0f, 1.0f);
     int tested = 0;
     for (QuantIsa isa : {QuantIsa::Avx2, QuantIsa::Avx512})
-    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_1, DType::Q5_1, DType::Q4_K, DType::Q5_K, DType::Q6_K,
-                    DType::IQ4_XS}) {
+    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_1, DType::Q5_1, DType::Q2_K, DType::Q3_K, DType::Q4_K,
+                    DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
         if (!hasInt8Dot(t) || isa > int8Isa())
             continue;
         const BlockLayout bl = dtypeBlock(t);
         for (int nb : {1, 2, 3, 8, 17, 32, 44, -5}) {
-            // nb < 0: |nb| blocks whose codes all sit at the largest magnitude (Q8_0: -128; IQ4_XS: code 0, -127; the
+            // nb < 0: |nb| blocks whose codes all sit at the largest magnitude (Q8_0: -128; IQ4_XS: code 0, -127; Q3_K: -4; the
             // others: every bit of the codes set) against activations near -1, every code near -127: the pair sums'
             // worst case.
             const bool extreme = nb < 0;
@@ -785,12 +785,14 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
                                         : t == DType::Q4_1 ? std::pair{4, 20}
                                         : t == DType::Q5_1 ? std::pair{4, 24}
                                         : t == DType::Q4_K ? std::pair{16, 144}
+                                        : t == DType::Q2_K ? std::pair{16, 80}
+                                        : t == DType::Q3_K ? std::pair{0, 96}
                                         : t == DType::Q5_K ? std::pair{16, 176}
                                         : t == DType::IQ4_XS ? std::pair{8, 136}
                                                            : std::pair{0, 192};
                 for (int i = 0; i < nb; ++i)
                     for (int k = begin; k < end; ++k)
-                        b[static_cast<std::size_t>(i * bl.bytes + k)] = t == DType::Q8_0 ? 0x80 : t == DType::IQ4_XS ? 0x00 : 0xFF;
+                        b[static_cast<std::size_t>(i * bl.bytes + k)] = t == DType::Q8_0 ? 0x80 : t == DType::IQ4_XS || t == DType::Q3_K ? 0x00 : 0xFF;
             }
             Int8Activations a;
             a.assignWith(isa, x.data(), static_cast<std::int64_t>(x.size()));
