@@ -112,6 +112,19 @@ WS_I8AVX2 inline __m256i halfSums(const __m256i* v, __m256i* second) {
     return quadSums(pairSums(v[0], v[1]), pairSums(v[2], v[3]));
 }
 
+// The 8 groups of 32 weights of a 256-weight block at w, their codes split by Codes(w, g), against the activations
+// from 256·i: the groups' exact sums gathered per 128-bit half (halfSums), groups 0-3 returned, 4-7 in *second.
+template <Split (*Codes)(const u8*, int)>
+WS_I8AVX2 inline __m256i blockSums(const u8* w, const Int8Activations& a, std::int64_t i, __m256i* second) {
+    __m256i dp[8];
+#pragma GCC unroll 8
+    for (int g = 0; g < 8; ++g) dp[g] = dot16(Codes(w, g), a, 256 * i + 32 * g);
+    return halfSums(dp, second);
+}
+WS_I8AVX2 inline Split q2kCodes(const u8* b, int g) { return int16codes::unsignedBytes(int16codes::q2kBytes(b, g)); }
+WS_I8AVX2 inline Split q3kCodes(const u8* b, int g) { return int16codes::signedBytes(int16codes::q3kBytes(b, g)); }
+WS_I8AVX2 inline Split iq4xsCodes(const u8* b, int g) { return int16codes::signedBytes(int16codes::iq4xsBytes(b, g)); }
+
 // block_q4_K (144 B): d, dmin, scales[12], qs[128]; weights 64j … 64j + 31 the low nibbles of qs[32j …], the next
 // 32 their high nibbles; w = d·sc·q − dmin·m per 32, the minimums against the activations' Σx (dsum). Each
 // sub-block's exact sum lands in a lane of one of two vectors, per 128-bit half (halfSums: sub-blocks 0-3 in the
@@ -158,11 +171,8 @@ WS_I8AVX2 float dotIQ4_XS(const void* row, const Int8Activations& a, std::int64_
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     for (std::int64_t i = 0; i < nb; ++i, w += 136) {
         fetchAhead<136>(w);
-        __m256i dp[8];
-#pragma GCC unroll 8
-        for (int g = 0; g < 8; ++g) dp[g] = dot16(int16codes::signedBytes(int16codes::iq4xsBytes(w, g)), a, 256 * i + 32 * g);
         __m256i second;
-        const __m256i first = halfSums(dp, &second);
+        const __m256i first = blockSums<iq4xsCodes>(w, a, i, &second);
         const __m256 scale = _mm256_mul_ps(_mm256_mul_ps(int16codes::iq4xsScales(w), _mm256_set1_ps(f16(w))),
                                            _mm256_loadu_ps(a.unit.data() + 8 * i));
         acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), _mm256_permute2f128_ps(scale, scale, 0x00), acc0);
@@ -193,11 +203,8 @@ WS_I8AVX2 float dotQ2_K(const void* row, const Int8Activations& a, std::int64_t 
     const __m128i nib = _mm_set1_epi8(0x0F);
     for (std::int64_t i = 0; i < nb; ++i, w += 84) {
         fetchAhead<84>(w);
-        __m256i dp[8];
-#pragma GCC unroll 8
-        for (int g = 0; g < 8; ++g) dp[g] = dot16(int16codes::unsignedBytes(int16codes::q2kBytes(w, g)), a, 256 * i + 32 * g);
         __m256i second;
-        const __m256i first = halfSums(dp, &second);
+        const __m256i first = blockSums<q2kCodes>(w, a, i, &second);
         std::uint32_t dd; // d and dmin, converted together
         std::memcpy(&dd, w + 80, sizeof dd);
         const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(dd)));
@@ -223,11 +230,8 @@ WS_I8AVX2 float dotQ3_K(const void* row, const Int8Activations& a, std::int64_t 
     const __m256 off = _mm256_set1_ps(32.0f);
     for (std::int64_t i = 0; i < nb; ++i, w += 110) {
         fetchAhead<110>(w);
-        __m256i dp[8];
-#pragma GCC unroll 8
-        for (int g = 0; g < 8; ++g) dp[g] = dot16(int16codes::signedBytes(int16codes::q3kBytes(w, g)), a, 256 * i + 32 * g);
         __m256i second;
-        const __m256i first = halfSums(dp, &second);
+        const __m256i first = blockSums<q3kCodes>(w, a, i, &second);
         std::uint64_t s0, s1;
         int16codes::q3kScales(w, &s0, &s1);
         const __m256 d = _mm256_set1_ps(f16(w + 108)), xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
@@ -248,13 +252,8 @@ WS_I8AVX2 float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t 
     const __m256i unitLo = _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3), unitHi = _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7);
     for (std::int64_t i = 0; i < nb; ++i, w += 210) {
         fetchAhead<210>(w);
-        __m256i dp[8];
-#pragma GCC unroll 8
-        for (int s = 0; s < 8; ++s) {
-            dp[s] = dot16(int16codes::q6k(w, s), a, 256 * i + 32 * s);
-        }
         __m256i second;
-        const __m256i first = halfSums(dp, &second);
+        const __m256i first = blockSums<int16codes::q6k>(w, a, i, &second);
         const __m256 d = _mm256_set1_ps(f16(w + 208));
         const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
         acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), q6Scales(w + 192, d, xd, unitLo), acc0);
