@@ -763,12 +763,12 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
     int tested = 0;
     for (QuantIsa isa : {QuantIsa::Avx2, QuantIsa::Avx512})
     for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_1, DType::Q5_1, DType::Q2_K, DType::Q3_K, DType::Q4_K,
-                    DType::Q5_K, DType::Q6_K, DType::IQ4_XS}) {
+                    DType::Q5_K, DType::Q6_K, DType::IQ4_XS, DType::IQ4_NL}) {
         if (!hasInt8Dot(t) || isa > int8Isa())
             continue;
         const BlockLayout bl = dtypeBlock(t);
         for (int nb : {1, 2, 3, 8, 17, 32, 44, -5}) {
-            // nb < 0: |nb| blocks whose codes all sit at the largest magnitude (Q8_0: -128; IQ4_XS: code 0, -127; Q3_K: -4; the
+            // nb < 0: |nb| blocks whose codes all sit at the largest magnitude (Q8_0: -128; IQ4: code 0, -127; Q3_K: -4; the
             // others: every bit of the codes set) against activations near -1, every code near -127: the pair sums'
             // worst case.
             const bool extreme = nb < 0;
@@ -789,10 +789,13 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
                                         : t == DType::Q3_K ? std::pair{0, 96}
                                         : t == DType::Q5_K ? std::pair{16, 176}
                                         : t == DType::IQ4_XS ? std::pair{8, 136}
+                                        : t == DType::IQ4_NL ? std::pair{2, 18}
                                                            : std::pair{0, 192};
+                const bool zeroCodes = t == DType::IQ4_XS || t == DType::IQ4_NL || t == DType::Q3_K;
+                const std::uint8_t fill = t == DType::Q8_0 ? 0x80 : zeroCodes ? 0x00 : 0xFF;
                 for (int i = 0; i < nb; ++i)
                     for (int k = begin; k < end; ++k)
-                        b[static_cast<std::size_t>(i * bl.bytes + k)] = t == DType::Q8_0 ? 0x80 : t == DType::IQ4_XS || t == DType::Q3_K ? 0x00 : 0xFF;
+                        b[static_cast<std::size_t>(i * bl.bytes + k)] = fill;
             }
             Int8Activations a;
             a.assignWith(isa, x.data(), static_cast<std::int64_t>(x.size()));
@@ -816,14 +819,14 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
         GTEST_SKIP() << "no int8 dot level (AVX-512 VNNI, AVX2) on this CPU";
 }
 
-// The several-rows kernel (AVX2: Q8_0, Q4_0, Q5_0) against float64 Σ w·x̂ per row, x̂ the activations as quantised,
+// The several-rows kernel (AVX2: Q8_0, Q4_0, Q5_0, IQ4_NL) against float64 Σ w·x̂ per row, x̂ the activations as quantised,
 // and bit for bit against the one-row dots (the same additions in the same order): rows 4 at a time and the rest
 // one by one, at a stride wider than a row.
 TEST(Quant, Int8RowsKernelMatchesFloat64PerRow) {
     std::mt19937 rng(12);
     std::normal_distribution<float> g(0.0f, 1.0f);
     int tested = 0;
-    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0}) {
+    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::IQ4_NL}) {
         const Int8RowsKernel rows = int8RowsKernel(t);
         if (!rows)
             continue;
