@@ -30,6 +30,7 @@ void PromptInt8::prepare(const float* X, std::int64_t stride, int count, std::in
     dsum32.resize(perToken(cols / 32));
     unitByGroup.resize(perGroup(cols / 32));
     dsumByGroup.resize(perGroup(cols / 32));
+    dsum16ByGroup.resize(perGroup(cols / 16));
 }
 
 void PromptInt8::quantise(int t0, int t1) {
@@ -52,6 +53,7 @@ void PromptInt8::quantise(int t0, int t1) {
             }
             const float unit = a.unit[static_cast<std::size_t>(g / 2)];
             if (byGroup) {
+                dsum16ByGroup[static_cast<std::size_t>(g * T + t)] = unit * static_cast<float>(sum);
                 if (g % 2) {
                     const auto at = static_cast<std::size_t>(g / 2 * T + t);
                     unitByGroup[at] = unit;
@@ -67,9 +69,8 @@ void PromptInt8::quantise(int t0, int t1) {
     }
 }
 
-// AVX-512 VNNI here, AVX2 in gemm_int8_avx2.cpp; Q2_K's minimums per 16 weights have no tile form (its prompts
-// take the float tiles).
-bool hasInt8Gemm(DType t) { return t != DType::Q2_K && hasInt8Dot(t); }
+// AVX-512 VNNI here, AVX2 in gemm_int8_avx2.cpp.
+bool hasInt8Gemm(DType t) { return hasInt8Dot(t); }
 
 #if defined(__x86_64__)
 namespace {

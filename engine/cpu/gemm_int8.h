@@ -21,8 +21,9 @@ struct PromptInt8 {
     bool residual = true;               ///< false: the 8-bit codes alone (x ≈ d·q)
     std::vector<Int8Activations> tok;   ///< tok[t] for t < T (kept between calls, so its buffers are reused)
     std::vector<float> dsum16, dsum32;  ///< [T][cols / 16], [T][cols / 32]; empty where AVX2 runs the GEMM
-    /// Where AVX2 runs the GEMM (int8Isa() Avx2): each group of 32's unit and unit·Σc, [cols / 32][T]; else empty.
-    std::vector<float> unitByGroup, dsumByGroup;
+    /// Where AVX2 runs the GEMM (int8Isa() Avx2): each group of 32's unit and unit·Σc, [cols / 32][T], and unit·Σc
+    /// per 16 (Q2_K's minimums), [cols / 16][T]; else empty.
+    std::vector<float> unitByGroup, dsumByGroup, dsum16ByGroup;
     /// Sizes for T tokens of `cols` values (a multiple of 32) and records X; then quantise() fills tokens.
     void prepare(const float* X, std::int64_t stride, int count, std::int64_t width, bool withResidual);
     /// Quantises tokens [t0, t1) (ranges may run on different threads at once).
@@ -36,7 +37,7 @@ struct PromptInt8 {
 };
 
 /// True where gemmInt8Rows handles block type `t` on this CPU (AVX-512 VNNI or AVX2: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K;
-/// AVX2 also Q3_K, Q4_1, Q5_1, Q5_K, IQ4_NL, IQ4_XS).
+/// AVX2 also Q2_K, Q3_K, Q4_1, Q5_1, Q5_K, IQ4_NL, IQ4_XS).
 bool hasInt8Gemm(DType t);
 
 /// Rows [r0, r1) of job j (block-quantised W, T tokens) against X as quantised in xq: Y = X̂·Wᵀ with the integer

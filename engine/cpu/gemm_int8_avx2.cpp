@@ -4,7 +4,7 @@
 // that w = s·u + o, laid out so that one 32-byte vector holds 2 neighbouring codes of each of the 8 rows:
 // vpmaddwd against the 2 activation codes 256·q + r of one token at the same place (broadcast) adds 8 rows' pair
 // products into int32 lanes, exactly. Per group, Σ w·x = s·unit·Σu·c + o·unit·Σc. 6 tokens' sums stay in registers
-// (4 for Q6_K, whose scales come per 16 weights) while the tile (8 × cols 16-bit codes, in L1 or L2) passes:
+// (4 for Q6_K, Q3_K and Q2_K, whose scales come per 16 weights) while the tile (8 × cols 16-bit codes, in L1 or L2) passes:
 // 16 multiply-adds per vpmaddwd, twice an FMA's — on Zen 3 one issues per cycle against two FMAs, so the gain
 // there is the float copy of the weights not made (1.1-1.25x the float tiles at 128 tokens, 1.1-1.8x at 6-12) —
 // with the activations at the ~16 significant bits of the decode's dot products (not llama.cpp's 8).
@@ -73,7 +73,8 @@ inline void prefetch(const u8* next, std::int64_t at, int n) {
 }
 
 // The tile of rows row[0 … 7] (cols weights each): codes transposed for micro32 / micro16 and each group's scale
-// (and the offset of Q4_K, Q5_K, Q4_1, Q5_1) at scale[8·g + i], bias[8·g + i] (groups of 32 weights; Q6_K 16).
+// (and the offset of Q4_K, Q5_K, Q4_1, Q5_1, Q2_K) at scale[8·g + i], bias[8·g + i] (groups of 32 weights; Q6_K,
+// Q3_K and Q2_K 16).
 // The 8 rows' code bytes of a group (weight k at byte k; Q4_K's bytes hold two groups, one per nibble; Q5_K's
 // fifth bits are added after, position for position) are transposed by 4-byte units
 // while still bytes, then split into 16-bit pairs: a quarter of the shuffles that transposing the 16-bit codes
@@ -149,6 +150,31 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
             for (int i = 0; i < kRows; ++i)
                 s8[i] = _mm256_mul_ps(int16codes::iq4xsScales(row[i] + 136 * b), _mm256_set1_ps(f16(row[i] + 136 * b)));
             storeTransposed(s8, scale + 64 * b);
+        }
+    } else if constexpr (D == DType::Q2_K) { // 84 B per 256: w = d·sc·u − dmin·m per 16, u ∈ [0, 3]
+        for (std::int64_t b = 0; b < cols / 256; ++b) {
+            for (int i = 0; i < kRows; ++i) prefetch(next[i], 84 * b, 84);
+            for (int g = 0; g < 8; ++g) {
+                for (int i = 0; i < kRows; ++i) v[i] = int16codes::q2kBytes(row[i] + 84 * b, g);
+                transposeDwords(v);
+                for (int p = 0; p < 8; ++p) storePairs(tile, 8 * b + g, p, int16codes::unsignedBytes(v[p]));
+            }
+            // scales × d and minimums × −dmin of the 16-weight groups 0-7 and 8-15
+            __m256 s0[kRows], s1[kRows], o0[kRows], o1[kRows];
+            for (int i = 0; i < kRows; ++i) {
+                const u8* w = row[i] + 84 * b;
+                const __m256 d = _mm256_set1_ps(f16(w + 80)), dmin = _mm256_set1_ps(-f16(w + 82));
+                __m128i sc, mn;
+                int16codes::q2kScalesMins(w, &sc, &mn);
+                s0[i] = _mm256_mul_ps(int16codes::bytesAsFloats(sc), d);
+                s1[i] = _mm256_mul_ps(int16codes::bytesAsFloats(_mm_unpackhi_epi64(sc, sc)), d);
+                o0[i] = _mm256_mul_ps(int16codes::bytesAsFloats(mn), dmin);
+                o1[i] = _mm256_mul_ps(int16codes::bytesAsFloats(_mm_unpackhi_epi64(mn, mn)), dmin);
+            }
+            storeTransposed(s0, scale + 128 * b);
+            storeTransposed(s1, scale + 128 * b + 64);
+            storeTransposed(o0, bias + 128 * b);
+            storeTransposed(o1, bias + 128 * b + 64);
         }
     } else if constexpr (D == DType::Q3_K) { // 110 B per 256: w = d·(sc − 32)·u per 16, u ∈ [−4, 3]
         for (std::int64_t b = 0; b < cols / 256; ++b) {
@@ -246,11 +272,12 @@ __attribute__((noinline)) WS_I16AVX2 void micro32(const i16* tile, const float* 
     for (int t = 0; t < NT; ++t) storeRows(y + t * ldy, acc[t], nr);
 }
 
-// The same with scales per 16 weights (Q6_K): weights 0-15 of a group of 32 sit at pairs 0-3 (even) and 8-11 (odd)
-// of the split layout, 16-31 at pairs 4-7 and 12-15; each half gathers its own sums.
-template <int NT>
-__attribute__((noinline)) WS_I16AVX2 void micro16(const i16* tile, const float* scale, std::int64_t cols, const PromptInt8& x, int t0, float* y,
-                        std::int64_t ldy, int nr) {
+// The same with scales per 16 weights (Q6_K, Q3_K; kBias: Q2_K, whose minimums per 16 go against the tokens' Σx per
+// 16, PromptInt8::dsum16ByGroup): weights 0-15 of a group of 32 sit at pairs 0-3 (even) and 8-11 (odd) of the split
+// layout, 16-31 at pairs 4-7 and 12-15; each half gathers its own sums.
+template <int NT, bool kBias>
+__attribute__((noinline)) WS_I16AVX2 void micro16(const i16* tile, const float* scale, const float* bias, std::int64_t cols,
+                                                  const PromptInt8& x, int t0, float* y, std::int64_t ldy, int nr) {
     const i16* c[NT];
     codesAt<NT>(x, t0, c);
     __m256 acc[NT];
@@ -277,6 +304,14 @@ __attribute__((noinline)) WS_I16AVX2 void micro16(const i16* tile, const float* 
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[0][t]), _mm256_mul_ps(sc0, u), acc[t]);
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[1][t]), _mm256_mul_ps(sc1, u), acc[t]);
         }
+        if constexpr (kBias) {
+            const __m256 bi0 = _mm256_loadu_ps(bias + 16 * g), bi1 = _mm256_loadu_ps(bias + 16 * g + 8);
+            const float* ds0 = x.dsum16ByGroup.data() + 2 * g * x.T + t0;
+            const float* ds1 = ds0 + x.T;
+#pragma GCC unroll 4
+            for (int t = 0; t < NT; ++t)
+                acc[t] = _mm256_fmadd_ps(bi0, _mm256_set1_ps(ds0[t]), _mm256_fmadd_ps(bi1, _mm256_set1_ps(ds1[t]), acc[t]));
+        }
     }
     for (int t = 0; t < NT; ++t) storeRows(y + t * ldy, acc[t], nr);
 }
@@ -285,12 +320,13 @@ template <DType D>
 WS_I16AVX2 void tokens(const i16* tile, const float* scale, const float* bias, std::int64_t cols, const PromptInt8& x,
                        float* y, std::int64_t ldy, int nr) {
     int t = 0;
-    if constexpr (D == DType::Q6_K || D == DType::Q3_K) {
-        for (; t + 4 <= x.T; t += 4) micro16<4>(tile, scale, cols, x, t, y + t * ldy, ldy, nr);
+    if constexpr (D == DType::Q6_K || D == DType::Q3_K || D == DType::Q2_K) {
+        constexpr bool kB = D == DType::Q2_K;
+        for (; t + 4 <= x.T; t += 4) micro16<4, kB>(tile, scale, bias, cols, x, t, y + t * ldy, ldy, nr);
         switch (x.T - t) {
-        case 3: micro16<3>(tile, scale, cols, x, t, y + t * ldy, ldy, nr); break;
-        case 2: micro16<2>(tile, scale, cols, x, t, y + t * ldy, ldy, nr); break;
-        case 1: micro16<1>(tile, scale, cols, x, t, y + t * ldy, ldy, nr); break;
+        case 3: micro16<3, kB>(tile, scale, bias, cols, x, t, y + t * ldy, ldy, nr); break;
+        case 2: micro16<2, kB>(tile, scale, bias, cols, x, t, y + t * ldy, ldy, nr); break;
+        case 1: micro16<1, kB>(tile, scale, bias, cols, x, t, y + t * ldy, ldy, nr); break;
         default: break;
         }
     } else {
@@ -309,7 +345,7 @@ WS_I16AVX2 void tokens(const i16* tile, const float* scale, const float* bias, s
 
 template <DType D>
 WS_I16AVX2 void rowsInt16(const MatJob& j, int r0, int r1, const PromptInt8& x) {
-    constexpr int G = D == DType::Q6_K || D == DType::Q3_K ? 16 : 32;
+    constexpr int G = D == DType::Q6_K || D == DType::Q3_K || D == DType::Q2_K ? 16 : 32;
     const Matrix& W = *j.W;
     const std::int64_t cols = W.cols, ldy = j.ldy ? j.ldy : W.rows, groups = cols / G;
     // Per thread, grown only: the transposed tile, scales and offsets.
@@ -355,6 +391,7 @@ void gemmInt16RowsAvx2(const MatJob& j, int r0, int r1, const PromptInt8& x) {
     case DType::Q5_K: rowsInt16<DType::Q5_K>(j, r0, r1, x); break;
     case DType::Q6_K: rowsInt16<DType::Q6_K>(j, r0, r1, x); break;
     case DType::Q3_K: rowsInt16<DType::Q3_K>(j, r0, r1, x); break;
+    case DType::Q2_K: rowsInt16<DType::Q2_K>(j, r0, r1, x); break;
     default: break;
     }
 }

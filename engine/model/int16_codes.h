@@ -117,6 +117,7 @@ WS_I16AVX2 inline __m256 iq4xsScales(const u8* b) {
 }
 WS_I16AVX2 inline __m256i iq4xsBytes(const u8* b, int g) { return iq4Bytes(b + 8 + 16 * g); }
 
+WS_I16AVX2 inline __m256 bytesAsFloats(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)); } // the low 8
 WS_I16AVX2 inline __m256 bytes8(std::uint64_t v) {
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
 }
@@ -166,6 +167,12 @@ WS_I16AVX2 inline void q5k(const u8* b, __m256i qh, int j, Split* lo, Split* hi)
 // w = d·sc·u − dmin·m.
 WS_I16AVX2 inline __m256i q2kBytes(const u8* b, int g) {
     return _mm256_and_si256(_mm256_srli_epi16(load32(b + 16 + 32 * (g / 4)), 2 * (g % 4)), _mm256_set1_epi8(3));
+}
+// Q2_K's 16 scales (*sc) and minimums (*mn) as bytes, sub-block s at byte s.
+WS_I16AVX2 inline void q2kScalesMins(const u8* b, __m128i* sc, __m128i* mn) {
+    const __m128i sb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), nib = _mm_set1_epi8(0x0F);
+    *sc = _mm_and_si128(sb, nib);
+    *mn = _mm_and_si128(_mm_srli_epi16(sb, 4), nib);
 }
 // block_q3_K (110 B): hmask[32], qs[64], scales[12], d. Group g: Q2_K's 2 bits (qs at 32) and bit g of hmask[l] as
 // 4 (the byte's own bit g brought to bit 2, as q5kBytes does), less 4: u ∈ [−4, 3]; w = d·(sc − 32)·u per 16.

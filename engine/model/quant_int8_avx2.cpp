@@ -21,6 +21,7 @@ namespace {
 
 using u8 = std::uint8_t;
 using int16codes::bytes8;
+using int16codes::bytesAsFloats;
 using int16codes::f16;
 using int16codes::load32;
 using int16codes::Split;
@@ -192,7 +193,6 @@ WS_I8AVX2 inline __m256 q6Scales(const u8* s8, __m256 d, __m256 xd, __m256i unit
     return halfOrderScales(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s8)))), d,
                            xd, units);
 }
-WS_I8AVX2 inline __m256 bytesAsFloats(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)); } // the low 8
 
 // block_q2_K (84 B; int16codes::q2kBytes): 2-bit codes, a 4-bit scale and minimum per 16 weights. The sums of the
 // 16 sub-blocks gathered as dotQ6_K's; the minimums (in order) against the activations' Σx per 16 (dsum16).
@@ -200,7 +200,6 @@ WS_I8AVX2 float dotQ2_K(const void* row, const Int8Activations& a, std::int64_t 
     const auto* w = static_cast<const u8*>(row);
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), mins = _mm256_setzero_ps();
     const __m256i unitLo = _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3), unitHi = _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7);
-    const __m128i nib = _mm_set1_epi8(0x0F);
     for (std::int64_t i = 0; i < nb; ++i, w += 84) {
         fetchAhead<84>(w);
         __m256i second;
@@ -209,8 +208,8 @@ WS_I8AVX2 float dotQ2_K(const void* row, const Int8Activations& a, std::int64_t 
         std::memcpy(&dd, w + 80, sizeof dd);
         const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(dd)));
         const __m256 d = _mm256_broadcastss_ps(dm), xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
-        const __m128i sb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
-        const __m128i sc = _mm_and_si128(sb, nib), mn = _mm_and_si128(_mm_srli_epi16(sb, 4), nib);
+        __m128i sc, mn;
+        int16codes::q2kScalesMins(w, &sc, &mn);
         acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), halfOrderScales(bytesAsFloats(sc), d, xd, unitLo), acc0);
         acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), halfOrderScales(bytesAsFloats(_mm_unpackhi_epi64(sc, sc)), d, xd, unitHi), acc1);
         const float* ds = a.dsum16.data() + 16 * i;

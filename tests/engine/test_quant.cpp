@@ -888,13 +888,16 @@ TEST(Quant, Int8DotAvx2RefusesActivationsWithoutTheirCodes) {
 // The prompts' integer GEMM (cpu/gemm_int8.h) against float64 Σ w·x̂ — w dequantised by dequantizeBlocks, x̂ the
 // activations as quantised (with residual codes, and the 8-bit codes alone) — and against the float activations
 // within the quantisation's bound: every type, widths that end inside a 64-byte chunk, 16-row (AVX2: 8-row) tiles
-// with a partial last one, token counts that leave remainders after the groups of 8 tokens (AVX2: 6, Q6_K 4),
+// with a partial last one, token counts that leave remainders after the groups of 8 tokens (AVX2: 6; 4 for the
+// types scaled per 16 weights),
 // strided X and Y, a row range that starts mid-matrix (rowOffset), nothing written outside the rows asked for.
 TEST(Quant, Int8GemmMatchesFloat64) {
     std::mt19937 rng(0x6e88);
     std::normal_distribution<float> g(0.0f, 1.0f);
     int tested = 0;
-    for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q5_0, DType::Q4_K, DType::Q6_K}) {
+    std::vector<DType> types(std::begin(kBlockTypes), std::end(kBlockTypes));
+    types.push_back(DType::IQ4_NL);
+    for (DType t : types) {
         if (!cpu::hasInt8Gemm(t))
             continue;
         const BlockLayout bl = dtypeBlock(t);
