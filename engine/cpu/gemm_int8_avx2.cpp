@@ -72,6 +72,19 @@ inline void prefetch(const u8* next, std::int64_t at, int n) {
         _mm_prefetch(reinterpret_cast<const char*>(l), _MM_HINT_T1);
 }
 
+// The 8 groups of 32 of the 256-weight block b of the 8 rows, their code bytes from Bytes(block, g) (signed or not),
+// transposed and split into the tile.
+template <__m256i (*Bytes)(const u8*, int), bool kSigned>
+WS_I16AVX2 inline void blockGroups(const u8* const* row, std::int64_t b, int blockBytes, i16* tile) {
+    __m256i v[kRows];
+    for (int g = 0; g < 8; ++g) {
+        for (int i = 0; i < kRows; ++i) v[i] = Bytes(row[i] + blockBytes * b, g);
+        transposeDwords(v);
+        for (int p = 0; p < 8; ++p)
+            storePairs(tile, 8 * b + g, p, kSigned ? int16codes::signedBytes(v[p]) : int16codes::unsignedBytes(v[p]));
+    }
+}
+
 // The tile of rows row[0 … 7] (cols weights each): codes transposed for micro32 / micro16 and each group's scale
 // (and the offset of Q4_K, Q5_K, Q4_1, Q5_1, Q2_K) at scale[8·g + i], bias[8·g + i] (groups of 32 weights; Q6_K,
 // Q3_K and Q2_K 16).
@@ -141,11 +154,7 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
     } else if constexpr (D == DType::IQ4_XS) { // 136 B per 256: w = d·(ls − 32)·kIq4Values[q] per 32
         for (std::int64_t b = 0; b < cols / 256; ++b) {
             for (int i = 0; i < kRows; ++i) prefetch(next[i], 136 * b, 136);
-            for (int g = 0; g < 8; ++g) {
-                for (int i = 0; i < kRows; ++i) v[i] = int16codes::iq4xsBytes(row[i] + 136 * b, g);
-                transposeDwords(v);
-                for (int p = 0; p < 8; ++p) storePairs(tile, 8 * b + g, p, int16codes::signedBytes(v[p]));
-            }
+            blockGroups<int16codes::iq4xsBytes, true>(row, b, 136, tile);
             __m256 s8[kRows];
             for (int i = 0; i < kRows; ++i)
                 s8[i] = _mm256_mul_ps(int16codes::iq4xsScales(row[i] + 136 * b), _mm256_set1_ps(f16(row[i] + 136 * b)));
@@ -154,11 +163,7 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
     } else if constexpr (D == DType::Q2_K) { // 84 B per 256: w = d·sc·u − dmin·m per 16, u ∈ [0, 3]
         for (std::int64_t b = 0; b < cols / 256; ++b) {
             for (int i = 0; i < kRows; ++i) prefetch(next[i], 84 * b, 84);
-            for (int g = 0; g < 8; ++g) {
-                for (int i = 0; i < kRows; ++i) v[i] = int16codes::q2kBytes(row[i] + 84 * b, g);
-                transposeDwords(v);
-                for (int p = 0; p < 8; ++p) storePairs(tile, 8 * b + g, p, int16codes::unsignedBytes(v[p]));
-            }
+            blockGroups<int16codes::q2kBytes, false>(row, b, 84, tile);
             // scales × d and minimums × −dmin of the 16-weight groups 0-7 and 8-15
             __m256 s0[kRows], s1[kRows], o0[kRows], o1[kRows];
             for (int i = 0; i < kRows; ++i) {
@@ -179,11 +184,7 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
     } else if constexpr (D == DType::Q3_K) { // 110 B per 256: w = d·(sc − 32)·u per 16, u ∈ [−4, 3]
         for (std::int64_t b = 0; b < cols / 256; ++b) {
             for (int i = 0; i < kRows; ++i) prefetch(next[i], 110 * b, 110);
-            for (int g = 0; g < 8; ++g) {
-                for (int i = 0; i < kRows; ++i) v[i] = int16codes::q3kBytes(row[i] + 110 * b, g);
-                transposeDwords(v);
-                for (int p = 0; p < 8; ++p) storePairs(tile, 8 * b + g, p, int16codes::signedBytes(v[p]));
-            }
+            blockGroups<int16codes::q3kBytes, true>(row, b, 110, tile);
             __m256 lo[kRows], hi[kRows]; // scales of the 16-weight groups 0-7 and 8-15, × d
             const __m256 off = _mm256_set1_ps(32.0f);
             for (int i = 0; i < kRows; ++i) {
@@ -201,11 +202,7 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
         static_assert(D == DType::Q6_K);
         for (std::int64_t b = 0; b < cols / 256; ++b) {
             for (int i = 0; i < kRows; ++i) prefetch(next[i], 210 * b, 210);
-            for (int s = 0; s < 8; ++s) {
-                for (int i = 0; i < kRows; ++i) v[i] = int16codes::q6kBytes(row[i] + 210 * b, s);
-                transposeDwords(v);
-                for (int p = 0; p < 8; ++p) storePairs(tile, 8 * b + s, p, int16codes::signedBytes(v[p]));
-            }
+            blockGroups<int16codes::q6kBytes, true>(row, b, 210, tile);
             __m256 lo[kRows], hi[kRows]; // scales of the 16-weight groups 0-7 and 8-15, × d
             for (int i = 0; i < kRows; ++i) {
                 const u8* w = row[i] + 210 * b;
