@@ -69,8 +69,12 @@ void PromptInt8::quantise(int t0, int t1) {
     }
 }
 
-// AVX-512 VNNI here, AVX2 in gemm_int8_avx2.cpp.
-bool hasInt8Gemm(DType t) { return hasInt8Dot(t); }
+// AVX-512 VNNI here (Q8_0, Q4_0, Q5_0, Q4_K, Q6_K: the other types' prompts take the float tiles there), AVX2
+// in gemm_int8_avx2.cpp (every type hasInt8Dot names).
+bool hasInt8Gemm(DType t) {
+    return hasInt8Dot(t) && (int8Isa() == QuantIsa::Avx2 || t == DType::Q8_0 || t == DType::Q4_0 ||
+                             t == DType::Q5_0 || t == DType::Q4_K || t == DType::Q6_K);
+}
 
 #if defined(__x86_64__)
 namespace {

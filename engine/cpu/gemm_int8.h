@@ -37,7 +37,7 @@ struct PromptInt8 {
 };
 
 /// True where gemmInt8Rows handles block type `t` on this CPU (AVX-512 VNNI or AVX2: Q8_0, Q4_0, Q5_0, Q4_K, Q6_K;
-/// AVX2 also Q2_K, Q3_K, Q4_1, Q5_1, Q5_K, IQ4_NL, IQ4_XS).
+/// AVX2, not AVX-512, also Q2_K, Q3_K, Q4_1, Q5_1, Q5_K, IQ4_NL, IQ4_XS).
 bool hasInt8Gemm(DType t);
 
 /// Rows [r0, r1) of job j (block-quantised W, T tokens) against X as quantised in xq: Y = X̂·Wᵀ with the integer

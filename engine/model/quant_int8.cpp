@@ -252,19 +252,30 @@ void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t coun
     c.clear(); // only the AVX2 dots read them (dotBlocksInt8With checks)
     dsum16.clear();
 #if defined(__x86_64__)
-    if (isa == QuantIsa::Avx512)
+    if (isa == QuantIsa::Avx512) {
         quantiseBlocksVnni(x, blocks, *this);
-    else
+        // The block types without a VNNI kernel run AVX2's dots at this level too (hasAvx2OnlyInt8Dot): they read
+        // these.
+        if (int8avx2::supported()) int8avx2::addCodes16(blocks, *this);
+    } else
 #endif
         quantiseBlocksPortable(x, 0, blocks, *this);
 }
 
+namespace {
+// The types whose integer dots exist only as AVX2's (no VNNI form): they run at the AVX-512 level too, on the
+// 16-bit codes that level fills as well.
+bool hasAvx2OnlyInt8Dot(DType t) {
+    return (t == DType::Q2_K || t == DType::Q3_K || t == DType::Q5_K || t == DType::Q4_1 || t == DType::Q5_1 ||
+            t == DType::IQ4_NL || t == DType::IQ4_XS) &&
+           int8Isa() != QuantIsa::Portable && int8avx2::supported();
+}
+} // namespace
+
 bool hasInt8Dot(DType t) {
-    if (t == DType::Q2_K || t == DType::Q3_K || t == DType::Q5_K || t == DType::Q4_1 || t == DType::Q5_1 ||
-        t == DType::IQ4_NL || t == DType::IQ4_XS)
-        return int8Isa() == QuantIsa::Avx2; // AVX2's 16-bit codes only (no VNNI form yet)
-    return int8Isa() != QuantIsa::Portable &&
-           (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0);
+    return hasAvx2OnlyInt8Dot(t) ||
+           (int8Isa() != QuantIsa::Portable &&
+            (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0));
 }
 
 float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
@@ -272,10 +283,11 @@ float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64
 }
 
 float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
-    if (std::min(isa, int8Isa()) == QuantIsa::Avx2 &&
-        x.c.size() < static_cast<std::size_t>(nblocks * dtypeBlock(t).elems))
-        throw std::invalid_argument("dotBlocksInt8With: the AVX2 dots read the 16-bit codes, which only activations "
-                                    "quantised at the AVX2 level carry");
+    const QuantIsa level = std::min(isa, int8Isa());
+    const bool readsCodes16 = level == QuantIsa::Avx2 || (level == QuantIsa::Avx512 && hasAvx2OnlyInt8Dot(t));
+    if (readsCodes16 && x.c.size() < static_cast<std::size_t>(nblocks * dtypeBlock(t).elems))
+        throw std::invalid_argument("dotBlocksInt8With: the AVX2 dots read the 16-bit codes, which activations "
+                                    "quantised on the portable level lack");
     const Int8DotKernel k = int8DotKernel(t, isa);
     return k ? k(w, x, nblocks) : std::numeric_limits<float>::quiet_NaN();
 }
@@ -293,7 +305,7 @@ Int8DotKernel int8DotKernel(DType t, QuantIsa isa) {
         case DType::Q6_K: return dotQ6_K;
         case DType::Q4_0: return dotQ4_0Q5_0<false>;
         case DType::Q5_0: return dotQ4_0Q5_0<true>;
-        default: break;
+        default: return hasAvx2OnlyInt8Dot(t) ? int8avx2::kernel(t) : nullptr; // AVX2's, on the 16-bit codes
         }
     }
 #else

@@ -11,7 +11,7 @@ namespace ws::int8avx2 {
 
 /// AVX2, FMA and F16C on this CPU.
 bool supported();
-/// dotBlocksInt8's kernel for Q8_0, Q4_0, Q5_0, Q4_K and Q6_K (null for other types). Only where supported().
+/// dotBlocksInt8's kernel for every block type (null for others). Only where supported().
 Int8DotKernel kernel(DType t);
 /// int8RowsKernel's kernel for Q8_0, Q4_0 and Q5_0 (null for other types). Only where supported().
 Int8RowsKernel rowsKernel(DType t);
@@ -21,5 +21,9 @@ void quantise(const float* x, std::int64_t blocks, Int8Activations& a);
 /// a.c of blocks [0, blocks) from a.q and a.r (a.c sized): what quantise writes there; from a.q alone (256·q) with
 /// withResidual false. Only where supported().
 void widen(std::int64_t blocks, Int8Activations& a, bool withResidual = true);
+/// a.c and a.dsum16 of blocks [0, blocks) from a.q, a.r, a.unit and a.sum4 (sized here): what quantise writes
+/// there, bit for bit. For activations quantised at the AVX-512 level, so that the types without a VNNI kernel run
+/// these dots there. Only where supported().
+void addCodes16(std::int64_t blocks, Int8Activations& a);
 
 } // namespace ws::int8avx2
