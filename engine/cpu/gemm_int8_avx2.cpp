@@ -4,10 +4,10 @@
 // that w = s·u + o, laid out so that one 32-byte vector holds 2 neighbouring codes of each of the 8 rows:
 // vpmaddwd against the 2 activation codes 256·q + r of one token at the same place (broadcast) adds 8 rows' pair
 // products into int32 lanes, exactly. Per group, Σ w·x = s·unit·Σu·c + o·unit·Σc. 6 tokens' sums stay in registers
-// (4 for Q6_K, Q3_K and Q2_K, whose scales come per 16 weights) while the tile (8 × cols 16-bit codes, in L1 or L2) passes:
-// 16 multiply-adds per vpmaddwd, twice an FMA's — on Zen 3 one issues per cycle against two FMAs, so the gain
-// there is the float copy of the weights not made (1.1-1.25x the float tiles at 128 tokens, 1.1-1.8x at 6-12) —
-// with the activations at the ~16 significant bits of the decode's dot products (not llama.cpp's 8).
+// (4 for Q6_K, Q3_K and Q2_K, whose scales come per 16 weights) while the tile (8 × cols 16-bit codes, in L1 or
+// L2) passes: 16 multiply-adds per vpmaddwd, twice an FMA's — on Zen 3 one issues per cycle against two FMAs, so
+// the gain there is the float copy of the weights not made (1.1-1.25x the float tiles at 128 tokens, 1.1-1.8x at
+// 6-12) — with the activations at the ~16 significant bits of the decode's dot products (not llama.cpp's 8).
 #include "cpu/gemm_int8.h"
 
 #include <algorithm>
