@@ -69,12 +69,8 @@ void PromptInt8::quantise(int t0, int t1) {
     }
 }
 
-// AVX-512 VNNI here (Q8_0, Q4_0, Q5_0, Q4_K, Q6_K: the other types' prompts take the float tiles there), AVX2
-// in gemm_int8_avx2.cpp (every type hasInt8Dot names).
-bool hasInt8Gemm(DType t) {
-    return hasInt8Dot(t) && (int8Isa() == QuantIsa::Avx2 || t == DType::Q8_0 || t == DType::Q4_0 ||
-                             t == DType::Q5_0 || t == DType::Q4_K || t == DType::Q6_K);
-}
+// AVX-512 VNNI here, AVX2 in gemm_int8_avx2.cpp: every type hasInt8Dot names, on either level.
+bool hasInt8Gemm(DType t) { return hasInt8Dot(t); }
 
 #if defined(__x86_64__)
 namespace {
@@ -122,6 +118,74 @@ WS_VNNI void unpackRow(const u8* w, std::int64_t cols, u8* codes, float* scale, 
             for (int s = 0; s < 8; ++s) {
                 scale[16 * (8 * b + s) + i] = s8[s];
                 bias[16 * (8 * b + s) + i] = o8[s];
+            }
+        }
+    } else if constexpr (D == DType::Q4_1 || D == DType::Q5_1) { // 20 / 24 B: d, m, [qh], qs[16]: w = d·u + m
+        constexpr bool kQ5 = D == DType::Q5_1;
+        for (std::int64_t b = 0; b < cols / 32; ++b, w += kQ5 ? 24 : 20) {
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 32 * b), int16codes::q4q5Bytes<kQ5, true>(w));
+            scale[16 * b + i] = f16(w);
+            bias[16 * b + i] = f16(w + 2);
+        }
+    } else if constexpr (D == DType::IQ4_NL) { // 18 B: d, qs[16]: w = d·v, v signed → u = v + 128, o = −128·d
+        const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+        for (std::int64_t b = 0; b < cols / 32; ++b, w += 18) {
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 32 * b), _mm256_xor_si256(int16codes::iq4Bytes(w + 2), flip));
+            const float d = f16(w);
+            scale[16 * b + i] = d;
+            bias[16 * b + i] = -128.0f * d;
+        }
+    } else if constexpr (D == DType::IQ4_XS) { // 136 B per 256: w = d·(ls − 32)·v per 32, u = v + 128 as IQ4_NL
+        const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+        for (std::int64_t b = 0; b < cols / 256; ++b, w += 136) {
+            alignas(32) float s8[8];
+            _mm256_store_ps(s8, _mm256_mul_ps(int16codes::iq4xsScales(w), _mm256_set1_ps(f16(w))));
+            for (int g = 0; g < 8; ++g) {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 256 * b + 32 * g),
+                                    _mm256_xor_si256(int16codes::iq4xsBytes(w, g), flip));
+                scale[16 * (8 * b + g) + i] = s8[g];
+                bias[16 * (8 * b + g) + i] = -128.0f * s8[g];
+            }
+        }
+    } else if constexpr (D == DType::Q5_K) { // 176 B per 256: w = d·sc·u − dmin·m per 32, u < 32
+        for (std::int64_t b = 0; b < cols / 256; ++b, w += 176) {
+            const __m256i qh = int16codes::q5kHighBits(w);
+            for (int j = 0; j < 4; ++j) {
+                __m256i lo, hi;
+                int16codes::q5kBytes(int16codes::q5kNibbles(w, j), qh, j, &lo, &hi);
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 256 * b + 64 * j), lo);
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 256 * b + 64 * j + 32), hi);
+            }
+            float s8[8], o8[8];
+            int16codes::q4kScaleOffsets(w, s8, o8);
+            for (int s = 0; s < 8; ++s) {
+                scale[16 * (8 * b + s) + i] = s8[s];
+                bias[16 * (8 * b + s) + i] = o8[s];
+            }
+        }
+    } else if constexpr (D == DType::Q2_K) { // 84 B per 256: w = d·sc·u − dmin·m per 16, u < 4
+        for (std::int64_t b = 0; b < cols / 256; ++b, w += 84) {
+            for (int g = 0; g < 8; ++g)
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 256 * b + 32 * g), int16codes::q2kBytes(w, g));
+            const float d = f16(w + 80), dmin = f16(w + 82);
+            for (int s = 0; s < 16; ++s) {
+                scale[16 * (16 * b + s) + i] = d * static_cast<float>(w[s] & 15);
+                bias[16 * (16 * b + s) + i] = -dmin * static_cast<float>(w[s] >> 4);
+            }
+        }
+    } else if constexpr (D == DType::Q3_K) { // 110 B per 256: w = d·(sc − 32)·(u − 4) per 16, u < 8
+        const __m256i four = _mm256_set1_epi8(4);
+        for (std::int64_t b = 0; b < cols / 256; ++b, w += 110) {
+            for (int g = 0; g < 8; ++g)
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 256 * b + 32 * g),
+                                    _mm256_add_epi8(int16codes::q3kBytes(w, g), four));
+            std::uint64_t s0, s1;
+            int16codes::q3kScales(w, &s0, &s1);
+            const float d = f16(w + 108);
+            for (int s = 0; s < 16; ++s) {
+                const float sc = d * static_cast<float>(static_cast<int>(((s < 8 ? s0 : s1) >> (8 * (s % 8))) & 0xFF) - 32);
+                scale[16 * (16 * b + s) + i] = sc;
+                bias[16 * (16 * b + s) + i] = -4.0f * sc;
             }
         }
     } else { // Q6_K, 210 B per 256: w = d·sc·(u − 32) per 16
@@ -240,7 +304,7 @@ WS_VNNI void tokensInt8(const u8* codes, const float* scale, const float* bias, 
 
 template <DType D>
 WS_VNNI void rowsInt8(const MatJob& j, int r0, int r1, const PromptInt8& x) {
-    constexpr int G = D == DType::Q6_K ? 16 : 32;
+    constexpr int G = D == DType::Q6_K || D == DType::Q3_K || D == DType::Q2_K ? 16 : 32;
     const Matrix& W = *j.W;
     const std::int64_t cols = W.cols, ldy = j.ldy ? j.ldy : W.rows;
     const std::int64_t padded = (cols + 63) / 64 * 64, groups = cols / G;
@@ -291,6 +355,13 @@ void gemmInt8Rows(const MatJob& j, int r0, int r1, const PromptInt8& x) {
     case DType::Q5_0: rowsInt8<DType::Q5_0>(j, r0, r1, x); break;
     case DType::Q4_K: rowsInt8<DType::Q4_K>(j, r0, r1, x); break;
     case DType::Q6_K: rowsInt8<DType::Q6_K>(j, r0, r1, x); break;
+    case DType::Q4_1: rowsInt8<DType::Q4_1>(j, r0, r1, x); break;
+    case DType::Q5_1: rowsInt8<DType::Q5_1>(j, r0, r1, x); break;
+    case DType::IQ4_NL: rowsInt8<DType::IQ4_NL>(j, r0, r1, x); break;
+    case DType::IQ4_XS: rowsInt8<DType::IQ4_XS>(j, r0, r1, x); break;
+    case DType::Q5_K: rowsInt8<DType::Q5_K>(j, r0, r1, x); break;
+    case DType::Q3_K: rowsInt8<DType::Q3_K>(j, r0, r1, x); break;
+    case DType::Q2_K: rowsInt8<DType::Q2_K>(j, r0, r1, x); break;
     default: break;
     }
 }

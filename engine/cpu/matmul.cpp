@@ -85,13 +85,15 @@ namespace {
 /// Block-quantised weights (GGUF). A few tokens: the fused dequantising dot (dotBlocks, or its integer form) per
 /// row and token, the row staying in L1 between tokens. More (a prompt): the integer GEMM where the type has one
 /// (gemm_int8.h), otherwise each row dequantised once, a tile at a time, then the F32 GEMM kernel.
-/// Q2_K's integer tiles (scales and minimums per 16 weights: 4 tokens at a time, an FMA more per token and 16
-/// weights) beat the float tiles at an MoE expert's share of a prompt and lose on whole prompts (one Zen 3 thread,
-/// 1024 × 2048, integer / float: 1.68× at 12 tokens, 1.12× at 64, 1.01× at 96, 0.91× at 128, 0.82× at 256).
+/// On AVX2, Q2_K's integer tiles (scales and minimums per 16 weights: 4 tokens at a time, an FMA more per token and
+/// 16 weights) beat the float tiles at an MoE expert's share of a prompt and lose on whole prompts (one Zen 3
+/// thread, 1024 × 2048, integer / float: 1.68× at 12 tokens, 1.12× at 64, 1.01× at 96, 0.91× at 128, 0.82× at 256).
+/// AVX-512 VNNI's tiles win at every count (one Zen 5 thread, the same product: 1.8–2.7× at 6–48 tokens, 1.5×
+/// at 256).
 constexpr int kQ2kIntTokens = 64;
 bool usesInt8Gemm(const MatJob& j) {
     return j.T > 3 && s_precision != ActivationPrecision::Exact && !j.exact && hasInt8Gemm(j.W->dtype) &&
-           (j.W->dtype != DType::Q2_K || j.T <= kQ2kIntTokens);
+           (j.W->dtype != DType::Q2_K || j.T <= kQ2kIntTokens || int8Isa() == QuantIsa::Avx512);
 }
 /// The prompts' integer GEMM keeps the residual codes except where the 8-bit codes alone were asked for, on
 /// AVX-512 VNNI: AVX2's 16-bit codes carry them at no cost.
