@@ -70,6 +70,31 @@ WS_VNNI inline __m512i q4kCodes(const u8* block, int j) {
     return _mm512_and_si512(_mm512_srlv_epi16(v, halfShift), _mm512_set1_epi8(0x0F));
 }
 
+// block_q2_K (84 B): scales[16], qs[64], d, dmin. Weights 64k … 64k + 63 (k < 4; groups 2k and 2k + 1 of 32) are
+// bits 4(k % 2) … 4(k % 2) + 1 and the next two of qs[32(k / 2) … + 31]: codes u in [0, 3]. w = d·sc·u − dmin·m
+// per 16 (the 16-bit shifts move bits across the bytes only above the 2-bit mask).
+WS_VNNI inline __m512i q2kCodes(const u8* block, int k) {
+    const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 16 + 32 * (k / 2))));
+    const auto s = static_cast<short>(4 * (k % 2));
+    const __m512i shift = _mm512_inserti64x4(_mm512_set1_epi16(s), _mm256_set1_epi16(static_cast<short>(s + 2)), 1);
+    return _mm512_and_si512(_mm512_srlv_epi16(v, shift), _mm512_set1_epi8(3));
+}
+
+// block_q3_K (110 B): hmask[32], qs[64], scales[12], d. Weights 64k … 64k + 63: Q2_K's 2 bits (qs at 32) and bit
+// 2k or 2k + 1 of hmask[l] as 4: codes u = q + 4 in [0, 7] (the stored value less 4 is the signed code), w =
+// d·(sc − 32)·(u − 4) per 16.
+WS_VNNI inline __m512i q3kCodes(const u8* block, int k) {
+    const __m512i qs = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32 + 32 * (k / 2))));
+    const __m512i hm = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block)));
+    const auto s = static_cast<short>(4 * (k % 2));
+    const __m512i shift = _mm512_inserti64x4(_mm512_set1_epi16(s), _mm256_set1_epi16(static_cast<short>(s + 2)), 1);
+    const __m512i hshift = _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(2 * k)),
+                                              _mm256_set1_epi16(static_cast<short>(2 * k + 1)), 1);
+    const __m512i lo = _mm512_and_si512(_mm512_srlv_epi16(qs, shift), _mm512_set1_epi8(3));
+    const __m512i hi = _mm512_and_si512(_mm512_slli_epi16(_mm512_srlv_epi16(hm, hshift), 2), _mm512_set1_epi8(4));
+    return _mm512_or_si512(lo, hi);
+}
+
 // block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d f16. Weight 128h + 32g + l: nibble g/2 of
 // ql[64h + 32(g%2) + l], bits 2g of qh[32h + l]; w = d·sc·(u − 32), a scale per 16 weights. Weights 64k … 64k + 63
 // (k = 2h + g/2 < 4) come from the 64 bytes of ql at 64h and the 32 of qh at 32h (shifted 2 more for the upper

@@ -7,6 +7,7 @@
 // quant.cpp).
 #include "model/quant.h"
 
+#include "model/int16_codes.h"
 #include "model/int8_codes.h"
 #include "model/quant_int8_avx2.h"
 
@@ -155,26 +156,79 @@ WS_VNNI float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t nb
     return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(s);
 }
 
+// The lanes of a 64-weight vector k < 4 → their sub-block of 16 (4k + lane / 4), for the K-quants with a scale per
+// 16 (Q2_K, Q3_K, Q6_K).
+struct Per16Index {
+    __m512i dup, lane[4];
+    WS_VNNI Per16Index() {
+        dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        for (int k = 0; k < 4; ++k)
+            lane[k] = _mm512_setr_epi32(4 * k, 4 * k, 4 * k, 4 * k, 4 * k + 1, 4 * k + 1, 4 * k + 1, 4 * k + 1, 4 * k + 2,
+                                        4 * k + 2, 4 * k + 2, 4 * k + 2, 4 * k + 3, 4 * k + 3, 4 * k + 3, 4 * k + 3);
+    }
+};
+
+// Q2_K (int8_codes.h): w = d·sc·u − dmin·m per 16; the minimums against the activations' Σx per 16 (dsum16, which
+// this level's quantiser fills).
+WS_VNNI float dotQ2_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
+    const Per16Index ix;
+    const __m512i nib = _mm512_set1_epi32(0x0F);
+    __m512 acc = _mm512_setzero_ps(), mins = _mm512_setzero_ps();
+    for (std::int64_t i = 0; i < nb; ++i, w += 84) {
+        const __m512i sb = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+        const __m512 xd = _mm512_permutexvar_ps(ix.dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
+        const __m512 scale = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_and_si512(sb, nib)), _mm512_set1_ps(f16(w + 80))), xd);
+        mins = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(sb, 4)), _mm512_set1_ps(f16(w + 82))),
+                               _mm512_loadu_ps(a.dsum16.data() + 16 * i), mins);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            const __m512i dp = dot2(int8codes::q2kCodes(w, k), a, 256 * i + 64 * k);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(ix.lane[k], scale), acc);
+        }
+    }
+    return _mm512_reduce_add_ps(_mm512_sub_ps(acc, mins));
+}
+
+// Q3_K (int8_codes.h): w = d·(sc − 32)·(u − 4) per 16; the 4 comes off per lane as 4·Σc.
+WS_VNNI float dotQ3_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
+    const Per16Index ix;
+    __m512 acc = _mm512_setzero_ps();
+    for (std::int64_t i = 0; i < nb; ++i, w += 110) {
+        std::uint64_t s0, s1;
+        int16codes::q3kScales(w, &s0, &s1);
+        const __m512i sb = _mm512_cvtepu8_epi32(_mm_set_epi64x(static_cast<long long>(s1), static_cast<long long>(s0)));
+        const __m512 xd = _mm512_permutexvar_ps(ix.dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
+        const __m512 scale = _mm512_mul_ps(
+            _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(sb, _mm512_set1_epi32(32))), _mm512_set1_ps(f16(w + 108))), xd);
+        const std::int32_t* s4 = a.sum4.data() + 64 * i;
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            const __m512i dp = _mm512_sub_epi32(dot2(int8codes::q3kCodes(w, k), a, 256 * i + 64 * k),
+                                                _mm512_slli_epi32(_mm512_loadu_si512(s4 + 16 * k), 2));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(ix.lane[k], scale), acc);
+        }
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
 // Q6_K (int8_codes.h): w = d·sc·(u − 32), a scale per 16 weights; the 32 comes off per lane as 32·Σc.
 WS_VNNI float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
-    const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    __m512i idx[4];
-    for (int k = 0; k < 4; ++k)
-        idx[k] = _mm512_setr_epi32(4 * k, 4 * k, 4 * k, 4 * k, 4 * k + 1, 4 * k + 1, 4 * k + 1, 4 * k + 1, 4 * k + 2,
-                                   4 * k + 2, 4 * k + 2, 4 * k + 2, 4 * k + 3, 4 * k + 3, 4 * k + 3, 4 * k + 3);
+    const Per16Index ix;
     __m512 acc = _mm512_setzero_ps();
     for (std::int64_t i = 0; i < nb; ++i, w += 210) {
         // scale[s] = d · sc[s] · xd[s / 2] for the 16 sub-blocks of 16
         const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192))));
-        const __m512 xd = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
+        const __m512 xd = _mm512_permutexvar_ps(ix.dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
         const __m512 scale = _mm512_mul_ps(_mm512_mul_ps(sc, _mm512_set1_ps(f16(w + 208))), xd);
         const std::int32_t* s4 = a.sum4.data() + 64 * i;
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
             const __m512i dp = _mm512_sub_epi32(dot2(int8codes::q6kCodes(w, k), a, 256 * i + 64 * k),
                                                 _mm512_slli_epi32(_mm512_loadu_si512(s4 + 16 * k), 5));
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[k], scale), acc);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(ix.lane[k], scale), acc);
         }
     }
     return _mm512_reduce_add_ps(acc);
@@ -207,9 +261,12 @@ WS_VNNI void quantiseBlocksVnni(const float* x, std::int64_t blocks, Int8Activat
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(a.sum4.data() + 8 * b), s4);
         const __m256i s2 = _mm256_add_epi32(s4, _mm256_shuffle_epi32(s4, 0x4E));
         const __m256i s1 = _mm256_add_epi32(s2, _mm256_shuffle_epi32(s2, 0xB1));
-        const int total = _mm256_extract_epi32(s1, 0) + _mm256_extract_epi32(s1, 4);
-        a.unit[static_cast<std::size_t>(b)] = d / 256.0f;
-        a.dsum[static_cast<std::size_t>(b)] = d / 256.0f * static_cast<float>(total);
+        const int half0 = _mm256_extract_epi32(s1, 0), half1 = _mm256_extract_epi32(s1, 4);
+        const auto at = static_cast<std::size_t>(b);
+        a.unit[at] = d / 256.0f;
+        a.dsum[at] = d / 256.0f * static_cast<float>(half0 + half1);
+        a.dsum16[2 * at] = d / 256.0f * static_cast<float>(half0); // as the AVX2 quantiser's, bit for bit
+        a.dsum16[2 * at + 1] = d / 256.0f * static_cast<float>(half1);
     }
 }
 
@@ -253,6 +310,7 @@ void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t coun
     dsum16.clear();
 #if defined(__x86_64__)
     if (isa == QuantIsa::Avx512) {
+        dsum16.resize(static_cast<std::size_t>(2 * blocks)); // the Q2_K dots' minimums read them
         quantiseBlocksVnni(x, blocks, *this);
         // The block types without a VNNI kernel run AVX2's dots at this level too (hasAvx2OnlyInt8Dot): they read
         // these.
@@ -266,8 +324,7 @@ namespace {
 // The types whose integer dots exist only as AVX2's (no VNNI form): they run at the AVX-512 level too, on the
 // 16-bit codes that level fills as well.
 bool hasAvx2OnlyInt8Dot(DType t) {
-    return (t == DType::Q2_K || t == DType::Q3_K || t == DType::Q5_K || t == DType::Q4_1 || t == DType::Q5_1 ||
-            t == DType::IQ4_NL || t == DType::IQ4_XS) &&
+    return (t == DType::Q5_K || t == DType::Q4_1 || t == DType::Q5_1 || t == DType::IQ4_NL || t == DType::IQ4_XS) &&
            int8Isa() != QuantIsa::Portable && int8avx2::supported();
 }
 } // namespace
@@ -275,7 +332,8 @@ bool hasAvx2OnlyInt8Dot(DType t) {
 bool hasInt8Dot(DType t) {
     return hasAvx2OnlyInt8Dot(t) ||
            (int8Isa() != QuantIsa::Portable &&
-            (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0));
+            (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0 ||
+             t == DType::Q2_K || t == DType::Q3_K));
 }
 
 float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
@@ -305,6 +363,8 @@ Int8DotKernel int8DotKernel(DType t, QuantIsa isa) {
         case DType::Q6_K: return dotQ6_K;
         case DType::Q4_0: return dotQ4_0Q5_0<false>;
         case DType::Q5_0: return dotQ4_0Q5_0<true>;
+        case DType::Q2_K: return dotQ2_K;
+        case DType::Q3_K: return dotQ3_K;
         default: return hasAvx2OnlyInt8Dot(t) ? int8avx2::kernel(t) : nullptr; // AVX2's, on the 16-bit codes
         }
     }
