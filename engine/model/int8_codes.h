@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "model/quant.h"
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -26,11 +28,12 @@ WS_VNNI inline float f16(const u8* p) {
 }
 
 // block_q4_0 (18 B): d f16, qs[16]; block_q5_0 (22 B): d f16, qh u32, qs[16]. Weight j < 16 is the low nibble of
-// qs[j], weight j + 16 its high nibble; Q5_0 adds bit j of qh as 16. w = d·(u − 8) or d·(u − 16).
+// qs[j], weight j + 16 its high nibble; Q5_0 adds bit j of qh as 16. w = d·(u − 8) or d·(u − 16). kMin:
+// block_q4_1 (20 B) / block_q5_1 (24 B), the same after d and a minimum m (f16 each), w = d·u + m.
 // The unsigned codes of two blocks b0, b1, in weight order: [lo_0, hi_0, lo_1, hi_1] in 128-bit quarters.
-template <bool kQ5>
+template <bool kQ5, bool kMin = false>
 WS_VNNI inline __m512i q4q5Codes(const u8* b0, const u8* b1) {
-    constexpr int kQs = kQ5 ? 6 : 2;
+    constexpr int kHead = kMin ? 4 : 2, kQs = kHead + (kQ5 ? 4 : 0);
     const __m256i nib = _mm256_set1_epi8(0x0F);
     const __m256i v = _mm256_inserti128_si256(
         _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kQs))),
@@ -40,8 +43,8 @@ WS_VNNI inline __m512i q4q5Codes(const u8* b0, const u8* b1) {
     __m512i u = _mm512_shuffle_i64x2(z, z, 0xD8);                              // [lo_a, hi_a, lo_b, hi_b]
     if constexpr (kQ5) {
         std::uint32_t ha, hb;
-        std::memcpy(&ha, b0 + 2, 4);
-        std::memcpy(&hb, b1 + 2, 4);
+        std::memcpy(&ha, b0 + kHead, 4);
+        std::memcpy(&hb, b1 + kHead, 4);
         const __mmask64 k = static_cast<__mmask64>(ha) | static_cast<__mmask64>(hb) << 32;
         u = _mm512_or_si512(u, _mm512_maskz_mov_epi8(k, _mm512_set1_epi8(16)));
     }
@@ -68,6 +71,33 @@ WS_VNNI inline __m512i q4kCodes(const u8* block, int j) {
     const __m512i halfShift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
     const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 16 + 32 * j)));
     return _mm512_and_si512(_mm512_srlv_epi16(v, halfShift), _mm512_set1_epi8(0x0F));
+}
+
+// IQ4_NL / IQ4_XS: 64 weights from 16 bytes at qs0 and 16 at qs1 (32 weights each: the low nibbles of the 16 bytes,
+// then their high nibbles), each the code book's value v (kIq4Values, |v| ≤ 127) as u = v + 128 in [1, 255].
+WS_VNNI inline __m512i iq4Codes(const u8* qs0, const u8* qs1) {
+    const __m256i nib = _mm256_set1_epi8(0x0F);
+    const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs0))),
+                                              _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs1)), 1);
+    const __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); // [lo_0, lo_1, hi_0, hi_1]
+    const __m512i table = _mm512_xor_si512(_mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values))),
+                                           _mm512_set1_epi8(static_cast<char>(0x80)));
+    return _mm512_shuffle_epi8(table, _mm512_shuffle_i64x2(z, z, 0xD8)); // [lo_0, hi_0, lo_1, hi_1] looked up
+}
+
+// block_q5_K (176 B): d, dmin, scales[12] as Q4_K's, qh[32], qs[128] as Q4_K's nibbles. Weights 64j … 64j + 63
+// (j < 4; groups 2j, 2j + 1) are Q4_K's nibbles of qs[32j …] plus bit 2j or 2j + 1 of qh[l] as 16: u in [0, 31].
+// w = d·sc·u − dmin·m per 32.
+WS_VNNI inline __m512i q5kCodes(const u8* block, int j) {
+    const __m512i halfShift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+    const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 48 + 32 * j)));
+    const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 16)));
+    const __m512i hshift = _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(2 * j)),
+                                              _mm256_set1_epi16(static_cast<short>(2 * j + 1)), 1);
+    const __m512i lo = _mm512_and_si512(_mm512_srlv_epi16(v, halfShift), _mm512_set1_epi8(0x0F));
+    const __m512i hi = _mm512_and_si512(_mm512_slli_epi16(_mm512_srlv_epi16(qh, hshift), 4), _mm512_set1_epi8(0x10));
+    return _mm512_or_si512(lo, hi);
 }
 
 // block_q2_K (84 B): scales[16], qs[64], d, dmin. Weights 64k … 64k + 63 (k < 4; groups 2k and 2k + 1 of 32) are

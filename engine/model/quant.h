@@ -52,11 +52,10 @@ struct Int8Activations {
     std::vector<float> unit, dsum;
     std::vector<std::int32_t> sum4;
     /// The codes as 16-bit numbers 256·q + r for AVX2's dots, each block of 32 as its 16 even-indexed codes then
-    /// its 16 odd ones (vpmaddwd against weights split the same way): filled when quantised at the AVX2 level, and
-    /// at the AVX-512 one for the types that have only AVX2's dots there; empty on the portable level.
+    /// its 16 odd ones (vpmaddwd against weights split the same way): filled when quantised at the AVX2 level only.
     std::vector<std::int16_t> c;
-    /// unit·Σc per 16 values (each block's two halves), for the minimums of types scaled per 16 (Q2_K): filled
-    /// where c is.
+    /// unit·Σc per 16 values (each block's two halves), for the minimums of types scaled per 16 (Q2_K): filled at
+    /// the AVX2 and AVX-512 levels.
     std::vector<float> dsum16;
     void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
     /// assign() at a given level (capped at int8Isa()): every level gives bit-identical q, r, unit, dsum and sum4.
@@ -66,8 +65,8 @@ struct Int8Activations {
 /// The level of the int8 dot products on this CPU: Avx512 (AVX-512 VNNI: vpdpbusd), Avx2 (vpmaddubsw, the
 /// AVX-512 CPUs without VNNI included), Portable where there is none (hasInt8Dot false).
 QuantIsa int8Isa();
-/// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI or AVX2): Q8_0, Q4_0, Q5_0, Q4_K
-/// and Q6_K at either level; Q2_K, Q3_K, Q4_1, Q5_1, Q5_K, IQ4_NL and IQ4_XS by AVX2's kernels at either level.
+/// True where dotBlocksInt8 has a kernel for type `t` on this CPU (AVX-512 VNNI or AVX2): every block type (Q8_0,
+/// Q4_0, Q4_1, Q5_0, Q5_1, Q2_K … Q6_K, IQ4_NL, IQ4_XS) at either level.
 bool hasInt8Dot(DType t);
 /// Σ w·x over `nblocks` blocks of `t` at `w` against x quantised by Int8Activations (from its start): integer
 /// products summed exactly per 32 weights, then scaled in float. Only where hasInt8Dot(t).

@@ -102,42 +102,57 @@ WS_VNNI float dotQ8_0(const void* row, const Int8Activations& a, std::int64_t nb
     return total;
 }
 
-// Q4_0 / Q5_0 (int8_codes.h): the offset 8 or 16 comes off per lane as K·Σc. Two blocks per vector.
-template <bool kQ5>
-WS_VNNI float dotQ4_0Q5_0(const void* row, const Int8Activations& a, std::int64_t nb) {
+// The 32-weight block types, two blocks per vector (int8_codes.h): Q4_0 / Q5_0 (the offset 8 or 16 comes off per
+// lane as K·Σc), IQ4_NL (v + 128: K = 128), Q4_1 / Q5_1 (unsigned codes; the minimum m against the block's Σx).
+template <DType D>
+WS_VNNI inline __m512i block32Codes(const u8* b0, const u8* b1) {
+    if constexpr (D == DType::IQ4_NL) return int8codes::iq4Codes(b0 + 2, b1 + 2);
+    else return q4q5Codes<D == DType::Q5_0 || D == DType::Q5_1, D == DType::Q4_1 || D == DType::Q5_1>(b0, b1);
+}
+
+template <DType D>
+WS_VNNI float dotBlocks32(const void* row, const Int8Activations& a, std::int64_t nb) {
+    constexpr bool kMin = D == DType::Q4_1 || D == DType::Q5_1;
+    constexpr int kBytes = D == DType::Q5_0 ? 22 : D == DType::Q4_1 ? 20 : D == DType::Q5_1 ? 24 : 18;
     const auto* w = static_cast<const u8*>(row);
-    constexpr int kBytes = kQ5 ? 22 : 18, kShift = kQ5 ? 4 : 3; // K = 16 or 8
     __m512 acc = _mm512_setzero_ps();
+    float mins = 0.0f;
     std::int64_t i = 0;
+    const auto sums = [&](__m512i u) WS_VNNI { // lanes 8-15 of an odd last block read sum4's zero padding
+        const __m512i dp = dot2(u, a, 32 * i);
+        if constexpr (kMin) return dp;
+        else {
+            constexpr int kShift = D == DType::Q5_0 ? 4 : D == DType::IQ4_NL ? 7 : 3; // K = 2^kShift
+            return _mm512_sub_epi32(dp, _mm512_slli_epi32(_mm512_loadu_si512(a.sum4.data() + 8 * i), kShift));
+        }
+    };
     for (; i + 2 <= nb; i += 2, w += 2 * kBytes) {
-        const __m512i u = q4q5Codes<kQ5>(w, w + kBytes);
-        const __m512i s4 = _mm512_loadu_si512(a.sum4.data() + 8 * i);
-        const __m512i dp = _mm512_sub_epi32(dot2(u, a, 32 * i), _mm512_slli_epi32(s4, kShift));
         const __m512 sc = _mm512_insertf32x8(_mm512_set1_ps(f16(w) * a.unit[static_cast<std::size_t>(i)]),
                                              _mm256_set1_ps(f16(w + kBytes) * a.unit[static_cast<std::size_t>(i + 1)]), 1);
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums(block32Codes<D>(w, w + kBytes))), sc, acc);
+        if constexpr (kMin)
+            mins += f16(w + 2) * a.dsum[static_cast<std::size_t>(i)] + f16(w + kBytes + 2) * a.dsum[static_cast<std::size_t>(i + 1)];
     }
     if (i < nb) { // the odd last block: paired with itself, its second copy's scale zero
-        const __m512i u = q4q5Codes<kQ5>(w, w);
-        const __m512i s4 = _mm512_loadu_si512(a.sum4.data() + 8 * i); // lanes 8-15 read the zero padding
-        const __m512i dp = _mm512_sub_epi32(dot2(u, a, 32 * i), _mm512_slli_epi32(s4, kShift));
         const __m512 sc = _mm512_castps256_ps512(_mm256_set1_ps(f16(w) * a.unit[static_cast<std::size_t>(i)]));
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_maskz_mov_ps(0x00FF, sc), acc);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums(block32Codes<D>(w, w))), _mm512_maskz_mov_ps(0x00FF, sc), acc);
+        if constexpr (kMin) mins += f16(w + 2) * a.dsum[static_cast<std::size_t>(i)];
     }
-    return _mm512_reduce_add_ps(acc);
+    return _mm512_reduce_add_ps(acc) + mins;
 }
 
 WS_VNNI inline __m256 bytesToFloat8(std::uint64_t v) {
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
 }
 
-// Q4_K (int8_codes.h): w = d·sc·q − dmin·m per 32, the minimums summed apart.
-WS_VNNI float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+// Q4_K / Q5_K (int8_codes.h): w = d·sc·q − dmin·m per 32, the minimums summed apart.
+template <bool kQ5>
+WS_VNNI float dotQ4_KQ5_K(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
     const __m512i idx[4] = {pairIndex(0, 1), pairIndex(2, 3), pairIndex(4, 5), pairIndex(6, 7)};
     __m512 acc = _mm512_setzero_ps();
     __m256 mins = _mm256_setzero_ps();
-    for (std::int64_t i = 0; i < nb; ++i, w += 144) {
+    for (std::int64_t i = 0; i < nb; ++i, w += kQ5 ? 176 : 144) {
         std::uint64_t sc, mn;
         kScalesMins(w + 4, sc, mn);
         const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
@@ -146,7 +161,7 @@ WS_VNNI float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t nb
         mins = _mm256_fmadd_ps(_mm256_mul_ps(bytesToFloat8(mn), _mm256_set1_ps(f16(w + 2))), xs, mins);
 #pragma GCC unroll 4
         for (int j = 0; j < 4; ++j) {
-            const __m512i dp = dot2(int8codes::q4kCodes(w, j), a, 256 * i + 64 * j);
+            const __m512i dp = dot2(kQ5 ? int8codes::q5kCodes(w, j) : int8codes::q4kCodes(w, j), a, 256 * i + 64 * j);
             acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[j], scale), acc);
         }
     }
@@ -154,6 +169,25 @@ WS_VNNI float dotQ4_K(const void* row, const Int8Activations& a, std::int64_t nb
     __m128 s = _mm_add_ps(m, _mm_movehl_ps(m, m));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(s);
+}
+
+// IQ4_XS (int8_codes.h): w = d·(ls − 32)·v per 32, v + 128 the codes; the 128 comes off per lane as 128·Σc.
+WS_VNNI float dotIQ4_XS(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const auto* w = static_cast<const u8*>(row);
+    const __m512i idx[4] = {pairIndex(0, 1), pairIndex(2, 3), pairIndex(4, 5), pairIndex(6, 7)};
+    __m512 acc = _mm512_setzero_ps();
+    for (std::int64_t i = 0; i < nb; ++i, w += 136) {
+        const __m512 scale = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_mul_ps(int16codes::iq4xsScales(w), _mm256_set1_ps(f16(w))),
+                                                                  _mm256_loadu_ps(a.unit.data() + 8 * i)));
+        const std::int32_t* s4 = a.sum4.data() + 64 * i;
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+            const __m512i dp = _mm512_sub_epi32(dot2(int8codes::iq4Codes(w + 8 + 32 * j, w + 24 + 32 * j), a, 256 * i + 64 * j),
+                                                _mm512_slli_epi32(_mm512_loadu_si512(s4 + 16 * j), 7));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[j], scale), acc);
+        }
+    }
+    return _mm512_reduce_add_ps(acc);
 }
 
 // The lanes of a 64-weight vector k < 4 → their sub-block of 16 (4k + lane / 4), for the K-quants with a scale per
@@ -312,29 +346,12 @@ void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t coun
     if (isa == QuantIsa::Avx512) {
         dsum16.resize(static_cast<std::size_t>(2 * blocks)); // the Q2_K dots' minimums read them
         quantiseBlocksVnni(x, blocks, *this);
-        // The block types without a VNNI kernel run AVX2's dots at this level too (hasAvx2OnlyInt8Dot): they read
-        // these.
-        if (int8avx2::supported()) int8avx2::addCodes16(blocks, *this);
     } else
 #endif
         quantiseBlocksPortable(x, 0, blocks, *this);
 }
 
-namespace {
-// The types whose integer dots exist only as AVX2's (no VNNI form): they run at the AVX-512 level too, on the
-// 16-bit codes that level fills as well.
-bool hasAvx2OnlyInt8Dot(DType t) {
-    return (t == DType::Q5_K || t == DType::Q4_1 || t == DType::Q5_1 || t == DType::IQ4_NL || t == DType::IQ4_XS) &&
-           int8Isa() != QuantIsa::Portable && int8avx2::supported();
-}
-} // namespace
-
-bool hasInt8Dot(DType t) {
-    return hasAvx2OnlyInt8Dot(t) ||
-           (int8Isa() != QuantIsa::Portable &&
-            (t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K || t == DType::Q4_0 || t == DType::Q5_0 ||
-             t == DType::Q2_K || t == DType::Q3_K));
-}
+bool hasInt8Dot(DType t) { return int8DotKernel(t) != nullptr; } // every block type, on either SIMD level
 
 float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
     return dotBlocksInt8With(int8Isa(), t, w, x, nblocks);
@@ -342,8 +359,7 @@ float dotBlocksInt8(DType t, const void* w, const Int8Activations& x, std::int64
 
 float dotBlocksInt8With(QuantIsa isa, DType t, const void* w, const Int8Activations& x, std::int64_t nblocks) {
     const QuantIsa level = std::min(isa, int8Isa());
-    const bool readsCodes16 = level == QuantIsa::Avx2 || (level == QuantIsa::Avx512 && hasAvx2OnlyInt8Dot(t));
-    if (readsCodes16 && x.c.size() < static_cast<std::size_t>(nblocks * dtypeBlock(t).elems))
+    if (level == QuantIsa::Avx2 && x.c.size() < static_cast<std::size_t>(nblocks * dtypeBlock(t).elems))
         throw std::invalid_argument("dotBlocksInt8With: the AVX2 dots read the 16-bit codes, which activations "
                                     "quantised on the portable level lack");
     const Int8DotKernel k = int8DotKernel(t, isa);
@@ -359,13 +375,18 @@ Int8DotKernel int8DotKernel(DType t, QuantIsa isa) {
     if (isa == QuantIsa::Avx512) {
         switch (t) {
         case DType::Q8_0: return dotQ8_0;
-        case DType::Q4_K: return dotQ4_K;
+        case DType::Q4_K: return dotQ4_KQ5_K<false>;
+        case DType::Q5_K: return dotQ4_KQ5_K<true>;
+        case DType::IQ4_XS: return dotIQ4_XS;
+        case DType::IQ4_NL: return dotBlocks32<DType::IQ4_NL>;
+        case DType::Q4_1: return dotBlocks32<DType::Q4_1>;
+        case DType::Q5_1: return dotBlocks32<DType::Q5_1>;
         case DType::Q6_K: return dotQ6_K;
-        case DType::Q4_0: return dotQ4_0Q5_0<false>;
-        case DType::Q5_0: return dotQ4_0Q5_0<true>;
+        case DType::Q4_0: return dotBlocks32<DType::Q4_0>;
+        case DType::Q5_0: return dotBlocks32<DType::Q5_0>;
         case DType::Q2_K: return dotQ2_K;
         case DType::Q3_K: return dotQ3_K;
-        default: return hasAvx2OnlyInt8Dot(t) ? int8avx2::kernel(t) : nullptr; // AVX2's, on the 16-bit codes
+        default: return nullptr;
         }
     }
 #else

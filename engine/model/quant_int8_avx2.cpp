@@ -363,16 +363,6 @@ WS_I8AVX2 void widenAvx2(std::int64_t blocks, Int8Activations& a, bool withResid
     }
 }
 
-WS_I8AVX2 void addCodes16Avx2(std::int64_t blocks, Int8Activations& a) {
-    a.c.resize(a.q.size());
-    a.dsum16.resize(static_cast<std::size_t>(2 * blocks));
-    widenAvx2(blocks, a, true);
-    for (std::int64_t h = 0; h < 2 * blocks; ++h) { // Σc per 16: quantise's half sums, in integers, then scaled alike
-        const std::int32_t* s4 = a.sum4.data() + 4 * h;
-        a.dsum16[static_cast<std::size_t>(h)] = a.unit[static_cast<std::size_t>(h / 2)] * static_cast<float>(s4[0] + s4[1] + s4[2] + s4[3]);
-    }
-}
-
 // Its own check, not quant.cpp's quantIsaBest(): that file's constants may not be initialised yet when this one
 // is (static initialisation order across files). WS_NO_AVX2 turns it off as there.
 bool detect() {
@@ -417,7 +407,6 @@ Int8RowsKernel rowsKernel(DType t) {
 
 void quantise(const float* x, std::int64_t blocks, Int8Activations& a) { quantiseAvx2(x, blocks, a); }
 void widen(std::int64_t blocks, Int8Activations& a, bool withResidual) { widenAvx2(blocks, a, withResidual); }
-void addCodes16(std::int64_t blocks, Int8Activations& a) { addCodes16Avx2(blocks, a); }
 
 #else
 bool supported() { return false; }
@@ -425,7 +414,6 @@ Int8DotKernel kernel(DType) { return nullptr; }
 Int8RowsKernel rowsKernel(DType) { return nullptr; }
 void quantise(const float*, std::int64_t, Int8Activations&) {}
 void widen(std::int64_t, Int8Activations&, bool) {}
-void addCodes16(std::int64_t, Int8Activations&) {}
 #endif
 
 } // namespace ws::int8avx2

@@ -21,9 +21,5 @@ void quantise(const float* x, std::int64_t blocks, Int8Activations& a);
 /// a.c of blocks [0, blocks) from a.q and a.r (a.c sized): what quantise writes there; from a.q alone (256·q) with
 /// withResidual false. Only where supported().
 void widen(std::int64_t blocks, Int8Activations& a, bool withResidual = true);
-/// a.c and a.dsum16 of blocks [0, blocks) from a.q, a.r, a.unit and a.sum4 (sized here): what quantise writes
-/// there, bit for bit. For activations quantised at the AVX-512 level, so that the types without a VNNI kernel run
-/// these dots there. Only where supported().
-void addCodes16(std::int64_t blocks, Int8Activations& a);
 
 } // namespace ws::int8avx2
