@@ -68,77 +68,72 @@ WS_VNNI inline __m512i dot2(__m512i u, const Int8Activations& a, std::int64_t at
     return _mm512_dpbusd_epi32(_mm512_slli_epi32(hi, 8), u, _mm512_loadu_si512(a.r.data() + at));
 }
 
-// block_q8_0 (34 B): d f16, qs[32] int8. Two blocks per vector: (q + 128)·c − 128·Σc, exact in int32.
-WS_VNNI float dotQ8_0(const void* row, const Int8Activations& a, std::int64_t nb) {
-    const auto* w = static_cast<const u8*>(row);
-    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-    __m512 acc = _mm512_setzero_ps();
-    std::int64_t i = 0;
-    for (; i + 2 <= nb; i += 2, w += 68) {
-        const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
-        const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 36));
-        const __m512i u = _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), flip);
-        const __m512i s4 = _mm512_loadu_si512(a.sum4.data() + 8 * i);
-        const __m512i dp = _mm512_sub_epi32(dot2(u, a, 32 * i), _mm512_slli_epi32(s4, 7));
-        const __m512 sc = _mm512_insertf32x8(_mm512_set1_ps(f16(w) * a.unit[static_cast<std::size_t>(i)]),
-                                             _mm256_set1_ps(f16(w + 34) * a.unit[static_cast<std::size_t>(i + 1)]), 1);
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), sc, acc);
-    }
-    float total = _mm512_reduce_add_ps(acc);
-    if (i < nb) { // the odd last block, on 256 bits
-        const __m256i u = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2)),
-                                           _mm256_set1_epi8(static_cast<char>(0x80)));
-        const __m256i xq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q.data() + 32 * i));
-        const __m256i xr = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.r.data() + 32 * i));
-        const __m256i s4 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.sum4.data() + 8 * i));
-        const __m256i dq = _mm256_slli_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u, xq), 8);
-        const __m256i dp = _mm256_sub_epi32(_mm256_dpbusd_epi32(dq, u, xr), _mm256_slli_epi32(s4, 7));
-        const __m256 v = _mm256_cvtepi32_ps(dp);
-        __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        s = _mm_add_ss(s, _mm_movehdup_ps(s));
-        total += _mm_cvtss_f32(s) * (f16(w) * a.unit[static_cast<std::size_t>(i)]);
-    }
-    return total;
-}
-
-// The 32-weight block types, two blocks per vector (int8_codes.h): Q4_0 / Q5_0 (the offset 8 or 16 comes off per
-// lane as K·Σc), IQ4_NL (v + 128: K = 128), Q4_1 / Q5_1 (unsigned codes; the minimum m against the block's Σx).
+// The 32-weight block types (int8_codes.h), two blocks per vector, four per step: Q8_0 (q + 128), Q4_0 / Q5_0
+// (u, offset 8 or 16), IQ4_NL (v + 128), all w = d·(u − K); Q4_1 / Q5_1 w = d·u + m. The integer sums Σu·c are
+// scaled per block; the offsets and minimums go against the blocks' Σx (dsum = unit·Σc) apart, four blocks to a
+// vector: −K·Σ d·dsum, or Σ m·dsum.
 template <DType D>
 WS_VNNI inline __m512i block32Codes(const u8* b0, const u8* b1) {
-    if constexpr (D == DType::IQ4_NL) return int8codes::iq4Codes(b0 + 2, b1 + 2);
-    else return q4q5Codes<D == DType::Q5_0 || D == DType::Q5_1, D == DType::Q4_1 || D == DType::Q5_1>(b0, b1);
+    if constexpr (D == DType::Q8_0) {
+        const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0 + 2));
+        const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b1 + 2));
+        return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), _mm512_set1_epi8(static_cast<char>(0x80)));
+    } else if constexpr (D == DType::IQ4_NL) {
+        return int8codes::iq4Codes(b0 + 2, b1 + 2);
+    } else {
+        return q4q5Codes<D == DType::Q5_0 || D == DType::Q5_1, D == DType::Q4_1 || D == DType::Q5_1>(b0, b1);
+    }
+}
+
+WS_VNNI inline std::uint16_t halfBits(const u8* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, sizeof h);
+    return h;
+}
+
+// The f16 at offset `at` of 4 blocks kBytes apart, as floats.
+template <int kBytes>
+WS_VNNI inline __m128 f16x4(const u8* w, int at) {
+    return _mm_cvtph_ps(_mm_setr_epi16(static_cast<short>(halfBits(w + at)), static_cast<short>(halfBits(w + kBytes + at)),
+                                       static_cast<short>(halfBits(w + 2 * kBytes + at)),
+                                       static_cast<short>(halfBits(w + 3 * kBytes + at)), 0, 0, 0, 0));
 }
 
 template <DType D>
 WS_VNNI float dotBlocks32(const void* row, const Int8Activations& a, std::int64_t nb) {
     constexpr bool kMin = D == DType::Q4_1 || D == DType::Q5_1;
-    constexpr int kBytes = D == DType::Q5_0 ? 22 : D == DType::Q4_1 ? 20 : D == DType::Q5_1 ? 24 : 18;
+    constexpr int kBytes = D == DType::Q8_0 ? 34 : D == DType::Q5_0 ? 22 : D == DType::Q4_1 ? 20 : D == DType::Q5_1 ? 24 : 18;
+    constexpr float kOff = D == DType::Q8_0 || D == DType::IQ4_NL ? 128.0f : D == DType::Q5_0 ? 16.0f : D == DType::Q4_0 ? 8.0f : 0.0f;
     const auto* w = static_cast<const u8*>(row);
+    const __m512i pair01 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m512i pair23 = _mm512_add_epi32(pair01, _mm512_set1_epi32(2));
     __m512 acc = _mm512_setzero_ps();
-    float mins = 0.0f;
+    __m128 off = _mm_setzero_ps(); // Σ d·dsum (times −K at the end), or Σ m·dsum
     std::int64_t i = 0;
-    const auto sums = [&](__m512i u) WS_VNNI { // lanes 8-15 of an odd last block read sum4's zero padding
-        const __m512i dp = dot2(u, a, 32 * i);
-        if constexpr (kMin) return dp;
-        else {
-            constexpr int kShift = D == DType::Q5_0 ? 4 : D == DType::IQ4_NL ? 7 : 3; // K = 2^kShift
-            return _mm512_sub_epi32(dp, _mm512_slli_epi32(_mm512_loadu_si512(a.sum4.data() + 8 * i), kShift));
-        }
-    };
-    for (; i + 2 <= nb; i += 2, w += 2 * kBytes) {
-        const __m512 sc = _mm512_insertf32x8(_mm512_set1_ps(f16(w) * a.unit[static_cast<std::size_t>(i)]),
-                                             _mm256_set1_ps(f16(w + kBytes) * a.unit[static_cast<std::size_t>(i + 1)]), 1);
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums(block32Codes<D>(w, w + kBytes))), sc, acc);
-        if constexpr (kMin)
-            mins += f16(w + 2) * a.dsum[static_cast<std::size_t>(i)] + f16(w + kBytes + 2) * a.dsum[static_cast<std::size_t>(i + 1)];
+    for (; i + 4 <= nb; i += 4, w += 4 * kBytes) {
+        const __m128 d = f16x4<kBytes>(w, 0);
+        const __m512 sc = _mm512_castps128_ps512(_mm_mul_ps(d, _mm_loadu_ps(a.unit.data() + i)));
+        const __m512i dp0 = dot2(block32Codes<D>(w, w + kBytes), a, 32 * i);
+        const __m512i dp1 = dot2(block32Codes<D>(w + 2 * kBytes, w + 3 * kBytes), a, 32 * i + 64);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp0), _mm512_permutexvar_ps(pair01, sc), acc);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp1), _mm512_permutexvar_ps(pair23, sc), acc);
+        off = _mm_fmadd_ps(kMin ? f16x4<kBytes>(w, 2) : d, _mm_loadu_ps(a.dsum.data() + i), off);
     }
-    if (i < nb) { // the odd last block: paired with itself, its second copy's scale zero
-        const __m512 sc = _mm512_castps256_ps512(_mm256_set1_ps(f16(w) * a.unit[static_cast<std::size_t>(i)]));
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums(block32Codes<D>(w, w))), _mm512_maskz_mov_ps(0x00FF, sc), acc);
-        if constexpr (kMin) mins += f16(w + 2) * a.dsum[static_cast<std::size_t>(i)];
+    float rest = 0.0f;
+    for (; i < nb; i += 2, w += 2 * kBytes) { // the last 1-3 blocks; a lone one paired with itself, its copy unscaled
+        const bool pair = i + 1 < nb;
+        const u8* w1 = pair ? w + kBytes : w;
+        const float s0 = f16(w) * a.unit[static_cast<std::size_t>(i)];
+        const float s1 = pair ? f16(w1) * a.unit[static_cast<std::size_t>(i + 1)] : 0.0f;
+        const __m512 sc = _mm512_insertf32x8(_mm512_set1_ps(s0), _mm256_set1_ps(s1), 1);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot2(block32Codes<D>(w, w1), a, 32 * i)), sc, acc); // lanes 8-15 of a lone block: q, r padding
+        for (int k = 0; k < (pair ? 2 : 1); ++k)
+            rest += (kMin ? f16(w + k * kBytes + 2) : f16(w + k * kBytes)) * a.dsum[static_cast<std::size_t>(i + k)];
     }
-    return _mm512_reduce_add_ps(acc) + mins;
+    off = _mm_add_ps(off, _mm_movehl_ps(off, off));
+    off = _mm_add_ss(off, _mm_movehdup_ps(off));
+    const float offsets = _mm_cvtss_f32(off) + rest;
+    return _mm512_reduce_add_ps(acc) + (kMin ? offsets : -kOff * offsets);
 }
 
 WS_VNNI inline __m256 bytesToFloat8(std::uint64_t v) {
@@ -176,18 +171,18 @@ WS_VNNI float dotIQ4_XS(const void* row, const Int8Activations& a, std::int64_t 
     const auto* w = static_cast<const u8*>(row);
     const __m512i idx[4] = {pairIndex(0, 1), pairIndex(2, 3), pairIndex(4, 5), pairIndex(6, 7)};
     __m512 acc = _mm512_setzero_ps();
+    __m256 off = _mm256_setzero_ps(); // Σ d·(ls − 32)·dsum, times −128 at the end
     for (std::int64_t i = 0; i < nb; ++i, w += 136) {
-        const __m512 scale = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_mul_ps(int16codes::iq4xsScales(w), _mm256_set1_ps(f16(w))),
-                                                                  _mm256_loadu_ps(a.unit.data() + 8 * i)));
-        const std::int32_t* s4 = a.sum4.data() + 64 * i;
+        const __m256 ds = _mm256_mul_ps(int16codes::iq4xsScales(w), _mm256_set1_ps(f16(w)));
+        const __m512 scale = _mm512_castps256_ps512(_mm256_mul_ps(ds, _mm256_loadu_ps(a.unit.data() + 8 * i)));
+        off = _mm256_fmadd_ps(ds, _mm256_loadu_ps(a.dsum.data() + 8 * i), off);
 #pragma GCC unroll 4
         for (int j = 0; j < 4; ++j) {
-            const __m512i dp = _mm512_sub_epi32(dot2(int8codes::iq4Codes(w + 8 + 32 * j, w + 24 + 32 * j), a, 256 * i + 64 * j),
-                                                _mm512_slli_epi32(_mm512_loadu_si512(s4 + 16 * j), 7));
+            const __m512i dp = dot2(int8codes::iq4Codes(w + 8 + 32 * j, w + 24 + 32 * j), a, 256 * i + 64 * j);
             acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[j], scale), acc);
         }
     }
-    return _mm512_reduce_add_ps(acc);
+    return _mm512_reduce_add_ps(_mm512_fmadd_ps(_mm512_castps256_ps512(off), _mm512_set1_ps(-128.0f), acc));
 }
 
 // The lanes of a 64-weight vector k < 4 → their sub-block of 16 (4k + lane / 4), for the K-quants with a scale per
@@ -228,44 +223,43 @@ WS_VNNI float dotQ2_K(const void* row, const Int8Activations& a, std::int64_t nb
 WS_VNNI float dotQ3_K(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
     const Per16Index ix;
-    __m512 acc = _mm512_setzero_ps();
+    __m512 acc = _mm512_setzero_ps(), off = _mm512_setzero_ps(); // off: Σ d·(sc − 32)·dsum16, times −4 at the end
     for (std::int64_t i = 0; i < nb; ++i, w += 110) {
         std::uint64_t s0, s1;
         int16codes::q3kScales(w, &s0, &s1);
         const __m512i sb = _mm512_cvtepu8_epi32(_mm_set_epi64x(static_cast<long long>(s1), static_cast<long long>(s0)));
         const __m512 xd = _mm512_permutexvar_ps(ix.dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
-        const __m512 scale = _mm512_mul_ps(
-            _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(sb, _mm512_set1_epi32(32))), _mm512_set1_ps(f16(w + 108))), xd);
-        const std::int32_t* s4 = a.sum4.data() + 64 * i;
+        const __m512 ds = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(sb, _mm512_set1_epi32(32))), _mm512_set1_ps(f16(w + 108)));
+        const __m512 scale = _mm512_mul_ps(ds, xd);
+        off = _mm512_fmadd_ps(ds, _mm512_loadu_ps(a.dsum16.data() + 16 * i), off);
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
-            const __m512i dp = _mm512_sub_epi32(dot2(int8codes::q3kCodes(w, k), a, 256 * i + 64 * k),
-                                                _mm512_slli_epi32(_mm512_loadu_si512(s4 + 16 * k), 2));
+            const __m512i dp = dot2(int8codes::q3kCodes(w, k), a, 256 * i + 64 * k);
             acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(ix.lane[k], scale), acc);
         }
     }
-    return _mm512_reduce_add_ps(acc);
+    return _mm512_reduce_add_ps(_mm512_fmadd_ps(off, _mm512_set1_ps(-4.0f), acc));
 }
 
 // Q6_K (int8_codes.h): w = d·sc·(u − 32), a scale per 16 weights; the 32 comes off per lane as 32·Σc.
 WS_VNNI float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
     const Per16Index ix;
-    __m512 acc = _mm512_setzero_ps();
+    __m512 acc = _mm512_setzero_ps(), off = _mm512_setzero_ps(); // off: Σ d·sc·dsum16, times −32 at the end
     for (std::int64_t i = 0; i < nb; ++i, w += 210) {
         // scale[s] = d · sc[s] · xd[s / 2] for the 16 sub-blocks of 16
         const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192))));
         const __m512 xd = _mm512_permutexvar_ps(ix.dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
-        const __m512 scale = _mm512_mul_ps(_mm512_mul_ps(sc, _mm512_set1_ps(f16(w + 208))), xd);
-        const std::int32_t* s4 = a.sum4.data() + 64 * i;
+        const __m512 ds = _mm512_mul_ps(sc, _mm512_set1_ps(f16(w + 208)));
+        const __m512 scale = _mm512_mul_ps(ds, xd);
+        off = _mm512_fmadd_ps(ds, _mm512_loadu_ps(a.dsum16.data() + 16 * i), off);
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
-            const __m512i dp = _mm512_sub_epi32(dot2(int8codes::q6kCodes(w, k), a, 256 * i + 64 * k),
-                                                _mm512_slli_epi32(_mm512_loadu_si512(s4 + 16 * k), 5));
+            const __m512i dp = dot2(int8codes::q6kCodes(w, k), a, 256 * i + 64 * k);
             acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(ix.lane[k], scale), acc);
         }
     }
-    return _mm512_reduce_add_ps(acc);
+    return _mm512_reduce_add_ps(_mm512_fmadd_ps(off, _mm512_set1_ps(-32.0f), acc));
 }
 
 // The same per block of 32, 16 lanes at a time (cvtps rounds to nearest-even as lrintf does); Σc per 4 by
@@ -374,7 +368,7 @@ Int8DotKernel int8DotKernel(DType t, QuantIsa isa) {
 #if defined(__x86_64__)
     if (isa == QuantIsa::Avx512) {
         switch (t) {
-        case DType::Q8_0: return dotQ8_0;
+        case DType::Q8_0: return dotBlocks32<DType::Q8_0>;
         case DType::Q4_K: return dotQ4_KQ5_K<false>;
         case DType::Q5_K: return dotQ4_KQ5_K<true>;
         case DType::IQ4_XS: return dotIQ4_XS;
