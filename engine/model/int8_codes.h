@@ -65,12 +65,23 @@ inline void kScalesMins(const u8* s12, std::uint64_t& sc, std::uint64_t& mn) {
     mn = static_cast<std::uint64_t>(mHi) << 32 | mLo;
 }
 
+// The 32 bytes at p in both halves of a vector, shifted right by `lo` bits (16-bit lanes) in the low half and `hi`
+// in the high half: the two groups of 32 weights that share those bytes at different bit positions.
+WS_VNNI inline __m512i halvesShifted(const u8* p, int lo, int hi) {
+    const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_srlv_epi16(v, _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(lo)), _mm256_set1_epi16(static_cast<short>(hi)), 1));
+}
+// Bit b of each of the 32 bytes at p for the first 32 weights, bit b + 1 for the next 32, as 2^kAt (Q5_K's and
+// Q3_K's high bits; a 16-bit shift by at most 7 keeps each byte's own bit b in its bit 0).
+template <int kAt>
+WS_VNNI inline __m512i highBits(const u8* p, int b) {
+    return _mm512_and_si512(_mm512_slli_epi16(halvesShifted(p, b, b + 1), kAt), _mm512_set1_epi8(1 << kAt));
+}
+
 // block_q4_K (144 B): d, dmin f16, scales[12], qs[128]. Weights 64j … 64j + 63 (j < 4) are the low nibbles of
 // qs[32j … 32j + 31] then their high nibbles. w = d·sc·q − dmin·m per 32.
 WS_VNNI inline __m512i q4kCodes(const u8* block, int j) {
-    const __m512i halfShift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
-    const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 16 + 32 * j)));
-    return _mm512_and_si512(_mm512_srlv_epi16(v, halfShift), _mm512_set1_epi8(0x0F));
+    return _mm512_and_si512(halvesShifted(block + 16 + 32 * j, 0, 4), _mm512_set1_epi8(0x0F));
 }
 
 // IQ4_NL / IQ4_XS: 64 weights from 16 bytes at qs0 and 16 at qs1 (32 weights each: the low nibbles of the 16 bytes,
@@ -90,39 +101,23 @@ WS_VNNI inline __m512i iq4Codes(const u8* qs0, const u8* qs1) {
 // (j < 4; groups 2j, 2j + 1) are Q4_K's nibbles of qs[32j …] plus bit 2j or 2j + 1 of qh[l] as 16: u in [0, 31].
 // w = d·sc·u − dmin·m per 32.
 WS_VNNI inline __m512i q5kCodes(const u8* block, int j) {
-    const __m512i halfShift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
-    const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 48 + 32 * j)));
-    const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 16)));
-    const __m512i hshift = _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(2 * j)),
-                                              _mm256_set1_epi16(static_cast<short>(2 * j + 1)), 1);
-    const __m512i lo = _mm512_and_si512(_mm512_srlv_epi16(v, halfShift), _mm512_set1_epi8(0x0F));
-    const __m512i hi = _mm512_and_si512(_mm512_slli_epi16(_mm512_srlv_epi16(qh, hshift), 4), _mm512_set1_epi8(0x10));
-    return _mm512_or_si512(lo, hi);
+    const __m512i lo = _mm512_and_si512(halvesShifted(block + 48 + 32 * j, 0, 4), _mm512_set1_epi8(0x0F));
+    return _mm512_or_si512(lo, highBits<4>(block + 16, 2 * j));
 }
 
 // block_q2_K (84 B): scales[16], qs[64], d, dmin. Weights 64k … 64k + 63 (k < 4; groups 2k and 2k + 1 of 32) are
 // bits 4(k % 2) … 4(k % 2) + 1 and the next two of qs[32(k / 2) … + 31]: codes u in [0, 3]. w = d·sc·u − dmin·m
 // per 16 (the 16-bit shifts move bits across the bytes only above the 2-bit mask).
 WS_VNNI inline __m512i q2kCodes(const u8* block, int k) {
-    const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 16 + 32 * (k / 2))));
-    const auto s = static_cast<short>(4 * (k % 2));
-    const __m512i shift = _mm512_inserti64x4(_mm512_set1_epi16(s), _mm256_set1_epi16(static_cast<short>(s + 2)), 1);
-    return _mm512_and_si512(_mm512_srlv_epi16(v, shift), _mm512_set1_epi8(3));
+    return _mm512_and_si512(halvesShifted(block + 16 + 32 * (k / 2), 4 * (k % 2), 4 * (k % 2) + 2), _mm512_set1_epi8(3));
 }
 
 // block_q3_K (110 B): hmask[32], qs[64], scales[12], d. Weights 64k … 64k + 63: Q2_K's 2 bits (qs at 32) and bit
 // 2k or 2k + 1 of hmask[l] as 4: codes u = q + 4 in [0, 7] (the stored value less 4 is the signed code), w =
 // d·(sc − 32)·(u − 4) per 16.
 WS_VNNI inline __m512i q3kCodes(const u8* block, int k) {
-    const __m512i qs = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 32 + 32 * (k / 2))));
-    const __m512i hm = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(block)));
-    const auto s = static_cast<short>(4 * (k % 2));
-    const __m512i shift = _mm512_inserti64x4(_mm512_set1_epi16(s), _mm256_set1_epi16(static_cast<short>(s + 2)), 1);
-    const __m512i hshift = _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(2 * k)),
-                                              _mm256_set1_epi16(static_cast<short>(2 * k + 1)), 1);
-    const __m512i lo = _mm512_and_si512(_mm512_srlv_epi16(qs, shift), _mm512_set1_epi8(3));
-    const __m512i hi = _mm512_and_si512(_mm512_slli_epi16(_mm512_srlv_epi16(hm, hshift), 2), _mm512_set1_epi8(4));
-    return _mm512_or_si512(lo, hi);
+    const __m512i lo = _mm512_and_si512(halvesShifted(block + 32 + 32 * (k / 2), 4 * (k % 2), 4 * (k % 2) + 2), _mm512_set1_epi8(3));
+    return _mm512_or_si512(lo, highBits<2>(block, 2 * k));
 }
 
 // block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d f16. Weight 128h + 32g + l: nibble g/2 of

@@ -219,47 +219,36 @@ WS_VNNI float dotQ2_K(const void* row, const Int8Activations& a, std::int64_t nb
     return _mm512_reduce_add_ps(_mm512_sub_ps(acc, mins));
 }
 
-// Q3_K (int8_codes.h): w = d·(sc − 32)·(u − 4) per 16; the 4 comes off per lane as 4·Σc.
-WS_VNNI float dotQ3_K(const void* row, const Int8Activations& a, std::int64_t nb) {
+// Q3_K and Q6_K (int8_codes.h): w = ds·(u − K) with a scale ds per 16 weights (Q3_K: d·(sc − 32), K = 4; Q6_K: d·sc,
+// K = 32); the offsets against the activations' Σx per 16 apart (−K·Σ ds·dsum16).
+template <DType D>
+WS_VNNI float dotOffset16(const void* row, const Int8Activations& a, std::int64_t nb) {
+    constexpr bool kQ3 = D == DType::Q3_K;
+    constexpr int kBytes = kQ3 ? 110 : 210;
     const auto* w = static_cast<const u8*>(row);
     const Per16Index ix;
-    __m512 acc = _mm512_setzero_ps(), off = _mm512_setzero_ps(); // off: Σ d·(sc − 32)·dsum16, times −4 at the end
-    for (std::int64_t i = 0; i < nb; ++i, w += 110) {
-        std::uint64_t s0, s1;
-        int16codes::q3kScales(w, &s0, &s1);
-        const __m512i sb = _mm512_cvtepu8_epi32(_mm_set_epi64x(static_cast<long long>(s1), static_cast<long long>(s0)));
+    __m512 acc = _mm512_setzero_ps(), off = _mm512_setzero_ps();
+    for (std::int64_t i = 0; i < nb; ++i, w += kBytes) {
+        __m512 ds;
+        if constexpr (kQ3) {
+            std::uint64_t s0, s1;
+            int16codes::q3kScales(w, &s0, &s1);
+            const __m512i sb = _mm512_cvtepu8_epi32(_mm_set_epi64x(static_cast<long long>(s1), static_cast<long long>(s0)));
+            ds = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(sb, _mm512_set1_epi32(32))), _mm512_set1_ps(f16(w + 108)));
+        } else {
+            const __m512i sb = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192)));
+            ds = _mm512_mul_ps(_mm512_cvtepi32_ps(sb), _mm512_set1_ps(f16(w + 208)));
+        }
         const __m512 xd = _mm512_permutexvar_ps(ix.dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
-        const __m512 ds = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(sb, _mm512_set1_epi32(32))), _mm512_set1_ps(f16(w + 108)));
         const __m512 scale = _mm512_mul_ps(ds, xd);
         off = _mm512_fmadd_ps(ds, _mm512_loadu_ps(a.dsum16.data() + 16 * i), off);
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
-            const __m512i dp = dot2(int8codes::q3kCodes(w, k), a, 256 * i + 64 * k);
+            const __m512i dp = dot2(kQ3 ? int8codes::q3kCodes(w, k) : int8codes::q6kCodes(w, k), a, 256 * i + 64 * k);
             acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(ix.lane[k], scale), acc);
         }
     }
-    return _mm512_reduce_add_ps(_mm512_fmadd_ps(off, _mm512_set1_ps(-4.0f), acc));
-}
-
-// Q6_K (int8_codes.h): w = d·sc·(u − 32), a scale per 16 weights; the 32 comes off per lane as 32·Σc.
-WS_VNNI float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t nb) {
-    const auto* w = static_cast<const u8*>(row);
-    const Per16Index ix;
-    __m512 acc = _mm512_setzero_ps(), off = _mm512_setzero_ps(); // off: Σ d·sc·dsum16, times −32 at the end
-    for (std::int64_t i = 0; i < nb; ++i, w += 210) {
-        // scale[s] = d · sc[s] · xd[s / 2] for the 16 sub-blocks of 16
-        const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192))));
-        const __m512 xd = _mm512_permutexvar_ps(ix.dup, _mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)));
-        const __m512 ds = _mm512_mul_ps(sc, _mm512_set1_ps(f16(w + 208)));
-        const __m512 scale = _mm512_mul_ps(ds, xd);
-        off = _mm512_fmadd_ps(ds, _mm512_loadu_ps(a.dsum16.data() + 16 * i), off);
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; ++k) {
-            const __m512i dp = dot2(int8codes::q6kCodes(w, k), a, 256 * i + 64 * k);
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(ix.lane[k], scale), acc);
-        }
-    }
-    return _mm512_reduce_add_ps(_mm512_fmadd_ps(off, _mm512_set1_ps(-32.0f), acc));
+    return _mm512_reduce_add_ps(_mm512_fmadd_ps(off, _mm512_set1_ps(kQ3 ? -4.0f : -32.0f), acc));
 }
 
 // The same per block of 32, 16 lanes at a time (cvtps rounds to nearest-even as lrintf does); Σc per 4 by
@@ -375,11 +364,11 @@ Int8DotKernel int8DotKernel(DType t, QuantIsa isa) {
         case DType::IQ4_NL: return dotBlocks32<DType::IQ4_NL>;
         case DType::Q4_1: return dotBlocks32<DType::Q4_1>;
         case DType::Q5_1: return dotBlocks32<DType::Q5_1>;
-        case DType::Q6_K: return dotQ6_K;
+        case DType::Q6_K: return dotOffset16<DType::Q6_K>;
         case DType::Q4_0: return dotBlocks32<DType::Q4_0>;
         case DType::Q5_0: return dotBlocks32<DType::Q5_0>;
         case DType::Q2_K: return dotQ2_K;
-        case DType::Q3_K: return dotQ3_K;
+        case DType::Q3_K: return dotOffset16<DType::Q3_K>;
         default: return nullptr;
         }
     }
