@@ -54,11 +54,12 @@ struct Int8Activations {
     /// The codes as 16-bit numbers 256·q + r for AVX2's dots, each block of 32 as its 16 even-indexed codes then
     /// its 16 odd ones (vpmaddwd against weights split the same way): filled when quantised at the AVX2 level only.
     std::vector<std::int16_t> c;
-    /// unit·Σc per 16 values (each block's two halves), for the minimums of types scaled per 16 (Q2_K): filled at
-    /// the AVX2 and AVX-512 levels.
+    /// unit·Σc per 16 values (each block's two halves), for the minimums and offsets of the types scaled per 16
+    /// (Q2_K, Q3_K, Q6_K).
     std::vector<float> dsum16;
     void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
-    /// assign() at a given level (capped at int8Isa()): every level gives bit-identical q, r, unit, dsum and sum4.
+    /// assign() at a given level (capped at int8Isa()): every level gives bit-identical q, r, unit, dsum, dsum16 and
+    /// sum4.
     void assignWith(QuantIsa isa, const float* x, std::int64_t count);
 };
 

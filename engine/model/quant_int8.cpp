@@ -2,9 +2,9 @@
 // (Int8Activations, quant.h), on AVX-512 VNNI: vpdpbusd multiplies 64 unsigned weight codes by 64 signed
 // activation codes and sums each 4 into an int32 lane, exactly; run on the codes and on the residuals, the two sums
 // combine as 256·Σw·q + Σw·r, and the float scales (weight sub-block × activation block) are applied per lane
-// afterwards. Codes that are signed or carry an offset (Q8_0's int8, Q6_K's q − 32) enter as unsigned q + K and the
-// dot subtracts K·Σc per lane from the activations' precomputed lane sums. Layouts: ggml/src/ggml-common.h (see
-// quant.cpp).
+// afterwards. Codes that are signed or carry an offset (Q8_0's int8, Q6_K's q − 32) enter as unsigned q + K, and
+// the dot takes K·Σx off per block (or per 16) from the activations' precomputed sums, as it adds the minimums of
+// the types that have them. Layouts: ggml/src/ggml-common.h (see quant.cpp).
 #include "model/quant.h"
 
 #include "model/int16_codes.h"
@@ -34,7 +34,7 @@ void quantiseBlocksPortable(const float* x, std::int64_t b0, std::int64_t b1, In
         float amax = 0.0f;
         for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(xb[i]));
         const float d = amax / 127.0f, inv = d > 0.0f ? 1.0f / d : 0.0f;
-        std::int64_t total = 0;
+        std::int32_t half[2] = {0, 0};
         for (int i = 0; i < 32; ++i) {
             const auto k = static_cast<std::size_t>(32 * b + i);
             const float t = xb[i] * inv;
@@ -43,11 +43,14 @@ void quantiseBlocksPortable(const float* x, std::int64_t b0, std::int64_t b1, In
             q[k] = static_cast<std::int8_t>(hi);
             r[k] = static_cast<std::int8_t>(lo);
             const int c = 256 * hi + lo;
-            total += c;
+            half[i / 16] += c;
             sum4[k / 4] += c;
         }
-        a.unit[static_cast<std::size_t>(b)] = d / 256.0f;
-        a.dsum[static_cast<std::size_t>(b)] = d / 256.0f * static_cast<float>(total);
+        const auto at = static_cast<std::size_t>(b);
+        a.unit[at] = d / 256.0f;
+        a.dsum[at] = d / 256.0f * static_cast<float>(half[0] + half[1]);
+        a.dsum16[2 * at] = d / 256.0f * static_cast<float>(half[0]);
+        a.dsum16[2 * at + 1] = d / 256.0f * static_cast<float>(half[1]);
     }
 }
 
@@ -166,7 +169,7 @@ WS_VNNI float dotQ4_KQ5_K(const void* row, const Int8Activations& a, std::int64_
     return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(s);
 }
 
-// IQ4_XS (int8_codes.h): w = d·(ls − 32)·v per 32, v + 128 the codes; the 128 comes off per lane as 128·Σc.
+// IQ4_XS (int8_codes.h): w = d·(ls − 32)·v per 32, v + 128 the codes; the 128 against the groups' Σx apart.
 WS_VNNI float dotIQ4_XS(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
     const __m512i idx[4] = {pairIndex(0, 1), pairIndex(2, 3), pairIndex(4, 5), pairIndex(6, 7)};
@@ -324,10 +327,9 @@ void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t coun
         return int8avx2::quantise(x, blocks, *this); // c included
     }
     c.clear(); // only the AVX2 dots read them (dotBlocksInt8With checks)
-    dsum16.clear();
+    dsum16.resize(static_cast<std::size_t>(2 * blocks));
 #if defined(__x86_64__)
     if (isa == QuantIsa::Avx512) {
-        dsum16.resize(static_cast<std::size_t>(2 * blocks)); // the Q2_K dots' minimums read them
         quantiseBlocksVnni(x, blocks, *this);
     } else
 #endif

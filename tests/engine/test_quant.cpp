@@ -755,6 +755,7 @@ TEST(Quant, Int8ActivationsEveryLevelBitIdentical) {
         EXPECT_EQ(got.q, want.q) << static_cast<int>(isa);
         EXPECT_EQ(got.r, want.r) << static_cast<int>(isa);
         EXPECT_EQ(got.sum4, want.sum4) << static_cast<int>(isa);
+        EXPECT_EQ(got.dsum16, want.dsum16) << static_cast<int>(isa);
         // and the sums per 16 (the K-quants' minimums per 16 read them), with AVX2's 16-bit codes at that level
         // (each block's even elements, then its odd ones)
         expectCodes16(got, want, isa, isa == QuantIsa::Avx2);
@@ -829,6 +830,11 @@ TEST(Quant, Int8DotMatchesFloat64OnQuantisedActivations) {
             EXPECT_NEAR(got, exact, 1e-5 * mag + 1e-30) << dtypeName(t) << " nblocks " << nb << " level " << level;
             // and, as a whole, close to the float dot (x to ~16 bits: 1/(2·127·256) of each block's largest |x|)
             EXPECT_NEAR(got, vsFloat, 1e-4 * mag + 1e-30) << dtypeName(t) << " nblocks " << nb << " level " << level;
+            if (isa == QuantIsa::Avx512) { // the VNNI dots read only what every level of the quantiser fills alike
+                Int8Activations portable;
+                portable.assignWith(QuantIsa::Portable, x.data(), static_cast<std::int64_t>(x.size()));
+                EXPECT_EQ(dotBlocksInt8With(isa, t, b.data(), portable, nb), got) << dtypeName(t) << " nblocks " << nb;
+            }
             ++tested;
         }
     }
