@@ -100,25 +100,38 @@ def main():
     del os.environ["WS_MLA_PREFILL"]
 
     # The default path — activations split in two 8-bit parts (int8 + residual codes) against the types with an
-    # integer kernel (on AVX2 every block type; on AVX-512 VNNI Q8_0, Q4_0, Q5_0, Q4_K, Q6_K; BF16 stays float)
+    # integer kernel (every block type, on AVX2 and on AVX-512 VNNI; BF16 stays float)
     # in decode (incremental) and in prompts (full: the integer GEMM; BF16 stays float in both) — within 1e-3 of the
     # reference's norm at every position (observed ~1e-6..1e-4); the opt-in 8-bit prompt products
     # (WS_ACTIVATIONS=bf16-prompts: bf16 against BF16; int8-prompts: the int8 codes alone against the quantised
     # types, as llama.cpp) within 2e-2 and 5e-2 (observed ~1e-3..1e-2 and ~4e-4..2.2e-2). All with the same greedy
     # token wherever the reference's top two differ by more than that error could move them.
     # Token ids drawn so that no routing decision is within reach of it.
+    # If no draw keeps every routing margin at 2e-2 (with some seeds' models every draw meets the same near-tie, at
+    # the first position, which all draws share: seed 1518022971's Q6_K file, 3.1e-3 in 40 and in 120 draws), the
+    # opt-in modes, whose error reaches ~2e-2, may flip a routing decision and move the logits by a whole expert's
+    # output (0.41 of the norm there): their checks are then skipped, said so, and the default path's (1e-3) still
+    # runs on the best draw.
     def fast_check(label, path):
         ck = gt.GgufCheckpoint(gguf, [path], cfg)
+        best = None
         for _ in range(40):
             ids = [0] + [int(i) for i in rng.integers(0, cfg["vocab_size"], 23)]
             want, info = ref.forward_with(cfg, ck, ids)
+            if best is None or info["min_margin"] > best[2]["min_margin"]:
+                best = (ids, want, info)
             if info["min_margin"] >= 2e-2:
                 break
+        ids, want, info = best
         modes = (("", True, DEFAULT_TOL, "decode, default activations"),
                  ("", False, DEFAULT_TOL, "prompt, default activations"),
                  ("bf16-prompts", False, BF16_PROMPT_TOL, "prompt, bf16 products (opt-in)"),
                  ("int8-prompts", False, INT8_PROMPT_TOL, "prompt, int8 codes alone (opt-in)"))
         for mode, incremental, tol, how in modes:
+            if tol > DEFAULT_TOL and info["min_margin"] < 2e-2:
+                print("SKIP %s %s: the best of 40 draws keeps a routing margin of %.1e only, within reach of this "
+                      "mode's error" % (label, how, info["min_margin"]))
+                continue
             del os.environ["WS_EXACT_ACTIVATIONS"]
             os.environ["WS_ACTIVATIONS"] = mode
             try:
