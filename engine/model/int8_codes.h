@@ -34,19 +34,18 @@ WS_VNNI inline float f16(const u8* p) {
 template <bool kQ5, bool kMin = false>
 WS_VNNI inline __m512i q4q5Codes(const u8* b0, const u8* b1) {
     constexpr int kHead = kMin ? 4 : 2, kQs = kHead + (kQ5 ? 4 : 0);
-    const __m256i nib = _mm256_set1_epi8(0x0F);
-    const __m256i v = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kQs))),
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + kQs)), 1);
-    const __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
-    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); // [lo_a, lo_b, hi_a, hi_b]
-    __m512i u = _mm512_shuffle_i64x2(z, z, 0xD8);                              // [lo_a, hi_a, lo_b, hi_b]
-    if constexpr (kQ5) {
+    // [qs_0, qs_0, qs_1, qs_1] in 128-bit quarters, the odd quarters shifted 4 bits (16-bit lanes), then masked.
+    const __m512i v = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kQs)))),
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + kQs))), 1);
+    const __m512i shift = _mm512_setr_epi64(0, 0, 0x0004000400040004, 0x0004000400040004, 0, 0, 0x0004000400040004,
+                                            0x0004000400040004);
+    __m512i u = _mm512_and_si512(_mm512_srlv_epi16(v, shift), _mm512_set1_epi8(0x0F));
+    if constexpr (kQ5) { // bit j of qh adds 16 to weight j: the two blocks' qh as one 64-bit mask
         std::uint32_t ha, hb;
         std::memcpy(&ha, b0 + kHead, 4);
         std::memcpy(&hb, b1 + kHead, 4);
-        const __mmask64 k = static_cast<__mmask64>(ha) | static_cast<__mmask64>(hb) << 32;
-        u = _mm512_or_si512(u, _mm512_maskz_mov_epi8(k, _mm512_set1_epi8(16)));
+        u = _mm512_mask_add_epi8(u, _mm512_kunpackd(_cvtu32_mask32(hb), _cvtu32_mask32(ha)), u, _mm512_set1_epi8(16));
     }
     return u;
 }
@@ -65,23 +64,46 @@ inline void kScalesMins(const u8* s12, std::uint64_t& sc, std::uint64_t& mn) {
     mn = static_cast<std::uint64_t>(mHi) << 32 | mLo;
 }
 
+// The same 8 scales and 8 minimums as 16 int32 lanes [sc0 … sc7, m0 … m7], a vector at a time (the 16 bytes read
+// from s12 are the 12 of the scales and the first 4 of the block's codes, unused): with a, b, c its three 4-byte
+// words as above, the dwords (a, c, b, c >> 4) masked to 6, 4, 6, 4 bits, and bits 6-7 of a and b moved to bits 4-5
+// of the second and fourth.
+WS_VNNI inline __m512i kScalesMins16(const u8* s12) {
+    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s12));
+    const __m128i acbc = _mm_shuffle_epi8(s, _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11));
+    const __m128i zazb = _mm_shuffle_epi8(s, _mm_setr_epi8(-1, -1, -1, -1, 0, 1, 2, 3, -1, -1, -1, -1, 4, 5, 6, 7));
+    const __m128i lo = _mm_and_si128(_mm_srlv_epi32(acbc, _mm_setr_epi32(0, 0, 0, 4)),
+                                     _mm_setr_epi32(0x3F3F3F3F, 0x0F0F0F0F, 0x3F3F3F3F, 0x0F0F0F0F));
+    const __m128i hi = _mm_and_si128(_mm_srli_epi32(zazb, 2), _mm_set1_epi32(0x30303030));
+    return _mm512_cvtepu8_epi32(_mm_or_si128(lo, hi));
+}
+
 // The 32 bytes at p in both halves of a vector, shifted right by `lo` bits (16-bit lanes) in the low half and `hi`
 // in the high half: the two groups of 32 weights that share those bytes at different bit positions.
 WS_VNNI inline __m512i halvesShifted(const u8* p, int lo, int hi) {
     const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     return _mm512_srlv_epi16(v, _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(lo)), _mm256_set1_epi16(static_cast<short>(hi)), 1));
 }
-// Bit b of each of the 32 bytes at p for the first 32 weights, bit b + 1 for the next 32, as 2^kAt (Q5_K's and
-// Q3_K's high bits; a 16-bit shift by at most 7 keeps each byte's own bit b in its bit 0).
+// Bit b of each of the 32 bytes at p for the first 32 weights, bit b1 (default b + 1) for the next 32, as 2^kAt
+// (Q5_K's and Q3_K's high bits; a 16-bit shift by at most 7 keeps each byte's own bit b in its bit 0).
 template <int kAt>
-WS_VNNI inline __m512i highBits(const u8* p, int b) {
-    return _mm512_and_si512(_mm512_slli_epi16(halvesShifted(p, b, b + 1), kAt), _mm512_set1_epi8(1 << kAt));
+WS_VNNI inline __m512i highBits(const u8* p, int b, int b1 = -1) {
+    return _mm512_and_si512(_mm512_slli_epi16(halvesShifted(p, b, b1 < 0 ? b + 1 : b1), kAt), _mm512_set1_epi8(1 << kAt));
 }
 
 // block_q4_K (144 B): d, dmin f16, scales[12], qs[128]. Weights 64j … 64j + 63 (j < 4) are the low nibbles of
 // qs[32j … 32j + 31] then their high nibbles. w = d·sc·q − dmin·m per 32.
 WS_VNNI inline __m512i q4kCodes(const u8* block, int j) {
     return _mm512_and_si512(halvesShifted(block + 16 + 32 * j, 0, 4), _mm512_set1_epi8(0x0F));
+}
+
+// The same codes a 64-byte line of qs at a time, for the decode dots: vector k < 4 holds the sub-blocks of 32
+// pairedGroup(k) and pairedGroup(k) + 2 ([0 | 2], [1 | 3], [4 | 6], [5 | 7]: the low nibbles of qs[64(k / 2) …
+// + 63], or their high nibbles), against activations laid out the same way (Int8Activations::qPaired).
+constexpr int pairedGroup(int k) { return 4 * (k / 2) + k % 2; }
+WS_VNNI inline __m512i q4kPairedCodes(const u8* block, int k) {
+    const __m512i v = _mm512_loadu_si512(block + 16 + 64 * (k / 2));
+    return _mm512_and_si512(k % 2 ? _mm512_srli_epi16(v, 4) : v, _mm512_set1_epi8(0x0F));
 }
 
 // IQ4_NL / IQ4_XS: 64 weights from 16 bytes at qs0 and 16 at qs1 (32 weights each: the low nibbles of the 16 bytes,
@@ -103,6 +125,13 @@ WS_VNNI inline __m512i iq4Codes(const u8* qs0, const u8* qs1) {
 WS_VNNI inline __m512i q5kCodes(const u8* block, int j) {
     const __m512i lo = _mm512_and_si512(halvesShifted(block + 48 + 32 * j, 0, 4), _mm512_set1_epi8(0x0F));
     return _mm512_or_si512(lo, highBits<4>(block + 16, 2 * j));
+}
+// The same in q4kPairedCodes' order: the nibbles of qs[64(k / 2) …] and bits pairedGroup(k), pairedGroup(k) + 2 of
+// qh.
+WS_VNNI inline __m512i q5kPairedCodes(const u8* block, int k) {
+    const __m512i v = _mm512_loadu_si512(block + 48 + 64 * (k / 2));
+    const __m512i lo = _mm512_and_si512(k % 2 ? _mm512_srli_epi16(v, 4) : v, _mm512_set1_epi8(0x0F));
+    return _mm512_or_si512(lo, highBits<4>(block + 16, pairedGroup(k), pairedGroup(k) + 2));
 }
 
 // block_q2_K (84 B): scales[16], qs[64], d, dmin. Weights 64k … 64k + 63 (k < 4; groups 2k and 2k + 1 of 32) are

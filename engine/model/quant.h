@@ -57,10 +57,16 @@ struct Int8Activations {
     /// unit·Σc per 16 values (each block's two halves), for the minimums and offsets of the types scaled per 16
     /// (Q2_K, Q3_K, Q6_K).
     std::vector<float> dsum16;
+    /// q and r with each whole 256 values' groups of 32 in the order 0 2 1 3 4 6 5 7 (the Q4_K / Q5_K dots take a
+    /// 64-byte line of codes at a time: the low nibbles are groups 0 and 2, the high ones 1 and 3): every level.
+    std::vector<std::int8_t> qPaired, rPaired;
     void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
     /// assign() at a given level (capped at int8Isa()): every level gives bit-identical q, r, unit, dsum, dsum16 and
     /// sum4.
     void assignWith(QuantIsa isa, const float* x, std::int64_t count);
+
+private:
+    void quantiseWith(QuantIsa isa, const float* x, std::int64_t count); ///< assignWith but qPaired, rPaired
 };
 
 /// The level of the int8 dot products on this CPU: Avx512 (AVX-512 VNNI: vpdpbusd), Avx2 (vpmaddubsw, the

@@ -56,7 +56,6 @@ void quantiseBlocksPortable(const float* x, std::int64_t b0, std::int64_t b1, In
 
 #if defined(__x86_64__)
 using int8codes::f16;
-using int8codes::kScalesMins;
 using int8codes::q4q5Codes;
 
 // Lane i of a 64-weight vector → sub-block index: lanes 0-7 `a`, 8-15 `b` (32-weight sub-blocks).
@@ -64,12 +63,13 @@ WS_VNNI inline __m512i pairIndex(int a, int b) {
     return _mm512_inserti64x4(_mm512_set1_epi32(a), _mm256_set1_epi32(b), 1);
 }
 
-// Lane sums Σ u·c over 4 weights each, c = 256·q + r the activations from `at`: 256·(u·q) + u·r, exact in
-// int32 (|256·u·q| ≤ 4·255·127·256 < 2^25).
-WS_VNNI inline __m512i dot2(__m512i u, const Int8Activations& a, std::int64_t at) {
-    const __m512i hi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, _mm512_loadu_si512(a.q.data() + at));
-    return _mm512_dpbusd_epi32(_mm512_slli_epi32(hi, 8), u, _mm512_loadu_si512(a.r.data() + at));
+// Lane sums Σ u·c over 4 weights each, c = 256·q + r the activations from q, r: 256·(u·q) + u·r, exact in int32
+// (|256·u·q| ≤ 4·255·127·256 < 2^25).
+WS_VNNI inline __m512i dot2(__m512i u, const std::int8_t* q, const std::int8_t* r) {
+    const __m512i hi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, _mm512_loadu_si512(q));
+    return _mm512_dpbusd_epi32(_mm512_slli_epi32(hi, 8), u, _mm512_loadu_si512(r));
 }
+WS_VNNI inline __m512i dot2(__m512i u, const Int8Activations& a, std::int64_t at) { return dot2(u, a.q.data() + at, a.r.data() + at); }
 
 // The 32-weight block types (int8_codes.h), two blocks per vector, four per step: Q8_0 (q + 128), Q4_0 / Q5_0
 // (u, offset 8 or 16), IQ4_NL (v + 128), all w = d·(u − K); Q4_1 / Q5_1 w = d·u + m. The integer sums Σu·c are
@@ -139,34 +139,36 @@ WS_VNNI float dotBlocks32(const void* row, const Int8Activations& a, std::int64_
     return _mm512_reduce_add_ps(acc) + (kMin ? offsets : -kOff * offsets);
 }
 
-WS_VNNI inline __m256 bytesToFloat8(std::uint64_t v) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(v))));
-}
-
-// Q4_K / Q5_K (int8_codes.h): w = d·sc·q − dmin·m per 32, the minimums summed apart.
+// Q4_K / Q5_K (int8_codes.h): w = d·sc·q − dmin·m per 32, the minimums summed apart. A block's 8 scales and 8
+// minimums are decoded and scaled in one vector, [d·sc·unit | dmin·m·Σx] per 32; the codes come a 64-byte line at
+// a time (their sub-blocks paired 0 | 2, 1 | 3, …, against Int8Activations::qPaired); the products go to two
+// accumulators in turn, so that no chain of dependent multiply-adds paces the loop.
 template <bool kQ5>
 WS_VNNI float dotQ4_KQ5_K(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
-    const __m512i idx[4] = {pairIndex(0, 1), pairIndex(2, 3), pairIndex(4, 5), pairIndex(6, 7)};
-    __m512 acc = _mm512_setzero_ps();
-    __m256 mins = _mm256_setzero_ps();
+    using int8codes::pairedGroup;
+    const __m512i idx[4] = {pairIndex(pairedGroup(0), pairedGroup(0) + 2), pairIndex(pairedGroup(1), pairedGroup(1) + 2),
+                            pairIndex(pairedGroup(2), pairedGroup(2) + 2), pairIndex(pairedGroup(3), pairedGroup(3) + 2)};
+    const __m512i dHalves = pairIndex(0, 1); // d to the scales' lanes, dmin to the minimums'
+    __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()}, mins = _mm512_setzero_ps();
     for (std::int64_t i = 0; i < nb; ++i, w += kQ5 ? 176 : 144) {
-        std::uint64_t sc, mn;
-        kScalesMins(w + 4, sc, mn);
-        const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
-        const __m256 xs = _mm256_loadu_ps(a.dsum.data() + 8 * i);
-        const __m512 scale = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_mul_ps(bytesToFloat8(sc), _mm256_set1_ps(f16(w))), xd));
-        mins = _mm256_fmadd_ps(_mm256_mul_ps(bytesToFloat8(mn), _mm256_set1_ps(f16(w + 2))), xs, mins);
+        std::uint32_t dm;
+        std::memcpy(&dm, w, sizeof dm);
+        const __m512 dd = _mm512_permutexvar_ps(dHalves, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(dm)))));
+        const __m512 x = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(a.unit.data() + 8 * i)),
+                                            _mm256_loadu_ps(a.dsum.data() + 8 * i), 1);
+        const __m512 sm = _mm512_mul_ps(_mm512_cvtepi32_ps(int8codes::kScalesMins16(w + 4)), dd);
+        const __m512 scale = _mm512_mul_ps(sm, x);
+        mins = _mm512_fmadd_ps(sm, x, mins); // lanes 8-15 only are read
 #pragma GCC unroll 4
         for (int j = 0; j < 4; ++j) {
-            const __m512i dp = dot2(kQ5 ? int8codes::q5kCodes(w, j) : int8codes::q4kCodes(w, j), a, 256 * i + 64 * j);
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[j], scale), acc);
+            const std::int64_t at = 256 * i + 64 * j;
+            const __m512i dp = dot2(kQ5 ? int8codes::q5kPairedCodes(w, j) : int8codes::q4kPairedCodes(w, j),
+                                    a.qPaired.data() + at, a.rPaired.data() + at);
+            acc[j % 2] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[j], scale), acc[j % 2]);
         }
     }
-    const __m128 m = _mm_add_ps(_mm256_castps256_ps128(mins), _mm256_extractf128_ps(mins, 1));
-    __m128 s = _mm_add_ps(m, _mm_movehl_ps(m, m));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(s);
+    return _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1])) - _mm512_reduce_add_ps(_mm512_zextps256_ps512(_mm512_extractf32x8_ps(mins, 1)));
 }
 
 // IQ4_XS (int8_codes.h): w = d·(ls − 32)·v per 32, v + 128 the codes; the 128 against the groups' Σx apart.
@@ -313,6 +315,19 @@ QuantIsa int8Isa() {
 void Int8Activations::assign(const float* x, std::int64_t count) { assignWith(int8Isa(), x, count); }
 
 void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t count) {
+    quantiseWith(isa, x, count);
+    const std::int64_t whole = count / 256 * 256;
+    qPaired.resize(static_cast<std::size_t>(whole));
+    rPaired.resize(static_cast<std::size_t>(whole));
+    constexpr int kOrder[8] = {0, 2, 1, 3, 4, 6, 5, 7};
+    for (std::int64_t at = 0; at < whole; at += 256)
+        for (int g = 0; g < 8; ++g) {
+            std::memcpy(qPaired.data() + at + 32 * g, q.data() + at + 32 * kOrder[g], 32);
+            std::memcpy(rPaired.data() + at + 32 * g, r.data() + at + 32 * kOrder[g], 32);
+        }
+}
+
+void Int8Activations::quantiseWith(QuantIsa isa, const float* x, std::int64_t count) {
     isa = std::min(isa, int8Isa());
     n = count;
     const std::int64_t blocks = count / 32, padded = (count + 63) / 64 * 64;

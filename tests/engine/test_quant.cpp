@@ -756,6 +756,8 @@ TEST(Quant, Int8ActivationsEveryLevelBitIdentical) {
         EXPECT_EQ(got.r, want.r) << static_cast<int>(isa);
         EXPECT_EQ(got.sum4, want.sum4) << static_cast<int>(isa);
         EXPECT_EQ(got.dsum16, want.dsum16) << static_cast<int>(isa);
+        EXPECT_EQ(got.qPaired, want.qPaired) << static_cast<int>(isa);
+        EXPECT_EQ(got.rPaired, want.rPaired) << static_cast<int>(isa);
         // and the sums per 16 (the K-quants' minimums per 16 read them), with AVX2's 16-bit codes at that level
         // (each block's even elements, then its odd ones)
         expectCodes16(got, want, isa, isa == QuantIsa::Avx2);
