@@ -413,17 +413,32 @@ WS_AVX512 __attribute__((always_inline)) inline void transpose16(__m512 (&v)[16]
     }
 }
 
-// Up to this many tokens, the multi-token GEMV beats dequantising rows for the GEMM tile.
-constexpr int kMultiTokenGemvMax = 8;
+// The multi-token GEMV (each group of 4 rows converted in registers and kept in L1 while the tokens pass over it,
+// 4 at a time) against the GEMM's 16-row tiles, converted, transposed and stored before use: the GEMV wins while
+// the tokens are few and their activations stay in L2 — an MoE expert's share of a prompt. One Zen 5 thread, BF16,
+// GFLOP/s GEMM → GEMV: 1408 × 2048 at 9 / 16 / 32 / 64 tokens 43 → 126, 79 → 135, 103 → 142, 133 → 143;
+// 2048 × 7168 at 16 / 32 / 48 tokens 71 → 136, 97 → 109, 112 → 101; 2048 × 2048 at 128 tokens 127 → 120.
+// Up to 8 tokens always (a decode batch); for 16-bit weights up to 64 while tokens × columns stay within 1 MB of
+// activations, unless the prompt runs on bf16 products. (F32 weights fill L1 with 4 rows, and FP8's conversion,
+// redone for every 4 tokens, costs more: both keep 8; F32 1408 × 2048 at 64 tokens: GEMV 94, GEMM 101.)
+template <DType D>
+inline bool multiTokenGemv(int T, int cols, bool bf16Gemm) {
+    constexpr bool k16 = D == DType::BF16 || D == DType::F16;
+    return T >= 2 && (T <= 8 || (k16 && !bf16Gemm && T <= 64 && static_cast<std::int64_t>(T) * cols <= (1 << 18)));
+}
 
 template <DType D>
 WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
     const Matrix& W = *j.W;
     const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
     const auto Y = [&](std::int64_t t, int r) -> float& { return j.Y[t * ldy + (r - j.rowOffset)]; };
-    // A few tokens (a decode batch): each weight converted in registers once for up to 4 tokens at a time.
+    // A few tokens (a decode batch, an MoE expert's share of a prompt): each weight converted in registers once
+    // for up to 4 tokens at a time. Prompts asked to run on bf16 products (below) take that GEMM from 9 tokens on.
     const bool fp8Bf16 = D == DType::F8_E4M3 && g_fp8ViaBf16;
-    if (j.T >= 2 && j.T <= kMultiTokenGemvMax && !(fp8Bf16 && j.T == 2)) {
+    const ActivationPrecision precision = activationPrecision();
+    const bool bf16Prompts = precision == ActivationPrecision::Bf16Prompts || precision == ActivationPrecision::Int8Prompts;
+    const bool bf16Gemm = kBf16Path && bf16Prompts && !j.exact && (D != DType::F32 || j.weightTile) && D != DType::F8_E4M3;
+    if (multiTokenGemv<D>(j.T, W.cols, bf16Gemm) && !(fp8Bf16 && j.T == 2)) {
         rowsForTokens<D>(W, r0, r1, j.X, ldx, j.T, [&](int t, int r, float v) { Y(t, r) = v; });
         return;
     }
@@ -438,10 +453,8 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
         }
         return;
     }
-    const ActivationPrecision precision = activationPrecision();
-    const bool bf16Prompts = precision == ActivationPrecision::Bf16Prompts || precision == ActivationPrecision::Int8Prompts;
-    if (kBf16Path && bf16Prompts && !j.exact && (D != DType::F32 || j.weightTile)) {
-        if constexpr (D != DType::F8_E4M3) { // FP8 prompts: the float GEMM on its exact bf16-able rows, below
+    if (bf16Gemm) { // FP8 prompts: the float GEMM on its exact bf16-able rows, below
+        if constexpr (D != DType::F8_E4M3) {
             gemmBf16<D>(j, r0, r1);
             return;
         }
