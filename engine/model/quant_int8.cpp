@@ -168,7 +168,7 @@ WS_VNNI float dotQ4_KQ5_K(const void* row, const Int8Activations& a, std::int64_
             acc[j % 2] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_permutexvar_ps(idx[j], scale), acc[j % 2]);
         }
     }
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1])) - _mm512_reduce_add_ps(_mm512_zextps256_ps512(_mm512_extractf32x8_ps(mins, 1)));
+    return _mm512_reduce_add_ps(_mm512_sub_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_maskz_mov_ps(0xFF00, mins))); // one reduction
 }
 
 // IQ4_XS (int8_codes.h): w = d·(ls − 32)·v per 32, v + 128 the codes; the 128 against the groups' Σx apart.
