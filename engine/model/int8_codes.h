@@ -27,6 +27,17 @@ WS_VNNI inline float f16(const u8* p) {
     return _cvtsh_ss(h);
 }
 
+// The nibbles of 16 bytes at qs0 and 16 at qs1 in 128-bit quarters [lo_0, hi_0, lo_1, hi_1]: each 16 bytes
+// broadcast to two quarters, the odd quarters shifted 4 bits (16-bit lanes), then masked.
+WS_VNNI inline __m512i nibblePairs(const u8* qs0, const u8* qs1) {
+    const __m512i v = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs0)))),
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs1))), 1);
+    const __m512i shift = _mm512_setr_epi64(0, 0, 0x0004000400040004, 0x0004000400040004, 0, 0, 0x0004000400040004,
+                                            0x0004000400040004);
+    return _mm512_and_si512(_mm512_srlv_epi16(v, shift), _mm512_set1_epi8(0x0F));
+}
+
 // block_q4_0 (18 B): d f16, qs[16]; block_q5_0 (22 B): d f16, qh u32, qs[16]. Weight j < 16 is the low nibble of
 // qs[j], weight j + 16 its high nibble; Q5_0 adds bit j of qh as 16. w = d·(u − 8) or d·(u − 16). kMin:
 // block_q4_1 (20 B) / block_q5_1 (24 B), the same after d and a minimum m (f16 each), w = d·u + m.
@@ -34,13 +45,7 @@ WS_VNNI inline float f16(const u8* p) {
 template <bool kQ5, bool kMin = false>
 WS_VNNI inline __m512i q4q5Codes(const u8* b0, const u8* b1) {
     constexpr int kHead = kMin ? 4 : 2, kQs = kHead + (kQ5 ? 4 : 0);
-    // [qs_0, qs_0, qs_1, qs_1] in 128-bit quarters, the odd quarters shifted 4 bits (16-bit lanes), then masked.
-    const __m512i v = _mm512_inserti64x4(
-        _mm512_castsi256_si512(_mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kQs)))),
-        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + kQs))), 1);
-    const __m512i shift = _mm512_setr_epi64(0, 0, 0x0004000400040004, 0x0004000400040004, 0, 0, 0x0004000400040004,
-                                            0x0004000400040004);
-    __m512i u = _mm512_and_si512(_mm512_srlv_epi16(v, shift), _mm512_set1_epi8(0x0F));
+    __m512i u = nibblePairs(b0 + kQs, b1 + kQs);
     if constexpr (kQ5) { // bit j of qh adds 16 to weight j: the two blocks' qh as one 64-bit mask
         std::uint32_t ha, hb;
         std::memcpy(&ha, b0 + kHead, 4);
@@ -101,37 +106,25 @@ WS_VNNI inline __m512i q4kCodes(const u8* block, int j) {
 // pairedGroup(k) and pairedGroup(k) + 2 ([0 | 2], [1 | 3], [4 | 6], [5 | 7]: the low nibbles of qs[64(k / 2) …
 // + 63], or their high nibbles), against activations laid out the same way (Int8Activations::qPaired).
 constexpr int pairedGroup(int k) { return 4 * (k / 2) + k % 2; }
-WS_VNNI inline __m512i q4kPairedCodes(const u8* block, int k) {
-    const __m512i v = _mm512_loadu_si512(block + 16 + 64 * (k / 2));
+WS_VNNI inline __m512i pairedNibbles(const u8* qs, int k) {
+    const __m512i v = _mm512_loadu_si512(qs + 64 * (k / 2));
     return _mm512_and_si512(k % 2 ? _mm512_srli_epi16(v, 4) : v, _mm512_set1_epi8(0x0F));
 }
+WS_VNNI inline __m512i q4kPairedCodes(const u8* block, int k) { return pairedNibbles(block + 16, k); }
 
 // IQ4_NL / IQ4_XS: 64 weights from 16 bytes at qs0 and 16 at qs1 (32 weights each: the low nibbles of the 16 bytes,
 // then their high nibbles), each the code book's value v (kIq4Values, |v| ≤ 127) as u = v + 128 in [1, 255].
 WS_VNNI inline __m512i iq4Codes(const u8* qs0, const u8* qs1) {
-    const __m256i nib = _mm256_set1_epi8(0x0F);
-    const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs0))),
-                                              _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs1)), 1);
-    const __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
-    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); // [lo_0, lo_1, hi_0, hi_1]
     const __m512i table = _mm512_xor_si512(_mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values))),
                                            _mm512_set1_epi8(static_cast<char>(0x80)));
-    return _mm512_shuffle_epi8(table, _mm512_shuffle_i64x2(z, z, 0xD8)); // [lo_0, hi_0, lo_1, hi_1] looked up
+    return _mm512_shuffle_epi8(table, nibblePairs(qs0, qs1)); // [lo_0, hi_0, lo_1, hi_1] looked up
 }
 
-// block_q5_K (176 B): d, dmin, scales[12] as Q4_K's, qh[32], qs[128] as Q4_K's nibbles. Weights 64j … 64j + 63
-// (j < 4; groups 2j, 2j + 1) are Q4_K's nibbles of qs[32j …] plus bit 2j or 2j + 1 of qh[l] as 16: u in [0, 31].
-// w = d·sc·u − dmin·m per 32.
-WS_VNNI inline __m512i q5kCodes(const u8* block, int j) {
-    const __m512i lo = _mm512_and_si512(halvesShifted(block + 48 + 32 * j, 0, 4), _mm512_set1_epi8(0x0F));
-    return _mm512_or_si512(lo, highBits<4>(block + 16, 2 * j));
-}
-// The same in q4kPairedCodes' order: the nibbles of qs[64(k / 2) …] and bits pairedGroup(k), pairedGroup(k) + 2 of
-// qh.
+// block_q5_K (176 B): d, dmin, scales[12] as Q4_K's, qh[32], qs[128] as Q4_K's nibbles; weight l of sub-block s
+// adds bit s of qh[l] as 16: u in [0, 31], w = d·sc·u − dmin·m per 32. Taken in q4kPairedCodes' order: the nibbles
+// of qs[64(k / 2) …] and bits pairedGroup(k), pairedGroup(k) + 2 of qh.
 WS_VNNI inline __m512i q5kPairedCodes(const u8* block, int k) {
-    const __m512i v = _mm512_loadu_si512(block + 48 + 64 * (k / 2));
-    const __m512i lo = _mm512_and_si512(k % 2 ? _mm512_srli_epi16(v, 4) : v, _mm512_set1_epi8(0x0F));
-    return _mm512_or_si512(lo, highBits<4>(block + 16, pairedGroup(k), pairedGroup(k) + 2));
+    return _mm512_or_si512(pairedNibbles(block + 48, k), highBits<4>(block + 16, pairedGroup(k), pairedGroup(k) + 2));
 }
 
 // block_q2_K (84 B): scales[16], qs[64], d, dmin. Weights 64k … 64k + 63 (k < 4; groups 2k and 2k + 1 of 32) are
