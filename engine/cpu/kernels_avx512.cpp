@@ -453,8 +453,8 @@ WS_AVX512 void rowsImpl(const MatJob& j, int r0, int r1) {
         }
         return;
     }
-    if (bf16Gemm) { // FP8 prompts: the float GEMM on its exact bf16-able rows, below
-        if constexpr (D != DType::F8_E4M3) {
+    if (bf16Gemm) { // never for FP8 (its prompts run the float GEMM below); `if constexpr` only keeps
+        if constexpr (D != DType::F8_E4M3) { // gemmBf16<F8_E4M3> from being instantiated
             gemmBf16<D>(j, r0, r1);
             return;
         }

@@ -89,11 +89,11 @@ WS_VNNI inline __m512i halvesShifted(const u8* p, int lo, int hi) {
     const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     return _mm512_srlv_epi16(v, _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(lo)), _mm256_set1_epi16(static_cast<short>(hi)), 1));
 }
-// Bit b of each of the 32 bytes at p for the first 32 weights, bit b1 (default b + 1) for the next 32, as 2^kAt
+// Bit b0 of each of the 32 bytes at p for the first 32 weights, bit b1 for the next 32, as 2^kAt
 // (Q5_K's and Q3_K's high bits; a 16-bit shift by at most 7 keeps each byte's own bit b in its bit 0).
 template <int kAt>
-WS_VNNI inline __m512i highBits(const u8* p, int b, int b1 = -1) {
-    return _mm512_and_si512(_mm512_slli_epi16(halvesShifted(p, b, b1 < 0 ? b + 1 : b1), kAt), _mm512_set1_epi8(1 << kAt));
+WS_VNNI inline __m512i highBits(const u8* p, int b0, int b1) {
+    return _mm512_and_si512(_mm512_slli_epi16(halvesShifted(p, b0, b1), kAt), _mm512_set1_epi8(1 << kAt));
 }
 
 // block_q4_K (144 B): d, dmin f16, scales[12], qs[128]. Weights 64j … 64j + 63 (j < 4) are the low nibbles of
@@ -139,7 +139,7 @@ WS_VNNI inline __m512i q2kCodes(const u8* block, int k) {
 // d·(sc − 32)·(u − 4) per 16.
 WS_VNNI inline __m512i q3kCodes(const u8* block, int k) {
     const __m512i lo = _mm512_and_si512(halvesShifted(block + 32 + 32 * (k / 2), 4 * (k % 2), 4 * (k % 2) + 2), _mm512_set1_epi8(3));
-    return _mm512_or_si512(lo, highBits<2>(block, 2 * k));
+    return _mm512_or_si512(lo, highBits<2>(block, 2 * k, 2 * k + 1));
 }
 
 // block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d f16. Weight 128h + 32g + l: nibble g/2 of

@@ -58,7 +58,8 @@ struct Int8Activations {
     /// (Q2_K, Q3_K, Q6_K).
     std::vector<float> dsum16;
     /// q and r with each whole 256 values' groups of 32 in the order 0 2 1 3 4 6 5 7 (the Q4_K / Q5_K dots take a
-    /// 64-byte line of codes at a time: the low nibbles are groups 0 and 2, the high ones 1 and 3): every level.
+    /// 64-byte line of codes at a time: the low nibbles are groups 0 and 2, the high ones 1 and 3): at every level
+    /// where int8Isa() is Avx512, empty elsewhere.
     std::vector<std::int8_t> qPaired, rPaired;
     void assign(const float* x, std::int64_t count); ///< quantises x[0, count), count a multiple of 32
     /// assign() at a given level (capped at int8Isa()): every level gives bit-identical q, r, unit, dsum, dsum16 and

@@ -316,7 +316,8 @@ void Int8Activations::assign(const float* x, std::int64_t count) { assignWith(in
 
 void Int8Activations::assignWith(QuantIsa isa, const float* x, std::int64_t count) {
     quantiseWith(isa, x, count);
-    const std::int64_t whole = count / 256 * 256;
+    // Only the VNNI dots read the paired order: filled wherever they can run (whatever level quantised x).
+    const std::int64_t whole = int8Isa() == QuantIsa::Avx512 ? count / 256 * 256 : 0;
     qPaired.resize(static_cast<std::size_t>(whole));
     rPaired.resize(static_cast<std::size_t>(whole));
     constexpr int kOrder[8] = {0, 2, 1, 3, 4, 6, 5, 7};
