@@ -96,6 +96,28 @@ WS_AVX2 inline void dotRows(const Matrix& W, int r, const float* x, float* y) {
     }
 }
 
+// Decode's 16-bit rows (BF16, F16) one at a time: a row is one sequential stream, its lines fetched 2 KB ahead
+// (past its end, the next row's, which this thread reads next), four accumulators for the FMAs' latency. Four rows
+// interleaved, each fetched a 4-row group ahead, left the 0.85B model's short rows (1-2 KB) waiting on memory (Zen 3,
+// 2 threads: 84 % of the read bandwidth at 1024 x 512 experts against 106 % for Q8_0's single-stream dots).
+template <DType D>
+WS_AVX2 float dotRow16(const std::uint8_t* row, int n, const float* x) {
+    constexpr std::ptrdiff_t kAhead = 2048;
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    int c = 0;
+    for (; c + 32 <= n; c += 32) {
+        const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(row + 2 * c) + kAhead; // a hint, no access
+        _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k)
+            acc[k] = _mm256_fmadd_ps(load8<D>(row + 2 * (c + 8 * k)), _mm256_loadu_ps(x + c + 8 * k), acc[k]);
+    }
+    for (; c + 8 <= n; c += 8) acc[0] = _mm256_fmadd_ps(load8<D>(row + 2 * c), _mm256_loadu_ps(x + c), acc[0]);
+    float s = hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; c < n; ++c) s += scalarAt<D>(row, c) * x[c];
+    return s;
+}
+
 template <DType D>
 WS_AVX2 void rowToF32(const Matrix& W, int r, float* out) {
     constexpr std::size_t es = kSize<D>;
@@ -333,6 +355,12 @@ WS_AVX2 void rowsImpl(const MatJob& j, int r0, int r1) {
     const Matrix& W = *j.W;
     const std::int64_t ldx = j.ldx ? j.ldx : W.cols, ldy = j.ldy ? j.ldy : W.rows;
     const auto Y = [&](std::int64_t t, int r) -> float& { return j.Y[t * ldy + (r - j.rowOffset)]; };
+    if (D == DType::BF16 || D == DType::F16) {
+        if (j.T == 1) {
+            for (int r = r0; r < r1; ++r) Y(0, r) = dotRow16<D>(W.row(r), W.cols, j.X);
+            return;
+        }
+    }
     for (int t = 0; t < j.T; ++t) {
         const float* x = j.X + t * ldx;
         int r = r0;

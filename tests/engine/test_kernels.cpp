@@ -150,6 +150,8 @@ TEST_P(KernelTest, MatmulMatchesFloat64ForEveryDtypeAndShape) {
                           {DType::BF16, 130, 257, 9},   {DType::F16, 19, 100, 2},   {DType::F16, 40, 333, 4},
                           {DType::F8_E4M3, 200, 300, 1}, {DType::F8_E4M3, 129, 385, 7}, {DType::F8_E4M3, 5, 3, 3},
                           {DType::BF16, 1, 1, 1},
+                          // decode's single-row 16-bit dots: 32 columns at a time, then 8, then one by one
+                          {DType::BF16, 29, 1003, 1},   {DType::F16, 23, 77, 1},
                           // decode batches: the multi-token GEMV (2..8 tokens) on every dtype
                           {DType::BF16, 67, 300, 2},    {DType::F32, 21, 130, 6},   {DType::F16, 45, 200, 8},
                           {DType::F8_E4M3, 131, 260, 2}, {DType::F8_E4M3, 64, 256, 5}, {DType::BF16, 9, 33, 16},
