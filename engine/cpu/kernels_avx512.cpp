@@ -27,10 +27,9 @@ WS_AVX512 inline __m512 load16(const std::uint8_t* p, __mmask16 m) {
     } else if constexpr (D == DType::F16) {
         return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
     } else {
-        const __m256i b = _mm256_cvtepu8_epi16(_mm_maskz_loadu_epi8(m, p));
-        const __m256i sign = _mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x80)), 8);
-        const __m256i mag = _mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x7F)), 7);
-        return _mm512_cvtph_ps(_mm256_or_si256(sign, mag));
+        // e4m3 → f16 as value/256 as kernels_avx2.cpp's load8 does (sign-extend, shift left by 7, clear bit 14).
+        const __m256i b = _mm256_cvtepi8_epi16(_mm_maskz_loadu_epi8(m, p));
+        return _mm512_cvtph_ps(_mm256_and_si256(_mm256_slli_epi16(b, 7), _mm256_set1_epi16(static_cast<short>(0xBFFF))));
     }
 }
 
