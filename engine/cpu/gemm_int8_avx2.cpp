@@ -98,7 +98,7 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
     if constexpr (D == DType::Q8_0 || D == DType::Q4_0 || D == DType::Q5_0 || D == DType::Q4_1 || D == DType::Q5_1 ||
                   D == DType::IQ4_NL) {
         constexpr bool kQ5 = D == DType::Q5_0 || D == DType::Q5_1, kMin = D == DType::Q4_1 || D == DType::Q5_1;
-        constexpr bool kSigned = D == DType::Q8_0 || D == DType::IQ4_NL;
+        constexpr bool kSigned = !kMin; // Q4_0 / Q5_0 too: their offsets taken off while bytes
         constexpr int kBytes = D == DType::Q8_0 ? 34 : (kQ5 ? 22 : 18) + (kMin ? 2 : 0);
         for (std::int64_t b = 0; b < cols / 32; ++b) {
             for (int i = 0; i < kRows; ++i) {
@@ -106,15 +106,14 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
                 const u8* w = row[i] + kBytes * b;
                 if constexpr (D == DType::Q8_0) v[i] = int16codes::q8_0Bytes(w);
                 else if constexpr (D == DType::IQ4_NL) v[i] = int16codes::iq4Bytes(w + 2);
-                else v[i] = int16codes::q4q5Bytes<kQ5, kMin>(w);
+                else if constexpr (kMin) v[i] = int16codes::q4q5Bytes<kQ5, true>(w);
+                else v[i] = int16codes::q4q5SignedBytes<kQ5>(w);
                 scale[8 * b + i] = f16(w);
                 if constexpr (kMin) bias[8 * b + i] = f16(w + 2); // w = d·u + m
             }
             transposeDwords(v);
             for (int p = 0; p < 8; ++p)
-                storePairs(tile, b, p, kSigned ? int16codes::signedBytes(v[p])
-                                       : kMin           ? int16codes::unsignedBytes(v[p])
-                                                        : int16codes::unsignedBytes(v[p], kQ5 ? 16 : 8));
+                storePairs(tile, b, p, kSigned ? int16codes::signedBytes(v[p]) : int16codes::unsignedBytes(v[p]));
         }
     } else if constexpr (D == DType::Q4_K || D == DType::Q5_K) { // 144 / 176 B per 256: w = d·sc·u − dmin·m per 32
         constexpr bool kQ5 = D == DType::Q5_K;

@@ -45,12 +45,6 @@ WS_I16AVX2 inline Split signedBytes(__m256i v) {
 }
 // 32 unsigned byte codes split.
 WS_I16AVX2 inline Split unsignedBytes(__m256i u) { return {_mm256_and_si256(u, _mm256_set1_epi16(0xFF)), _mm256_srli_epi16(u, 8)}; }
-// 32 unsigned byte codes split, less `off`.
-WS_I16AVX2 inline Split unsignedBytes(__m256i u, short off) {
-    const Split s = unsignedBytes(u);
-    const __m256i o = _mm256_set1_epi16(off);
-    return {_mm256_sub_epi16(s.even, o), _mm256_sub_epi16(s.odd, o)};
-}
 // 32 bytes each holding a weight of two groups, the first group's in its low nibble (Q4_K): both groups split.
 WS_I16AVX2 inline void nibbles(__m256i v, Split* lo, Split* hi) {
     const __m256i nib = _mm256_set1_epi16(0x0F);
@@ -64,40 +58,53 @@ WS_I16AVX2 inline void nibbles(__m256i v, Split* lo, Split* hi) {
 WS_I16AVX2 inline __m256i q8_0Bytes(const u8* b) { return load32(b + 2); }
 WS_I16AVX2 inline Split q8_0(const u8* b) { return signedBytes(q8_0Bytes(b)); }
 
+// 16 bytes at qs, weight j < 16 the low nibble of qs[j] and j + 16 its high nibble: the 32 nibbles, weight k at
+// byte k. One 128-bit load to both halves, the upper one shifted by 4 (two operations where two halves' masks, a
+// shift and an insert took four).
+WS_I16AVX2 inline __m256i nibbles32(const u8* qs) {
+    const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+    return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
+}
+// The 32 bits at p (bit j for weight j, little-endian) as bytes: 0xFF where set, 0 where clear.
+WS_I16AVX2 inline __m256i bitBytes(const u8* p) {
+    std::uint32_t h;
+    std::memcpy(&h, p, 4);
+    // byte j ← byte j/8 of h, then bit j%8 of it
+    const __m256i spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32(static_cast<int>(h)),
+        _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+    const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
+    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+}
+
 // block_q4_0 (18 B): d, qs[16]; block_q5_0 (22 B): d, qh u32, qs[16]. Weight j < 16 the low nibble of qs[j], j + 16
 // its high nibble, Q5_0's bit j of qh adding 16; w = d·(u − 8) or d·(u − 16). kMin: block_q4_1 (20 B) / block_q5_1
 // (24 B), the same after d and a minimum m (f16 each), w = d·u + m (the codes unsigned, m applied apart).
 template <bool kQ5, bool kMin = false>
 WS_I16AVX2 inline __m256i q4q5Bytes(const u8* b) {
     constexpr int kHead = kMin ? 4 : 2, kQs = kHead + (kQ5 ? 4 : 0);
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kQs));
-    const __m128i nib = _mm_set1_epi8(0x0F);
-    __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), nib), _mm_and_si128(v, nib));
-    if constexpr (kQ5) {
-        std::uint32_t h;
-        std::memcpy(&h, b + kHead, 4);
-        // byte j ← byte j/8 of h, then bit j%8 of it
-        const __m256i spread = _mm256_shuffle_epi8(
-            _mm256_set1_epi32(static_cast<int>(h)),
-            _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
-        const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
-        const __m256i on = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
-        u = _mm256_or_si256(u, _mm256_and_si256(on, _mm256_set1_epi8(16)));
-    }
-    return u;
+    const __m256i u = nibbles32(b + kQs);
+    if constexpr (kQ5) return _mm256_or_si256(u, _mm256_and_si256(bitBytes(b + kHead), _mm256_set1_epi8(16)));
+    else return u;
+}
+// Q4_0 / Q5_0's codes less their offset, as signed bytes: u − 8, or for Q5_0 the nibble less 16 where its fifth
+// bit is clear (0xF0 | nibble), the nibble itself where set.
+template <bool kQ5>
+WS_I16AVX2 inline __m256i q4q5SignedBytes(const u8* b) {
+    const __m256i u = nibbles32(b + (kQ5 ? 6 : 2));
+    if constexpr (kQ5) return _mm256_or_si256(u, _mm256_andnot_si256(bitBytes(b + 2), _mm256_set1_epi8(static_cast<char>(0xF0))));
+    else return _mm256_sub_epi8(u, _mm256_set1_epi8(8));
 }
 template <bool kQ5, bool kMin = false>
 WS_I16AVX2 inline Split q4q5(const u8* b) {
     if constexpr (kMin) return unsignedBytes(q4q5Bytes<kQ5, true>(b));
-    else return unsignedBytes(q4q5Bytes<kQ5>(b), kQ5 ? 16 : 8);
+    else return signedBytes(q4q5SignedBytes<kQ5>(b));
 }
 
 // IQ4_NL / IQ4_XS: 32 weights from 16 bytes at qs (weight j < 16 the low nibble of qs[j], j + 16 its high nibble),
 // each the code book's value (kIq4Values, |v| ≤ 127) as a signed byte.
 WS_I16AVX2 inline __m256i iq4Bytes(const u8* qs) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)), nib = _mm_set1_epi8(0x0F);
-    const __m256i u = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), nib), _mm_and_si128(v, nib));
-    return _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values))), u);
+    return _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values))), nibbles32(qs));
 }
 // block_iq4_nl (18 B): d, qs[16]; w = d·kIq4Values[q].
 WS_I16AVX2 inline Split iq4nl(const u8* b) { return signedBytes(iq4Bytes(b + 2)); }

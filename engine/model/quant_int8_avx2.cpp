@@ -51,53 +51,6 @@ WS_I8AVX2 inline __m256i dot16(Split u, const Int8Activations& a, std::int64_t a
     return _mm256_add_epi32(_mm256_madd_epi16(u.even, load32(a.c.data() + at)), _mm256_madd_epi16(u.odd, load32(a.c.data() + at + 16)));
 }
 
-// A 32-weight block type that starts with its scale d (f16), w = d·code, the codes split by Codes: block_q8_0
-// (34 B: d, qs[32] int8), block_iq4_nl (18 B: d, qs[16] into the code book). Two accumulators (the FMA's
-// latency), a block each.
-template <int kBytes, Split (*Codes)(const u8*)>
-WS_I8AVX2 inline __m256 scaledBlock(const u8* b, const Int8Activations& a, std::int64_t i, __m256 acc) {
-    const __m256i dp = dot16(Codes(b), a, 32 * i);
-    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_set1_ps(f16(b) * a.unit[static_cast<std::size_t>(i)]), acc);
-}
-template <int kBytes, Split (*Codes)(const u8*)>
-WS_I8AVX2 float dotScaled32(const void* row, const Int8Activations& a, std::int64_t nb) {
-    const auto* w = static_cast<const u8*>(row);
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    std::int64_t i = 0;
-    for (; i + 2 <= nb; i += 2, w += 2 * kBytes) {
-        fetchAhead<2 * kBytes>(w);
-        acc0 = scaledBlock<kBytes, Codes>(w, a, i, acc0);
-        acc1 = scaledBlock<kBytes, Codes>(w + kBytes, a, i + 1, acc1);
-    }
-    if (i < nb) acc0 = scaledBlock<kBytes, Codes>(w, a, i, acc0);
-    return hsum(_mm256_add_ps(acc0, acc1));
-}
-
-// acc + block i (at b) of Q4_0 / Q5_0 against the activations, the offset taken off the 16-bit codes; kMin: Q4_1 /
-// Q5_1, their minimum m times the block's Σx (unit·Σc, dsum) added to *mins.
-template <bool kQ5, bool kMin>
-WS_I8AVX2 inline __m256 q4q5Block(const u8* b, const Int8Activations& a, std::int64_t i, __m256 acc, float* mins) {
-    const __m256i dp = dot16(int16codes::q4q5<kQ5, kMin>(b), a, 32 * i);
-    if constexpr (kMin) *mins += f16(b + 2) * a.dsum[static_cast<std::size_t>(i)];
-    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_set1_ps(f16(b) * a.unit[static_cast<std::size_t>(i)]), acc);
-}
-
-template <bool kQ5, bool kMin>
-WS_I8AVX2 float dotQ4Q5(const void* row, const Int8Activations& a, std::int64_t nb) {
-    const auto* w = static_cast<const u8*>(row);
-    constexpr int kBytes = (kQ5 ? 22 : 18) + (kMin ? 2 : 0);
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    float mins = 0.0f;
-    std::int64_t i = 0;
-    for (; i + 2 <= nb; i += 2, w += 2 * kBytes) {
-        fetchAhead<2 * kBytes>(w);
-        acc0 = q4q5Block<kQ5, kMin>(w, a, i, acc0, &mins);
-        acc1 = q4q5Block<kQ5, kMin>(w + kBytes, a, i + 1, acc1, &mins);
-    }
-    if (i < nb) acc0 = q4q5Block<kQ5, kMin>(w, a, i, acc0, &mins);
-    return hsum(_mm256_add_ps(acc0, acc1)) + mins;
-}
-
 // Per 128-bit half: [x0 + x2, y0 + y2, x1 + x3, y1 + y3], then of two such p, q: [p0 + p2 + p1 + p3, …] lane by
 // lane, the four sums of x, y and q's two.
 WS_I8AVX2 inline __m256i pairSums(__m256i x, __m256i y) {
@@ -111,6 +64,69 @@ WS_I8AVX2 inline __m256i quadSums(__m256i p, __m256i q) {
 WS_I8AVX2 inline __m256i halfSums(const __m256i* v, __m256i* second) {
     *second = quadSums(pairSums(v[4], v[5]), pairSums(v[6], v[7]));
     return quadSums(pairSums(v[0], v[1]), pairSums(v[2], v[3]));
+}
+
+// The f16 numbers at p, p + kStride, p + 2·kStride and p + 3·kStride (4 blocks' scales) as floats: gathered in a
+// general-purpose register, one conversion (the vector pipes are what these loops are short of).
+template <int kStride>
+WS_I8AVX2 inline __m128 f16x4(const u8* p) {
+    std::uint64_t v = 0;
+    for (int k = 0; k < 4; ++k) {
+        std::uint16_t h;
+        std::memcpy(&h, p + k * kStride, sizeof h);
+        v |= static_cast<std::uint64_t>(h) << (16 * k);
+    }
+    return _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(v)));
+}
+
+// A 32-weight block type that starts with its scale d (f16), w = d·code, the codes split by Codes: block_q8_0
+// (34 B: d, qs[32] int8), block_iq4_nl (18 B: d, qs[16] into the code book), block_q4_0 / block_q5_0 (the offset
+// taken off the codes). kMin: block_q4_1 / block_q5_1, d then a minimum m (f16), w = d·u + m, m times the block's
+// Σx (unit·Σc, dsum) added apart. Four blocks at a time: their 8-lane sums gathered into one vector (lane k of
+// each half block k's, quadSums) and scaled by one multiply-add, the 4 scales d·unit converted together — per
+// block about 3 vector operations where a conversion, a multiply-add and the scale's own 4 took 6.
+struct Acc32 {
+    __m256 acc;
+    __m128 mins;
+};
+template <int kBytes, bool kMin, Split (*Codes)(const u8*)>
+WS_I8AVX2 inline void quad32(const u8* b, const Int8Activations& a, std::int64_t i, Acc32& s) {
+    __m256i dp[4];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) dp[k] = dot16(Codes(b + k * kBytes), a, 32 * (i + k));
+    const __m256i sums = quadSums(pairSums(dp[0], dp[1]), pairSums(dp[2], dp[3]));
+    const __m128 scale = _mm_mul_ps(f16x4<kBytes>(b), _mm_loadu_ps(a.unit.data() + i));
+    s.acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_set_m128(scale, scale), s.acc);
+    if constexpr (kMin) s.mins = _mm_fmadd_ps(f16x4<kBytes>(b + 2), _mm_loadu_ps(a.dsum.data() + i), s.mins);
+}
+// One block (a row's last 1-3), its 8 lanes scaled as they are.
+template <int kBytes, bool kMin, Split (*Codes)(const u8*)>
+WS_I8AVX2 inline void single32(const u8* b, const Int8Activations& a, std::int64_t i, Acc32& s) {
+    const __m256i dp = dot16(Codes(b), a, 32 * i);
+    const auto at = static_cast<std::size_t>(i);
+    s.acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_set1_ps(f16(b) * a.unit[at]), s.acc);
+    if constexpr (kMin) s.mins = _mm_add_ss(s.mins, _mm_set_ss(f16(b + 2) * a.dsum[at]));
+}
+template <int kBytes, bool kMin, Split (*Codes)(const u8*)>
+WS_I8AVX2 inline Acc32 row32(const u8* w, const Int8Activations& a, std::int64_t nb) {
+    Acc32 s{_mm256_setzero_ps(), _mm_setzero_ps()};
+    std::int64_t i = 0;
+    for (; i + 4 <= nb; i += 4, w += 4 * kBytes) {
+        fetchAhead<4 * kBytes>(w);
+        quad32<kBytes, kMin, Codes>(w, a, i, s);
+    }
+    for (; i < nb; ++i, w += kBytes) single32<kBytes, kMin, Codes>(w, a, i, s);
+    return s;
+}
+WS_I8AVX2 inline float hsum4(__m128 s) {
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+template <int kBytes, bool kMin, Split (*Codes)(const u8*)>
+WS_I8AVX2 float dot32(const void* row, const Int8Activations& a, std::int64_t nb) {
+    const Acc32 s = row32<kBytes, kMin, Codes>(static_cast<const u8*>(row), a, nb);
+    if constexpr (kMin) return hsum(s.acc) + hsum4(s.mins);
+    else return hsum(s.acc);
 }
 
 // The 8 groups of 32 weights of a 256-weight block at w, their codes split by Codes(w, g), against the activations
@@ -261,43 +277,33 @@ WS_I8AVX2 float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t 
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
-// Rows r0 … r0 + 3 (at w + k·stride) of a 32-weight block type at once, Codes(b) giving a block's split codes: the
-// activations' codes and unit loaded once per block for the 4 rows, one reduction for all 4. A decode step's rows
-// of these types are often short (MLA's k_b: 4 blocks), where the per-row loads and reduction weighed. Each row's
-// sum adds in the order the one-row dots add theirs (even and odd blocks apart, then hsum's lanes), so the results
-// are bit-identical to theirs: in another order, a random test model's greedy decode amplified the rounding into
+// Rows r0 … r0 + 3 (at w + k·stride) of a 32-weight block type at once, interleaved: a decode step's rows of
+// these types are often short (MLA's k_b: 4 blocks), where one row at a time left the pipes idle on its
+// reduction. Each row adds in the order the one-row dot adds its own (row32's, then hsum's lanes), so the results
+// are bit-identical to its: in another order, a random test model's greedy decode amplified the rounding into
 // changes of the logits of 3.6e-3 of their norm (median; up to 1.6e-1, near-tied routing).
 template <int kBytes, Split (*Codes)(const u8*)>
 WS_I8AVX2 void rows4(const u8* w, std::size_t stride, const Int8Activations& a, std::int64_t nb, float* y) {
-    __m256 acc[2][4];
-    for (auto& half : acc)
-        for (auto& v : half) v = _mm256_setzero_ps();
-    for (std::int64_t i = 0; i < nb; ++i) {
-        const __m256i ce = load32(a.c.data() + 32 * i), co = load32(a.c.data() + 32 * i + 16);
-        const float unit = a.unit[static_cast<std::size_t>(i)];
-        __m256* parity = acc[i % 2];
+    Acc32 s[4];
+    for (auto& v : s) v = {_mm256_setzero_ps(), _mm_setzero_ps()};
+    std::int64_t i = 0;
+    for (; i + 4 <= nb; i += 4)
 #pragma GCC unroll 4
-        for (int k = 0; k < 4; ++k) {
-            const u8* b = w + k * stride + kBytes * i;
-            const Split u = Codes(b);
-            const __m256i dp = _mm256_add_epi32(_mm256_madd_epi16(u.even, ce), _mm256_madd_epi16(u.odd, co));
-            parity[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_set1_ps(f16(b) * unit), parity[k]);
-        }
-    }
-    __m128 h[4]; // hsum's first step per row: [v0 + v4, v1 + v5, v2 + v6, v3 + v7] of v = acc0 + acc1
-    for (int k = 0; k < 4; ++k) {
-        const __m256 v = _mm256_add_ps(acc[0][k], acc[1][k]);
-        h[k] = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    }
+        for (int k = 0; k < 4; ++k) quad32<kBytes, false, Codes>(w + k * stride + kBytes * i, a, i, s[k]);
+    for (; i < nb; ++i)
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) single32<kBytes, false, Codes>(w + k * stride + kBytes * i, a, i, s[k]);
+    __m128 h[4]; // hsum's first step per row: [v0 + v4, v1 + v5, v2 + v6, v3 + v7]
+    for (int k = 0; k < 4; ++k) h[k] = _mm_add_ps(_mm256_castps256_ps128(s[k].acc), _mm256_extractf128_ps(s[k].acc, 1));
     _MM_TRANSPOSE4_PS(h[0], h[1], h[2], h[3]); // h[j] lane k: row k's lane j
     _mm_storeu_ps(y, _mm_add_ps(_mm_add_ps(h[0], h[2]), _mm_add_ps(h[1], h[3])));
 }
-template <int kBytes, Split (*Codes)(const u8*), Int8DotKernel kOne>
+template <int kBytes, Split (*Codes)(const u8*)>
 WS_I8AVX2 void rowsOf(const void* w, std::size_t stride, int rows, const Int8Activations& a, std::int64_t nb, float* y) {
     const auto* p = static_cast<const u8*>(w);
     int r = 0;
     for (; r + 4 <= rows; r += 4) rows4<kBytes, Codes>(p + r * stride, stride, a, nb, y + r);
-    for (; r < rows; ++r) y[r] = kOne(p + r * stride, a, nb);
+    for (; r < rows; ++r) y[r] = dot32<kBytes, false, Codes>(p + r * stride, a, nb);
 }
 
 // Int8Activations::c of a block from its codes q and r (32 each, in order).
@@ -379,13 +385,13 @@ bool supported() { return kSupported; }
 
 Int8DotKernel kernel(DType t) {
     switch (t) {
-    case DType::Q8_0: return dotScaled32<34, int16codes::q8_0>;
-    case DType::IQ4_NL: return dotScaled32<18, int16codes::iq4nl>;
+    case DType::Q8_0: return dot32<34, false, int16codes::q8_0>;
+    case DType::IQ4_NL: return dot32<18, false, int16codes::iq4nl>;
     case DType::IQ4_XS: return dotIQ4_XS;
-    case DType::Q4_0: return dotQ4Q5<false, false>;
-    case DType::Q5_0: return dotQ4Q5<true, false>;
-    case DType::Q4_1: return dotQ4Q5<false, true>;
-    case DType::Q5_1: return dotQ4Q5<true, true>;
+    case DType::Q4_0: return dot32<18, false, int16codes::q4q5<false>>;
+    case DType::Q5_0: return dot32<22, false, int16codes::q4q5<true>>;
+    case DType::Q4_1: return dot32<20, true, int16codes::q4q5<false, true>>;
+    case DType::Q5_1: return dot32<24, true, int16codes::q4q5<true, true>>;
     case DType::Q4_K: return dotK4K5<false>;
     case DType::Q5_K: return dotK4K5<true>;
     case DType::Q6_K: return dotQ6_K;
@@ -397,10 +403,10 @@ Int8DotKernel kernel(DType t) {
 
 Int8RowsKernel rowsKernel(DType t) {
     switch (t) {
-    case DType::Q8_0: return rowsOf<34, int16codes::q8_0, dotScaled32<34, int16codes::q8_0>>;
-    case DType::IQ4_NL: return rowsOf<18, int16codes::iq4nl, dotScaled32<18, int16codes::iq4nl>>;
-    case DType::Q4_0: return rowsOf<18, int16codes::q4q5<false>, dotQ4Q5<false, false>>;
-    case DType::Q5_0: return rowsOf<22, int16codes::q4q5<true>, dotQ4Q5<true, false>>;
+    case DType::Q8_0: return rowsOf<34, int16codes::q8_0>;
+    case DType::IQ4_NL: return rowsOf<18, int16codes::iq4nl>;
+    case DType::Q4_0: return rowsOf<18, int16codes::q4q5<false>>;
+    case DType::Q5_0: return rowsOf<22, int16codes::q4q5<true>>;
     default: return nullptr;
     }
 }
