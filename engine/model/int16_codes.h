@@ -201,17 +201,18 @@ inline void q3kScales(const u8* b, std::uint64_t* s0, std::uint64_t* s1) {
 }
 
 // block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d. Weight 128h + 32g + l (group s = 4h + g): nibble g/2
-// of ql[64h + 32(g%2) + l], bits 2g of qh[32h + l] above it; u − 32, w = d·sc·(u − 32) with a scale per 16. The
-// codes built as bytes (a 16-bit shift moves both bytes of a lane; the masks drop what crosses), then split.
-WS_I16AVX2 inline __m256i q6kBytes(const u8* b, int s) {
+// of ql[64h + 32(g%2) + l], bits 2g of qh[32h + l] above it; w = d·sc·(u − 32) with a scale per 16. The codes u
+// built as bytes (a 16-bit shift moves both bytes of a lane; the masks drop what crosses), unsigned (the dot takes
+// the offset off apart, against the activations' sums per 16) or less 32 (q6kBytes).
+WS_I16AVX2 inline __m256i q6kUnsignedBytes(const u8* b, int s) {
     const int h = s / 4, g = s % 4;
     const __m256i nib = _mm256_set1_epi8(0x0F), high = _mm256_set1_epi8(0x30);
     const __m256i ql = load32(b + 64 * h + 32 * (g % 2)), qh = load32(b + 128 + 32 * h);
     const __m256i lo = _mm256_and_si256(g / 2 ? _mm256_srli_epi16(ql, 4) : ql, nib);
     const __m256i hi = g == 0 ? _mm256_slli_epi16(qh, 4) : g == 1 ? _mm256_slli_epi16(qh, 2) : g == 2 ? qh : _mm256_srli_epi16(qh, 2);
-    return _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_and_si256(hi, high)), _mm256_set1_epi8(32));
+    return _mm256_or_si256(lo, _mm256_and_si256(hi, high));
 }
-WS_I16AVX2 inline Split q6k(const u8* b, int s) { return signedBytes(q6kBytes(b, s)); }
+WS_I16AVX2 inline __m256i q6kBytes(const u8* b, int s) { return _mm256_sub_epi8(q6kUnsignedBytes(b, s), _mm256_set1_epi8(32)); }
 
 // Codes 256·q + r of 32 activations (q, r int8 in order) split the same way.
 WS_I16AVX2 inline Split activations(__m256i q, __m256i r) {

@@ -198,16 +198,14 @@ WS_I8AVX2 float dotIQ4_XS(const void* row, const Int8Activations& a, std::int64_
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
-// 8 sub-blocks' scales (s, in order) in halfSums' order (0, 2, 4, 6, 1, 3, 5, 7), × d × the unit of each one's
-// activation block (xd's lanes `units`).
-WS_I8AVX2 inline __m256 halfOrderScales(__m256 s, __m256 d, __m256 xd, __m256i units) {
-    return _mm256_mul_ps(_mm256_mul_ps(_mm256_permutevar8x32_ps(s, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)), d),
-                         _mm256_permutevar8x32_ps(xd, units));
+// 8 sub-blocks' scales (sd: scale × d, in order) in halfSums' order (0, 2, 4, 6, 1, 3, 5, 7), × the unit of each
+// one's activation block (xd's lanes `units`).
+WS_I8AVX2 inline __m256 halfOrderScales(__m256 sd, __m256 xd, __m256i units) {
+    return _mm256_mul_ps(_mm256_permutevar8x32_ps(sd, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)), _mm256_permutevar8x32_ps(xd, units));
 }
-// The same of 8 Q6_K sub-blocks' int8 scales at s8.
-WS_I8AVX2 inline __m256 q6Scales(const u8* s8, __m256 d, __m256 xd, __m256i units) {
-    return halfOrderScales(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s8)))), d,
-                           xd, units);
+// 8 int8 numbers at s8 as floats.
+WS_I8AVX2 inline __m256 signedBytes8(const u8* s8) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s8))));
 }
 
 // block_q2_K (84 B; int16codes::q2kBytes): 2-bit codes, a 4-bit scale and minimum per 16 weights. The sums of the
@@ -226,8 +224,9 @@ WS_I8AVX2 float dotQ2_K(const void* row, const Int8Activations& a, std::int64_t 
         const __m256 d = _mm256_broadcastss_ps(dm), xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
         __m128i sc, mn;
         int16codes::q2kScalesMins(w, &sc, &mn);
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), halfOrderScales(bytesAsFloats(sc), d, xd, unitLo), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), halfOrderScales(bytesAsFloats(_mm_unpackhi_epi64(sc, sc)), d, xd, unitHi), acc1);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), halfOrderScales(_mm256_mul_ps(bytesAsFloats(sc), d), xd, unitLo), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second),
+                               halfOrderScales(_mm256_mul_ps(bytesAsFloats(_mm_unpackhi_epi64(sc, sc)), d), xd, unitHi), acc1);
         const float* ds = a.dsum16.data() + 16 * i;
         const __m256 m = _mm256_fmadd_ps(bytesAsFloats(mn), _mm256_loadu_ps(ds),
                                          _mm256_mul_ps(bytesAsFloats(_mm_unpackhi_epi64(mn, mn)), _mm256_loadu_ps(ds + 8)));
@@ -252,29 +251,35 @@ WS_I8AVX2 float dotQ3_K(const void* row, const Int8Activations& a, std::int64_t 
         const __m256 d = _mm256_set1_ps(f16(w + 108)), xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
         const __m256 sc0 = _mm256_sub_ps(bytesAsFloats(_mm_cvtsi64_si128(static_cast<long long>(s0))), off);
         const __m256 sc1 = _mm256_sub_ps(bytesAsFloats(_mm_cvtsi64_si128(static_cast<long long>(s1))), off);
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), halfOrderScales(sc0, d, xd, unitLo), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), halfOrderScales(sc1, d, xd, unitHi), acc1);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), halfOrderScales(_mm256_mul_ps(sc0, d), xd, unitLo), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), halfOrderScales(_mm256_mul_ps(sc1, d), xd, unitHi), acc1);
     }
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
-// block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d (codes: int16codes::q6k); w = d·sc·(u − 32) with a
-// scale per 16 weights. Lanes 0-3 of group s's sums are sub-block 2s, lanes 4-7 sub-block 2s + 1, so halfSums
-// puts sub-blocks 0, 2, 4, 6, 1, 3, 5, 7 in the lanes of its first vector and 8 + those in the second.
+// block_q6_K (210 B): ql[128], qh[64], scales[16] int8, d; w = d·sc·(u − 32) with a scale per 16 weights. The
+// codes u unsigned (int16codes::q6kUnsignedBytes): Σ d·sc·u·x per sub-block, less 32·d·sc·Σx (the activations'
+// sums per 16, dsum16) — two multiply-adds per block where taking 32 off each code and sign-extending took 16
+// operations. Lanes 0-3 of group s's sums are sub-block 2s, lanes 4-7 sub-block 2s + 1, so halfSums puts
+// sub-blocks 0, 2, 4, 6, 1, 3, 5, 7 in the lanes of its first vector and 8 + those in the second.
+WS_I8AVX2 inline Split q6kCodes(const u8* b, int g) { return int16codes::unsignedBytes(int16codes::q6kUnsignedBytes(b, g)); }
 WS_I8AVX2 float dotQ6_K(const void* row, const Int8Activations& a, std::int64_t nb) {
     const auto* w = static_cast<const u8*>(row);
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), offs = _mm256_setzero_ps();
     const __m256i unitLo = _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3), unitHi = _mm256_setr_epi32(4, 5, 6, 7, 4, 5, 6, 7);
     for (std::int64_t i = 0; i < nb; ++i, w += 210) {
         fetchAhead<210>(w);
         __m256i second;
-        const __m256i first = blockSums<int16codes::q6k>(w, a, i, &second);
+        const __m256i first = blockSums<q6kCodes>(w, a, i, &second);
         const __m256 d = _mm256_set1_ps(f16(w + 208));
         const __m256 xd = _mm256_loadu_ps(a.unit.data() + 8 * i);
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), q6Scales(w + 192, d, xd, unitLo), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), q6Scales(w + 200, d, xd, unitHi), acc1);
+        const __m256 sd0 = _mm256_mul_ps(signedBytes8(w + 192), d), sd1 = _mm256_mul_ps(signedBytes8(w + 200), d);
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(first), halfOrderScales(sd0, xd, unitLo), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(second), halfOrderScales(sd1, xd, unitHi), acc1);
+        const float* ds = a.dsum16.data() + 16 * i;
+        offs = _mm256_fmadd_ps(sd0, _mm256_loadu_ps(ds), _mm256_fmadd_ps(sd1, _mm256_loadu_ps(ds + 8), offs));
     }
-    return hsum(_mm256_add_ps(acc0, acc1));
+    return hsum(_mm256_fnmadd_ps(offs, _mm256_set1_ps(32.0f), _mm256_add_ps(acc0, acc1)));
 }
 
 // Rows r0 … r0 + 3 (at w + k·stride) of a 32-weight block type at once, interleaved: a decode step's rows of
