@@ -3,8 +3,9 @@
 // by 16-bit shifts and masks, the byte of weight 2m being the low byte of lane m. Int8Activations::c holds the
 // activations split the same way, so vpmaddwd of `even` against its first 16 codes sums weights 4k and 4k + 2 into
 // lane k, of `odd` against the next 16 weights 4k + 1 and 4k + 3. Signed codes carry their offset (Q8_0: q;
-// Q4_0 u − 8; Q5_0 u − 16; Q3_K u − 4; Q6_K u − 32; IQ4 the code book's values); those of Q4_1, Q5_1, Q2_K, Q4_K
-// and Q5_K are unsigned, their minimums applied apart. Read by the AVX2 dot products (quant_int8_avx2.cpp) and the
+// Q4_0 u − 8; Q5_0 u − 16; Q3_K u − 4; Q6_K u − 32 in the prompt's tiles; IQ4 the code book's values); those of
+// Q4_1, Q5_1, Q2_K, Q4_K and Q5_K are unsigned, their minimums applied apart, and so are Q6_K's in the dot (its
+// offset applied apart the same way). Read by the AVX2 dot products (quant_int8_avx2.cpp) and the
 // AVX2 prompt GEMM (cpu/gemm_int8_avx2.cpp); the AVX-512 one (cpu/gemm_int8.cpp) shares the Q4_K scales. Layouts:
 // ggml/src/ggml-common.h (see quant.cpp). x86-64 only; compiled for AVX2, callers check the CPU first.
 #pragma once
