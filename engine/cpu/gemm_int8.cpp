@@ -123,7 +123,7 @@ WS_VNNI void unpackRow(const u8* w, std::int64_t cols, u8* codes, float* scale, 
     } else if constexpr (D == DType::Q4_1 || D == DType::Q5_1) { // 20 / 24 B: d, m, [qh], qs[16]: w = d·u + m
         constexpr bool kQ5 = D == DType::Q5_1;
         for (std::int64_t b = 0; b < cols / 32; ++b, w += kQ5 ? 24 : 20) {
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 32 * b), int16codes::q4q5Bytes<kQ5, true>(w));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + 32 * b), int16codes::q4q5MinBytes<kQ5>(w));
             scale[16 * b + i] = f16(w);
             bias[16 * b + i] = f16(w + 2);
         }

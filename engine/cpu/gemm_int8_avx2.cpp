@@ -106,7 +106,7 @@ WS_I16AVX2 void unpackTile(const u8* const* row, const u8* const* next, std::int
                 const u8* w = row[i] + kBytes * b;
                 if constexpr (D == DType::Q8_0) v[i] = int16codes::q8_0Bytes(w);
                 else if constexpr (D == DType::IQ4_NL) v[i] = int16codes::iq4Bytes(w + 2);
-                else if constexpr (kMin) v[i] = int16codes::q4q5Bytes<kQ5, true>(w);
+                else if constexpr (kMin) v[i] = int16codes::q4q5MinBytes<kQ5>(w);
                 else v[i] = int16codes::q4q5SignedBytes<kQ5>(w);
                 scale[8 * b + i] = f16(w);
                 if constexpr (kMin) bias[8 * b + i] = f16(w + 2); // w = d·u + m

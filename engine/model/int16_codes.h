@@ -78,17 +78,17 @@ WS_I16AVX2 inline __m256i bitBytes(const u8* p) {
     return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
 }
 
-// block_q4_0 (18 B): d, qs[16]; block_q5_0 (22 B): d, qh u32, qs[16]. Weight j < 16 the low nibble of qs[j], j + 16
-// its high nibble, Q5_0's bit j of qh adding 16; w = d·(u − 8) or d·(u − 16). kMin: block_q4_1 (20 B) / block_q5_1
-// (24 B), the same after d and a minimum m (f16 each), w = d·u + m (the codes unsigned, m applied apart).
-template <bool kQ5, bool kMin = false>
-WS_I16AVX2 inline __m256i q4q5Bytes(const u8* b) {
-    constexpr int kHead = kMin ? 4 : 2, kQs = kHead + (kQ5 ? 4 : 0);
-    const __m256i u = nibbles32(b + kQs);
-    if constexpr (kQ5) return _mm256_or_si256(u, _mm256_and_si256(bitBytes(b + kHead), _mm256_set1_epi8(16)));
+// block_q4_1 (20 B): d, m, qs[16]; block_q5_1 (24 B): d, m, qh u32, qs[16] (d and m f16). Weight j < 16 the low
+// nibble of qs[j], j + 16 its high nibble, Q5_1's bit j of qh adding 16: the unsigned codes u of w = d·u + m (m applied
+// apart).
+template <bool kQ5>
+WS_I16AVX2 inline __m256i q4q5MinBytes(const u8* b) {
+    const __m256i u = nibbles32(b + (kQ5 ? 8 : 4));
+    if constexpr (kQ5) return _mm256_or_si256(u, _mm256_and_si256(bitBytes(b + 4), _mm256_set1_epi8(16)));
     else return u;
 }
-// Q4_0 / Q5_0's codes less their offset, as signed bytes: u − 8, or for Q5_0 the nibble less 16 where its fifth
+// block_q4_0 (18 B): d, qs[16]; block_q5_0 (22 B): d, qh u32, qs[16]; the same layout without m, w = d·(u − 8) or
+// d·(u − 16). The codes less their offset, as signed bytes: u − 8, or for Q5_0 the nibble less 16 where its fifth
 // bit is clear (0xF0 | nibble), the nibble itself where set.
 template <bool kQ5>
 WS_I16AVX2 inline __m256i q4q5SignedBytes(const u8* b) {
@@ -98,7 +98,7 @@ WS_I16AVX2 inline __m256i q4q5SignedBytes(const u8* b) {
 }
 template <bool kQ5, bool kMin = false>
 WS_I16AVX2 inline Split q4q5(const u8* b) {
-    if constexpr (kMin) return unsignedBytes(q4q5Bytes<kQ5, true>(b));
+    if constexpr (kMin) return unsignedBytes(q4q5MinBytes<kQ5>(b));
     else return signedBytes(q4q5SignedBytes<kQ5>(b));
 }
 

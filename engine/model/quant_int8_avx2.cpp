@@ -26,11 +26,11 @@ using int16codes::f16;
 using int16codes::load32;
 using int16codes::Split;
 
-WS_I8AVX2 inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+WS_I8AVX2 inline float hsum4(__m128 s) {
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
+WS_I8AVX2 inline float hsum(__m256 v) { return hsum4(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1))); }
 
 // The weights' cache lines kAhead bytes ahead of a dot product's loop, on their way to L1: kStep bytes' worth (the
 // lines of [p + kAhead, p + kAhead + kStep)) per kStep bytes read. A decode step reads each weight once, row after
@@ -117,10 +117,6 @@ WS_I8AVX2 inline Acc32 row32(const u8* w, const Int8Activations& a, std::int64_t
     }
     for (; i < nb; ++i, w += kBytes) single32<kBytes, kMin, Codes>(w, a, i, s);
     return s;
-}
-WS_I8AVX2 inline float hsum4(__m128 s) {
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 template <int kBytes, bool kMin, Split (*Codes)(const u8*)>
 WS_I8AVX2 float dot32(const void* row, const Int8Activations& a, std::int64_t nb) {
