@@ -59,7 +59,11 @@ cli=build/release/whalesong-cli
 # llama.cpp's AMX buffer aborts on this architecture's graph on some Intel hosts: bench/noamx.c refuses the AMX
 # permission request, so llama.cpp runs its AVX-512 path there. Harmless elsewhere.
 cc -O2 -shared -fPIC bench/noamx.c -o "$scratch/noamx.so" -ldl
-bw=$("$scratch/membw" "$threads" 5 | grep "threads=$threads " | head -1 | sed -n 's/.*read=\([0-9.]*\) GB\/s.*/\1/p')
+# A streaming read with the same threads (membw: the best of its passes over 1 GiB). On a shared VM it drifts from
+# minute to minute (16.7-24.3 GB/s on the 2-core Zen 3 VM within an hour), so it is measured again in every round
+# and a file's "decode % BW" is against the median of its own rounds.
+membw_now() { OMP_NUM_THREADS=$threads "$scratch/membw" 1 "${1:-2}" | grep "threads=$threads " | head -1 | sed -n 's/.*read=\([0-9.]*\) GB\/s.*/\1/p'; }
+bw=$(membw_now 5)
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ours_once() { # gguf → "prefill decode" of one run
@@ -96,7 +100,7 @@ EOF
 }
 
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(grep -o -w 'avx512f\|avx512_bf16\|avx512_vnni\|amx_tile' /proc/cpuinfo | sort -u | xargs)),"\
-     "threads $threads, prompt $prompt, gen $gen, $reps runs; measured read bandwidth $bw GB/s"
+     "threads $threads, prompt $prompt, gen $gen, $reps runs; measured read bandwidth $bw GB/s at the start"
 echo "llama.cpp: $(git -C "$tree" log -1 --format=%h 2>/dev/null) built with GGML_NATIVE; decode after a context of $prompt tokens (-d $prompt)"
 printf '%-10s %-22s %14s %14s %14s\n' "file" "engine" "prefill tok/s" "decode tok/s" "decode % BW"
 for t in $types; do
@@ -113,8 +117,9 @@ for t in $types; do
   # every engine alike; medians over the $reps rounds.
   variants=(${VARIANTS-int8-prompts exact})
   declare -A pf=() dc=()
-  failed=""
+  failed="" bws=""
   for ((i = 0; i < reps; i++)); do
+    bws+="$(membw_now) "
     read -r a b <<<"$(ours_once "$f")" || exit 1
     pf[w]+="$a "; dc[w]+="$b "
     for v in "${variants[@]}"; do
@@ -127,6 +132,7 @@ for t in $types; do
     pf[l]+="$a "; dc[l]+="$b "
   done
   med() { printf '%s\n' $1 | median; }
+  bw=$(med "$bws")
   pct() { awk -v d="$1" -v b="$bytes" -v bw="$bw" 'BEGIN {printf "%.0f%%", 100 * d * b / (bw * 1e9)}'; }
   p=$(med "${pf[w]}") d=$(med "${dc[w]}")
   printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "whalesong" "$p" "$d" "$(pct "$d")"
@@ -137,6 +143,7 @@ for t in $types; do
   if [[ -n $failed ]]; then printf '%-10s %-22s %s\n' "$t" "llama.cpp" "failed"; continue; fi
   lp=$(med "${pf[l]}") ld=$(med "${dc[l]}")
   printf '%-10s %-22s %14.1f %14.1f %14s\n' "$t" "llama.cpp" "$lp" "$ld" "$(pct "$ld")"
-  awk -v p="$p" -v d="$d" -v lp="$lp" -v ld="$ld" -v t="$t" 'BEGIN {printf "%-10s %-22s %13.2fx %13.2fx\n", t, "ratio", p / lp, d / ld}'
+  awk -v p="$p" -v d="$d" -v lp="$lp" -v ld="$ld" -v t="$t" -v bw="$bw" -v r="$bws" \
+      'BEGIN {printf "%-10s %-22s %13.2fx %13.2fx   (read bandwidth %s GB/s: median of %s)\n", t, "ratio", p / lp, d / ld, bw, r}'
   unset pf dc
 done
